@@ -1,0 +1,30 @@
+"""The Bot API types the shop uses, as frozen msgspec Structs.
+
+Other rooms import from here (`from telegram.types import Message`), never from the submodules.
+Only the fields we use are declared; unknown fields in Telegram's JSON are ignored, and
+`tests/client/test_types_spec.py` checks every declared field against the Bot API spec.
+"""
+
+from .base import BotCommand, ResponseParameters, TelegramType
+from .chat import Chat, User
+from .keyboard import InlineKeyboardButton, InlineKeyboardMarkup
+from .message import Document, Message, MessageEntity, RefundedPayment, SuccessfulPayment
+from .update import CallbackQuery, PreCheckoutQuery, Update
+
+__all__ = [
+    "BotCommand",
+    "CallbackQuery",
+    "Chat",
+    "Document",
+    "InlineKeyboardButton",
+    "InlineKeyboardMarkup",
+    "Message",
+    "MessageEntity",
+    "PreCheckoutQuery",
+    "RefundedPayment",
+    "ResponseParameters",
+    "SuccessfulPayment",
+    "TelegramType",
+    "Update",
+    "User",
+]

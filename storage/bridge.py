@@ -1,0 +1,122 @@
+"""The one asyncio bridge: a trio_asyncio loop, the Tortoise context, and the trio door to the store.
+
+Tortoise is asyncio-only. `open_store` opens one trio_asyncio loop for the life of the process, enters
+the Tortoise context in the calling trio task (Tortoise keeps its state in context variables, which
+flow from a trio task into an asyncio call but never back out), initialises the connections and runs
+the migrations. Every use case is an asyncio coroutine that opens its own transaction; `Store` exposes
+each one to trio as one crossing.
+"""
+
+import functools
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import trio
+import trio_asyncio
+from tortoise.connection import get_connection
+from tortoise.context import TortoiseContext
+from tortoise.exceptions import DBConnectionError, OperationalError
+from tortoise.migrations.executor import MigrationExecutor
+
+from storage import catalog, ledger, purchases, users
+from storage.config import StorageSettings, backend_of, tortoise_config
+from storage.errors import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+# A SQLite transaction that read before another process committed cannot upgrade to a writer; the
+# use case is one transaction, so running it again is safe.
+SQLITE_LOCK_RETRIES = 5
+
+
+def _is_sqlite_lock(error: BaseException) -> bool:
+    text = str(error)
+    return "database is locked" in text or "database table is locked" in text
+
+
+async def cross[**P, R](fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run one asyncio use case from trio: one crossing, errors mapped to the storage tree."""
+    for attempt in range(SQLITE_LOCK_RETRIES):
+        try:
+            return await trio_asyncio.aio_as_trio(fn)(*args, **kwargs)
+        except (OperationalError, sqlite3.OperationalError) as error:
+            if not _is_sqlite_lock(error) or attempt == SQLITE_LOCK_RETRIES - 1:
+                raise
+            await trio.sleep(0.01 * 2**attempt)
+        except (DBConnectionError, OSError) as error:
+            raise StorageUnavailable(f"database unavailable: {error}") from error
+    raise AssertionError("unreachable")
+
+
+def use_case[**P, R](fn: Callable[P, Awaitable[R]]) -> Callable[..., Awaitable[R]]:
+    """A Store method running `fn` in one crossing."""
+
+    @functools.wraps(fn)
+    async def method(self: "Store", *args: P.args, **kwargs: P.kwargs) -> R:
+        return await cross(fn, *args, **kwargs)
+
+    return method
+
+
+class Store:
+    """The shop's data, as seen from trio: each method is one use case in one transaction."""
+
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+
+    register_user = use_case(users.register_user)
+    get_user = use_case(users.get_user)
+    credit_user = use_case(ledger.credit_user)
+    check_ledger = use_case(ledger.check_ledger)
+    add_category = use_case(catalog.add_category)
+    add_item = use_case(catalog.add_item)
+    add_stock = use_case(catalog.add_stock)
+    list_categories = use_case(catalog.list_categories)
+    list_items = use_case(catalog.list_items)
+    get_item = use_case(catalog.get_item)
+    seed_demo_catalog = use_case(catalog.seed_demo_catalog)
+    buy = use_case(purchases.buy)
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query; raises StorageUnavailable otherwise."""
+        return await cross(_ping, self.backend)
+
+
+async def _ping(connection_name: str) -> bool:
+    await get_connection(connection_name).execute_query("SELECT 1")
+    return True
+
+
+async def _migrate(config: dict[str, Any], backend: str) -> None:
+    await MigrationExecutor(get_connection(backend), config["apps"]).migrate()
+
+
+@asynccontextmanager
+async def open_store(settings: StorageSettings, *, migrate: bool = True) -> AsyncIterator[Store]:
+    """Open the database for the life of the block; migrate it to the latest schema first.
+
+    Resource handling: the trio_asyncio loop, the Tortoise context and its connections (an asyncpg
+    pool on PostgreSQL, one connection in WAL mode on SQLite) live exactly as long as the block.
+    Error handling: an unreachable database raises StorageUnavailable.
+    """
+    backend = backend_of(settings.database_url)
+    config = tortoise_config(settings)
+    if backend == "sqlite":
+        Path(config["connections"]["sqlite"]["credentials"]["file_path"]).parent.mkdir(parents=True, exist_ok=True)
+    async with trio_asyncio.open_loop():
+        with TortoiseContext() as ctx:
+            try:
+                try:
+                    await trio_asyncio.aio_as_trio(ctx.init)(config=config)
+                    if migrate:
+                        await trio_asyncio.aio_as_trio(_migrate)(config, backend)
+                except (DBConnectionError, OSError) as error:
+                    raise StorageUnavailable(f"database unavailable: {error}") from error
+                yield Store(backend)
+            finally:
+                with trio.CancelScope(shield=True):
+                    await trio_asyncio.aio_as_trio(ctx.close_connections)()

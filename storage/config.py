@@ -1,0 +1,83 @@
+"""The `[storage]` configuration section and the Tortoise configuration derived from it."""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+
+APP = "shop"
+
+
+class StorageSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Where the shop keeps its data.
+
+    `database_url` is `sqlite://path/shop.db` (relative to the working directory) or
+    `postgres://user:password@host:port/dbname`. `redis_url` empty keeps the key-value store in process.
+    """
+
+    database_url: str = "sqlite://data/shop.db"
+    redis_url: str = ""
+    # asyncpg pool bounds (PostgreSQL only).
+    pool_min: int = 1
+    pool_max: int = 10
+    # How long a SQLite writer waits for another process's write lock, in milliseconds.
+    sqlite_busy_timeout_ms: int = 5000
+
+
+def backend_of(database_url: str) -> str:
+    """"sqlite" or "postgres"; anything else is a configuration error raised as ValueError."""
+    scheme = urlsplit(database_url).scheme
+    if scheme == "sqlite":
+        return "sqlite"
+    if scheme in ("postgres", "postgresql", "asyncpg"):
+        return "postgres"
+    raise ValueError(f"unsupported database scheme {scheme!r}: use sqlite:// or postgres://")
+
+
+def tortoise_config(settings: StorageSettings) -> dict[str, Any]:
+    """The Tortoise config dict for these settings.
+
+    Each backend has its own connection name: Tortoise caches INSERT SQL per connection name, so one
+    process that talks to SQLite and PostgreSQL (the test suite) must not share a name between them.
+    """
+    backend = backend_of(settings.database_url)
+    if backend == "sqlite":
+        path = settings.database_url.split("://", 1)[1].split("?", 1)[0]
+        credentials: dict[str, Any] = {
+            "file_path": path,
+            "journal_mode": "WAL",
+            "busy_timeout": settings.sqlite_busy_timeout_ms,
+            "synchronous": "NORMAL",
+            "foreign_keys": "ON",
+        }
+        connection: dict[str, Any] = {"engine": "tortoise.backends.sqlite", "credentials": credentials}
+    else:
+        url = urlsplit(settings.database_url)
+        connection = {
+            "engine": "tortoise.backends.asyncpg",
+            "credentials": {
+                "host": url.hostname or "127.0.0.1",
+                "port": url.port or 5432,
+                "user": url.username or "postgres",
+                "password": url.password or "",
+                "database": url.path.lstrip("/") or "postgres",
+                "minsize": settings.pool_min,
+                "maxsize": settings.pool_max,
+            },
+        }
+    return {
+        "connections": {backend: connection},
+        "apps": {
+            APP: {
+                "models": ["storage.models"],
+                "default_connection": backend,
+                "migrations": "storage.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# For Tortoise's own CLI (`tortoise makemigrations`), configured in pyproject.toml.
+TORTOISE_ORM = tortoise_config(StorageSettings(database_url="sqlite://data/makemigrations.db"))

@@ -1,0 +1,45 @@
+"""Errors of the storage room.
+
+    StorageError
+    ├── StorageUnavailable      the database cannot be reached (mapped from tortoise's DBConnectionError)
+    ├── UnknownUser             the user id has no row (they have not /started the bot)
+    ├── UnknownCategory         no category by that name
+    ├── UnknownItem             no item by that title
+    └── Duplicate               a unique name or title is taken
+
+Expected purchase outcomes (sold out, not enough balance) are not errors: they are `PurchaseResult`
+variants in `storage.records`.
+"""
+
+
+class StorageError(Exception):
+    """Base of every error raised by the storage room."""
+
+
+class StorageUnavailable(StorageError):
+    pass
+
+
+class UnknownUser(StorageError):
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"unknown user {user_id}: they must /start the bot first")
+        self.user_id = user_id
+
+
+class UnknownCategory(StorageError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown category {name!r}")
+        self.name = name
+
+
+class UnknownItem(StorageError):
+    def __init__(self, title: str) -> None:
+        super().__init__(f"unknown item {title!r}")
+        self.title = title
+
+
+class Duplicate(StorageError):
+    def __init__(self, what: str, value: str) -> None:
+        super().__init__(f"{what} {value!r} already exists")
+        self.what = what
+        self.value = value

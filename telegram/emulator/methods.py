@@ -1,0 +1,280 @@
+"""The Bot API methods, one function each: `async def m(emu, bot, params) -> result`.
+
+Each returns the `result` of a successful answer or raises ApiError with the official wording. The
+table `METHODS` maps lower-cased method names (the server is case-insensitive) to
+(canonical name, function).
+"""
+
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import trio
+
+from .entities import parse_html
+from .errors import ApiError, bad_request
+from .markup import validate_markup
+from .params import UploadedFile, chat_id_of, get_bool, get_int, get_json, get_str, require_int
+from .state import BotRecord, Chat, StoredFile
+
+if TYPE_CHECKING:
+    from .core import Emulator
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+ANSWER_TEXT_LIMIT = 200
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly the same as a "
+    "current content and reply markup of the message"
+)
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+CONFLICT_WEBHOOK = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+)
+
+Method = Callable[["Emulator", BotRecord, dict[str, Any]], Awaitable[Any]]
+
+
+def _formatted(params: dict[str, Any], key: str, entities_key: str) -> tuple[str, list[dict[str, Any]]]:
+    """Text after entity parsing, with its entities (parse_mode HTML, or explicit entities)."""
+    raw = get_str(params, key) or ""
+    mode = get_str(params, "parse_mode") or ""
+    if mode.lower() == "html":
+        return parse_html(raw)
+    if mode:
+        raise bad_request("unsupported parse_mode")  # only HTML is emulated (Markdown is not)
+    entities = get_json(params, entities_key, "can't parse entities JSON object") or []
+    return raw, entities
+
+
+def _text_fields(params: dict[str, Any]) -> dict[str, Any]:
+    text, entities = _formatted(params, "text", "entities")
+    if not text.strip():
+        raise bad_request("message text is empty")
+    if len(text) > TEXT_LIMIT:
+        raise bad_request("message is too long")
+    fields: dict[str, Any] = {"text": text}
+    if entities:
+        fields["entities"] = entities
+    return fields
+
+
+def _markup(params: dict[str, Any]) -> dict[str, Any] | None:
+    return validate_markup(get_json(params, "reply_markup", "can't parse reply keyboard markup JSON object"))
+
+
+async def get_me(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    return {**bot.as_user(), "can_join_groups": True, "can_read_all_group_messages": False,
+            "supports_inline_queries": False, "can_connect_to_business": False, "has_main_web_app": False}
+
+
+async def get_updates(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    if bot.webhook_url:
+        raise ApiError(409, CONFLICT_WEBHOOK)
+    allowed = get_json(p, "allowed_updates", "can't parse allowed_updates JSON object")
+    return await bot.queue.get_updates(
+        offset=get_int(p, "offset", 0) or 0,
+        limit=get_int(p, "limit", 100) or 100,
+        timeout=float(get_int(p, "timeout", 0) or 0),
+        allowed_updates=allowed,
+    )
+
+
+async def send_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    chat = emu.chat_for_bot(bot, chat_id_of(p))
+    fields = _text_fields(p)
+    markup = _markup(p)
+    if markup is not None:
+        fields["reply_markup"] = markup
+    return chat.add(bot.as_user(), emu.unix_now(), fields)
+
+
+def _own_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any], missing: str) -> tuple[Chat, dict[str, Any]]:
+    if p.get("inline_message_id"):
+        raise bad_request("MESSAGE_ID_INVALID")  # inline messages are not emulated
+    chat = emu.chat_for_bot(bot, chat_id_of(p))
+    message = chat.messages.get(require_int(p, "message_id"))
+    if message is None:
+        raise bad_request(missing)
+    if message["from"]["id"] != bot.id:
+        raise bad_request("message can't be edited")
+    return chat, message
+
+
+def _apply_edit(emu: "Emulator", chat: Chat, message: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    if all(message.get(k) == v for k, v in fields.items()):
+        raise bad_request(NOT_MODIFIED)
+    for key, value in fields.items():
+        if value is None:
+            message.pop(key, None)
+        else:
+            message[key] = value  # replace, never mutate: queued snapshots share nested values
+    message["edit_date"] = emu.unix_now()
+    chat.notify()
+    return message
+
+
+async def edit_message_text(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    chat, message = _own_message(emu, bot, p, "message to edit not found")
+    if "text" not in message:
+        raise bad_request("there is no text in the message to edit")
+    fields = _text_fields(p)
+    fields.setdefault("entities", None)
+    # Like Telegram: an edit without reply_markup removes the inline keyboard.
+    fields["reply_markup"] = _markup(p)
+    return _apply_edit(emu, chat, message, fields)
+
+
+async def edit_message_reply_markup(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    chat, message = _own_message(emu, bot, p, "message to edit not found")
+    return _apply_edit(emu, chat, message, {"reply_markup": _markup(p)})
+
+
+async def delete_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    chat = emu.chat_for_bot(bot, chat_id_of(p), sending=False)
+    if chat.messages.pop(require_int(p, "message_id"), None) is None:
+        raise bad_request("message to delete not found")
+    chat.notify()
+    return True
+
+
+async def answer_callback_query(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    query = emu.queries.get(get_str(p, "callback_query_id") or "")
+    if (
+        query is None
+        or query.bot_id != bot.id
+        or query.answered
+        or trio.current_time() - query.created_at > emu.callback_answer_timeout
+    ):
+        raise bad_request(QUERY_TOO_OLD)
+    text = get_str(p, "text")
+    if text is not None and len(text) > ANSWER_TEXT_LIMIT:
+        raise bad_request("MESSAGE_TOO_LONG")
+    query.answered = True
+    answer = {"callback_query_id": query.id, "text": text, "show_alert": get_bool(p, "show_alert")}
+    if p.get("url"):
+        answer["url"] = get_str(p, "url")
+    emu.user(query.user_id).callback_answers.append(answer)
+    return True
+
+
+def _document(emu: "Emulator", p: dict[str, Any]) -> dict[str, Any]:
+    doc = p.get("document")
+    if isinstance(doc, UploadedFile):
+        stored = emu.store_file(doc.filename, doc.content, doc.content_type)
+    elif isinstance(doc, str) and doc in emu.files:
+        stored = emu.files[doc]
+    elif isinstance(doc, str) and doc.startswith(("http://", "https://")):
+        stored = emu.store_file(doc.rstrip("/").rsplit("/", 1)[-1] or "file", None, None)
+    elif isinstance(doc, str) and doc.startswith("attach://"):
+        attached = p.get(doc.removeprefix("attach://"))
+        if not isinstance(attached, UploadedFile):
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        stored = emu.store_file(attached.filename, attached.content, attached.content_type)
+    elif not doc:
+        raise bad_request("there is no document in the request")
+    else:
+        raise bad_request("wrong file identifier/HTTP URL specified")
+    out: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
+    if stored.file_name is not None:
+        out["file_name"] = stored.file_name
+    if stored.mime_type:
+        out["mime_type"] = stored.mime_type
+    if stored.content is not None:
+        out["file_size"] = len(stored.content)
+    return out
+
+
+async def send_document(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    chat = emu.chat_for_bot(bot, chat_id_of(p))
+    fields: dict[str, Any] = {"document": _document(emu, p)}
+    caption, entities = _formatted(p, "caption", "caption_entities")
+    if len(caption) > CAPTION_LIMIT:
+        raise bad_request("message caption is too long")
+    if caption:
+        fields["caption"] = caption
+        if entities:
+            fields["caption_entities"] = entities
+    markup = _markup(p)
+    if markup is not None:
+        fields["reply_markup"] = markup
+    return chat.add(bot.as_user(), emu.unix_now(), fields)
+
+
+def _commands_key(p: dict[str, Any]) -> tuple[str, str]:
+    scope = get_json(p, "scope", "can't parse BotCommandScope JSON object") or {"type": "default"}
+    return (str(scope.get("type", "default")), get_str(p, "language_code") or "")
+
+
+async def set_my_commands(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    commands = get_json(p, "commands", "can't parse commands JSON object")
+    if not isinstance(commands, list) or len(commands) > 100:
+        raise bad_request("can't parse commands JSON object")
+    for c in commands:
+        name = c.get("command", "") if isinstance(c, dict) else ""
+        if not (1 <= len(name) <= 32 and all(ch.islower() or ch.isdigit() or ch == "_" for ch in name)):
+            raise bad_request("BOT_COMMAND_INVALID")
+        if not 1 <= len(c.get("description", "")) <= 256:
+            raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+    bot.commands[_commands_key(p)] = [{"command": c["command"], "description": c["description"]} for c in commands]
+    return True
+
+
+async def get_my_commands(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    return bot.commands.get(_commands_key(p), [])
+
+
+async def delete_my_commands(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    bot.commands.pop(_commands_key(p), None)
+    return True
+
+
+async def set_webhook(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    url = get_str(p, "url") or ""
+    if url and not url.startswith("https://"):
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    bot.webhook_url = url  # stored only: the emulator does not push to webhooks
+    bot.webhook_info = {k: v for k, v in p.items() if k in ("max_connections", "ip_address")}
+    bot.queue.allowed_updates = get_json(p, "allowed_updates", "can't parse allowed_updates JSON object")
+    if get_bool(p, "drop_pending_updates"):
+        bot.queue.drop_pending()
+    return True
+
+
+async def delete_webhook(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    bot.webhook_url = ""
+    if get_bool(p, "drop_pending_updates"):
+        bot.queue.drop_pending()
+    return True
+
+
+async def get_webhook_info(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    info: dict[str, Any] = {"url": bot.webhook_url, "has_custom_certificate": False,
+                            "pending_update_count": bot.queue.pending_count}
+    if bot.webhook_url:
+        info.update(bot.webhook_info)
+        if bot.queue.allowed_updates:
+            info["allowed_updates"] = bot.queue.allowed_updates
+    return info
+
+
+async def log_out(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    return True
+
+
+def _table(*items: tuple[str, Method]) -> dict[str, tuple[str, Method]]:
+    return {name.lower(): (name, fn) for name, fn in items}
+
+
+METHODS = _table(
+    ("getMe", get_me), ("getUpdates", get_updates), ("sendMessage", send_message),
+    ("editMessageText", edit_message_text), ("editMessageReplyMarkup", edit_message_reply_markup),
+    ("deleteMessage", delete_message), ("answerCallbackQuery", answer_callback_query),
+    ("sendDocument", send_document), ("setMyCommands", set_my_commands), ("getMyCommands", get_my_commands),
+    ("deleteMyCommands", delete_my_commands), ("setWebhook", set_webhook), ("deleteWebhook", delete_webhook),
+    ("getWebhookInfo", get_webhook_info), ("logOut", log_out), ("close", log_out),
+)
+
+
+def new_file_ids() -> tuple[str, str]:
+    return "BQAC" + secrets.token_urlsafe(24), "AgAD" + secrets.token_urlsafe(8)

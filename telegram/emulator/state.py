@@ -1,0 +1,82 @@
+"""The emulator's records: bots, private chats, callback queries, stored files.
+
+A private chat belongs to one (bot, user) pair and its id is the user's id. Messages are kept in a dict
+keyed by message id, in send order, so lookups, edits and deletes are O(1) whatever the chat's length
+(the emulator runs in benchmarks at hundreds of updates per second). Message dicts are the Bot API
+Message objects as the bot last saw them; edits replace top-level keys, never mutate nested values, so a
+shallow copy taken when an update is queued stays a faithful snapshot.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from .updates import UpdateQueue
+
+
+@dataclass(eq=False)
+class BotRecord:
+    """A bot account. `.id` is the number before ':' in the token."""
+
+    id: int
+    token: str
+    username: str
+    first_name: str
+    queue: UpdateQueue = field(default_factory=UpdateQueue)
+    commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    webhook_url: str = ""
+    webhook_info: dict[str, Any] = field(default_factory=dict)
+
+    def as_user(self) -> dict[str, Any]:
+        return {"id": self.id, "is_bot": True, "first_name": self.first_name, "username": self.username}
+
+
+class Chat:
+    """The private chat of one user with one bot."""
+
+    __slots__ = ("bot", "user_id", "info", "messages", "_next_id", "_changed", "started", "blocked")
+
+    def __init__(self, bot: BotRecord, user_id: int, info: dict[str, Any]) -> None:
+        self.bot = bot
+        self.user_id = user_id
+        self.info = info  # the Chat object: {"id", "type": "private", "first_name", "username"?}
+        self.messages: dict[int, dict[str, Any]] = {}
+        self._next_id = 1
+        self._changed = trio.Event()
+        self.started = False  # the user wrote to the bot at least once; bots can't start conversations
+        self.blocked = False
+
+    def add(self, sender: dict[str, Any], date: int, fields: dict[str, Any]) -> dict[str, Any]:
+        message = {"message_id": self._next_id, "from": sender, "chat": self.info, "date": date, **fields}
+        self.messages[self._next_id] = message
+        self._next_id += 1
+        if sender.get("is_bot"):
+            self.notify()
+        return message
+
+    def notify(self) -> None:
+        """Wake wait_for() callers: a bot message appeared or changed."""
+        self._changed.set()
+        self._changed = trio.Event()
+
+    def changed(self) -> trio.Event:
+        return self._changed
+
+
+@dataclass(eq=False)
+class CallbackQuery:
+    id: str
+    bot_id: int
+    user_id: int
+    created_at: float
+    answered: bool = False
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+    content: bytes | None  # None for a document sent by URL
+    mime_type: str | None = None

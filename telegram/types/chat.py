@@ -1,0 +1,30 @@
+"""Who and where: `User` and `Chat`."""
+
+from .base import TelegramType
+
+
+class User(TelegramType):
+    """A Telegram user or bot. `id` fits in 52 bits, so a Python int is exact."""
+
+    id: int
+    is_bot: bool
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    is_premium: bool | None = None
+    # Returned only by getMe.
+    can_join_groups: bool | None = None
+    can_read_all_group_messages: bool | None = None
+    supports_inline_queries: bool | None = None
+
+
+class Chat(TelegramType):
+    """A chat; `type` is "private", "group", "supergroup" or "channel"."""
+
+    id: int
+    type: str
+    title: str | None = None
+    username: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None

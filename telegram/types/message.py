@@ -1,0 +1,79 @@
+"""Messages and what they carry: entities, documents, payments."""
+
+import msgspec
+
+from .base import TelegramType
+from .chat import Chat, User
+from .keyboard import InlineKeyboardMarkup
+
+
+class MessageEntity(TelegramType):
+    """A formatted span of a text; `offset` and `length` count UTF-16 code units, not characters."""
+
+    type: str
+    offset: int
+    length: int
+    url: str | None = None
+    user: User | None = None
+    language: str | None = None
+    custom_emoji_id: str | None = None
+
+
+class Document(TelegramType):
+    """A general file; `file_id` can be sent again instead of uploading the bytes."""
+
+    file_id: str
+    file_unique_id: str
+    file_name: str | None = None
+    mime_type: str | None = None
+    file_size: int | None = None
+
+
+class SuccessfulPayment(TelegramType):
+    """A completed payment (Stars: currency "XTR"); keep `telegram_payment_charge_id` for refunds."""
+
+    currency: str
+    total_amount: int
+    invoice_payload: str
+    telegram_payment_charge_id: str
+    provider_payment_charge_id: str
+    subscription_expiration_date: int | None = None
+    is_recurring: bool | None = None
+    is_first_recurring: bool | None = None
+
+
+class RefundedPayment(TelegramType):
+    """A refunded payment, delivered as a service message after `refundStarPayment`."""
+
+    currency: str
+    total_amount: int
+    invoice_payload: str
+    telegram_payment_charge_id: str
+    provider_payment_charge_id: str | None = None
+
+
+class Message(TelegramType):
+    """A message, or an inaccessible one.
+
+    `CallbackQuery.message` may be an InaccessibleMessage (only chat, message_id and date, with date 0):
+    it decodes into this type too, because every other field is optional. Test `accessible` before
+    relying on the content.
+    """
+
+    message_id: int
+    date: int
+    chat: Chat
+    from_: User | None = msgspec.field(default=None, name="from")
+    text: str | None = None
+    entities: list[MessageEntity] | None = None
+    caption: str | None = None
+    caption_entities: list[MessageEntity] | None = None
+    document: Document | None = None
+    reply_markup: InlineKeyboardMarkup | None = None
+    successful_payment: SuccessfulPayment | None = None
+    refunded_payment: RefundedPayment | None = None
+
+    @property
+    def accessible(self) -> bool:
+        """False for an InaccessibleMessage (deleted, or too old): Telegram marks it with date 0."""
+        return self.date != 0
