@@ -19,12 +19,12 @@ import trio
 import trio_asyncio
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext
-from tortoise.exceptions import DBConnectionError, OperationalError
+from tortoise.exceptions import BaseORMException, DBConnectionError, IntegrityError, OperationalError
 from tortoise.migrations.executor import MigrationExecutor
 
 from storage import catalog, ledger, purchases, users
 from storage.config import StorageSettings, backend_of, tortoise_config
-from storage.errors import StorageUnavailable
+from storage.errors import StorageConflict, StorageError, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,16 @@ async def cross[**P, R](fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: 
     for attempt in range(SQLITE_LOCK_RETRIES):
         try:
             return await trio_asyncio.aio_as_trio(fn)(*args, **kwargs)
-        except (OperationalError, sqlite3.OperationalError) as error:
-            if not _is_sqlite_lock(error) or attempt == SQLITE_LOCK_RETRIES - 1:
-                raise
-            await trio.sleep(0.01 * 2**attempt)
         except (DBConnectionError, OSError) as error:
             raise StorageUnavailable(f"database unavailable: {error}") from error
+        except (OperationalError, sqlite3.OperationalError) as error:
+            if not _is_sqlite_lock(error) or attempt == SQLITE_LOCK_RETRIES - 1:
+                raise StorageError(f"{fn.__name__}: {error}") from error
+            await trio.sleep(0.01 * 2**attempt)
+        except IntegrityError as error:
+            raise StorageConflict(f"{fn.__name__}: {error}") from error
+        except BaseORMException as error:
+            raise StorageError(f"{fn.__name__}: {error}") from error
     raise AssertionError("unreachable")
 
 

@@ -2,6 +2,7 @@
 
     StorageError
     ├── StorageUnavailable      the database cannot be reached (mapped from tortoise's DBConnectionError)
+    ├── StorageConflict         a unique key was taken meanwhile (another process won a race)
     ├── UnknownUser             the user id has no row (they have not /started the bot)
     ├── UnknownCategory         no category by that name
     ├── UnknownItem             no item by that title
@@ -17,6 +18,10 @@ class StorageError(Exception):
 
 
 class StorageUnavailable(StorageError):
+    pass
+
+
+class StorageConflict(StorageError):
     pass
 
 

@@ -27,3 +27,12 @@ class TelegramSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     max_retries: int = 5
     # Concurrent chats handled at once (each chat is one ordered lane).
     lanes: int = 64
+
+
+class ShopSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The `[shop]` section: what buyers see."""
+
+    name: str = "Shopkeeper"
+    # Balance and price currency, shown after every amount.
+    currency: str = "USD"
+    support_contact: str = ""

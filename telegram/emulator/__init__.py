@@ -1,0 +1,32 @@
+"""telegram.emulator: an in-memory Telegram that speaks the real Bot API (the sandbox).
+
+    emu = Emulator()
+    bot = emu.create_bot(token="123456:TEST", username="shop_bot", first_name="Shop")
+    client = httpx.AsyncClient(transport=emu.transport(), base_url="http://emulator")
+    user = emu.user(1001, first_name="Ann")
+    await user.send_text("/start")
+    await user.wait_for_text("Welcome")
+
+Self-contained: it works on plain dicts and JSON and imports nothing else from the project, so the
+client and the bot are tested against it rather than against themselves.
+"""
+
+from .core import CALLBACK_ANSWER_TIMEOUT, ApiOutcome, Emulator
+from .errors import ButtonNotFound, EmulatorError
+from .faults import Fault, FaultPlan
+from .server import serve_emulator
+from .state import BotRecord
+from .user import EmulatedUser
+
+__all__ = [
+    "CALLBACK_ANSWER_TIMEOUT",
+    "ApiOutcome",
+    "BotRecord",
+    "ButtonNotFound",
+    "EmulatedUser",
+    "Emulator",
+    "EmulatorError",
+    "Fault",
+    "FaultPlan",
+    "serve_emulator",
+]

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 import msgspec
 
-from .errors import ApiError, bad_request
+from .errors import bad_request
 
 
 @dataclass(frozen=True)
@@ -155,5 +155,3 @@ def describe(params: dict[str, Any]) -> dict[str, Any]:
             out[key] = value
     return out
 
-
-__all__ = ["ApiError", "UploadedFile", "decode_params"]

@@ -1,0 +1,175 @@
+"""Loading the settings: one TOML file plus `SHOPKEEPER_<SECTION>_<KEY>` environment overrides.
+
+Each section is a msgspec Struct defined next to the room that uses it; `Settings` composes them and
+is handed down at start-up (`BotClient(settings.telegram)`, `open_store(settings.storage)`). Nothing
+reads the environment anywhere else.
+
+Every problem is a `ConfigError` naming the key, in one line, never showing a secret's value.
+"""
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import msgspec
+
+from storage import StorageSettings, backend_of
+from telegram.config import ShopSettings, TelegramSettings
+from webui.config import WebSettings
+
+ENV_PREFIX = "SHOPKEEPER_"
+CONFIG_ENV = "SHOPKEEPER_CONFIG"
+TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    telegram: TelegramSettings
+    storage: StorageSettings = StorageSettings()
+    web: WebSettings = WebSettings()
+    shop: ShopSettings = ShopSettings()
+
+
+SECTIONS: dict[str, type[msgspec.Struct]] = {
+    name: field.type for name, field in zip(Settings.__struct_fields__, msgspec.structs.fields(Settings))
+}
+SECRET_KEYS = {("telegram", "token")}
+
+
+class ConfigError(Exception):
+    """A configuration problem; `key` is `section.key` (or the file / variable at fault)."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"config error: {key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+def config_path(cli_path: str | None, environ: Mapping[str, str]) -> Path | None:
+    """The config file named by --config, else by SHOPKEEPER_CONFIG, else none."""
+    path = cli_path or environ.get(CONFIG_ENV)
+    return Path(path) if path else None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(str(path), "file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(str(path), f"not valid TOML: {error}") from None
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """`SHOPKEEPER_WEB_PORT=9000` → {"web": {"port": "9000"}}; unknown names are errors."""
+    overrides: dict[str, dict[str, str]] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
+            continue
+        rest = name[len(ENV_PREFIX):].lower()
+        section = next((s for s in SECTIONS if rest.startswith(s + "_")), None)
+        if section is None:
+            raise ConfigError(name, f"unknown section: expected one of {', '.join(sorted(SECTIONS))}")
+        key = rest[len(section) + 1:]
+        if key not in SECTIONS[section].__struct_fields__:
+            raise ConfigError(name, f"unknown key {section}.{key}")
+        overrides.setdefault(section, {})[key] = value
+    return overrides
+
+
+def merge(base: dict[str, Any], overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    merged = {section: dict(values) if isinstance(values, dict) else values for section, values in base.items()}
+    for section, values in overrides.items():
+        target = merged.setdefault(section, {})
+        if not isinstance(target, dict):
+            raise ConfigError(section, "must be a table")
+        target.update(values)
+    return merged
+
+
+def load_settings(
+    cli_path: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    defaults: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Settings:
+    """The effective settings: `defaults` (for the sandbox), then the file, then the environment."""
+    environ = os.environ if environ is None else environ
+    path = config_path(cli_path, environ)
+    data = merge({k: dict(v) for k, v in (defaults or {}).items()}, read_toml(path) if path else {})
+    data = merge(data, env_overrides(environ))
+    return validate(data)
+
+
+def validate(data: dict[str, Any]) -> Settings:
+    for section, values in data.items():
+        if section not in SECTIONS:
+            raise ConfigError(section, f"unknown section: expected one of {', '.join(sorted(SECTIONS))}")
+        if not isinstance(values, dict):
+            raise ConfigError(section, "must be a table")
+    if "telegram" not in data:
+        raise ConfigError("telegram.token", "required value is missing")
+    try:
+        settings = msgspec.convert(data, Settings, strict=False)
+    except msgspec.ValidationError as error:
+        raise _config_error(error) from None
+    if not TOKEN_RE.match(settings.telegram.token):
+        raise ConfigError("telegram.token", "not a bot token (expected <digits>:<secret> as given by @BotFather)")
+    try:
+        backend_of(settings.storage.database_url)
+    except ValueError as error:
+        raise ConfigError("storage.database_url", str(error)) from None
+    if not 1 <= settings.web.port <= 65535:
+        raise ConfigError("web.port", "must be between 1 and 65535")
+    return settings
+
+
+def _config_error(error: msgspec.ValidationError) -> ConfigError:
+    # msgspec says e.g. "Expected `int`, got `str` - at `$.web.port`" or
+    # "Object missing required field `token` - at `$.telegram`"; values never appear in it.
+    message, _, where = str(error).partition(" - at ")
+    key = where.strip("`").removeprefix("$").lstrip(".")
+    if (field := re.search(r"(?:missing required|unknown) field `([^`]+)`", message)):
+        key = f"{key}.{field.group(1)}" if key else field.group(1)
+        message = "required value is missing" if "missing" in message else "unknown key"
+    return ConfigError(key or "config", message)
+
+
+def mask_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = f"{parts.username}:****@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def masked(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The settings as plain data with every secret hidden, for `shopkeeper config check`."""
+    data: dict[str, dict[str, Any]] = msgspec.to_builtins(settings)
+    token = data["telegram"]["token"]
+    data["telegram"]["token"] = token.split(":", 1)[0] + ":****"
+    for section, key in (("storage", "database_url"), ("storage", "redis_url")):
+        data[section][key] = mask_url(data[section][key])
+    return data
+
+
+def render_toml(data: Mapping[str, Mapping[str, Any]]) -> str:
+    lines: list[str] = []
+    for section, values in data.items():
+        lines.append(f"[{section}]")
+        for key, value in values.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,50 @@
+"""The health watcher: checks the database, the Bot API and the actors, for /health."""
+
+from typing import NoReturn
+
+import trio
+
+from actors.poller import UpdatePoller
+from actors.supervisor import ActorStatus
+from storage import StorageError, Store
+from webui import ComponentHealth, HealthReport
+
+CHECK_EVERY = 10.0
+CHECK_TIMEOUT = 5.0
+
+
+class HealthWatcher:
+    def __init__(self, store: Store, poller: UpdatePoller, actors: ActorStatus) -> None:
+        self.store = store
+        self.poller = poller
+        self.actors = actors
+        self._database = ComponentHealth(ok=False, detail="not checked yet")
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
+        """Check every CHECK_EVERY seconds; started after the first check. Supports nursery.start."""
+        await self._check()
+        task_status.started()
+        while True:
+            await trio.sleep(CHECK_EVERY)
+            await self._check()
+
+    async def _check(self) -> None:
+        try:
+            with trio.fail_after(CHECK_TIMEOUT):
+                await self.store.ping()
+            self._database = ComponentHealth(ok=True, detail=self.store.backend)
+        except (StorageError, trio.TooSlowError) as error:
+            self._database = ComponentHealth(ok=False, detail=f"{type(error).__name__}: {error}")
+
+    def report(self) -> HealthReport:
+        if self.poller.last_error is not None:
+            bot_api = ComponentHealth(ok=False, detail=self.poller.last_error)
+        elif self.poller.last_ok is None:
+            bot_api = ComponentHealth(ok=False, detail="no answer from getUpdates yet")
+        else:
+            bot_api = ComponentHealth(ok=True, detail="polling")
+        components = {"database": self._database, "bot_api": bot_api}
+        for name, running in sorted(self.actors.running.items()):
+            crash = self.actors.last_crash.get(name, "")
+            components[f"actor:{name}"] = ComponentHealth(ok=running, detail=crash if not running else "running")
+        return HealthReport(components=components)

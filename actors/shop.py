@@ -1,0 +1,121 @@
+"""The shop process: the one place that knows the whole graph and wires it at start-up.
+
+    run_shop
+    ├── storage bridge (open_store: trio_asyncio loop, Tortoise, migrations)
+    ├── Bot API client (flood control, auto-retry)
+    └── root nursery
+        ├── purchase serializer   (supervised)
+        ├── health watcher        (supervised)
+        ├── web server            (hypercorn, quart-trio app)
+        └── update poller + lanes (supervised)
+"""
+
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+import httpx
+import msgspec
+import trio
+
+from actors.config import Settings
+from actors.health import HealthWatcher
+from actors.poller import UpdatePoller
+from actors.purchases import PurchaseSerializer
+from actors.supervisor import ActorStatus, supervise
+from storage import Store, open_store
+from telegram.client import BotClient
+from telegram.errors import TelegramError
+from telegram.routing import Dispatcher, Shop
+from telegram.screens import build_router
+from telegram.texts import Texts
+from telegram.types import BotCommand
+from webui import create_app, serve_web
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [BotCommand(command="start", description="Open the shop"), BotCommand(command="menu", description="Main menu")]
+
+
+class Running(msgspec.Struct, frozen=True, kw_only=True):
+    """What a started shop reports to whoever started it."""
+
+    web_binds: list[str]
+
+
+async def run_shop(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    stop: trio.Event | None = None,
+    handle_signals: bool = True,
+    prepare: Callable[[Store], Awaitable[None]] | None = None,
+    task_status: trio.TaskStatus[Running] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run the shop until SIGINT/SIGTERM (with `handle_signals`) or until `stop` is set.
+
+    Supports the trio nursery start protocol: started once the database is migrated, the actors run
+    and the web server listens (the Bot API may still be unreachable: the poller keeps trying and
+    /health says so).
+
+    Stopping is graceful: no new updates are fetched, updates already fetched are handled (purchases
+    in the database finish), the web server closes, and what was handled is confirmed to Telegram;
+    after `web.graceful_timeout` whatever is left is cancelled.
+    """
+    stop = stop or trio.Event()
+    async with open_store(settings.storage) as store:
+        if prepare is not None:
+            await prepare(store)
+        async with BotClient(settings.telegram, transport=transport) as bot:
+            serializer = PurchaseSerializer(store)
+            shop = Shop(store=store, buy=serializer.buy, settings=settings.shop, owner_id=settings.telegram.owner_id)
+            dispatcher = Dispatcher(build_router(), bot=bot, shop=shop, texts=Texts(settings.shop))
+            poller = UpdatePoller(bot, dispatcher, settings.telegram)
+            actors = ActorStatus()
+            health = HealthWatcher(store, poller, actors)
+            polling_done = trio.Event()
+            web_closing = trio.Event()
+
+            async def run_poller() -> None:
+                try:
+                    await supervise("poller", poller.run, actors)
+                finally:
+                    polling_done.set()
+
+            async with trio.open_nursery() as root:
+                if handle_signals:
+                    root.start_soon(_stop_on_signal, stop)
+                await root.start(supervise, "purchases", serializer.run, actors)
+                await root.start(supervise, "health", health.run, actors)
+                binds = await root.start(serve_web, create_app(health.report), settings.web, web_closing.wait)
+                root.start_soon(_announce, bot)
+                root.start_soon(run_poller)
+                log.info("shop running; web on %s", ", ".join(binds))
+                task_status.started(Running(web_binds=binds))
+
+                await stop.wait()
+                log.info("stopping: finishing the updates in hand")
+                root.cancel_scope.deadline = trio.current_time() + settings.web.graceful_timeout
+                poller.stop()
+                await polling_done.wait()
+                web_closing.set()
+                root.cancel_scope.cancel()
+    log.info("stopped")
+
+
+async def _stop_on_signal(stop: trio.Event) -> None:
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for signum in signals:
+            log.info("received %s", signal.Signals(signum).name)
+            stop.set()
+            return
+
+
+async def _announce(bot: BotClient) -> None:
+    """Register the command menu; a failure only costs the menu, so it is logged, not fatal."""
+    try:
+        me = await bot.get_me()
+        await bot.set_my_commands(COMMANDS)
+        log.info("bot @%s ready", me.username)
+    except TelegramError as error:
+        log.warning("could not register bot commands: %s", error)

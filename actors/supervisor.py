@@ -1,0 +1,65 @@
+"""Supervision: run an actor, restart it with backoff when it crashes, and say why."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import trio
+from prometheus_client import Counter
+
+log = logging.getLogger(__name__)
+
+RESTARTS = Counter("shopkeeper_actor_restarts_total", "Actor restarts after a crash", ["actor"])
+
+type Actor = Callable[..., Awaitable[Any]]
+
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 30.0
+# An actor that ran this long before crashing starts its backoff afresh.
+STABLE_AFTER = 60.0
+
+
+class ActorStatus:
+    """What the health watcher reads: each supervised actor's state and last crash."""
+
+    def __init__(self) -> None:
+        self.running: dict[str, bool] = {}
+        self.last_crash: dict[str, str] = {}
+
+
+async def supervise(
+    name: str,
+    actor: Actor,
+    status: ActorStatus,
+    *,
+    task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run `actor` (a nursery-start function) and restart it whenever it raises.
+
+    Supports the trio nursery start protocol: started with the actor's own started() value, on its
+    first successful start. Returns when the actor returns (it was asked to stop). Cancellation
+    passes straight through; every other exception is logged and followed by a restart.
+    """
+    delay = BACKOFF_FIRST
+    reported = False
+    while True:
+        began = trio.current_time()
+        try:
+            async with trio.open_nursery() as nursery:
+                value = await nursery.start(actor)
+                status.running[name] = True
+                if not reported:
+                    task_status.started(value)
+                    reported = True
+        except Exception as error:  # the supervisor is the one place that catches everything
+            status.running[name] = False
+            status.last_crash[name] = f"{type(error).__name__}: {error}"
+            RESTARTS.labels(name).inc()
+            if trio.current_time() - began > STABLE_AFTER:
+                delay = BACKOFF_FIRST
+            log.error("actor %s crashed; restarting in %.1f s", name, delay, exc_info=error)
+            await trio.sleep(delay)
+            delay = min(delay * 2, BACKOFF_MAX)
+        else:
+            status.running[name] = False
+            return

@@ -1,0 +1,215 @@
+"""`BotClient`: typed Bot API methods on top of the call chain."""
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+import msgspec
+
+from ..config import TelegramSettings
+from ..errors import BadRequest
+from ..types import BotCommand, InlineKeyboardMarkup, Message, Update, User
+from .api import HttpCall
+from .chain import Call, Transformer, compose
+from .flood import FloodControl
+from .retry import auto_retry
+
+type ChatId = int | str
+
+
+class BotClient:
+    """A Bot API client for one bot token.
+
+    Usage: `async with BotClient(settings) as bot: me = await bot.get_me()`.
+
+    Args:
+      settings: the `[telegram]` section (token, api_base_url, timeouts, rates, retry caps).
+      transport: an httpx transport to use instead of the network (the emulator, a MockTransport).
+
+    Resource handling: owns one `httpx.AsyncClient`, closed when the `async with` block exits.
+
+    Error handling: every method raises `telegram.errors.NetworkError` or a `BotAPIError` subclass,
+    after the default transformers did their work: `flood_control` (the `FloodControl` instance, kept
+    as an attribute), wrapped by `auto_retry`. Transformers added with `use()` wrap those.
+    The token appears only in the base URL; no error message, log line or repr contains it.
+    """
+
+    def __init__(self, settings: TelegramSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._settings = settings
+        self._http = httpx.AsyncClient(
+            base_url=f"{settings.api_base_url.rstrip('/')}/bot{settings.token}/",
+            transport=transport,
+            timeout=httpx.Timeout(settings.request_timeout),
+        )
+        self._raw: Call = HttpCall(self._http, request_timeout=settings.request_timeout)
+        self._transformers: list[Transformer] = []
+        self._chain: Call = self._raw
+        self.flood_control = FloodControl(
+            global_rate=settings.global_rate, chat_rate=settings.chat_rate, chat_burst=settings.chat_burst
+        )
+        # auto_retry outermost: every retry goes through flood control again and waits out a pause.
+        self.use(
+            self.flood_control,
+            auto_retry(max_retry_after=settings.max_retry_after, max_retries=settings.max_retries),
+        )
+
+    def __repr__(self) -> str:
+        return f"<BotClient {self._settings.api_base_url}>"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def use(self, *transformers: Transformer) -> Self:
+        """Install transformers; each wraps the chain built so far (the last one installed runs first)."""
+        self._transformers.extend(transformers)
+        self._chain = compose(self._raw, self._transformers)
+        return self
+
+    async def call(self, method: str, params: dict[str, Any], *, files: dict[str, Any] | None = None) -> Any:
+        """Call any Bot API method through the chain; returns its `result` decoded to builtins.
+
+        `params` values may be builtins or `telegram.types` Structs; None values are left out.
+        `files` maps a field name to httpx's file tuple `(filename, bytes, mime_type)`; with files the
+        request is multipart, without it is JSON.
+        """
+        return _decode(await self._chain(method, params, files), Any)
+
+    async def _request[T](
+        self, method: str, params: dict[str, Any], returns: type[T], files: dict[str, Any] | None = None
+    ) -> T:
+        return _decode(await self._chain(method, params, files), returns)
+
+    # --- typed methods -------------------------------------------------------------------------------
+
+    async def get_me(self) -> User:
+        return await self._request("getMe", {}, User)
+
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int = 100,
+        timeout: int | None = None,
+        allowed_updates: Sequence[str] | None = None,
+    ) -> list[Update]:
+        """Long-poll for updates; `timeout` defaults to settings.poll_timeout. Confirms all < offset."""
+        params = {
+            "offset": offset,
+            "limit": limit,
+            "timeout": self._settings.poll_timeout if timeout is None else timeout,
+            "allowed_updates": list(allowed_updates) if allowed_updates is not None else None,
+        }
+        return await self._request("getUpdates", params, list[Update])
+
+    async def send_message(
+        self,
+        chat_id: ChatId,
+        text: str,
+        *,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        parse_mode: str | None = "HTML",
+        disable_web_page_preview: bool = False,
+        disable_notification: bool = False,
+    ) -> Message:
+        params = {
+            "chat_id": chat_id,
+            "text": text,
+            "parse_mode": parse_mode,
+            "reply_markup": reply_markup,
+            "link_preview_options": _no_preview(disable_web_page_preview),
+            "disable_notification": disable_notification or None,
+        }
+        return await self._request("sendMessage", params, Message)
+
+    async def edit_message_text(
+        self,
+        chat_id: ChatId,
+        message_id: int,
+        text: str,
+        *,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        parse_mode: str | None = "HTML",
+        disable_web_page_preview: bool = False,
+    ) -> Message | None:
+        """Edit a message's text. Returns the edited Message, or None when Telegram answers "message is
+        not modified" (it already shows exactly this text and markup): that counts as success."""
+        params = {
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "text": text,
+            "parse_mode": parse_mode,
+            "reply_markup": reply_markup,
+            "link_preview_options": _no_preview(disable_web_page_preview),
+        }
+        return await self._edit("editMessageText", params)
+
+    async def edit_message_reply_markup(
+        self, chat_id: ChatId, message_id: int, reply_markup: InlineKeyboardMarkup | None = None
+    ) -> Message | None:
+        """Replace (None: remove) a message's inline keyboard. None when not modified, as above."""
+        params = {"chat_id": chat_id, "message_id": message_id, "reply_markup": reply_markup}
+        return await self._edit("editMessageReplyMarkup", params)
+
+    async def answer_callback_query(
+        self, callback_query_id: str, text: str | None = None, show_alert: bool = False
+    ) -> bool:
+        params = {"callback_query_id": callback_query_id, "text": text, "show_alert": show_alert or None}
+        return await self._request("answerCallbackQuery", params, bool)
+
+    async def send_document(
+        self,
+        chat_id: ChatId,
+        filename: str,
+        content: bytes,
+        caption: str | None = None,
+        *,
+        parse_mode: str | None = "HTML",
+        reply_markup: InlineKeyboardMarkup | None = None,
+        mime_type: str = "application/octet-stream",
+    ) -> Message:
+        """Upload `content` as a document named `filename` (multipart)."""
+        params = {
+            "chat_id": chat_id,
+            "caption": caption,
+            "parse_mode": parse_mode if caption is not None else None,
+            "reply_markup": reply_markup,
+        }
+        files = {"document": (filename, content, mime_type)}
+        return await self._request("sendDocument", params, Message, files)
+
+    async def delete_message(self, chat_id: ChatId, message_id: int) -> bool:
+        return await self._request("deleteMessage", {"chat_id": chat_id, "message_id": message_id}, bool)
+
+    async def set_my_commands(self, commands: Sequence[BotCommand], language_code: str | None = None) -> bool:
+        params = {"commands": list(commands), "language_code": language_code}
+        return await self._request("setMyCommands", params, bool)
+
+    async def _edit(self, method: str, params: dict[str, Any]) -> Message | None:
+        try:
+            result = await self._request(method, params, Message | bool)
+        except BadRequest as e:
+            if e.not_modified:
+                return None
+            raise
+        # True is only returned for inline-mode messages, which these methods do not address.
+        return result if isinstance(result, Message) else None
+
+
+def _no_preview(disable: bool) -> dict[str, bool] | None:
+    # disable_web_page_preview was replaced by link_preview_options in Bot API 7.0.
+    return {"is_disabled": True} if disable else None
+
+
+def _decode(value: Any, returns: Any) -> Any:
+    # The chain yields msgspec.Raw from HttpCall; a transformer may also answer with plain Python values.
+    if isinstance(value, msgspec.Raw):
+        return msgspec.json.decode(value, type=returns)
+    return msgspec.convert(value, returns)

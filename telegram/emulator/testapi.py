@@ -1,0 +1,97 @@
+"""The test API under /_emulator/: drive the emulator from another process (e.g. a bot under test).
+
+Routes (JSON in, JSON out; errors are {"error": "...", ...} with status 400/404):
+
+    POST   /bots                       {token, username, first_name?}      → {id, token, username}
+    POST   /users/{id}/send            {text, first_name?, username?, language_code?, bot?} → Message
+    POST   /users/{id}/press           {label, message_id?, bot?}          → {callback_query_id}
+                                       404 {error, label, available} when no such pressable button
+    POST   /users/{id}/block  | /unblock  {bot?}                           → {ok: true}
+    GET    /users/{id}/callback_answers                                    → [answer]
+    GET    /chats/{id}/transcript      ?bot=                               → [Message]
+    POST   /faults                     {method?, kind, times?, retry_after?, status?, after?} → {ok: true}
+    DELETE /faults                                                         → {ok: true}
+    GET    /calls                                                          → [{time, method, params}]
+    GET    /deliveries                 ?bot=                               → {pending, delivered: {update_id: n}}
+
+`bot` may be a token, username or id; default is the first bot created.
+"""
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+import msgspec
+
+from .errors import ButtonNotFound, EmulatorError
+from .faults import Fault
+
+if TYPE_CHECKING:
+    from .core import Emulator
+    from .http import Reply
+
+
+def _reply(status: int, payload: Any) -> "Reply":
+    from .http import json_reply  # late: http imports this module
+
+    return json_reply(status, payload)
+
+
+async def handle_test_api(emu: "Emulator", method: str, path: str, query: bytes, body: bytes) -> "Reply":
+    try:
+        data = msgspec.json.decode(body) if body else {}
+    except msgspec.DecodeError:
+        return _reply(400, {"error": "body must be JSON"})
+    if not isinstance(data, dict):
+        return _reply(400, {"error": "body must be a JSON object"})
+    args = dict(parse_qsl(query.decode("latin-1")))
+    parts = [p for p in path.split("/") if p]
+    try:
+        return await _route(emu, method.upper(), parts, data, args)
+    except ButtonNotFound as e:
+        return _reply(404, {"error": "button not found", "label": e.label, "available": e.available, "reason": e.reason})
+    except (EmulatorError, ValueError, TypeError, KeyError) as e:
+        return _reply(400, {"error": str(e)})
+
+
+def _bot_ref(value: Any) -> Any:
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
+
+
+async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str, Any], args: dict[str, str]) -> "Reply":
+    match method, parts:
+        case "POST", ["bots"]:
+            bot = emu.create_bot(token=data["token"], username=data.get("username", "test_bot"),
+                                 first_name=data.get("first_name", "Bot"))
+            return _reply(200, {"id": bot.id, "token": bot.token, "username": bot.username})
+        case "POST", ["users", uid, "send"]:
+            user = emu.user(int(uid), data.get("first_name"), username=data.get("username"),
+                            language_code=data.get("language_code"))
+            return _reply(200, await user.send_text(data["text"], bot=_bot_ref(data.get("bot"))))
+        case "POST", ["users", uid, "press"]:
+            user = emu.user(int(uid))
+            query_id = await user.press(data["label"], data.get("message_id"), bot=_bot_ref(data.get("bot")))
+            return _reply(200, {"callback_query_id": query_id})
+        case "POST", ["users", uid, "block" | "unblock" as action]:
+            user = emu.user(int(uid))
+            (user.block_bot if action == "block" else user.unblock_bot)(bot=_bot_ref(data.get("bot")))
+            return _reply(200, {"ok": True})
+        case "GET", ["users", uid, "callback_answers"]:
+            return _reply(200, emu.user(int(uid)).callback_answers)
+        case "GET", ["chats", cid, "transcript"]:
+            return _reply(200, emu.user(int(cid)).transcript(bot=_bot_ref(args.get("bot"))))
+        case "POST", ["faults"]:
+            fields = {k: data[k] for k in ("method", "kind", "times", "retry_after", "status", "after") if k in data}
+            emu.faults.inject(Fault(**fields))
+            return _reply(200, {"ok": True})
+        case "DELETE", ["faults"]:
+            emu.faults.clear()
+            return _reply(200, {"ok": True})
+        case "GET", ["calls"]:
+            return _reply(200, [{"time": t, "method": m, "params": p} for t, m, p in emu.calls])
+        case "GET", ["deliveries"]:
+            bot = _bot_ref(args.get("bot"))
+            return _reply(200, {"pending": emu.pending_updates(bot),
+                                "delivered": {str(k): v for k, v in emu.updates_delivered(bot).items()}})
+    return _reply(404, {"error": f"no route {method} /_emulator/{'/'.join(parts)}"})

@@ -1,0 +1,153 @@
+"""EmulatedUser: a person in a private chat, as seen by tests.
+
+Contract: `send_text` and `press` queue exactly one update for the chosen bot (default: the first bot
+created) and return at once; nothing here waits for the bot except `wait_for*`. Read methods return
+copies of the messages in their CURRENT state (edits applied, deleted ones gone), so tests cannot
+corrupt the emulator by mutating what they get.
+"""
+
+import copy
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import trio
+
+from .errors import ButtonNotFound
+from .markup import inline_buttons, pressable_labels
+
+if TYPE_CHECKING:
+    from .core import Emulator
+    from .state import Chat
+
+_COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{3,32})?")
+
+
+class EmulatedUser:
+    def __init__(self, emu: "Emulator", user_id: int, first_name: str, username: str | None,
+                 language_code: str | None, last_name: str | None) -> None:
+        self._emu = emu
+        self.id = user_id
+        self.first_name = first_name
+        self.username = username
+        self.language_code = language_code
+        self.last_name = last_name
+        self.callback_answers: list[dict[str, Any]] = []
+
+    @property
+    def chat_id(self) -> int:
+        return self.id  # a private chat's id is the user's id
+
+    def update(self, **fields: str | None) -> None:
+        for key, value in fields.items():
+            if value is not None:
+                setattr(self, key, value)
+
+    def as_user(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
+
+    def chat_info(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.first_name}
+        for key in ("last_name", "username"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
+
+    def _chat(self, bot: Any) -> "Chat":
+        return self._emu.chat(self._emu.bot(bot), self.id)
+
+    # ----- acting -----------------------------------------------------------------------------------
+    async def send_text(self, text: str, *, bot: Any = None) -> dict[str, Any]:
+        """Write `text` to the bot; a leading /command gets a bot_command entity. Returns the message."""
+        await trio.lowlevel.checkpoint()
+        chat = self._chat(bot)
+        chat.started = True
+        fields: dict[str, Any] = {"text": text}
+        match = _COMMAND.match(text)
+        if match:
+            fields["entities"] = [{"type": "bot_command", "offset": 0, "length": match.end()}]
+        message = chat.add(self.as_user(), self._emu.unix_now(), fields)
+        chat.bot.queue.push("message", dict(message))
+        return copy.deepcopy(message)
+
+    async def press(self, label: str, message_id: int | None = None, *, bot: Any = None) -> str:
+        """Press the inline button labelled exactly `label`; returns the callback query id.
+
+        Looks on `message_id`, or on the newest bot message having a button with that label. Raises
+        ButtonNotFound (with the labels one could press) if there is none or it is a url button.
+        """
+        await trio.lowlevel.checkpoint()
+        chat = self._chat(bot)
+        message, button = self._find_button(chat, label, message_id)
+        query = self._emu.new_query(chat.bot, self.id)
+        payload = {
+            "id": query.id,
+            "from": self.as_user(),
+            "message": dict(message),
+            "chat_instance": str(chat.bot.id * 1_000_003 + self.id),  # stable per chat, like Telegram
+            "data": button["callback_data"],
+        }
+        chat.bot.queue.push("callback_query", payload)
+        return query.id
+
+    def _find_button(self, chat: "Chat", label: str, message_id: int | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        bot_id = chat.bot.id
+        if message_id is not None:
+            message = chat.messages.get(message_id)
+            candidates = [message] if message is not None and message["from"]["id"] == bot_id else []
+        else:
+            # Newest first, stopping at the first match: cheap even in long benchmark chats.
+            candidates = (m for m in reversed(chat.messages.values()) if m["from"]["id"] == bot_id and "reply_markup" in m)
+        newest_keyboard: dict[str, Any] | None = None
+        for message in candidates:
+            buttons = inline_buttons(message)
+            if buttons and newest_keyboard is None:
+                newest_keyboard = message
+            for button in buttons:
+                if button.get("text") == label:
+                    if "callback_data" not in button:
+                        raise ButtonNotFound(label, pressable_labels(message), "not a callback button")
+                    return message, button
+        available = pressable_labels(newest_keyboard) if newest_keyboard else []
+        raise ButtonNotFound(label, available)
+
+    def block_bot(self, *, bot: Any = None) -> None:
+        self._chat(bot).blocked = True
+
+    def unblock_bot(self, *, bot: Any = None) -> None:
+        self._chat(bot).blocked = False
+
+    # ----- observing --------------------------------------------------------------------------------
+    def transcript(self, *, bot: Any = None) -> list[dict[str, Any]]:
+        return copy.deepcopy(list(self._chat(bot).messages.values()))
+
+    def bot_messages(self, *, bot: Any = None) -> list[dict[str, Any]]:
+        chat = self._chat(bot)
+        return copy.deepcopy([m for m in chat.messages.values() if m["from"]["id"] == chat.bot.id])
+
+    async def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0,
+                       *, bot: Any = None) -> dict[str, Any]:
+        """Wait until a bot message in this chat (existing, new or edited) satisfies `predicate`.
+
+        Returns a copy of the newest matching message. Raises trio.TooSlowError after `timeout` seconds
+        of trio time.
+        """
+        chat = self._chat(bot)
+        with trio.fail_after(timeout):
+            while True:
+                changed = chat.changed()  # take it before checking so no change slips in between
+                for message in reversed(chat.messages.values()):
+                    if message["from"]["id"] == chat.bot.id and predicate(message):
+                        return copy.deepcopy(message)
+                await changed.wait()
+
+    async def wait_for_text(self, substring: str, timeout: float = 5.0, *, bot: Any = None) -> dict[str, Any]:
+        """wait_for a bot message whose text or caption contains `substring`."""
+        return await self.wait_for(lambda m: substring in (m.get("text") or m.get("caption") or ""), timeout, bot=bot)
+
+    def __repr__(self) -> str:
+        return f"EmulatedUser(id={self.id}, first_name={self.first_name!r})"

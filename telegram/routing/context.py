@@ -1,0 +1,87 @@
+"""The per-update context a screen handler gets: who, what, and how to answer."""
+
+from collections.abc import Sequence
+
+from storage import UserRecord
+from telegram.callback_data import CallbackData
+from telegram.callback_data import parse as parse_callback_data
+from telegram.client import BotClient
+from telegram.routing.shop import Shop
+from telegram.texts import Texts
+from telegram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+# Longer answers are sent as a .txt document (Telegram's limit is 4096 characters after parsing).
+MAX_TEXT = 4096
+
+
+class Context:
+    """One update being handled, with the ways to answer it.
+
+    `show` draws a screen: on a button press it edits the pressed message in place, otherwise it
+    sends a new message. A pressed button is always answered (the client stops its spinner), once.
+    """
+
+    def __init__(self, update: Update, *, bot: BotClient, shop: Shop, user: UserRecord, texts: Texts) -> None:
+        self.update = update
+        self.bot = bot
+        self.shop = shop
+        self.user = user
+        self.t = texts
+        self.message: Message | None = update.message
+        self.callback: CallbackQuery | None = update.callback_query
+        self.callback_data: CallbackData | None = (
+            parse_callback_data(self.callback.data) if self.callback and self.callback.data else None
+        )
+        self._answered = False
+
+    @property
+    def chat_id(self) -> int:
+        if self.message is not None:
+            return self.message.chat.id
+        assert self.callback is not None
+        if self.callback.message is not None:
+            return self.callback.message.chat.id
+        return self.callback.from_.id
+
+    @property
+    def command(self) -> tuple[str, str] | None:
+        """("start", "payload") for "/start payload" or "/start@shop_bot payload"; None otherwise."""
+        if self.message is None or not self.message.text or not self.message.text.startswith("/"):
+            return None
+        head, _, args = self.message.text[1:].partition(" ")
+        name = head.split("@", 1)[0].lower()
+        return (name, args.strip()) if name else None
+
+    async def reply(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        await self.bot.send_message(self.chat_id, text, reply_markup=markup)
+
+    async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        target = self.callback.message if self.callback is not None else None
+        if target is not None and target.accessible:
+            await self.bot.edit_message_text(self.chat_id, target.message_id, text, reply_markup=markup)
+        else:
+            await self.reply(text, markup)
+
+    async def send_long(self, text: str, *, filename: str, file_text: str, caption: str) -> None:
+        """`text` as a message, or `file_text` as a .txt document when the message would be too long."""
+        if len(text) <= MAX_TEXT:
+            await self.reply(text)
+        else:
+            await self.bot.send_document(self.chat_id, filename, file_text.encode(), caption=caption)
+
+    async def notify(self, text: str | None = None, *, alert: bool = False) -> None:
+        """Answer the pressed button, optionally with a toast (or an alert box); only the first counts."""
+        if self.callback is None or self._answered:
+            return
+        self._answered = True
+        await self.bot.answer_callback_query(self.callback.id, text=text, show_alert=alert)
+
+    async def finish(self) -> None:
+        await self.notify()
+
+
+def keyboard(*rows: Sequence[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
+    """Inline keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=label, callback_data=data.pack()) for label, data in row] for row in rows]
+    )

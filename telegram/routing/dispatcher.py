@@ -1,0 +1,116 @@
+"""From an update to a screen: the outer middleware (who is this user) and the error boundary."""
+
+import logging
+import time
+
+from prometheus_client import Counter, Histogram
+
+from storage import StorageError, UserRecord
+from telegram.client import BotClient
+from telegram.errors import TelegramError
+from telegram.routing.context import Context
+from telegram.routing.router import Router
+from telegram.routing.shop import PurchaseUnavailable, Shop
+from telegram.texts import Texts
+from telegram.types import Update, User
+
+log = logging.getLogger(__name__)
+
+UPDATES = Counter("shopkeeper_updates_total", "Updates handled, by kind and outcome", ["kind", "outcome"])
+HANDLING = Histogram(
+    "shopkeeper_update_seconds", "Time to handle one update", buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+)
+
+# A user's identity and role are cached so that browsing costs no user query; the balance is never
+# taken from the cache (screens that show money read it fresh).
+USER_CACHE_SECONDS = 60.0
+USER_CACHE_SIZE = 100_000
+
+
+class UserCache:
+    def __init__(self) -> None:
+        self._users: dict[int, tuple[float, UserRecord]] = {}
+
+    def get(self, user_id: int) -> UserRecord | None:
+        entry = self._users.get(user_id)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, user: UserRecord) -> None:
+        if len(self._users) >= USER_CACHE_SIZE:
+            self._users.clear()
+        self._users[user.id] = (time.monotonic() + USER_CACHE_SECONDS, user)
+
+
+class Dispatcher:
+    """Handles one update at a time for its caller (a chat lane): user, route, answer."""
+
+    def __init__(self, router: Router, *, bot: BotClient, shop: Shop, texts: Texts) -> None:
+        self.router = router
+        self.bot = bot
+        self.shop = shop
+        self.texts = texts
+        self.users = UserCache()
+
+    async def feed(self, update: Update) -> None:
+        """Handle one update. Errors of the shop's own rooms get an apology; others propagate."""
+        kind, sender = _kind_and_sender(update)
+        if sender is None or sender.is_bot:
+            UPDATES.labels(kind, "ignored").inc()
+            return
+        started = time.perf_counter()
+        ctx: Context | None = None
+        outcome = "handled"
+        try:
+            user = await self._user(sender, registering=kind == "message")
+            ctx = Context(update, bot=self.bot, shop=self.shop, user=user, texts=self.texts)
+            if not await self.router.route(ctx):
+                outcome = "unhandled"
+        except (StorageError, PurchaseUnavailable) as error:
+            outcome = "failed"
+            log.warning("update %s: %s", update.update_id, error)
+            await self._apologise(ctx, sender.id)
+        except TelegramError as error:
+            outcome = "failed"
+            log.warning("update %s: Bot API: %s", update.update_id, error)
+        finally:
+            if ctx is not None:
+                try:
+                    await ctx.finish()
+                except TelegramError as error:
+                    log.info("update %s: callback answer failed: %s", update.update_id, error)
+            UPDATES.labels(kind, outcome).inc()
+            HANDLING.observe(time.perf_counter() - started)
+
+    async def _user(self, sender: User, *, registering: bool) -> UserRecord:
+        cached = self.users.get(sender.id)
+        if cached is not None and not registering:
+            return cached
+        user = await self.shop.store.register_user(
+            sender.id,
+            username=sender.username,
+            first_name=sender.first_name,
+            language_code=sender.language_code,
+            owner_id=self.shop.owner_id,
+        )
+        self.users.put(user)
+        return user
+
+    async def _apologise(self, ctx: Context | None, chat_id: int) -> None:
+        text = self.texts("error.temporary")
+        try:
+            if ctx is not None and ctx.callback is not None:
+                await ctx.notify(self.texts.plain("error.temporary"), alert=True)
+            else:
+                await self.bot.send_message(chat_id, text)
+        except TelegramError as error:
+            log.info("apology to %s failed: %s", chat_id, error)
+
+
+def _kind_and_sender(update: Update) -> tuple[str, User | None]:
+    if update.message is not None:
+        return "message", update.message.from_
+    if update.callback_query is not None:
+        return "callback_query", update.callback_query.from_
+    return "other", None

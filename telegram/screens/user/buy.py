@@ -1,0 +1,58 @@
+"""Buy → Confirm → the goods in the chat. The purchase itself is the serializer's and the database's."""
+
+from storage import Delivered, InsufficientFunds, ItemUnavailable, PurchaseRequest, SoldOut
+from telegram.routing import Context, Router, keyboard
+from telegram.screens.user.callbacks import BuyItem, ConfirmPurchase, OpenItem, OpenMenu, OpenShop
+from telegram.screens.user.catalog import categories, item_card
+from telegram.texts import code_block
+
+router = Router(name=__name__)
+
+
+@router.callback(BuyItem)
+async def confirm(ctx: Context, data: BuyItem) -> None:
+    item = await ctx.shop.store.get_item(data.item_id)
+    if item is None:
+        await ctx.notify(ctx.t.plain("item.gone"), alert=True)
+        await categories(ctx, OpenShop())
+        return
+    if item.stock_left < 1:
+        await ctx.notify(ctx.t.plain("buy.sold_out"), alert=True)
+        await item_card(ctx, OpenItem(item_id=item.id))
+        return
+    user = await ctx.shop.store.get_user(ctx.user.id)
+    balance = user.balance if user is not None else ctx.user.balance
+    markup = keyboard(
+        [(ctx.t.plain("button.confirm"), ConfirmPurchase(item_id=item.id))],
+        [(ctx.t.plain("button.cancel"), OpenItem(item_id=item.id))],
+    )
+    await ctx.show(ctx.t("buy.confirm", title=item.title, price=item.price, balance=balance), markup)
+
+
+@router.callback(ConfirmPurchase)
+async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
+    assert ctx.callback is not None
+    # The callback query id is the idempotency key: the same press, seen twice, buys once.
+    result = await ctx.shop.buy(PurchaseRequest(key=f"cb:{ctx.callback.id}", user_id=ctx.user.id, item_id=data.item_id))
+    match result:
+        case Delivered():
+            await ctx.notify()
+            units = code_block(result.units)
+            text = ctx.t("buy.delivery", title=result.item_title, units=units, purchase_id=result.purchase_id)
+            await ctx.send_long(
+                text,
+                filename=f"purchase-{result.purchase_id}.txt",
+                file_text="\n".join(result.units),
+                caption=ctx.t("buy.delivery_file", title=result.item_title),
+            )
+            done = ctx.t("buy.done", title=result.item_title, price=result.total, balance=result.balance)
+            await ctx.show(done, keyboard([(ctx.t.plain("button.shop"), OpenShop()), (ctx.t.plain("button.main_menu"), OpenMenu())]))
+        case SoldOut():
+            await ctx.notify(ctx.t.plain("buy.sold_out"), alert=True)
+            await item_card(ctx, OpenItem(item_id=data.item_id))
+        case InsufficientFunds():
+            await ctx.notify(ctx.t.plain("buy.no_funds", needed=result.needed, balance=result.balance), alert=True)
+            await item_card(ctx, OpenItem(item_id=data.item_id))
+        case ItemUnavailable():
+            await ctx.notify(ctx.t.plain("item.gone"), alert=True)
+            await categories(ctx, OpenShop())

@@ -1,0 +1,26 @@
+"""/start and the main menu."""
+
+from telegram.routing import Context, Router, keyboard
+from telegram.screens.user.callbacks import OpenMenu, OpenProfile, OpenShop
+from telegram.types import InlineKeyboardMarkup
+
+router = Router(name=__name__)
+
+
+def main_keyboard(ctx: Context) -> InlineKeyboardMarkup:
+    return keyboard([(ctx.t.plain("button.shop"), OpenShop()), (ctx.t.plain("button.profile"), OpenProfile())])
+
+
+@router.command("start")
+async def start(ctx: Context, _payload: str) -> None:
+    await ctx.reply(ctx.t("menu.welcome", name=ctx.user.first_name or ctx.user.username or ""), main_keyboard(ctx))
+
+
+@router.command("menu")
+async def menu_command(ctx: Context, _args: str) -> None:
+    await ctx.reply(ctx.t("menu.main"), main_keyboard(ctx))
+
+
+@router.callback(OpenMenu)
+async def open_menu(ctx: Context, _data: OpenMenu) -> None:
+    await ctx.show(ctx.t("menu.main"), main_keyboard(ctx))

@@ -1,0 +1,56 @@
+"""Injected faults through the httpx transport."""
+
+import httpx
+import pytest
+import trio
+
+from telegram.emulator import Emulator, Fault
+
+
+async def test_retry_after(emu: Emulator, client, api, ann) -> None:
+    emu.faults.inject(Fault(method="sendMessage", kind="retry_after", retry_after=3, times=1))
+    r = await client.post("/bot123456:TEST/sendMessage", json={"chat_id": 1001, "text": "x"})
+    assert r.status_code == 429 and r.headers["retry-after"] == "3"
+    assert r.json() == {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 3",
+                        "parameters": {"retry_after": 3}}
+    assert ann.bot_messages() == []  # refused, not done
+    await api.ok("sendMessage", chat_id=1001, text="x")  # times=1: the next call goes through
+    assert [m for _, m, _ in emu.calls] == ["sendMessage", "sendMessage"]
+
+
+async def test_fault_matches_only_its_method(emu: Emulator, api, ann) -> None:
+    emu.faults.inject(Fault(method="sendDocument", kind="server_error"))
+    await api.ok("sendMessage", chat_id=1001, text="x")
+    assert len(emu.faults.pending) == 1
+
+
+async def test_server_error(emu: Emulator, client) -> None:
+    emu.faults.inject(Fault(kind="server_error", times=2))
+    for _ in range(2):
+        r = await client.get("/bot123456:TEST/getMe")
+        assert (r.status_code, r.json()) == (502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
+    assert (await client.get("/bot123456:TEST/getMe")).status_code == 200
+    emu.faults.inject(Fault(kind="server_error", status=503))
+    assert (await client.get("/bot123456:TEST/getMe")).json()["description"] == "Service Unavailable"
+
+
+async def test_timeout_waits_client_read_timeout(emu: Emulator, ann, autojump_clock) -> None:
+    emu.faults.inject(Fault(method="sendMessage", kind="timeout"))
+    async with httpx.AsyncClient(transport=emu.transport(), base_url="http://e", timeout=10) as client:
+        start = trio.current_time()
+        with pytest.raises(httpx.ReadTimeout):
+            await client.post("/bot123456:TEST/sendMessage", json={"chat_id": 1001, "text": "x"})
+        assert trio.current_time() - start == 10
+    assert ann.bot_messages() == []
+
+
+async def test_drop_after_execution_still_delivers(emu: Emulator, client, ann) -> None:
+    emu.faults.inject(Fault(method="sendMessage", kind="drop", after=True))
+    with pytest.raises(httpx.RemoteProtocolError, match="Server disconnected without sending a response."):
+        await client.post("/bot123456:TEST/sendMessage", json={"chat_id": 1001, "text": "x"})
+    assert [m["text"] for m in ann.bot_messages()] == ["x"]  # done, but the client never heard
+
+
+def test_bad_fault_kind() -> None:
+    with pytest.raises(ValueError):
+        Fault(kind="explode")
