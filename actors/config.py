@@ -123,8 +123,8 @@ def validate(data: dict[str, Any]) -> Settings:
         backend_of(settings.storage.database_url)
     except ValueError as error:
         raise ConfigError("storage.database_url", str(error)) from None
-    if not 1 <= settings.web.port <= 65535:
-        raise ConfigError("web.port", "must be between 1 and 65535")
+    if not 0 <= settings.web.port <= 65535:
+        raise ConfigError("web.port", "must be between 0 (any free port) and 65535")
     return settings
 
 

@@ -62,7 +62,7 @@ async def run_shop(
     in the database finish), the web server closes, and what was handled is confirmed to Telegram;
     after `web.graceful_timeout` whatever is left is cancelled.
     """
-    stop = stop or trio.Event()
+    stop = trio.Event() if stop is None else stop
     async with open_store(settings.storage) as store:
         if prepare is not None:
             await prepare(store)

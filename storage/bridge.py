@@ -18,7 +18,7 @@ from typing import Any
 import trio
 import trio_asyncio
 from tortoise.connection import get_connection
-from tortoise.context import TortoiseContext
+from tortoise.context import TortoiseContext, _current_context
 from tortoise.exceptions import BaseORMException, DBConnectionError, IntegrityError, OperationalError
 from tortoise.migrations.executor import MigrationExecutor
 
@@ -38,22 +38,13 @@ def _is_sqlite_lock(error: BaseException) -> bool:
     return "database is locked" in text or "database table is locked" in text
 
 
-async def cross[**P, R](fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs) -> R:
-    """Run one asyncio use case from trio: one crossing, errors mapped to the storage tree."""
-    for attempt in range(SQLITE_LOCK_RETRIES):
-        try:
-            return await trio_asyncio.aio_as_trio(fn)(*args, **kwargs)
-        except (DBConnectionError, OSError) as error:
-            raise StorageUnavailable(f"database unavailable: {error}") from error
-        except (OperationalError, sqlite3.OperationalError) as error:
-            if not _is_sqlite_lock(error) or attempt == SQLITE_LOCK_RETRIES - 1:
-                raise StorageError(f"{fn.__name__}: {error}") from error
-            await trio.sleep(0.01 * 2**attempt)
-        except IntegrityError as error:
-            raise StorageConflict(f"{fn.__name__}: {error}") from error
-        except BaseORMException as error:
-            raise StorageError(f"{fn.__name__}: {error}") from error
-    raise AssertionError("unreachable")
+async def _in_context[**P, R](
+    tortoise: TortoiseContext, fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs
+) -> R:
+    # Runs as its own asyncio Task, whose context is a copy: setting the variable here is seen by
+    # this use case only, whichever trio task asked for it.
+    _current_context.set(tortoise)
+    return await fn(*args, **kwargs)
 
 
 def use_case[**P, R](fn: Callable[P, Awaitable[R]]) -> Callable[..., Awaitable[R]]:
@@ -61,16 +52,39 @@ def use_case[**P, R](fn: Callable[P, Awaitable[R]]) -> Callable[..., Awaitable[R
 
     @functools.wraps(fn)
     async def method(self: "Store", *args: P.args, **kwargs: P.kwargs) -> R:
-        return await cross(fn, *args, **kwargs)
+        return await self.cross(fn, *args, **kwargs)
 
     return method
 
 
 class Store:
-    """The shop's data, as seen from trio: each method is one use case in one transaction."""
+    """The shop's data, as seen from trio: each method is one use case in one transaction.
 
-    def __init__(self, backend: str) -> None:
+    Usable from any trio task while `open_store` is open: the crossing names its loop and Tortoise
+    context explicitly instead of relying on the calling task's context variables.
+    """
+
+    def __init__(self, backend: str, loop: trio_asyncio.TrioEventLoop, tortoise: TortoiseContext) -> None:
         self.backend = backend
+        self._loop = loop
+        self._tortoise = tortoise
+
+    async def cross[**P, R](self, fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run one asyncio use case from trio: one crossing, errors mapped to the storage tree."""
+        for attempt in range(SQLITE_LOCK_RETRIES):
+            try:
+                return await self._loop.run_aio_coroutine(_in_context(self._tortoise, fn, *args, **kwargs))
+            except (DBConnectionError, OSError) as error:
+                raise StorageUnavailable(f"database unavailable: {error}") from error
+            except (OperationalError, sqlite3.OperationalError) as error:
+                if not _is_sqlite_lock(error) or attempt == SQLITE_LOCK_RETRIES - 1:
+                    raise StorageError(f"{fn.__name__}: {error}") from error
+                await trio.sleep(0.01 * 2**attempt)
+            except IntegrityError as error:
+                raise StorageConflict(f"{fn.__name__}: {error}") from error
+            except BaseORMException as error:
+                raise StorageError(f"{fn.__name__}: {error}") from error
+        raise AssertionError("unreachable")
 
     register_user = use_case(users.register_user)
     get_user = use_case(users.get_user)
@@ -87,7 +101,7 @@ class Store:
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""
-        return await cross(_ping, self.backend)
+        return await self.cross(_ping, self.backend)
 
 
 async def _ping(connection_name: str) -> bool:
@@ -111,7 +125,7 @@ async def open_store(settings: StorageSettings, *, migrate: bool = True) -> Asyn
     config = tortoise_config(settings)
     if backend == "sqlite":
         Path(config["connections"]["sqlite"]["credentials"]["file_path"]).parent.mkdir(parents=True, exist_ok=True)
-    async with trio_asyncio.open_loop():
+    async with trio_asyncio.open_loop() as loop:
         with TortoiseContext() as ctx:
             try:
                 try:
@@ -120,7 +134,7 @@ async def open_store(settings: StorageSettings, *, migrate: bool = True) -> Asyn
                         await trio_asyncio.aio_as_trio(_migrate)(config, backend)
                 except (DBConnectionError, OSError) as error:
                     raise StorageUnavailable(f"database unavailable: {error}") from error
-                yield Store(backend)
+                yield Store(backend, loop, ctx)
             finally:
                 with trio.CancelScope(shield=True):
                     await trio_asyncio.aio_as_trio(ctx.close_connections)()

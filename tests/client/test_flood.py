@@ -9,9 +9,6 @@ from telegram.emulator import EmulatedUser, Emulator, Fault
 
 from .conftest import TOKEN, call_times, max_per_window
 
-pytestmark = pytest.mark.usefixtures("autojump_clock")
-
-
 async def _started_users(emu: Emulator, ids: range) -> list[EmulatedUser]:
     users = [emu.user(i) for i in ids]
     for user in users:
@@ -19,7 +16,7 @@ async def _started_users(emu: Emulator, ids: range) -> list[EmulatedUser]:
     return users
 
 
-async def test_one_chat_never_exceeds_its_rate(bot: BotClient, emu: Emulator, settings: TelegramSettings) -> None:
+async def test_one_chat_never_exceeds_its_rate(bot: BotClient, emu: Emulator, settings: TelegramSettings, autojump_clock: trio.abc.Clock) -> None:
     (user,) = await _started_users(emu, range(1001, 1002))
     async with trio.open_nursery() as nursery:
         for i in range(100):
@@ -33,8 +30,7 @@ async def test_one_chat_never_exceeds_its_rate(bot: BotClient, emu: Emulator, se
 
 
 async def test_many_chats_never_exceed_the_global_rate(
-    bot: BotClient, emu: Emulator, settings: TelegramSettings
-) -> None:
+    bot: BotClient, emu: Emulator, settings: TelegramSettings, autojump_clock: trio.abc.Clock) -> None:
     users = await _started_users(emu, range(2000, 2200))
     async with trio.open_nursery() as nursery:
         for user in users:
@@ -45,7 +41,7 @@ async def test_many_chats_never_exceed_the_global_rate(
     assert max(times) - min(times) == pytest.approx(199 / settings.global_rate, abs=0.01)  # and not slower
 
 
-async def test_waiters_are_served_in_order(bot: BotClient, emu: Emulator) -> None:
+async def test_waiters_are_served_in_order(bot: BotClient, emu: Emulator, autojump_clock: trio.abc.Clock) -> None:
     (user,) = await _started_users(emu, range(1001, 1002))
     async with trio.open_nursery() as nursery:
         for i in range(10):
@@ -54,7 +50,7 @@ async def test_waiters_are_served_in_order(bot: BotClient, emu: Emulator) -> Non
     assert [m["text"] for m in user.bot_messages()] == [f"m{i}" for i in range(10)]
 
 
-async def test_retry_after_pauses_all_sends(bot: BotClient, emu: Emulator) -> None:
+async def test_retry_after_pauses_all_sends(bot: BotClient, emu: Emulator, autojump_clock: trio.abc.Clock) -> None:
     users = await _started_users(emu, range(3000, 3010))
     emu.faults.inject(Fault(method="sendMessage", kind="retry_after", retry_after=5, times=1))
     async with trio.open_nursery() as nursery:
@@ -67,7 +63,7 @@ async def test_retry_after_pauses_all_sends(bot: BotClient, emu: Emulator) -> No
     assert bot.flood_control.statistics().paused_until == pytest.approx(flooded + 5)
 
 
-async def test_edits_and_callback_answers_are_not_delayed(bot: BotClient, emu: Emulator) -> None:
+async def test_edits_and_callback_answers_are_not_delayed(bot: BotClient, emu: Emulator, autojump_clock: trio.abc.Clock) -> None:
     await _started_users(emu, range(1001, 1002))
     sent = await bot.send_message(1001, "v0")
     start = trio.current_time()
@@ -77,7 +73,7 @@ async def test_edits_and_callback_answers_are_not_delayed(bot: BotClient, emu: E
     assert len(call_times(emu, "editMessageText")) == 10
 
 
-async def test_token_bucket_refills_at_rate() -> None:
+async def test_token_bucket_refills_at_rate(autojump_clock: trio.abc.Clock) -> None:
     bucket = TokenBucket(rate=2.0, burst=2)
     start = trio.current_time()
     for _ in range(6):
@@ -87,7 +83,7 @@ async def test_token_bucket_refills_at_rate() -> None:
     assert bucket.idle()
 
 
-async def test_sends_without_flood_control_would_burst(emu: Emulator) -> None:
+async def test_sends_without_flood_control_would_burst(emu: Emulator, autojump_clock: trio.abc.Clock) -> None:
     """The limiter is what keeps the windows small: a bare client sends everything at once."""
     await _started_users(emu, range(1001, 1002))
     settings = TelegramSettings(token=TOKEN, owner_id=1, chat_rate=1000.0, chat_burst=1000, global_rate=1000.0)
