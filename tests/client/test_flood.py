@@ -25,7 +25,7 @@ async def test_one_chat_never_exceeds_its_rate(bot: BotClient, emu: Emulator, se
     assert len(times) == 100 and len(user.bot_messages()) == 100
     assert max_per_window(times) <= settings.chat_burst + settings.chat_rate
     # The burst is usable, and the rest flows at chat_rate: ~97 s for 100 messages.
-    assert times.count(times[0]) == settings.chat_burst
+    assert times[settings.chat_burst - 1] - times[0] < 0.5  # (spaced only by the global rate)
     assert max(times) - min(times) == pytest.approx((100 - settings.chat_burst) / settings.chat_rate, abs=0.01)
 
 
