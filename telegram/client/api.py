@@ -25,7 +25,7 @@ from .redaction import redact
 
 REQUESTS = Counter(
     "shopkeeper_bot_api_requests_total",
-    "Bot API HTTP requests, by method and outcome (ok, network_error, or the error class in snake case).",
+    "Bot API HTTP requests by method and outcome: ok, network_error, cancelled, or the error class in snake case.",
     ["method", "outcome"],
 )
 LATENCY = Histogram(
@@ -61,9 +61,12 @@ class HttpCall:
 
     async def __call__(self, method: str, params: dict[str, Any], files: dict[str, Any] | None) -> msgspec.Raw:
         started = trio.current_time()
-        outcome = "network_error"
+        outcome = "cancelled"  # unless one of the branches below says otherwise
         try:
             result = await self._send(method, params, files)
+        except NetworkError:
+            outcome = "network_error"
+            raise
         except BotAPIError as e:
             outcome = _snake(type(e).__name__)
             raise

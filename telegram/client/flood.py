@@ -102,7 +102,7 @@ class FloodControl:
         global_rate: float,
         chat_rate: float,
         chat_burst: int,
-        global_burst: int = 30,
+        global_burst: int = 1,
         methods: Collection[str] = LIMITED_METHODS,
     ) -> None:
         self._global = TokenBucket(global_rate, global_burst)

@@ -122,3 +122,19 @@ async def test_request_shape() -> None:
     (request,) = seen
     assert request.url.path == f"/bot{TOKEN}/answerCallbackQuery"
     assert json.loads(request.content) == {"callback_query_id": "q1"}  # None and False defaults left out
+
+
+async def test_every_attempt_is_counted() -> None:
+    from prometheus_client import REGISTRY
+
+    def count(outcome: str) -> float:
+        labels = {"method": "getChat", "outcome": outcome}
+        return REGISTRY.get_sample_value("shopkeeper_bot_api_requests_total", labels) or 0.0
+
+    before = count("forbidden"), count("ok")
+    async with BotClient(SETTINGS, transport=_answer(403, _error(403, "Forbidden: bot was kicked"))) as bot:
+        with pytest.raises(Forbidden):
+            await bot.call("getChat", {"chat_id": 1})
+    async with BotClient(SETTINGS, transport=_answer(200, {"ok": True, "result": {"id": 1, "type": "private"}})) as bot:
+        assert await bot.call("getChat", {"chat_id": 1}) == {"id": 1, "type": "private"}
+    assert (count("forbidden"), count("ok")) == (before[0] + 1, before[1] + 1)

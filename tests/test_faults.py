@@ -1,0 +1,65 @@
+"""The shop survives a misbehaving Bot API: 429s are obeyed, 5xx bursts and dropped polls lose nothing."""
+
+from functools import partial
+
+import trio
+
+from actors.shop import run_shop
+from conftest import TOKEN, open_shop, shop_settings
+from helpers import eventually
+from telegram.emulator import Emulator, Fault
+
+
+def sends(emu: Emulator) -> list[float]:
+    return [at for at, method, _ in emu.calls if method == "sendMessage"]
+
+
+async def test_retry_after_is_obeyed_not_early(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url) as shop:
+        shop.emu.faults.inject(Fault(method="sendMessage", kind="retry_after", retry_after=2))
+        ann = shop.emu.user(1001, first_name="Ann")
+        await ann.send_text("/start")
+        await ann.wait_for_text("Welcome", timeout=10)
+        first, second = sends(shop.emu)
+        assert second - first >= 2.0, "the retry came before retry_after had passed"
+        assert len(ann.bot_messages()) == 1
+
+
+async def test_5xx_bursts_and_dropped_polls_lose_nothing_and_repeat_nothing(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url) as shop:
+        emu = shop.emu
+        users = [emu.user(2000 + n, first_name=f"U{n}") for n in range(5)]
+        # A poll whose answer is lost after the server sent it, a dropped connection, a 5xx burst.
+        emu.faults.inject(Fault(method="getUpdates", kind="drop", after=True))
+        emu.faults.inject(Fault(method="getUpdates", kind="drop"))
+        emu.faults.inject(Fault(method="getUpdates", kind="server_error", status=500, times=2))
+        emu.faults.inject(Fault(method="sendMessage", kind="server_error", status=502, times=3))
+        for round_ in range(3):
+            for user in users:
+                await user.send_text(f"/unknown{round_}")
+        await eventually(lambda: all(len(u.bot_messages()) == 3 for u in users), timeout=30, what="every reply")
+        await trio.sleep(0.3)
+        assert [len(u.bot_messages()) for u in users] == [3] * 5, "an update was handled twice"
+        assert not emu.faults.pending, "every injected fault was hit"
+
+
+async def test_a_crash_mid_update_loses_it_not(sqlite_url: str) -> None:
+    emu = Emulator()
+    emu.create_bot(token=TOKEN, username="shop_bot")
+    ann = emu.user(1001, first_name="Ann")
+    # The first reply hangs (no answer until the client's timeout): the update is in hand at the crash.
+    emu.faults.inject(Fault(method="sendMessage", kind="timeout"))
+    settings = shop_settings(sqlite_url)
+    async with trio.open_nursery() as crash_site:
+        await crash_site.start(partial(run_shop, settings, transport=emu.transport(), handle_signals=False))
+        await ann.send_text("/start")
+        await eventually(lambda: bool(sends(emu)), what="the hanging reply")
+        crash_site.cancel_scope.cancel()  # no graceful stop: as if the process died
+    assert ann.bot_messages() == []
+    assert emu.pending_updates() == 1, "the update in hand was not confirmed"
+
+    async with open_shop(sqlite_url, emu):
+        await ann.wait_for_text("Welcome", timeout=10)
+        await trio.sleep(0.3)
+    assert len(ann.bot_messages()) == 1
+    assert emu.pending_updates() == 0
