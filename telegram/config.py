@@ -28,6 +28,13 @@ class TelegramSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     # Concurrent chats handled at once (each chat is one ordered lane).
     lanes: int = 64
 
+    def __repr__(self) -> str:
+        # The default repr would print the token into any log line or traceback that shows settings.
+        shown = ", ".join(
+            f"{name}={'<secret>' if name == 'token' else repr(getattr(self, name))}" for name in self.__struct_fields__
+        )
+        return f"TelegramSettings({shown})"
+
 
 class ShopSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The `[shop]` section: what buyers see."""
