@@ -1,0 +1,143 @@
+"""The shop as a real process: `shopkeeper sandbox` (what `make run` starts) and `shopkeeper run`
+against a Bot API server in another process, reached only through api_base_url and the token."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import trio
+
+from helpers import eventually
+from telegram.emulator import Emulator, serve_emulator
+
+SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def environment(**extra: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEPER_")}
+    return {**clean, **extra}
+
+
+async def wait_healthy(client: httpx.AsyncClient, url: str, timeout: float) -> dict:
+    with trio.move_on_after(timeout):
+        while True:
+            try:
+                response = await client.get(url)
+                if response.status_code == 200:
+                    return response.json()
+            except httpx.TransportError:
+                pass
+            await trio.sleep(0.2)
+    raise AssertionError(f"{url} did not answer 200 within {timeout} s")
+
+
+async def stop(process: subprocess.Popen[str]) -> tuple[str, str]:
+    process.send_signal(signal.SIGTERM)
+    out, err = await trio.to_thread.run_sync(lambda: process.communicate(timeout=30))
+    assert process.returncode == 0, err
+    return out, err
+
+
+async def test_sandbox_is_healthy_within_30_seconds_and_sells(tmp_path: Path) -> None:
+    web, emulator = free_port(), free_port()
+    process = subprocess.Popen(
+        [SHOPKEEPER, "sandbox", "--emulator-port", str(emulator)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=environment(SHOPKEEPER_WEB_PORT=str(web)),
+    )
+    try:
+        async with httpx.AsyncClient(timeout=5) as client:
+            health = await wait_healthy(client, f"http://127.0.0.1:{web}/health", 30)
+            assert health["components"]["database"]["ok"] and health["components"]["bot_api"]["ok"]
+            metrics = await client.get(f"http://127.0.0.1:{web}/metrics/prometheus")
+            assert "shopkeeper_updates_total" in metrics.text
+            base = f"http://127.0.0.1:{emulator}/_emulator"
+            await client.post(f"{base}/users/1001/send", json={"text": "/start", "first_name": "Ann"})
+
+            async def transcript() -> list[dict]:
+                return (await client.get(f"{base}/chats/1001/transcript")).json()
+
+            async def shows(text: str) -> None:
+                with trio.fail_after(10):
+                    while not any(text in (m.get("text") or "") for m in await transcript()):
+                        await trio.sleep(0.1)
+
+            await shows("Welcome")
+            await client.post(f"{base}/users/1001/press", json={"label": "🛍 Shop"})
+            await shows("Choose a category")
+            labels = [b["text"] for m in await transcript() for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+            assert "Game keys (2)" in labels
+            refused = await client.post(f"{base}/users/1001/press", json={"label": "No such button"})
+            assert refused.status_code == 404
+    finally:
+        out, _ = await stop(process)
+    assert "Chat with the bot as user 1001" in out
+    assert (tmp_path / "data" / "shop.db").exists()
+
+
+async def test_run_against_a_bot_api_server_in_another_process_sells_the_last_unit_once(tmp_path: Path) -> None:
+    emu = Emulator()
+    token = "424242:any-bot-api-server"
+    emu.create_bot(token=token, username="remote_shop_bot")
+    web = free_port()
+    config = tmp_path / "shop.toml"
+    async with trio.open_nursery() as nursery:
+        port = await nursery.start(serve_emulator, emu, "127.0.0.1", 0)
+        config.write_text(
+            f'[telegram]\ntoken = "{token}"\nowner_id = 1\napi_base_url = "http://127.0.0.1:{port}"\npoll_timeout = 5\n'
+            f'[storage]\ndatabase_url = "sqlite://{tmp_path}/shop.db"\n[web]\nport = {web}\n'
+        )
+
+        def cli(*args: str, stdin: str = "") -> None:
+            done = subprocess.run([SHOPKEEPER, "--config", str(config), *args], input=stdin, capture_output=True,
+                                  text=True, timeout=60, env=environment())
+            assert done.returncode == 0, done.stderr
+
+        process = subprocess.Popen([SHOPKEEPER, "--config", str(config), "run"], cwd=tmp_path, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, env=environment())
+        try:
+            async with httpx.AsyncClient(timeout=5) as client:
+                await wait_healthy(client, f"http://127.0.0.1:{web}/health", 30)
+            ann, bob = emu.user(1001, first_name="Ann"), emu.user(1002, first_name="Bob")
+            for user in (ann, bob):
+                await user.send_text("/start")
+                await user.wait_for_text("Welcome", timeout=10)
+            # Operator commands work while the bot runs, on the same database.
+            await trio.to_thread.run_sync(cli, "catalog", "add-category", "Keys")
+            await trio.to_thread.run_sync(lambda: cli("catalog", "add-item", "--category", "Keys", "--title", "Last one", "--price", "5"))
+            await trio.to_thread.run_sync(lambda: cli("catalog", "add-stock", "--item", "Last one", stdin="THE-LAST-KEY\n"))
+            for user in (ann, bob):
+                await trio.to_thread.run_sync(cli, "user", "credit", str(user.id), "5")
+                await user.press("🛍 Shop")
+                await user.wait_for(lambda m: "Keys (1)" in str(m.get("reply_markup")), timeout=10)
+                await user.press("Keys (1)")
+                await user.wait_for_text("Choose an item", timeout=10)
+                await user.press("Last one · 5.00 USD")
+                await user.wait_for_text("In stock: 1", timeout=10)
+                await user.press("Buy")
+                await user.wait_for_text("Your balance: 5.00 USD", timeout=10)
+            async with trio.open_nursery() as race:
+                race.start_soon(ann.press, "✅ Confirm")
+                race.start_soon(bob.press, "✅ Confirm")
+            got_key = lambda u: any("THE-LAST-KEY" in (m.get("text") or "") for m in u.bot_messages())  # noqa: E731
+            await eventually(lambda: len(ann.callback_answers) == len(bob.callback_answers) == 5, 10, "both answers")
+            await eventually(lambda: got_key(ann) or got_key(bob), 10, "the delivery")
+            await trio.sleep(0.5)
+            assert got_key(ann) != got_key(bob), "exactly one buyer gets the last unit"
+            loser = bob if got_key(ann) else ann
+            assert loser.callback_answers[-1]["text"] == "Sorry, this item is sold out."
+        finally:
+            _, err = await stop(process)
+            nursery.cancel_scope.cancel()
+    assert token not in err and "any-bot-api-server" not in err
