@@ -1,5 +1,6 @@
 """The health watcher: checks the database, the Bot API and the actors, for /health."""
 
+from collections.abc import Awaitable, Callable
 from typing import NoReturn
 
 import trio
@@ -19,6 +20,7 @@ class HealthWatcher:
         self.poller = poller
         self.actors = actors
         self._database = ComponentHealth(ok=False, detail="not checked yet")
+        self._kv = ComponentHealth(ok=False, detail="not checked yet")
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
         """Check every CHECK_EVERY seconds; started after the first check. Supports nursery.start."""
@@ -29,12 +31,8 @@ class HealthWatcher:
             await self._check()
 
     async def _check(self) -> None:
-        try:
-            with trio.fail_after(CHECK_TIMEOUT):
-                await self.store.ping()
-            self._database = ComponentHealth(ok=True, detail=self.store.backend)
-        except (StorageError, trio.TooSlowError) as error:
-            self._database = ComponentHealth(ok=False, detail=f"{type(error).__name__}: {error}")
+        self._database = await _probe(self.store.ping, self.store.backend)
+        self._kv = await _probe(self.store.kv.ping, self.store.kv.backend)
 
     def report(self) -> HealthReport:
         if self.poller.last_error is not None:
@@ -43,8 +41,17 @@ class HealthWatcher:
             bot_api = ComponentHealth(ok=False, detail="no answer from getUpdates yet")
         else:
             bot_api = ComponentHealth(ok=True, detail="polling")
-        components = {"database": self._database, "bot_api": bot_api}
+        components = {"database": self._database, "key_value": self._kv, "bot_api": bot_api}
         for name, running in sorted(self.actors.running.items()):
             crash = self.actors.last_crash.get(name, "")
             components[f"actor:{name}"] = ComponentHealth(ok=running, detail=crash if not running else "running")
         return HealthReport(components=components)
+
+
+async def _probe(ping: Callable[[], Awaitable[bool]], name: str) -> ComponentHealth:
+    try:
+        with trio.fail_after(CHECK_TIMEOUT):
+            await ping()
+    except (StorageError, trio.TooSlowError) as error:
+        return ComponentHealth(ok=False, detail=f"{name}: {type(error).__name__}: {error}")
+    return ComponentHealth(ok=True, detail=name)

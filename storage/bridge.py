@@ -22,9 +22,12 @@ from tortoise.context import TortoiseContext, _current_context
 from tortoise.exceptions import BaseORMException, DBConnectionError, IntegrityError, OperationalError
 from tortoise.migrations.executor import MigrationExecutor
 
+from redis.exceptions import RedisError
+
 from storage import catalog, ledger, purchases, users
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StorageConflict, StorageError, StorageUnavailable
+from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +71,15 @@ class Store:
         self.backend = backend
         self._loop = loop
         self._tortoise = tortoise
+        self.kv: KeyValue = MemoryKV()
 
     async def cross[**P, R](self, fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run one asyncio use case from trio: one crossing, errors mapped to the storage tree."""
         for attempt in range(SQLITE_LOCK_RETRIES):
             try:
                 return await self._loop.run_aio_coroutine(_in_context(self._tortoise, fn, *args, **kwargs))
-            except (DBConnectionError, OSError) as error:
-                raise StorageUnavailable(f"database unavailable: {error}") from error
+            except (DBConnectionError, OSError, RedisError) as error:
+                raise StorageUnavailable(f"{fn.__name__}: unavailable: {error}") from error
             except (OperationalError, sqlite3.OperationalError) as error:
                 if not _is_sqlite_lock(error) or attempt == SQLITE_LOCK_RETRIES - 1:
                     raise StorageError(f"{fn.__name__}: {error}") from error
@@ -119,22 +123,40 @@ async def open_store(settings: StorageSettings, *, migrate: bool = True) -> Asyn
 
     Resource handling: the trio_asyncio loop, the Tortoise context and its connections (an asyncpg
     pool on PostgreSQL, one connection in WAL mode on SQLite) live exactly as long as the block.
-    Error handling: an unreachable database raises StorageUnavailable.
+    With `redis_url` set, `store.kv` is Redis (checked with a PING at start); otherwise it is in process.
+    Error handling: an unreachable database or Redis raises StorageUnavailable.
     """
     backend = backend_of(settings.database_url)
     config = tortoise_config(settings)
     if backend == "sqlite":
         Path(config["connections"]["sqlite"]["credentials"]["file_path"]).parent.mkdir(parents=True, exist_ok=True)
-    async with trio_asyncio.open_loop() as loop:
-        with TortoiseContext() as ctx:
-            try:
+    # trio_asyncio's loop runs in a nursery, which wraps whatever the block raises in an exception
+    # group; callers get the error itself when there is one.
+    try:
+        async with trio_asyncio.open_loop() as loop:
+            with TortoiseContext() as ctx:
                 try:
-                    await trio_asyncio.aio_as_trio(ctx.init)(config=config)
-                    if migrate:
-                        await trio_asyncio.aio_as_trio(_migrate)(config, backend)
-                except (DBConnectionError, OSError) as error:
-                    raise StorageUnavailable(f"database unavailable: {error}") from error
-                yield Store(backend, loop, ctx)
-            finally:
-                with trio.CancelScope(shield=True):
-                    await trio_asyncio.aio_as_trio(ctx.close_connections)()
+                    try:
+                        await trio_asyncio.aio_as_trio(ctx.init)(config=config)
+                        if migrate:
+                            await trio_asyncio.aio_as_trio(_migrate)(config, backend)
+                    except (DBConnectionError, OSError) as error:
+                        raise StorageUnavailable(f"database unavailable: {error}") from error
+                    store = Store(backend, loop, ctx)
+                    if settings.redis_url:
+                        client = await store.cross(open_redis_client, settings.redis_url)
+                        store.kv = RedisKV(store.cross, client)
+                    try:
+                        yield store
+                    finally:
+                        if isinstance(store.kv, RedisKV):
+                            with trio.CancelScope(shield=True):
+                                await store.cross(close_redis_client, client)
+                finally:
+                    with trio.CancelScope(shield=True):
+                        await trio_asyncio.aio_as_trio(ctx.close_connections)()
+    except BaseExceptionGroup as group:
+        error: BaseException = group
+        while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+            error = error.exceptions[0]
+        raise error from None
