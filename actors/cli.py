@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import msgspec
 import trio
 
-from actors.config import SECTIONS, ConfigError, config_path, env_overrides, load_settings, masked, merge, read_toml, render_toml
+from actors.config import LOG_LEVEL_ENV, SECTIONS, ConfigError, config_path, env_overrides, load_settings, masked, merge, read_toml, render_toml
 from actors.sandbox import run_sandbox
 from actors.shop import run_shop
 from storage import StorageError, StorageSettings, Store, backend_of, open_store
@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=os.environ.get("SHOPKEEPER_LOG_LEVEL", "INFO").upper(),
+        level=os.environ.get(LOG_LEVEL_ENV, "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

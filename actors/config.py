@@ -23,6 +23,7 @@ from webui.config import WebSettings
 
 ENV_PREFIX = "SHOPKEEPER_"
 CONFIG_ENV = "SHOPKEEPER_CONFIG"
+LOG_LEVEL_ENV = "SHOPKEEPER_LOG_LEVEL"
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 
 
@@ -68,7 +69,7 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """`SHOPKEEPER_WEB_PORT=9000` → {"web": {"port": "9000"}}; unknown names are errors."""
     overrides: dict[str, dict[str, str]] = {}
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
+        if not name.startswith(ENV_PREFIX) or name in (CONFIG_ENV, LOG_LEVEL_ENV):
             continue
         rest = name[len(ENV_PREFIX):].lower()
         section = next((s for s in SECTIONS if rest.startswith(s + "_")), None)

@@ -8,12 +8,14 @@ from storage.config import StorageSettings, backend_of
 from storage.errors import Duplicate, StorageError, StorageUnavailable, UnknownCategory, UnknownItem, UnknownUser
 from storage.ledger import InsufficientBalance
 from storage.records import (
+    CategoryPage,
     CategoryRecord,
     Delivered,
     InsufficientFunds,
     ItemRecord,
     ItemUnavailable,
     LedgerMismatch,
+    PurchasePreview,
     PurchaseRequest,
     PurchaseResult,
     SoldOut,
@@ -21,8 +23,8 @@ from storage.records import (
 )
 
 __all__ = [
-    "CategoryRecord", "Delivered", "Duplicate", "InsufficientBalance", "InsufficientFunds", "ItemRecord",
-    "ItemUnavailable", "LedgerMismatch", "PurchaseRequest", "PurchaseResult", "SoldOut", "Store",
+    "CategoryPage", "CategoryRecord", "Delivered", "Duplicate", "InsufficientBalance", "InsufficientFunds", "ItemRecord",
+    "ItemUnavailable", "LedgerMismatch", "PurchasePreview", "PurchaseRequest", "PurchaseResult", "SoldOut", "Store",
     "StorageError", "StorageSettings", "StorageUnavailable", "UnknownCategory", "UnknownItem", "UnknownUser",
     "UserRecord", "backend_of", "open_store",
 ]

@@ -100,6 +100,8 @@ class Store:
     list_categories = use_case(catalog.list_categories)
     list_items = use_case(catalog.list_items)
     get_item = use_case(catalog.get_item)
+    category_page = use_case(catalog.category_page)
+    purchase_preview = use_case(catalog.purchase_preview)
     seed_demo_catalog = use_case(catalog.seed_demo_catalog)
     buy = use_case(purchases.buy)
 

@@ -9,7 +9,8 @@ from tortoise.transactions import in_transaction
 
 from storage.errors import Duplicate, UnknownCategory, UnknownItem
 from storage.models import Category, Item, StockUnit
-from storage.records import CategoryRecord, ItemRecord
+from storage.models import User
+from storage.records import CategoryPage, CategoryRecord, ItemRecord, PurchasePreview
 
 CENT = Decimal("0.01")
 
@@ -77,6 +78,24 @@ async def list_items(category_id: int) -> list[ItemRecord]:
     """Visible items of a category, by title."""
     items = await Item.filter(category_id=category_id, hidden=False).order_by("title")
     return [item_record(item) for item in items]
+
+
+async def category_page(category_id: int) -> CategoryPage | None:
+    """A category with its visible items, by title; None for an unknown category."""
+    category = await Category.get_or_none(id=category_id)
+    if category is None:
+        return None
+    items = [item_record(item) for item in await Item.filter(category_id=category_id, hidden=False).order_by("title")]
+    return CategoryPage(category=CategoryRecord(id=category.id, name=category.name, item_count=len(items)), items=items)
+
+
+async def purchase_preview(user_id: int, item_id: int) -> PurchasePreview | None:
+    """The visible item and the buyer's current balance; None for an unknown or hidden item."""
+    item = await Item.get_or_none(id=item_id, hidden=False)
+    if item is None:
+        return None
+    balance = await User.filter(id=user_id).first().values_list("balance", flat=True)
+    return PurchasePreview(item=item_record(item), balance=Decimal(balance or 0).quantize(CENT))
 
 
 async def get_item(item_id: int) -> ItemRecord | None:

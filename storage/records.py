@@ -33,6 +33,18 @@ class ItemRecord(Record):
     stock_left: int
 
 
+class CategoryPage(Record):
+    category: CategoryRecord
+    items: list[ItemRecord]
+
+
+class PurchasePreview(Record):
+    """What the confirmation screen shows: the item as it is now and the buyer's balance."""
+
+    item: ItemRecord
+    balance: Decimal
+
+
 class PurchaseRequest(Record):
     """One buyer's order. `key` makes it idempotent: the same key buys once."""
 

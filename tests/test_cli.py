@@ -53,6 +53,7 @@ def test_missing_token_and_bad_token(tmp_path: Path) -> None:
 def test_config_check_prints_the_effective_config_masked(tmp_path: Path) -> None:
     config = write_config(tmp_path / "shop.toml")
     result = shopkeeper("--config", str(config), "config", "check", cwd=tmp_path, SHOPKEEPER_WEB_PORT="9090",
+                        SHOPKEEPER_LOG_LEVEL="warning",
                         SHOPKEEPER_STORAGE_DATABASE_URL="postgres://shop:hunter2@db:5432/shop")
     assert result.returncode == 0, result.stderr
     assert 'token = "987654:****"' in result.stdout

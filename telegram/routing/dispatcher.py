@@ -63,7 +63,9 @@ class Dispatcher:
         ctx: Context | None = None
         outcome = "handled"
         try:
-            user = await self._user(sender, registering=kind == "message")
+            # /start refreshes the stored profile; any other update is answered from the cache when it can.
+            starting = update.message is not None and (update.message.text or "").startswith("/start")
+            user = await self._user(sender, registering=starting)
             ctx = Context(update, bot=self.bot, shop=self.shop, user=user, texts=self.texts)
             if not await self.router.route(ctx):
                 outcome = "unhandled"

@@ -11,17 +11,16 @@ router = Router(name=__name__)
 
 @router.callback(BuyItem)
 async def confirm(ctx: Context, data: BuyItem) -> None:
-    item = await ctx.shop.store.get_item(data.item_id)
-    if item is None:
+    preview = await ctx.shop.store.purchase_preview(ctx.user.id, data.item_id)
+    if preview is None:
         await ctx.notify(ctx.t.plain("item.gone"), alert=True)
         await categories(ctx, OpenShop())
         return
+    item, balance = preview.item, preview.balance
     if item.stock_left < 1:
         await ctx.notify(ctx.t.plain("buy.sold_out"), alert=True)
         await item_card(ctx, OpenItem(item_id=item.id))
         return
-    user = await ctx.shop.store.get_user(ctx.user.id)
-    balance = user.balance if user is not None else ctx.user.balance
     markup = keyboard(
         [(ctx.t.plain("button.confirm"), ConfirmPurchase(item_id=item.id))],
         [(ctx.t.plain("button.cancel"), OpenItem(item_id=item.id))],

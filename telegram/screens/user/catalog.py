@@ -19,12 +19,12 @@ async def categories(ctx: Context, _data: OpenShop) -> None:
 
 @router.callback(OpenCategory)
 async def items(ctx: Context, data: OpenCategory) -> None:
-    category = next((c for c in await ctx.shop.store.list_categories() if c.id == data.category_id), None)
-    if category is None:
+    page = await ctx.shop.store.category_page(data.category_id)
+    if page is None:
         await ctx.notify(ctx.t.plain("error.stale_button"))
         await categories(ctx, OpenShop())
         return
-    found = await ctx.shop.store.list_items(category.id)
+    category, found = page.category, page.items
     rows = [[(ctx.t.plain("shop.item_button", title=i.title, price=i.price), OpenItem(item_id=i.id))] for i in found]
     back = [(ctx.t.plain("button.back"), OpenShop())]
     key = "shop.items" if found else "shop.no_items"
