@@ -53,13 +53,21 @@ async def supervise(
                     reported = True
         except Exception as error:  # the supervisor is the one place that catches everything
             status.running[name] = False
-            status.last_crash[name] = f"{type(error).__name__}: {error}"
+            cause = _sole(error)
+            status.last_crash[name] = f"{type(cause).__name__}: {cause}"
             RESTARTS.labels(name).inc()
             if trio.current_time() - began > STABLE_AFTER:
                 delay = BACKOFF_FIRST
-            log.error("actor %s crashed; restarting in %.1f s", name, delay, exc_info=error)
+            log.error("actor %s crashed; restarting in %.1f s", name, delay, exc_info=cause)
             await trio.sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX)
         else:
             status.running[name] = False
             return
+
+
+def _sole(error: BaseException) -> BaseException:
+    """The one error inside nested single-member exception groups (what the actor raised)."""
+    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    return error
