@@ -5,8 +5,7 @@ Other rooms use only what is named here.
 
 from storage.bridge import Store, open_store
 from storage.config import StorageSettings, backend_of
-from storage.errors import Duplicate, StorageError, StorageUnavailable, UnknownCategory, UnknownItem, UnknownUser
-from storage.ledger import InsufficientBalance
+from storage.errors import Duplicate, InsufficientBalance, StorageError, StorageUnavailable, UnknownCategory, UnknownItem, UnknownUser
 from storage.records import (
     CategoryPage,
     CategoryRecord,

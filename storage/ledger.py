@@ -6,19 +6,11 @@ from tortoise.expressions import F
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
-from storage.errors import StorageError, UnknownUser
+from storage.errors import InsufficientBalance, UnknownUser
 from storage.models import LedgerEntry, LedgerKind, User
 from storage.records import LedgerMismatch
 
 CENT = Decimal("0.01")
-
-
-class InsufficientBalance(StorageError):
-    def __init__(self, user_id: int, balance: Decimal, amount: Decimal) -> None:
-        super().__init__(f"user {user_id} has {balance}, cannot debit {amount}")
-        self.user_id = user_id
-        self.balance = balance
-        self.amount = amount
 
 
 async def credit_user(user_id: int, amount: Decimal, *, kind: str = "adjustment", reason: str = "") -> Decimal:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import asyncpg
 import pytest
 import trio
 
@@ -38,8 +39,6 @@ def missing_service(what: str, error: BaseException) -> None:
 
 
 def _pg_admin(sql: str) -> None:
-    import asyncpg
-
     async def run() -> None:
         conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=5)
         try:
@@ -55,7 +54,7 @@ def postgres_url() -> Iterator[str]:
     name = f"shopkeeper_test_{uuid.uuid4().hex[:12]}"
     try:
         _pg_admin(f'CREATE DATABASE "{name}"')
-    except (OSError, asyncio.TimeoutError, Exception) as error:  # any failure to reach the server
+    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as error:
         missing_service(f"PostgreSQL at {PG_SERVER}", error)
     yield f"{PG_SERVER}/{name}"
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
