@@ -68,38 +68,33 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
     entries: list[LedgerEntry] = []
     claims: list[tuple[Purchase, list[int], list[str]]] = []
     debited: set[int] = set()
-    for item_id, group in by_item.items():
+    # Items in id order: two processes' batches lock their items in the same order, so they cannot
+    # deadlock each other on PostgreSQL.
+    for item_id in sorted(by_item):
+        group = by_item[item_id]
         item = items.get(item_id)
         if item is None or item.hidden:
             results.update({r.key: ItemUnavailable(item_id=item_id) for r in group})
             continue
-        paid: list[PurchaseRequest] = []
+        # The row lock queues other processes' batches for this item behind ours (PostgreSQL); the
+        # stock is known before anyone is charged, so a sold-out buyer costs no debit and no refund.
+        left = await Item.filter(id=item_id).using_db(conn).select_for_update().first().values_list("stock_left", flat=True)
+        granted: list[PurchaseRequest] = []
         for request in group:
             total = item.price * request.quantity
             if request.quantity < 1:
                 results[request.key] = ItemUnavailable(item_id=item_id)
+            elif request.quantity > left:
+                results[request.key] = SoldOut(item_id=item_id, stock_left=left)
             elif await User.filter(id=request.user_id, balance__gte=total).using_db(conn).update(
                 balance=F("balance") - total
             ):
-                paid.append(request)
+                granted.append(request)
                 debited.add(request.user_id)
+                left -= request.quantity
             else:
                 balance = await User.filter(id=request.user_id).using_db(conn).first().values_list("balance", flat=True)
                 results[request.key] = InsufficientFunds(needed=total, balance=balance or Decimal(0))
-        if not paid:
-            continue
-
-        # The row lock queues other processes' batches for this item behind ours (PostgreSQL).
-        left = await Item.filter(id=item_id).using_db(conn).select_for_update().first().values_list("stock_left", flat=True)
-        granted: list[PurchaseRequest] = []
-        for request in paid:
-            if request.quantity <= left:
-                granted.append(request)
-                left -= request.quantity
-            else:
-                total = item.price * request.quantity
-                await User.filter(id=request.user_id).using_db(conn).update(balance=F("balance") + total)
-                results[request.key] = SoldOut(item_id=item_id, stock_left=left)
         if not granted:
             continue
         taken = sum(r.quantity for r in granted)
