@@ -6,7 +6,6 @@ import signal
 import socket
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 import httpx

@@ -15,7 +15,7 @@ from .entities import parse_html
 from .errors import ApiError, bad_request
 from .markup import validate_markup
 from .params import UploadedFile, chat_id_of, get_bool, get_int, get_json, get_str, require_int
-from .state import BotRecord, Chat, StoredFile
+from .state import BotRecord, Chat
 
 if TYPE_CHECKING:
     from .core import Emulator
