@@ -13,13 +13,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn
 
-import msgspec
 import trio
 
-from actors.config import LOG_LEVEL_ENV, SECTIONS, ConfigError, config_path, env_overrides, load_settings, masked, merge, read_toml, render_toml
+from actors.config import LOG_LEVEL_ENV, ConfigError, load_settings, load_storage_settings, masked, render_toml
 from actors.sandbox import run_sandbox
 from actors.shop import run_shop
-from storage import StorageError, StorageSettings, Store, backend_of, open_store
+from storage import StorageError, Store, open_store
 
 log = logging.getLogger("shopkeeper")
 
@@ -115,31 +114,10 @@ def _config_check(args: argparse.Namespace) -> None:
 # --- operator commands: the storage section is all they need ---------------------------------------
 
 
-def storage_settings(cli_path: str | None, environ: dict[str, str] | os._Environ[str] = os.environ) -> StorageSettings:
-    """The [storage] section alone (with its env overrides): operator commands need no bot token.
-
-    Without a config file they use the sandbox's database, so `shopkeeper catalog …` works next to
-    `make run` as it is.
-    """
-    path = config_path(cli_path, environ)
-    data = merge(read_toml(path) if path else {}, env_overrides(environ))
-    unknown = sorted(set(data) - set(SECTIONS))
-    if unknown:
-        raise ConfigError(unknown[0], f"unknown section: expected one of {', '.join(sorted(SECTIONS))}")
-    try:
-        settings = msgspec.convert(data.get("storage", {}), StorageSettings, strict=False)
-    except msgspec.ValidationError as error:
-        message, _, where = str(error).partition(" - at ")
-        raise ConfigError("storage" + where.strip("`").removeprefix("$"), message) from None
-    try:
-        backend_of(settings.database_url)
-    except ValueError as error:
-        raise ConfigError("storage.database_url", str(error)) from None
-    return settings
-
-
 def _with_store(args: argparse.Namespace, use: Callable[[Store], Awaitable[Any]]) -> Any:
-    settings = storage_settings(args.config)
+    # Operator commands need the [storage] section only; without a config file they use the
+    # sandbox's database, so `shopkeeper catalog …` works next to `make run` as it is.
+    settings = load_storage_settings(args.config)
 
     async def session() -> Any:
         async with open_store(settings) as store:

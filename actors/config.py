@@ -99,19 +99,52 @@ def load_settings(
     defaults: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Settings:
     """The effective settings: `defaults` (for the sandbox), then the file, then the environment."""
+    return validate(_gather(cli_path, environ, defaults))
+
+
+def load_storage_settings(cli_path: str | None = None, environ: Mapping[str, str] | None = None) -> StorageSettings:
+    """The [storage] section alone, with the same sources and checks: operator commands need no bot
+    token. Other sections are checked for unknown names only."""
+    data = _gather(cli_path, environ, None)
+    _check_sections(data)
+    try:
+        storage = msgspec.convert({"storage": data.get("storage", {})}, _StorageOnly, strict=False).storage
+    except msgspec.ValidationError as error:
+        raise _config_error(error) from None
+    _check_database_url(storage)
+    return storage
+
+
+class _StorageOnly(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    storage: StorageSettings = StorageSettings()
+
+
+def _gather(
+    cli_path: str | None, environ: Mapping[str, str] | None, defaults: Mapping[str, Mapping[str, Any]] | None
+) -> dict[str, Any]:
     environ = os.environ if environ is None else environ
     path = config_path(cli_path, environ)
     data = merge({k: dict(v) for k, v in (defaults or {}).items()}, read_toml(path) if path else {})
-    data = merge(data, env_overrides(environ))
-    return validate(data)
+    return merge(data, env_overrides(environ))
 
 
-def validate(data: dict[str, Any]) -> Settings:
+def _check_sections(data: dict[str, Any]) -> None:
     for section, values in data.items():
         if section not in SECTIONS:
             raise ConfigError(section, f"unknown section: expected one of {', '.join(sorted(SECTIONS))}")
         if not isinstance(values, dict):
             raise ConfigError(section, "must be a table")
+
+
+def _check_database_url(storage: StorageSettings) -> None:
+    try:
+        backend_of(storage.database_url)
+    except ValueError as error:
+        raise ConfigError("storage.database_url", str(error)) from None
+
+
+def validate(data: dict[str, Any]) -> Settings:
+    _check_sections(data)
     if "telegram" not in data:
         raise ConfigError("telegram.token", "required value is missing")
     try:
@@ -120,10 +153,7 @@ def validate(data: dict[str, Any]) -> Settings:
         raise _config_error(error) from None
     if not TOKEN_RE.match(settings.telegram.token):
         raise ConfigError("telegram.token", "not a bot token (expected <digits>:<secret> as given by @BotFather)")
-    try:
-        backend_of(settings.storage.database_url)
-    except ValueError as error:
-        raise ConfigError("storage.database_url", str(error)) from None
+    _check_database_url(settings.storage)
     if not 0 <= settings.web.port <= 65535:
         raise ConfigError("web.port", "must be between 0 (any free port) and 65535")
     return settings
