@@ -23,6 +23,20 @@ class LedgerKind(StrEnum):
     PURCHASE = "purchase"
     REFUND = "refund"
     ADJUSTMENT = "adjustment"
+    REFERRAL = "referral"
+    PROMO = "promo"
+
+
+class ItemKind(StrEnum):
+    UNIQUE = "unique"  # each unit (a key, an account) is sold once
+    UNLIMITED = "unlimited"  # the same content to every buyer
+    FILE = "file"  # a document sent to every buyer
+
+
+class PromoKind(StrEnum):
+    PERCENT = "percent"  # off the order total
+    FIXED = "fixed"  # an amount off the order total
+    CREDIT = "credit"  # an amount added to the balance
 
 
 class User(models.Model):
@@ -30,8 +44,18 @@ class User(models.Model):
     username = fields.CharField(max_length=64, null=True)
     first_name = fields.CharField(max_length=128, default="")
     language_code = fields.CharField(max_length=16, null=True)
+    # The language the user chose in Profile; None means "follow language_code".
+    language = fields.CharField(max_length=8, null=True)
     role = fields.CharEnumField(Role, default=Role.USER, max_length=16)
     balance = fields.DecimalField(**MONEY, default=0)
+    # Who invited this user: set once, at registration.
+    referrer: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
+        "shop.User", related_name="referrals", null=True, on_delete=fields.SET_NULL
+    )
+    # Rewards this user's top-ups have paid their referrer, and rewards this user earned as a referrer:
+    # the two running totals the referral caps are checked against.
+    referral_paid = fields.DecimalField(**MONEY, default=0, db_default=0)
+    referral_earned = fields.DecimalField(**MONEY, default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -41,10 +65,15 @@ class User(models.Model):
 class Category(models.Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=128, unique=True)
+    # One level of subcategories: a category with a parent has no children.
+    parent: fields.ForeignKeyNullableRelation["Category"] = fields.ForeignKeyField(
+        "shop.Category", related_name="children", null=True, on_delete=fields.RESTRICT
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "categories"
+        indexes = (("parent_id", "name"),)
 
 
 class Item(models.Model):
@@ -53,15 +82,31 @@ class Item(models.Model):
         "shop.Category", related_name="items", on_delete=fields.RESTRICT
     )
     title = fields.CharField(max_length=128, unique=True)
+    # casefold(title): search is a LIKE on this column, case-insensitive for every script (SQLite's
+    # own LOWER() folds ASCII only).
+    title_folded = fields.CharField(max_length=128, default="", db_default="")
     description = fields.TextField(default="")
     price = fields.DecimalField(**MONEY)
     hidden = fields.BooleanField(default=False)
-    # Unsold units, kept in step with stock_units in the same transactions; the purchase gate.
+    kind = fields.CharEnumField(ItemKind, default=ItemKind.UNIQUE, db_default=ItemKind.UNIQUE, max_length=16)
+    # UNLIMITED: what every buyer gets. FILE: the document's name and bytes.
+    content = fields.TextField(default="", db_default="")
+    file_name = fields.CharField(max_length=128, null=True)
+    file_data = fields.BinaryField(null=True)
+    # A Telegram file_id or an https URL of the item's picture.
+    photo = fields.CharField(max_length=512, null=True)
+    # Unsold units of a UNIQUE item, kept in step with stock_units in the same transactions; the
+    # purchase gate. Other kinds never run out.
     stock_left = fields.IntField(default=0)
+    # Kept in step with reviews in the same transactions, so a card needs no aggregate query.
+    rating_sum = fields.IntField(default=0, db_default=0)
+    rating_count = fields.IntField(default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "items"
+        # A category's page of visible items, by title: an index range, whatever the page number.
+        indexes = (("category_id", "hidden", "title"), ("hidden", "title_folded"))
 
 
 class Purchase(models.Model):
@@ -76,8 +121,15 @@ class Purchase(models.Model):
     item: fields.ForeignKeyRelation[Item] = fields.ForeignKeyField(
         "shop.Item", related_name="purchases", on_delete=fields.RESTRICT
     )
+    # The item as sold: history stays readable after the item is renamed or deleted.
+    item_title = fields.CharField(max_length=128, default="", db_default="")
+    kind = fields.CharEnumField(ItemKind, default=ItemKind.UNIQUE, db_default=ItemKind.UNIQUE, max_length=16)
+    # UNLIMITED: the content delivered (the item's content may change later).
+    content = fields.TextField(null=True)
     quantity = fields.IntField(default=1)
-    total = fields.DecimalField(**MONEY)
+    price = fields.DecimalField(**MONEY, default=0, db_default=0)  # per unit
+    discount = fields.DecimalField(**MONEY, default=0, db_default=0)
+    total = fields.DecimalField(**MONEY)  # price × quantity − discount: what was debited
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -119,3 +171,83 @@ class LedgerEntry(models.Model):
     class Meta:
         table = "ledger_entries"
         indexes = (("user_id", "id"),)
+
+
+class PromoCode(models.Model):
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)  # stored upper-case; matched case-insensitively
+    kind = fields.CharEnumField(PromoKind, max_length=16)
+    value = fields.DecimalField(**MONEY)  # percent (0–100] or an amount
+    # None: unlimited. `uses` is the gate: a redemption is a conditional increment below max_uses.
+    max_uses = fields.IntField(null=True)
+    uses = fields.IntField(default=0)
+    once_per_user = fields.BooleanField(default=True)
+    expires_at = fields.DatetimeField(null=True)
+    # Optional scope of a discount: one item or one category (its subcategories included).
+    item: fields.ForeignKeyNullableRelation[Item] = fields.ForeignKeyField(
+        "shop.Item", related_name="promo_codes", null=True, on_delete=fields.CASCADE
+    )
+    category: fields.ForeignKeyNullableRelation[Category] = fields.ForeignKeyField(
+        "shop.Category", related_name="promo_codes", null=True, on_delete=fields.CASCADE
+    )
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "promo_codes"
+
+
+class PromoRedemption(models.Model):
+    id = fields.BigIntField(primary_key=True)
+    promo: fields.ForeignKeyRelation[PromoCode] = fields.ForeignKeyField(
+        "shop.PromoCode", related_name="redemptions", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "shop.User", related_name="redemptions", on_delete=fields.RESTRICT
+    )
+    purchase: fields.ForeignKeyNullableRelation[Purchase] = fields.ForeignKeyField(
+        "shop.Purchase", related_name="redemptions", null=True, on_delete=fields.RESTRICT
+    )
+    amount = fields.DecimalField(**MONEY)  # the discount given or the balance credited
+    # "<promo id>:<user id>" for once-per-user codes, else NULL: the database refuses a second use by
+    # the same user even from two processes at once.
+    once_key = fields.CharField(max_length=64, unique=True, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "promo_redemptions"
+
+
+class Review(models.Model):
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "shop.User", related_name="reviews", on_delete=fields.CASCADE
+    )
+    item: fields.ForeignKeyRelation[Item] = fields.ForeignKeyField(
+        "shop.Item", related_name="reviews", on_delete=fields.CASCADE
+    )
+    rating = fields.SmallIntField()
+    text = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "reviews"
+        unique_together = (("user", "item"),)
+        indexes = (("item_id", "updated_at"),)
+
+
+class AuditEvent(models.Model):
+    """Who did what to what, and when. `security` marks refused or suspicious attempts."""
+
+    id = fields.BigIntField(primary_key=True)
+    actor_id = fields.BigIntField(null=True)  # a Telegram user id; None for the system
+    action = fields.CharField(max_length=64)
+    target = fields.CharField(max_length=128, default="")
+    detail = fields.TextField(default="")
+    security = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "audit_events"
+        indexes = (("created_at",), ("security", "created_at"))
