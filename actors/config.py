@@ -19,6 +19,7 @@ import msgspec
 
 from storage import StorageSettings, backend_of
 from telegram.config import ShopSettings, TelegramSettings
+from telegram.i18n import LANGUAGES
 from webui.config import WebSettings
 
 ENV_PREFIX = "SHOPKEEPER_"
@@ -156,7 +157,18 @@ def validate(data: dict[str, Any]) -> Settings:
     _check_database_url(settings.storage)
     if not 0 <= settings.web.port <= 65535:
         raise ConfigError("web.port", "must be between 0 (any free port) and 65535")
+    _check_shop(settings.shop)
     return settings
+
+
+def _check_shop(shop: ShopSettings) -> None:
+    if not 0 <= shop.referral_percent <= 100:
+        raise ConfigError("shop.referral_percent", "must be between 0 and 100")
+    for key in ("referral_cap_per_referral", "referral_cap_total"):
+        if getattr(shop, key) < 0:
+            raise ConfigError(f"shop.{key}", "must be 0 (no cap) or more")
+    if shop.default_language not in LANGUAGES:
+        raise ConfigError("shop.default_language", f"must be one of {', '.join(LANGUAGES)}")
 
 
 def _config_error(error: msgspec.ValidationError) -> ConfigError:

@@ -28,7 +28,6 @@ from telegram.client import BotClient
 from telegram.errors import TelegramError
 from telegram.routing import Dispatcher, Shop
 from telegram.screens import build_router
-from telegram.texts import Texts
 from telegram.types import BotCommand
 from webui import create_app, serve_web
 
@@ -69,7 +68,7 @@ async def run_shop(
         async with BotClient(settings.telegram, transport=transport) as bot:
             serializer = PurchaseSerializer(store)
             shop = Shop(store=store, buy=serializer.buy, settings=settings.shop, owner_id=settings.telegram.owner_id)
-            dispatcher = Dispatcher(build_router(), bot=bot, shop=shop, texts=Texts(settings.shop))
+            dispatcher = Dispatcher(build_router(), bot=bot, shop=shop)
             poller = UpdatePoller(bot, dispatcher, settings.telegram)
             actors = ActorStatus()
             health = HealthWatcher(store, poller, actors)

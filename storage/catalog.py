@@ -8,7 +8,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from storage.errors import Duplicate, UnknownCategory, UnknownItem
-from storage.models import Category, Item, StockUnit
+from storage.models import Category, Item, ItemKind, StockUnit
 from storage.models import User
 from storage.records import CategoryPage, CategoryRecord, ItemRecord, PurchasePreview
 
@@ -16,13 +16,18 @@ CENT = Decimal("0.01")
 
 
 def item_record(item: Item) -> ItemRecord:
+    unique = item.kind == ItemKind.UNIQUE
     return ItemRecord(
         id=item.id,
         category_id=item.category_id,  # type: ignore[attr-defined]
         title=item.title,
         description=item.description,
         price=item.price,
-        stock_left=item.stock_left,
+        kind=str(item.kind),
+        stock_left=item.stock_left if unique else None,
+        photo=item.photo,
+        rating_count=item.rating_count,
+        rating=(Decimal(item.rating_sum) / item.rating_count).quantize(Decimal("0.1")) if item.rating_count else None,
     )
 
 
@@ -40,7 +45,8 @@ async def add_item(category: str, title: str, price: Decimal, description: str =
         raise UnknownCategory(category)
     try:
         item = await Item.create(
-            category_id=category_id, title=title, price=price.quantize(CENT), description=description
+            category_id=category_id, title=title, title_folded=title.casefold(), price=price.quantize(CENT),
+            description=description,
         )
     except IntegrityError:
         raise Duplicate("item", title) from None
@@ -124,8 +130,8 @@ async def seed_demo_catalog() -> bool:
             category = await Category.create(name=category_name, using_db=conn)
             for title, price, description, units in items:
                 item = await Item.create(
-                    category=category, title=title, price=Decimal(price), description=description,
-                    stock_left=units, using_db=conn,
+                    category=category, title=title, title_folded=title.casefold(), price=Decimal(price),
+                    description=description, stock_left=units, using_db=conn,
                 )
                 slug = "".join(word[:3].upper() for word in title.split())
                 await StockUnit.bulk_create(

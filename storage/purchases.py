@@ -20,7 +20,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from storage.errors import StorageError
-from storage.models import Item, LedgerEntry, LedgerKind, Purchase, StockUnit, User
+from storage.models import Item, ItemKind, LedgerEntry, LedgerKind, Purchase, StockUnit, User
 from storage.records import (
     Delivered,
     InsufficientFunds,
@@ -117,7 +117,8 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
             total = item.price * request.quantity
             purchase = Purchase(
                 id=uuid.uuid4(), request_key=request.key, user_id=request.user_id, item_id=item_id,
-                quantity=request.quantity, total=total, created_at=now,
+                item_title=item.title, kind=item.kind, quantity=request.quantity, price=item.price, total=total,
+                created_at=now,
             )
             purchases.append(purchase)
             entries.append(
@@ -141,20 +142,35 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
     balances = dict(await User.filter(id__in=debited).using_db(conn).values_list("id", "balance")) if debited else {}
     for purchase, _, contents in claims:
         results[purchase.request_key] = Delivered(
-            purchase_id=str(purchase.id),
-            item_title=items[purchase.item_id].title,  # type: ignore[attr-defined]
-            units=tuple(contents),
-            total=purchase.total,
-            balance=balances[purchase.user_id],  # type: ignore[attr-defined]
+            purchase_id=str(purchase.id), item_id=purchase.item_id, item_title=purchase.item_title,  # type: ignore[attr-defined]
+            kind=str(purchase.kind), quantity=purchase.quantity, units=tuple(contents), total=purchase.total,
+            discount=purchase.discount, balance=balances[purchase.user_id], created_at=now,  # type: ignore[attr-defined]
         )
     return [results[r.key] for r in requests]
 
 
-async def _redelivery(conn: BaseDBAsyncClient, purchase: Purchase) -> Delivered:
-    contents = await StockUnit.filter(purchase_id=purchase.id).using_db(conn).order_by("id").values_list("content", flat=True)
-    title = await Item.filter(id=purchase.item_id).using_db(conn).first().values_list("title", flat=True)  # type: ignore[attr-defined]
-    balance = await User.filter(id=purchase.user_id).using_db(conn).first().values_list("balance", flat=True)  # type: ignore[attr-defined]
+async def delivery_of(conn: BaseDBAsyncClient, purchase: Purchase, *, balance: Decimal, repeated: bool) -> Delivered:
+    """The goods of a stored purchase: its units, the content it delivered, or the item's file."""
+    units: tuple[str, ...] = ()
+    file_name = file_data = None
+    if purchase.kind == ItemKind.UNIQUE:
+        units = tuple(
+            await StockUnit.filter(purchase_id=purchase.id).using_db(conn).order_by("id").values_list("content", flat=True)
+        )
+    elif purchase.kind == ItemKind.UNLIMITED:
+        units = (purchase.content or "",)
+    else:
+        found = await Item.filter(id=purchase.item_id).using_db(conn).first().values_list("file_name", "file_data")  # type: ignore[attr-defined]
+        if found is not None:
+            file_name, file_data = found[0], bytes(found[1]) if found[1] is not None else None
     return Delivered(
-        purchase_id=str(purchase.id), item_title=title, units=tuple(contents), total=purchase.total,
-        balance=balance, repeated=True,
+        purchase_id=str(purchase.id), item_id=purchase.item_id, item_title=purchase.item_title,  # type: ignore[attr-defined]
+        kind=str(purchase.kind), quantity=purchase.quantity, units=units, total=purchase.total,
+        discount=purchase.discount, balance=balance, created_at=purchase.created_at,
+        file_name=file_name, file_data=file_data, repeated=repeated,
     )
+
+
+async def _redelivery(conn: BaseDBAsyncClient, purchase: Purchase) -> Delivered:
+    balance = await User.filter(id=purchase.user_id).using_db(conn).first().values_list("balance", flat=True)  # type: ignore[attr-defined]
+    return await delivery_of(conn, purchase, balance=balance, repeated=True)

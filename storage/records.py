@@ -1,5 +1,6 @@
 """Plain records returned by store functions: nothing above storage touches an ORM object."""
 
+from datetime import datetime
 from decimal import Decimal
 
 import msgspec
@@ -14,6 +15,8 @@ class UserRecord(Record):
     username: str | None
     first_name: str
     language_code: str | None
+    # Chosen in Profile; None means "follow language_code".
+    language: str | None
     role: str
     balance: Decimal
 
@@ -21,7 +24,9 @@ class UserRecord(Record):
 class CategoryRecord(Record):
     id: int
     name: str
+    # Visible items directly in this category (not in its subcategories).
     item_count: int
+    parent_id: int | None = None
 
 
 class ItemRecord(Record):
@@ -30,7 +35,13 @@ class ItemRecord(Record):
     title: str
     description: str
     price: Decimal
-    stock_left: int
+    kind: str  # "unique", "unlimited" or "file"
+    # Units left of a "unique" item; None for kinds that never run out.
+    stock_left: int | None
+    photo: str | None = None
+    rating_count: int = 0
+    # Average rating to one decimal place; None before the first review.
+    rating: Decimal | None = None
 
 
 class CategoryPage(Record):
@@ -52,15 +63,29 @@ class PurchaseRequest(Record):
     user_id: int
     item_id: int
     quantity: int = 1
+    promo_code: str | None = None
 
 
 class Delivered(Record):
+    """A purchase's goods, as delivered at purchase and shown again from history.
+
+    `units` are the secrets of a "unique" purchase, or the one content of an "unlimited" one; a
+    "file" purchase carries the document instead.
+    """
+
     purchase_id: str
+    item_id: int
     item_title: str
+    kind: str
+    quantity: int
     units: tuple[str, ...]
     total: Decimal
+    discount: Decimal
     balance: Decimal
-    # True when the request's key had already bought: the goods are shown again, nothing charged.
+    created_at: datetime
+    file_name: str | None = None
+    file_data: bytes | None = None
+    # True when the request's key had already bought (or the purchase is re-viewed): nothing charged.
     repeated: bool = False
 
 

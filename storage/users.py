@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 
+from storage.errors import UnknownUser
 from storage.models import Role, User
 from storage.records import UserRecord
 
@@ -14,6 +15,7 @@ def user_record(user: User) -> UserRecord:
         username=user.username,
         first_name=user.first_name,
         language_code=user.language_code,
+        language=user.language,
         role=str(user.role),
         balance=Decimal(user.balance).quantize(Decimal("0.01")),
     )
@@ -55,3 +57,10 @@ async def register_user(
 async def get_user(user_id: int) -> UserRecord | None:
     user = await User.get_or_none(id=user_id)
     return None if user is None else user_record(user)
+
+
+async def set_language(user_id: int, language: str) -> UserRecord:
+    """Remember the user's chosen language; raises UnknownUser for an unknown id."""
+    if not await User.filter(id=user_id).update(language=language):
+        raise UnknownUser(user_id)
+    return user_record(await User.get(id=user_id))

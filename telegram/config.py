@@ -1,6 +1,10 @@
-"""The `[telegram]` configuration section."""
+"""The `[telegram]` and `[shop]` configuration sections."""
+
+from decimal import Decimal
+from typing import Annotated
 
 import msgspec
+from msgspec import Meta
 
 
 class TelegramSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -37,9 +41,35 @@ class TelegramSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
 
 
 class ShopSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """The `[shop]` section: what buyers see."""
+    """The `[shop]` section: what buyers see and the shop's rules."""
 
     name: str = "Shopkeeper"
     # Balance and price currency, shown after every amount.
     currency: str = "USD"
+    # Who buyers write to (e.g. "@shop_support"); shown on the Support page.
     support_contact: str = ""
+    # Rows per page in every list (a keyboard holds at most 100 buttons).
+    page_size: Annotated[int, Meta(ge=1, le=50)] = 8
+    # The most units one order may take.
+    max_quantity: Annotated[int, Meta(ge=1, le=1000)] = 10
+    # Longest review text, in characters.
+    review_max_length: Annotated[int, Meta(ge=1, le=3000)] = 500
+    # Percent of each credited top-up paid to the buyer's referrer; 0 turns referral rewards off.
+    referral_percent: Decimal = Decimal(0)
+    # Caps on referral rewards (0: no cap): what one referred user can earn their referrer, and
+    # what one referrer can earn in all.
+    referral_cap_per_referral: Decimal = Decimal(0)
+    referral_cap_total: Decimal = Decimal(0)
+    # A channel buyers must join first ("@name" or a numeric chat id); empty: no gate. The bot must
+    # be an administrator of the channel to check membership. `required_channel_link` is the join
+    # link shown (default: https://t.me/<name> for an @name).
+    required_channel: str = ""
+    required_channel_link: str = ""
+    # The language for users whose Telegram language the shop does not speak.
+    default_language: str = "en"
+    # Page texts (Telegram HTML); empty: the built-in text in the user's language.
+    help_text: str = ""
+    rules_text: str = ""
+    terms_text: str = ""
+    privacy_text: str = ""
+    paysupport_text: str = ""

@@ -1,7 +1,8 @@
-"""Every text the bot shows, in one place, so that translating the bot is a swap of this table.
+"""Every text the bot shows comes from the catalogs through `Texts`, one instance per language.
 
-Templates are Telegram HTML. Values are HTML-escaped when they are put in, because titles,
-descriptions, names and keys are typed by people; `Safe` marks a value that is already HTML.
+Templates are Telegram HTML with `{name}` placeholders. Values are HTML-escaped when they are put in,
+because titles, descriptions, names and keys are typed by people; `Safe` marks a value that is
+already HTML. `{shop}` is always the shop's name.
 """
 
 import html
@@ -9,38 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from telegram.config import ShopSettings
-
-ENGLISH: dict[str, str] = {
-    "menu.welcome": "Welcome to <b>{shop}</b>, {name}!\nChoose what you need below.",
-    "menu.main": "<b>{shop}</b>\nChoose what you need below.",
-    "button.shop": "🛍 Shop",
-    "button.profile": "👤 Profile",
-    "button.back": "‹ Back",
-    "button.main_menu": "🏠 Main menu",
-    "button.buy": "Buy",
-    "button.confirm": "✅ Confirm",
-    "button.cancel": "Cancel",
-    "shop.categories": "<b>Shop</b>\nChoose a category:",
-    "shop.empty": "<b>Shop</b>\nThe shop has nothing for sale yet.",
-    "shop.category_button": "{name} ({count})",
-    "shop.items": "<b>{category}</b>\nChoose an item:",
-    "shop.no_items": "<b>{category}</b>\nNothing for sale here right now.",
-    "shop.item_button": "{title} · {price}",
-    "item.card": "<b>{title}</b>\n{description}\n\nPrice: <b>{price}</b>\nIn stock: {left}",
-    "item.gone": "This item is no longer for sale.",
-    "buy.confirm": "Buy <b>{title}</b> for <b>{price}</b>?\nYour balance: {balance}",
-    "buy.done": "✅ Purchase complete: <b>{title}</b> for {price}.\nBalance left: {balance}",
-    "buy.delivery": "📦 <b>{title}</b>\n{units}\n\nPurchase {purchase_id}",
-    "buy.delivery_file": "📦 <b>{title}</b>: your goods are in the file.",
-    "buy.sold_out": "Sorry, this item is sold out.",
-    "buy.no_funds": "Not enough balance: it costs {needed}, you have {balance}. Nothing was charged.",
-    "buy.failed": "The purchase could not be completed right now. Nothing was charged; please try again.",
-    "profile.card": "<b>Profile</b>\nID: <code>{id}</code>\nBalance: <b>{balance}</b>",
-    "error.unknown_command": "I don't know that command. Use the menu below.",
-    "error.text": "Please use the buttons below.",
-    "error.stale_button": "That button is out of date. Here is the current screen.",
-    "error.temporary": "Something went wrong on our side. Nothing was changed; please try again in a moment.",
-}
+from telegram.i18n import translations
 
 
 class Safe(str):
@@ -48,22 +18,35 @@ class Safe(str):
 
 
 class Texts:
-    """Looks up a text by key and fills it in; one instance per language."""
+    """Looks up a message by id in one language's catalog and fills it in."""
 
-    def __init__(self, shop: ShopSettings, table: dict[str, str] = ENGLISH) -> None:
+    def __init__(self, shop: ShopSettings, language: str) -> None:
         self.shop = shop
-        self.table = table
+        self.language = language
+        self._catalog = translations(language)
 
     def __call__(self, key: str, **values: Any) -> str:
-        filled = {name: self._html(value) for name, value in values.items()}
-        return self.table[key].format(shop=html.escape(self.shop.name), **filled)
+        """Telegram HTML: values are escaped."""
+        return self._fill(self._catalog.gettext(key), values, escape=True)
 
     def plain(self, key: str, **values: Any) -> str:
         """For places that show no HTML (button labels, callback answers)."""
-        return self.table[key].format(shop=self.shop.name, **{k: self._plain(v) for k, v in values.items()})
+        return self._fill(self._catalog.gettext(key), values, escape=False)
+
+    def n(self, key: str, count: int, **values: Any) -> str:
+        """The plural form of `key` for `count` (Russian has three), as Telegram HTML."""
+        return self._fill(self._catalog.ngettext(key, key, count), {"count": count, **values}, escape=True)
+
+    def n_plain(self, key: str, count: int, **values: Any) -> str:
+        return self._fill(self._catalog.ngettext(key, key, count), {"count": count, **values}, escape=False)
 
     def money(self, amount: Decimal) -> str:
         return f"{amount:.2f} {self.shop.currency}"
+
+    def _fill(self, template: str, values: dict[str, Any], *, escape: bool) -> str:
+        shop = html.escape(self.shop.name) if escape else self.shop.name
+        convert = self._html if escape else self._plain
+        return template.format(shop=shop, **{name: convert(value) for name, value in values.items()})
 
     def _html(self, value: Any) -> str:
         if isinstance(value, Safe):

@@ -71,12 +71,13 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(f"{request.param}_url")
 
 
-def shop_settings(database_url: str, **telegram: Any) -> Settings:
+def shop_settings(database_url: str, *, shop: dict[str, Any] | None = None, **telegram: Any) -> Settings:
     return validate(
         {
             "telegram": {"token": TOKEN, "owner_id": OWNER_ID, "api_base_url": "http://emulator", **telegram},
             "storage": {"database_url": database_url},
             "web": {"port": 0},
+            "shop": shop or {},
         }
     )
 
@@ -90,8 +91,11 @@ class RunningShop:
 
 
 @asynccontextmanager
-async def open_shop(database_url: str, emu: Emulator | None = None, **telegram: Any) -> AsyncIterator[RunningShop]:
-    """The whole shop (every actor, the web server) talking to an in-process emulator."""
+async def open_shop(
+    database_url: str, emu: Emulator | None = None, *, shop: dict[str, Any] | None = None, **telegram: Any
+) -> AsyncIterator[RunningShop]:
+    """The whole shop (every actor, the web server) talking to an in-process emulator; `shop` sets
+    [shop] keys, other keywords set [telegram] keys."""
     if emu is None:
         emu = Emulator()
         emu.create_bot(token=TOKEN, username="shop_bot", first_name="Shop")
@@ -101,7 +105,7 @@ async def open_shop(database_url: str, emu: Emulator | None = None, **telegram: 
         stores.append(store)
 
     stop = trio.Event()
-    settings = shop_settings(database_url, **telegram)
+    settings = shop_settings(database_url, shop=shop, **telegram)
     async with trio.open_nursery() as nursery:
         running = await nursery.start(
             partial(run_shop, settings, transport=emu.transport(), stop=stop, handle_signals=False, prepare=prepare)

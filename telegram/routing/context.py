@@ -1,6 +1,9 @@
 """The per-update context a screen handler gets: who, what, and how to answer."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
 
 from storage import UserRecord
 from telegram.callback_data import CallbackData
@@ -12,6 +15,30 @@ from telegram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMa
 
 # Longer answers are sent as a .txt document (Telegram's limit is 4096 characters after parsing).
 MAX_TEXT = 4096
+# How long the bot waits for an answer it asked for (a promo code, a review) before forgetting it.
+PENDING_SECONDS = 900.0
+
+
+class Pending(msgspec.Struct, frozen=True):
+    """A question the bot asked and the text it waits for: conversation state in the key-value store
+    (in process by default, Redis when configured, so any process can take the answer)."""
+
+    name: str
+    data: dict[str, Any] = {}
+
+    @staticmethod
+    def key(user_id: int) -> str:
+        return f"pending:{user_id}"
+
+    @classmethod
+    async def load(cls, kv: Any, user_id: int) -> "Pending | None":
+        raw = await kv.get(cls.key(user_id))
+        if raw is None:
+            return None
+        try:
+            return msgspec.json.decode(raw, type=cls)
+        except msgspec.DecodeError:
+            return None
 
 
 class Context:
@@ -21,7 +48,16 @@ class Context:
     sends a new message. A pressed button is always answered (the client stops its spinner), once.
     """
 
-    def __init__(self, update: Update, *, bot: BotClient, shop: Shop, user: UserRecord, texts: Texts) -> None:
+    def __init__(
+        self,
+        update: Update,
+        *,
+        bot: BotClient,
+        shop: Shop,
+        user: UserRecord,
+        texts: Texts,
+        remember: Callable[[UserRecord], Texts] | None = None,
+    ) -> None:
         self.update = update
         self.bot = bot
         self.shop = shop
@@ -33,6 +69,9 @@ class Context:
             parse_callback_data(self.callback.data) if self.callback and self.callback.data else None
         )
         self._answered = False
+        self._remember = remember
+        # The answer the bot is waiting for from this user, loaded for text messages only.
+        self.pending: Pending | None = None
 
     @property
     def chat_id(self) -> int:
@@ -75,6 +114,22 @@ class Context:
             return
         self._answered = True
         await self.bot.answer_callback_query(self.callback.id, text=text, show_alert=alert)
+
+    def set_user(self, user: UserRecord) -> None:
+        """The user changed (e.g. their language): later answers of this update and later updates use it."""
+        self.user = user
+        if self._remember is not None:
+            self.t = self._remember(user)
+
+    async def expect(self, name: str, **data: Any) -> None:
+        """Wait for a text answer: the user's next non-command message goes to `@router.pending(name)`."""
+        state = Pending(name=name, data=data)
+        await self.shop.store.kv.set(Pending.key(self.user.id), msgspec.json.encode(state).decode(), ttl=PENDING_SECONDS)
+
+    async def forget(self) -> None:
+        """Stop waiting for an answer (it came, or the user cancelled)."""
+        self.pending = None
+        await self.shop.store.kv.delete(Pending.key(self.user.id))
 
     async def finish(self) -> None:
         await self.notify()

@@ -11,6 +11,8 @@ from telegram.errors import TelegramError
 from telegram.routing.context import Context
 from telegram.routing.router import Router
 from telegram.routing.shop import PurchaseUnavailable, Shop
+from telegram.i18n import LANGUAGES, pick_language
+from telegram.routing.context import Pending
 from telegram.texts import Texts
 from telegram.types import Update, User
 
@@ -46,12 +48,20 @@ class UserCache:
 class Dispatcher:
     """Handles one update at a time for its caller (a chat lane): user, route, answer."""
 
-    def __init__(self, router: Router, *, bot: BotClient, shop: Shop, texts: Texts) -> None:
+    def __init__(self, router: Router, *, bot: BotClient, shop: Shop) -> None:
         self.router = router
         self.bot = bot
         self.shop = shop
-        self.texts = texts
+        self.texts = {language: Texts(shop.settings, language) for language in LANGUAGES}
         self.users = UserCache()
+
+    def remember(self, user: UserRecord) -> Texts:
+        """A screen changed the user (their language): cache the new record, return their texts."""
+        self.users.put(user)
+        return self.texts_for(user)
+
+    def texts_for(self, user: UserRecord) -> Texts:
+        return self.texts[pick_language(user.language, user.language_code, self.shop.settings.default_language)]
 
     async def feed(self, update: Update) -> None:
         """Handle one update. Errors of the shop's own rooms get an apology; others propagate."""
@@ -66,7 +76,9 @@ class Dispatcher:
             # /start refreshes the stored profile; any other update is answered from the cache when it can.
             starting = update.message is not None and (update.message.text or "").startswith("/start")
             user = await self._user(sender, registering=starting)
-            ctx = Context(update, bot=self.bot, shop=self.shop, user=user, texts=self.texts)
+            ctx = Context(update, bot=self.bot, shop=self.shop, user=user, texts=self.texts_for(user), remember=self.remember)
+            if ctx.message is not None and ctx.command is None:
+                ctx.pending = await Pending.load(self.shop.store.kv, user.id)
             if not await self.router.route(ctx):
                 outcome = "unhandled"
         except (StorageError, PurchaseUnavailable) as error:
@@ -100,10 +112,11 @@ class Dispatcher:
         return user
 
     async def _apologise(self, ctx: Context | None, chat_id: int) -> None:
-        text = self.texts("error.temporary")
+        texts = ctx.t if ctx is not None else self.texts[self.shop.settings.default_language]
+        text = texts("error.temporary")
         try:
             if ctx is not None and ctx.callback is not None:
-                await ctx.notify(self.texts.plain("error.temporary"), alert=True)
+                await ctx.notify(texts.plain("error.temporary"), alert=True)
             else:
                 await self.bot.send_message(chat_id, text)
         except TelegramError as error:

@@ -42,6 +42,17 @@ class Router:
 
         return self._register(match)
 
+    def pending(self, name: str) -> Callable[[Handler], Handler]:
+        """The text answer to a question asked with `ctx.expect(name, **data)`; the handler gets the
+        text and the data. Commands are not answers: they route as commands."""
+
+        def match(ctx: Context) -> tuple[Any, ...] | None:
+            if ctx.pending is None or ctx.pending.name != name or ctx.message is None or ctx.command is not None:
+                return None
+            return (ctx.message.text or ctx.message.caption or "", ctx.pending.data)
+
+        return self._register(match)
+
     def text(self) -> Callable[[Handler], Handler]:
         """Any message with text (commands included): for fallbacks, registered last."""
         return self._register(lambda ctx: () if ctx.message is not None else None)

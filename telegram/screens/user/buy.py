@@ -4,7 +4,7 @@ from storage import Delivered, InsufficientFunds, ItemUnavailable, PurchaseReque
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.user.callbacks import BuyItem, ConfirmPurchase, OpenItem, OpenMenu, OpenShop
 from telegram.screens.user.catalog import categories, item_card
-from telegram.texts import code_block
+from telegram.screens.user.delivery import send_delivery
 
 router = Router(name=__name__)
 
@@ -36,14 +36,7 @@ async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
     match result:
         case Delivered():
             await ctx.notify()
-            units = code_block(result.units)
-            text = ctx.t("buy.delivery", title=result.item_title, units=units, purchase_id=result.purchase_id)
-            await ctx.send_long(
-                text,
-                filename=f"purchase-{result.purchase_id}.txt",
-                file_text="\n".join(result.units),
-                caption=ctx.t("buy.delivery_file", title=result.item_title),
-            )
+            await send_delivery(ctx, result)
             done = ctx.t("buy.done", title=result.item_title, price=result.total, balance=result.balance)
             await ctx.show(done, keyboard([(ctx.t.plain("button.shop"), OpenShop()), (ctx.t.plain("button.main_menu"), OpenMenu())]))
         case SoldOut():
