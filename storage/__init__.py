@@ -14,6 +14,7 @@ from storage.records import (
     ItemRecord,
     ItemUnavailable,
     LedgerMismatch,
+    Page,
     PurchasePreview,
     PurchaseRequest,
     PurchaseResult,
@@ -23,7 +24,7 @@ from storage.records import (
 
 __all__ = [
     "CategoryPage", "CategoryRecord", "Delivered", "Duplicate", "InsufficientBalance", "InsufficientFunds", "ItemRecord",
-    "ItemUnavailable", "LedgerMismatch", "PurchasePreview", "PurchaseRequest", "PurchaseResult", "SoldOut", "Store",
+    "ItemUnavailable", "LedgerMismatch", "Page", "PurchasePreview", "PurchaseRequest", "PurchaseResult", "SoldOut", "Store",
     "StorageError", "StorageSettings", "StorageUnavailable", "UnknownCategory", "UnknownItem", "UnknownUser",
     "UserRecord", "backend_of", "open_store",
 ]

@@ -10,6 +10,15 @@ class Record(msgspec.Struct, frozen=True, kw_only=True):
     pass
 
 
+class Page[T](Record):
+    """One page of a longer list: `number` is 1-based and within 1..pages."""
+
+    rows: list[T]
+    number: int
+    pages: int
+    total: int
+
+
 class UserRecord(Record):
     id: int
     username: str | None

@@ -3,14 +3,14 @@
 import functools
 
 from telegram.routing import Router
-from telegram.screens import fallback
+from telegram.screens import fallback, paging
 from telegram.screens.user import buy, catalog, menu, profile
 
 
 @functools.cache  # screen routers are module-level and may be included once
 def build_router() -> Router:
     root = Router(name="root")
-    for module in (menu, catalog, buy, profile, fallback):
+    for module in (paging, menu, catalog, buy, profile, fallback):
         root.include_router(module.router)
     return root
 

@@ -29,3 +29,16 @@ class BuyItem(CallbackData, prefix="buy"):
 
 class ConfirmPurchase(CallbackData, prefix="ok"):
     item_id: int
+
+
+class RateItem(CallbackData, prefix="rate"):
+    """Start (or edit) the buyer's review of an item: offered after a purchase and in history."""
+
+    item_id: int
+
+
+class ShowReviews(CallbackData, prefix="revs"):
+    """An item's reviews, newest first, one page at a time."""
+
+    item_id: int
+    page: int = 1
