@@ -116,8 +116,24 @@ async def _ping(connection_name: str) -> bool:
     return True
 
 
+# Any fixed 64-bit number, the same in every process of every version: the advisory lock's name.
+MIGRATION_LOCK = 0x53484F504B454550  # "SHOPKEEP"
+
+
 async def _migrate(config: dict[str, Any], backend: str) -> None:
-    await MigrationExecutor(get_connection(backend), config["apps"]).migrate()
+    """Bring the schema up to date. On PostgreSQL, processes starting together on one database take
+    turns under an advisory lock: the first migrates, the others then find nothing to do. (SQLite's
+    write lock already serializes them.)"""
+    client = get_connection(backend)
+    if backend != "postgres":
+        await MigrationExecutor(client, config["apps"]).migrate()
+        return
+    async with client.acquire_connection() as connection:
+        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        try:
+            await MigrationExecutor(client, config["apps"]).migrate()
+        finally:
+            await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
 
 
 @asynccontextmanager

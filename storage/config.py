@@ -1,9 +1,10 @@
 """The `[storage]` configuration section and the Tortoise configuration derived from it."""
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import msgspec
+from msgspec import Meta
 
 APP = "shop"
 
@@ -17,9 +18,10 @@ class StorageSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
 
     database_url: str = "sqlite://data/shop.db"
     redis_url: str = ""
-    # asyncpg pool bounds (PostgreSQL only).
-    pool_min: int = 1
-    pool_max: int = 10
+    # asyncpg pool bounds (PostgreSQL only). Migrating holds one connection for its lock and works on
+    # another, so the pool needs two.
+    pool_min: Annotated[int, Meta(ge=1)] = 1
+    pool_max: Annotated[int, Meta(ge=2)] = 10
     # How long a SQLite writer waits for another process's write lock, in milliseconds.
     sqlite_busy_timeout_ms: int = 5000
 
