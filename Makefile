@@ -1,10 +1,11 @@
 # `make run` starts the sandbox shop; `make test` runs every test. Both create .venv with Python 3.13.
+# `make messages` writes the translation template telegram/locales/messages.pot (not committed).
 PYTHON_VERSION := $(shell cat .python-version)
 PYTHON ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || (command -v pyenv >/dev/null && echo "$$(pyenv root)/versions/$$(pyenv versions --bare | grep -E '^$(PYTHON_VERSION)(\.[0-9]+)?$$' | tail -n 1)/bin/python"))
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv clean
+.PHONY: run test messages venv clean
 
 venv: $(STAMP)
 
@@ -20,6 +21,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Keywords and the extraction method are in babel.cfg (tests/test_translations.py reads it too).
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg --project Shopkeeper --no-wrap -o telegram/locales/messages.pot .
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -45,10 +45,18 @@ class _Codec:
     accepts: Callable[[Any], bool]
 
 
+# Ints are signed 64-bit, like every id Telegram or the database hands out: a forged button cannot
+# carry a number no column can hold.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
 def _int_decode(text: str) -> int:
-    if not _INT.fullmatch(text):
+    if not _INT.fullmatch(text) or len(text) > 20:
         raise ValueError(f"not an int: {text!r}")
-    return int(text)
+    value = int(text)
+    if not INT_MIN <= value <= INT_MAX:
+        raise ValueError(f"int out of 64-bit range: {text!r}")
+    return value
 
 
 def _bool_decode(text: str) -> bool:
@@ -109,7 +117,7 @@ def _codec(hint: Any) -> _Codec:
         return _Codec(lambda v: "1" if v else "0", _bool_decode, lambda v: isinstance(v, bool))
     if hint is int:
         # bool is an int subclass; True is not an item id.
-        return _Codec(str, _int_decode, lambda v: isinstance(v, int) and not isinstance(v, bool))
+        return _Codec(str, _int_decode, lambda v: isinstance(v, int) and not isinstance(v, bool) and INT_MIN <= v <= INT_MAX)
     if hint is str:
         return _Codec(_str_encode, lambda t: t, lambda v: isinstance(v, str))
     if hint is Decimal:

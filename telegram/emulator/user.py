@@ -1,6 +1,6 @@
 """EmulatedUser: a person in a private chat, as seen by tests.
 
-Contract: `send_text` and `press` queue exactly one update for the chosen bot (default: the first bot
+Contract: `send_text`, `press` and `press_data` queue exactly one update for the chosen bot (default: the first bot
 created) and return at once; nothing here waits for the bot except `wait_for*`. Read methods return
 copies of the messages in their CURRENT state (edits applied, deleted ones gone), so tests cannot
 corrupt the emulator by mutating what they get.
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
-from .errors import ButtonNotFound
+from .errors import ButtonNotFound, EmulatorError
 from .markup import inline_buttons, pressable_labels
 
 if TYPE_CHECKING:
@@ -83,13 +83,36 @@ class EmulatedUser:
         await trio.lowlevel.checkpoint()
         chat = self._chat(bot)
         message, button = self._find_button(chat, label, message_id)
+        return self._queue_press(chat, message, button["callback_data"])
+
+    async def press_data(self, data: str, message_id: int | None = None, *, bot: Any = None) -> str:
+        """Press a button carrying `data` on bot message `message_id` (default: the newest bot message),
+        whatever buttons that message really has: a forged or stale press. Returns the callback query id.
+
+        Raises EmulatorError when there is no such bot message, or when `data` is not 1-64 bytes (no
+        button can carry that).
+        """
+        await trio.lowlevel.checkpoint()
+        if not 1 <= len(data.encode()) <= 64:
+            raise EmulatorError(f"callback data must be 1-64 bytes, got {len(data.encode())}")
+        chat = self._chat(bot)
+        bot_id = chat.bot.id
+        if message_id is None:
+            message = next((m for m in reversed(chat.messages.values()) if m["from"]["id"] == bot_id), None)
+        else:
+            message = chat.messages.get(message_id)
+        if message is None or message["from"]["id"] != bot_id:
+            raise EmulatorError(f"no bot message {message_id} in the chat with {self.id}")
+        return self._queue_press(chat, message, data)
+
+    def _queue_press(self, chat: "Chat", message: dict[str, Any], data: str) -> str:
         query = self._emu.new_query(chat.bot, self.id)
         payload = {
             "id": query.id,
             "from": self.as_user(),
             "message": dict(message),
             "chat_instance": str(chat.bot.id * 1_000_003 + self.id),  # stable per chat, like Telegram
-            "data": button["callback_data"],
+            "data": data,
         }
         chat.bot.queue.push("callback_query", payload)
         return query.id

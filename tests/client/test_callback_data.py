@@ -72,6 +72,13 @@ def test_wrong_value_types_are_refused_on_pack() -> None:
         BuyItem(item_id=True, qty=1).pack()  # a bool is not an id
 
 
+def test_64_bit_ints_round_trip() -> None:
+    for value in (2**63 - 1, -(2**63)):
+        assert BuyItem.unpack(BuyItem(item_id=value, qty=1).pack()).item_id == value
+    with pytest.raises(ValueError):
+        BuyItem(item_id=2**63, qty=1).pack()
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -85,6 +92,8 @@ def test_wrong_value_types_are_refused_on_pack() -> None:
         "t-buy:1_0:1",
         "t-buy:01:1",
         "t-buy::1",
+        "t-buy:9223372036854775808:1",  # past 64 bits: no id is that large
+        "t-buy:-9223372036854775809:1",
         "",
     ],
 )

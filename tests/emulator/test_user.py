@@ -3,7 +3,7 @@
 import pytest
 import trio
 
-from telegram.emulator import ButtonNotFound, Emulator
+from telegram.emulator import ButtonNotFound, Emulator, EmulatorError
 
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
@@ -24,6 +24,23 @@ async def test_press_newest_message_with_label(emu: Emulator, api, ann) -> None:
     await ann.press("Buy", message_id=first["message_id"])
     (update,) = await api.ok("getUpdates", offset=update["update_id"] + 1)
     assert update["callback_query"]["data"] == "buy:1"
+
+
+async def test_press_data_sends_any_data_on_a_bot_message(api, ann) -> None:
+    first = await api.ok("sendMessage", chat_id=1001, text="a", reply_markup=kb({"text": "Buy", "callback_data": "buy:1"}))
+    await api.ok("sendMessage", chat_id=1001, text="b")
+    await api.ok("getUpdates", offset=2)
+    query_id = await ann.press_data("forged:Ω")
+    (update,) = await api.ok("getUpdates", offset=2)
+    cq = update["callback_query"]
+    assert (cq["id"], cq["data"], cq["message"]["text"]) == (query_id, "forged:Ω", "b")
+    await ann.press_data("buy:999", message_id=first["message_id"])
+    (update,) = await api.ok("getUpdates", offset=update["update_id"] + 1)
+    assert (update["callback_query"]["data"], update["callback_query"]["message"]["text"]) == ("buy:999", "a")
+    with pytest.raises(EmulatorError, match="1-64 bytes"):
+        await ann.press_data("é" * 33)
+    with pytest.raises(EmulatorError, match="no bot message"):
+        await ann.press_data("x", message_id=1)  # the user's own /start
 
 
 async def test_button_not_found_lists_labels(api, ann) -> None:
