@@ -6,7 +6,7 @@ Only the fields we use are declared; unknown fields in Telegram's JSON are ignor
 """
 
 from .base import BotCommand, ResponseParameters, TelegramType
-from .chat import Chat, User
+from .chat import Chat, ChatMember, User
 from .keyboard import InlineKeyboardButton, InlineKeyboardMarkup
 from .message import Document, Message, MessageEntity, RefundedPayment, SuccessfulPayment
 from .update import CallbackQuery, PreCheckoutQuery, Update
@@ -15,6 +15,7 @@ __all__ = [
     "BotCommand",
     "CallbackQuery",
     "Chat",
+    "ChatMember",
     "Document",
     "InlineKeyboardButton",
     "InlineKeyboardMarkup",

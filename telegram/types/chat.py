@@ -28,3 +28,15 @@ class Chat(TelegramType):
     username: str | None = None
     first_name: str | None = None
     last_name: str | None = None
+
+
+class ChatMember(TelegramType):
+    """One user's membership of a chat (`getChatMember`): the spec's six ChatMember kinds in one type.
+
+    `status` is "creator", "administrator", "member", "restricted", "left" or "kicked"; `is_member`
+    is set for "restricted" only (a restricted user may or may not be in the chat).
+    """
+
+    status: str
+    user: User
+    is_member: bool | None = None

@@ -14,7 +14,7 @@ def test_client_surface() -> None:
 
 def test_types_surface() -> None:
     assert sorted(telegram.types.__all__) == sorted([
-        "BotCommand", "CallbackQuery", "Chat", "Document", "InlineKeyboardButton", "InlineKeyboardMarkup",
+        "BotCommand", "CallbackQuery", "Chat", "ChatMember", "Document", "InlineKeyboardButton", "InlineKeyboardMarkup",
         "Message", "MessageEntity", "PreCheckoutQuery", "RefundedPayment", "ResponseParameters",
         "SuccessfulPayment", "TelegramType", "Update", "User",
     ])  # fmt: skip
