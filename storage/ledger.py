@@ -1,23 +1,35 @@
-"""Use cases that move money outside a purchase: credits, adjustments, and the ledger check."""
+"""Use cases that move money outside a purchase: credits, adjustments, referral rewards, the ledger
+view and the ledger check."""
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from storage.errors import InsufficientBalance, UnknownUser
 from storage.models import LedgerEntry, LedgerKind, User
-from storage.records import LedgerMismatch
+from storage.paging import paginate
+from storage.records import LedgerMismatch, LedgerRow, Page, ReferralTerms
 
 CENT = Decimal("0.01")
 
 
-async def credit_user(user_id: int, amount: Decimal, *, kind: str = "adjustment", reason: str = "") -> Decimal:
+async def credit_user(
+    user_id: int,
+    amount: Decimal,
+    *,
+    kind: str = "adjustment",
+    reason: str = "",
+    referral: ReferralTerms | None = None,
+) -> Decimal:
     """Add `amount` (negative debits) to the balance with its ledger entry; returns the new balance.
 
     The balance never goes below zero: a debit larger than the balance raises InsufficientBalance and
     changes nothing. The balance update is the first statement, so SQLite takes its write lock at once.
+    A credited top-up (kind "topup") with `referral` terms also pays the user's referrer their reward,
+    in the same transaction (see `referral_reward`).
     """
     amount = amount.quantize(CENT)
     async with in_transaction() as conn:
@@ -33,8 +45,62 @@ async def credit_user(user_id: int, amount: Decimal, *, kind: str = "adjustment"
                 raise UnknownUser(user_id)
             raise InsufficientBalance(user_id, user.balance, amount)
         await LedgerEntry.create(user_id=user_id, amount=amount, kind=LedgerKind(kind), reason=reason[:256], using_db=conn)
+        if referral is not None and referral.percent > 0 and kind == LedgerKind.TOPUP and amount > 0:
+            await _reward_referrer(conn, user_id, amount, referral)
         user = await User.get(id=user_id).using_db(conn)
         return user.balance
+
+
+def referral_reward(terms: ReferralTerms, amount: Decimal, *, paid: Decimal, earned: Decimal) -> Decimal:
+    """`terms.percent` of a top-up of `amount`, rounded down to the cent, within what the caps leave:
+    `paid` is what this referred user has already earned their referrer, `earned` what the referrer
+    has earned from everyone."""
+    reward = amount * terms.percent / 100
+    if terms.cap_per_referral > 0:
+        reward = min(reward, terms.cap_per_referral - paid)
+    if terms.cap_total > 0:
+        reward = min(reward, terms.cap_total - earned)
+    return max(reward.quantize(CENT, rounding=ROUND_DOWN), Decimal(0))
+
+
+async def _reward_referrer(conn: BaseDBAsyncClient, user_id: int, amount: Decimal, terms: ReferralTerms) -> None:
+    # The referred user's row is already locked by the balance update; the referrer's row is locked
+    # here (PostgreSQL; SQLite has one writer), so two top-ups cannot both pass a cap. A referrer
+    # registered before the users they invited, so these locks are always taken newer → older.
+    referred = (
+        await User.filter(id=user_id).using_db(conn).first().values("referrer_id", "referral_paid", "username", "first_name")
+    )
+    if referred is None or referred["referrer_id"] is None:
+        return
+    referrer_id = referred["referrer_id"]
+    # The whole row: Tortoise drops FOR UPDATE from a values()/values_list() query.
+    referrer = await User.filter(id=referrer_id).using_db(conn).select_for_update().first()
+    if referrer is None:
+        return
+    reward = referral_reward(terms, amount, paid=referred["referral_paid"], earned=referrer.referral_earned)
+    if reward <= 0:
+        return
+    await User.filter(id=user_id).using_db(conn).update(referral_paid=F("referral_paid") + reward)
+    await User.filter(id=referrer_id).using_db(conn).update(
+        balance=F("balance") + reward, referral_earned=F("referral_earned") + reward
+    )
+    name = f"@{referred['username']}" if referred["username"] else referred["first_name"]
+    await LedgerEntry.create(
+        user_id=referrer_id, amount=reward, kind=LedgerKind.REFERRAL, reason=f"{name} ({user_id})"[:256], using_db=conn
+    )
+
+
+async def ledger_page(user_id: int, page: int, size: int) -> Page[LedgerRow]:
+    """Page `page` of the user's balance changes, newest first (the (user_id, id) index)."""
+    async with in_transaction() as conn:
+        query = LedgerEntry.filter(user_id=user_id).using_db(conn).order_by("-id")
+        return await paginate(query, page, size, _ledger_row)
+
+
+def _ledger_row(entry: LedgerEntry) -> LedgerRow:
+    return LedgerRow(
+        id=entry.id, amount=entry.amount, kind=str(entry.kind), reason=entry.reason, created_at=entry.created_at
+    )
 
 
 async def check_ledger() -> list[LedgerMismatch]:

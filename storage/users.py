@@ -1,12 +1,16 @@
-"""Use cases about users: registration and lookup. Each function is one transaction."""
+"""Use cases about users: registration, lookup, language and the profile's numbers."""
 
 from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count, Sum
+from tortoise.transactions import in_transaction
 
 from storage.errors import UnknownUser
-from storage.models import Role, User
-from storage.records import UserRecord
+from storage.models import Purchase, Role, User
+from storage.records import Profile, UserRecord
+
+CENT = Decimal("0.01")
 
 
 def user_record(user: User) -> UserRecord:
@@ -17,19 +21,29 @@ def user_record(user: User) -> UserRecord:
         language_code=user.language_code,
         language=user.language,
         role=str(user.role),
-        balance=Decimal(user.balance).quantize(Decimal("0.01")),
+        balance=Decimal(user.balance).quantize(CENT),
     )
 
 
 async def register_user(
-    user_id: int, *, username: str | None, first_name: str, language_code: str | None, owner_id: int
+    user_id: int,
+    *,
+    username: str | None,
+    first_name: str,
+    language_code: str | None,
+    owner_id: int,
+    referrer_id: int | None = None,
 ) -> UserRecord:
     """Create the user on first contact, refresh their Telegram profile after.
 
-    The configured owner gets the owner role; nobody else is promoted here.
+    The configured owner gets the owner role; nobody else is promoted here. `referrer_id` (who
+    invited them) counts only when the user is created, and only for another, existing user: it is
+    ignored otherwise, and registration goes on.
     """
     user = await User.get_or_none(id=user_id)
     if user is None:
+        if referrer_id == user_id or (referrer_id is not None and not await User.exists(id=referrer_id)):
+            referrer_id = None
         try:
             user = await User.create(
                 id=user_id,
@@ -37,6 +51,7 @@ async def register_user(
                 first_name=first_name[:128],
                 language_code=language_code,
                 role=Role.OWNER if user_id == owner_id else Role.USER,
+                referrer_id=referrer_id,
             )
             return user_record(user)
         except IntegrityError:  # registered by another process between our read and write
@@ -64,3 +79,28 @@ async def set_language(user_id: int, language: str) -> UserRecord:
     if not await User.filter(id=user_id).update(language=language):
         raise UnknownUser(user_id)
     return user_record(await User.get(id=user_id))
+
+
+async def profile(user_id: int) -> Profile:
+    """The user with what they spent, how many purchases they made, whom they invited and what that
+    earned them; raises UnknownUser for an unknown id."""
+    async with in_transaction() as conn:
+        user = await User.get_or_none(id=user_id).using_db(conn)
+        if user is None:
+            raise UnknownUser(user_id)
+        bought = (
+            await Purchase.filter(user_id=user_id)
+            .using_db(conn)
+            .annotate(spent=Sum("total"), count=Count("id"))
+            .first()
+            .values("spent", "count")
+        )
+        referrals = await User.filter(referrer_id=user_id).using_db(conn).count()
+    return Profile(
+        user=user_record(user),
+        # SQLite sums decimals as floats: back to cents.
+        spent=Decimal(bought["spent"] or 0).quantize(CENT) if bought else Decimal("0.00"),
+        purchases=bought["count"] if bought else 0,
+        referrals=referrals,
+        referral_earned=Decimal(user.referral_earned).quantize(CENT),
+    )
