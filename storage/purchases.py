@@ -6,6 +6,14 @@ lock, units are claimed with `FOR UPDATE SKIP LOCKED` (a no-op on SQLite, whose 
 same guarantee) and re-checked by a conditional update, and the request key is unique. Two processes on
 one PostgreSQL therefore never sell a unit twice, and a replayed request never buys twice.
 
+Item kinds: a "unique" item sells its units, each once; "unlimited" and "file" items never run out
+(the purchase keeps a snapshot of the content, or delivers the item's document) and sell one at a time.
+
+A promo code is checked and its use granted inside the same transaction (see `storage.promos`): the
+codes of a batch are locked before its items, always in that order, so batches cannot deadlock. The
+buyer is charged price × quantity − discount, never below zero. A request may name the total its buyer
+agreed to; a purchase that would cost anything else is refused, not charged.
+
 The cost of a purchase does not depend on the stock left: the next unit is an index seek on
 (item_id, sold, id) and the count is a column, not a COUNT(*).
 """
@@ -19,30 +27,84 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from storage.catalog import ID_MAX, item_record
 from storage.errors import StorageError
-from storage.models import Item, ItemKind, LedgerEntry, LedgerKind, Purchase, StockUnit, User
+from storage.models import (
+    Item,
+    ItemKind,
+    LedgerEntry,
+    LedgerKind,
+    Purchase,
+    StockUnit,
+    User,
+)
+from storage.promos import DiscountGate
 from storage.records import (
     Delivered,
     InsufficientFunds,
     ItemUnavailable,
+    PriceChanged,
+    PromoDiscount,
+    PromoRefusal,
+    PromoRejected,
+    PurchasePreview,
     PurchaseRequest,
     PurchaseResult,
     SoldOut,
 )
+
+CENT = Decimal("0.01")
 
 
 class StockOutOfStep(StorageError):
     """The stock counter promised units that are not there: the batch is rolled back."""
 
 
+async def purchase_preview(user_id: int, item_id: int, quantity: int = 1, promo_code: str | None = None) -> PurchasePreview | None:
+    """What the confirmation screen shows: the visible item, the order's total with the discount of
+    `promo_code` when it applies (or why it does not), and the buyer's balance. None for an unknown or
+    hidden item. Nothing is reserved: the purchase checks everything again."""
+    if not 0 < item_id <= ID_MAX or not 0 < quantity <= ID_MAX:
+        return None
+    async with in_transaction() as conn:
+        item = await Item.get_or_none(id=item_id, hidden=False).using_db(conn)
+        if item is None:
+            return None
+        balance = await User.filter(id=user_id).using_db(conn).first().values_list("balance", flat=True)
+        subtotal = item.price * quantity
+        promo: PromoDiscount | PromoRefusal | None = None
+        if promo_code:
+            gate = await DiscountGate.open(conn, [(promo_code, user_id)], lock=False)
+            promo = await gate.check(promo_code, user_id, item, subtotal, datetime.now(UTC))
+    discount = promo.discount if isinstance(promo, PromoDiscount) else Decimal(0)
+    return PurchasePreview(
+        item=item_record(item), balance=Decimal(balance or 0).quantize(CENT), quantity=quantity,
+        total=subtotal - discount, promo=promo,
+    )
+
+
 async def buy(requests: Sequence[PurchaseRequest]) -> list[PurchaseResult]:
     """Run every request in one transaction; results are in request order.
 
-    Each request either delivers its units (debit, units, purchase and ledger rows all written) or
-    returns SoldOut / InsufficientFunds / ItemUnavailable with nothing changed for that buyer.
+    Each request either delivers (debit, units, purchase, ledger and promo redemption rows all
+    written) or returns SoldOut / InsufficientFunds / ItemUnavailable / PriceChanged / PromoRejected
+    with nothing changed for that buyer.
     """
     async with in_transaction() as conn:
         return await _buy(conn, requests)
+
+
+class _Sale:
+    """A granted request on its way to the database: the purchase row, its ledger entry, its goods."""
+
+    __slots__ = ("entry", "item", "purchase", "unit_ids", "units")
+
+    def __init__(self, purchase: Purchase, entry: LedgerEntry, item: Item) -> None:
+        self.purchase = purchase
+        self.entry = entry
+        self.item = item
+        self.unit_ids: list[int] = []
+        self.units: tuple[str, ...] = (purchase.content,) if purchase.kind == ItemKind.UNLIMITED else ()
 
 
 async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> list[PurchaseResult]:
@@ -58,95 +120,127 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
         results[purchase.request_key] = await _redelivery(conn, purchase)
     fresh = [r for r in fresh if r.key not in results]
 
-    items = {item.id: item for item in await Item.filter(id__in={r.item_id for r in fresh}).using_db(conn)}
+    # An id no column can hold (a forged button) names no item; the driver would refuse to send it.
+    wanted = {r.item_id for r in fresh if 0 < r.item_id <= ID_MAX}
+    items = {item.id: item for item in await Item.filter(id__in=wanted).using_db(conn)} if wanted else {}
     by_item: dict[int, list[PurchaseRequest]] = {}
     for request in fresh:
         by_item.setdefault(request.item_id, []).append(request)
 
     now = datetime.now(UTC)
-    purchases: list[Purchase] = []
-    entries: list[LedgerEntry] = []
-    claims: list[tuple[Purchase, list[int], list[str]]] = []
+    # Codes before items, each in id order: every batch takes its locks in the same order.
+    gate = await DiscountGate.open(conn, [(r.promo_code, r.user_id) for r in fresh if r.promo_code], lock=True)
+    sales: list[_Sale] = []
     debited: set[int] = set()
-    # Items in id order: two processes' batches lock their items in the same order, so they cannot
-    # deadlock each other on PostgreSQL.
     for item_id in sorted(by_item):
         group = by_item[item_id]
         item = items.get(item_id)
         if item is None or item.hidden:
             results.update({r.key: ItemUnavailable(item_id=item_id) for r in group})
             continue
-        # The row lock queues other processes' batches for this item behind ours (PostgreSQL); the
-        # stock is known before anyone is charged, so a sold-out buyer costs no debit and no refund.
-        left = await Item.filter(id=item_id).using_db(conn).select_for_update().first().values_list("stock_left", flat=True)
-        granted: list[PurchaseRequest] = []
+        unique = item.kind == ItemKind.UNIQUE
+        left = 0
+        if unique:
+            # The row lock queues other processes' batches for this item behind ours (PostgreSQL); the
+            # stock is known before anyone is charged, so a sold-out buyer costs no debit and no refund.
+            # (A values_list() query would drop FOR UPDATE: read a partial row instead.)
+            locked = await Item.filter(id=item_id).using_db(conn).select_for_update().only("id", "stock_left").first()
+            left = locked.stock_left if locked is not None else 0
+        granted: list[_Sale] = []
         for request in group:
-            total = item.price * request.quantity
-            if request.quantity < 1:
+            if not 0 < request.quantity <= ID_MAX or (not unique and request.quantity != 1):
                 results[request.key] = ItemUnavailable(item_id=item_id)
-            elif request.quantity > left:
+                continue
+            subtotal = item.price * request.quantity
+            promo = None
+            if request.promo_code:
+                promo = await gate.check(request.promo_code, request.user_id, item, subtotal, now)
+                if isinstance(promo, PromoRefusal):
+                    results[request.key] = PromoRejected(item_id=item_id, code=promo.code, reason=promo.reason)
+                    continue
+            discount = promo.discount if promo is not None else Decimal(0)
+            total = subtotal - discount
+            if request.expected_total is not None and total != request.expected_total:
+                results[request.key] = PriceChanged(item_id=item_id, price=item.price, total=total)
+            elif unique and request.quantity > left:
                 results[request.key] = SoldOut(item_id=item_id, stock_left=left)
             elif await User.filter(id=request.user_id, balance__gte=total).using_db(conn).update(
                 balance=F("balance") - total
             ):
-                granted.append(request)
+                sale = _sale(request, item, discount, total, promo, now)
+                if promo is not None:
+                    gate.grant(promo, request.user_id, sale.purchase.id)
+                granted.append(sale)
                 debited.add(request.user_id)
-                left -= request.quantity
+                if unique:
+                    left -= request.quantity
             else:
                 balance = await User.filter(id=request.user_id).using_db(conn).first().values_list("balance", flat=True)
                 results[request.key] = InsufficientFunds(needed=total, balance=balance or Decimal(0))
-        if not granted:
-            continue
-        taken = sum(r.quantity for r in granted)
-        if not await Item.filter(id=item_id, stock_left__gte=taken).using_db(conn).update(
-            stock_left=F("stock_left") - taken
-        ):
-            raise StockOutOfStep(f"item {item_id}: stock counter below {taken}")
-        units = (
-            await StockUnit.filter(item_id=item_id, sold=False)
-            .using_db(conn)
-            .order_by("id")
-            .limit(taken)
-            .select_for_update(skip_locked=True)
-            .values_list("id", "content")
-        )
-        if len(units) < taken:
-            raise StockOutOfStep(f"item {item_id}: counter says {taken}, found {len(units)} units")
-        for request in granted:
-            mine, units = units[: request.quantity], units[request.quantity :]
-            total = item.price * request.quantity
-            purchase = Purchase(
-                id=uuid.uuid4(), request_key=request.key, user_id=request.user_id, item_id=item_id,
-                item_title=item.title, kind=item.kind, quantity=request.quantity, price=item.price, total=total,
-                created_at=now,
-            )
-            purchases.append(purchase)
-            entries.append(
-                LedgerEntry(
-                    user_id=request.user_id, amount=-total, kind=LedgerKind.PURCHASE, reason=item.title[:256],
-                    purchase_id=purchase.id, created_at=now,
-                )
-            )
-            claims.append((purchase, [unit_id for unit_id, _ in mine], [content for _, content in mine]))
+        if unique and granted:
+            await _claim_units(conn, item_id, granted)
+        sales += granted
 
-    if purchases:
-        await Purchase.bulk_create(purchases, using_db=conn)
-        for purchase, unit_ids, _ in claims:
-            claimed = await StockUnit.filter(id__in=unit_ids, sold=False).using_db(conn).update(
-                sold=True, purchase_id=purchase.id
-            )
-            if claimed != len(unit_ids):
-                raise StockOutOfStep(f"unit of purchase {purchase.id} was sold meanwhile")
-        await LedgerEntry.bulk_create(entries, using_db=conn)
+    if sales:
+        await Purchase.bulk_create([sale.purchase for sale in sales], using_db=conn)
+        for sale in sales:
+            if sale.unit_ids and await StockUnit.filter(id__in=sale.unit_ids, sold=False).using_db(conn).update(
+                sold=True, purchase_id=sale.purchase.id
+            ) != len(sale.unit_ids):
+                raise StockOutOfStep(f"unit of purchase {sale.purchase.id} was sold meanwhile")
+        await LedgerEntry.bulk_create([sale.entry for sale in sales], using_db=conn)
+        await gate.settle()
 
     balances = dict(await User.filter(id__in=debited).using_db(conn).values_list("id", "balance")) if debited else {}
-    for purchase, _, contents in claims:
+    for sale in sales:
+        purchase, item = sale.purchase, sale.item
+        is_file = purchase.kind == ItemKind.FILE
         results[purchase.request_key] = Delivered(
-            purchase_id=str(purchase.id), item_id=purchase.item_id, item_title=purchase.item_title,  # type: ignore[attr-defined]
-            kind=str(purchase.kind), quantity=purchase.quantity, units=tuple(contents), total=purchase.total,
-            discount=purchase.discount, balance=balances[purchase.user_id], created_at=now,  # type: ignore[attr-defined]
+            purchase_id=str(purchase.id), item_id=item.id, item_title=purchase.item_title, kind=str(purchase.kind),
+            quantity=purchase.quantity, units=sale.units, total=purchase.total, discount=purchase.discount,
+            balance=balances[purchase.user_id], created_at=now,  # type: ignore[attr-defined]
+            file_name=item.file_name if is_file else None,
+            file_data=bytes(item.file_data) if is_file and item.file_data is not None else None,
         )
     return [results[r.key] for r in requests]
+
+
+def _sale(
+    request: PurchaseRequest, item: Item, discount: Decimal, total: Decimal, promo: PromoDiscount | None, now: datetime
+) -> _Sale:
+    purchase = Purchase(
+        id=uuid.uuid4(), request_key=request.key, user_id=request.user_id, item_id=item.id, item_title=item.title,
+        kind=item.kind, content=item.content if item.kind == ItemKind.UNLIMITED else None, quantity=request.quantity,
+        price=item.price, discount=discount, total=total, created_at=now,
+    )
+    reason = item.title if promo is None else f"{item.title} (promo {promo.code})"
+    entry = LedgerEntry(
+        user_id=request.user_id, amount=-total, kind=LedgerKind.PURCHASE, reason=reason[:256], purchase_id=purchase.id,
+        created_at=now,
+    )
+    return _Sale(purchase, entry, item)
+
+
+async def _claim_units(conn: BaseDBAsyncClient, item_id: int, granted: list[_Sale]) -> None:
+    """Take the granted quantities off the counter and pick the units, lowest ids first."""
+    taken = sum(sale.purchase.quantity for sale in granted)
+    if not await Item.filter(id=item_id, stock_left__gte=taken).using_db(conn).update(stock_left=F("stock_left") - taken):
+        raise StockOutOfStep(f"item {item_id}: stock counter below {taken}")
+    units = [
+        (unit.id, unit.content)
+        for unit in await StockUnit.filter(item_id=item_id, sold=False)
+        .using_db(conn)
+        .order_by("id")
+        .limit(taken)
+        .select_for_update(skip_locked=True)
+        .only("id", "content")
+    ]
+    if len(units) < taken:
+        raise StockOutOfStep(f"item {item_id}: counter says {taken}, found {len(units)} units")
+    for sale in granted:
+        mine, units = units[: sale.purchase.quantity], units[sale.purchase.quantity :]
+        sale.unit_ids = [unit_id for unit_id, _ in mine]
+        sale.units = tuple(content for _, content in mine)
 
 
 async def delivery_of(conn: BaseDBAsyncClient, purchase: Purchase, *, balance: Decimal, repeated: bool) -> Delivered:

@@ -65,6 +65,8 @@ async def test_not_enough_balance_is_refused_and_nothing_is_charged(database_url
         await open_item(carol)
         await shop.store.credit_user(carol.id, Decimal("4.99"))
         await carol.press("Buy")
+        await carol.wait_for_text("How many would you like?")
+        await carol.press("1")
         await carol.wait_for_text("Your balance: 4.99 USD")
         before = len(carol.callback_answers)
         await carol.press("✅ Confirm")

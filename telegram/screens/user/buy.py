@@ -1,50 +1,340 @@
-"""Buy → Confirm → the goods in the chat. The purchase itself is the serializer's and the database's."""
+"""Buy → quantity → confirmation (with a promo code) → the goods in the chat.
 
-from storage import Delivered, InsufficientFunds, ItemUnavailable, PurchaseRequest, SoldOut
-from telegram.routing import Context, Router, keyboard
-from telegram.screens.user.callbacks import BuyItem, ConfirmPurchase, OpenItem, OpenMenu, OpenShop
+The purchase itself is the serializer's and the database's. The Confirm button carries the quantity
+and the total the buyer saw; the purchase is refused rather than charged when anything would make it
+cost something else. A promo code the buyer applied is conversation state (key-value store), tied to
+the item it was applied to, and checked again inside the purchase.
+"""
+
+from typing import Any
+
+import msgspec
+
+from storage import (
+    Delivered,
+    InsufficientFunds,
+    ItemRecord,
+    ItemUnavailable,
+    PriceChanged,
+    PromoDiscount,
+    PromoRefusal,
+    PromoRejected,
+    PurchasePreview,
+    PurchaseRequest,
+    SoldOut,
+)
+from telegram.callback_data import CallbackData
+from telegram.routing import Context, PurchaseUnavailable, Router, keyboard
+from telegram.screens.user.callbacks import (
+    BuyItem,
+    ConfirmPurchase,
+    OpenItem,
+    OpenMenu,
+    OpenShop,
+    RateItem,
+)
 from telegram.screens.user.catalog import categories, item_card
 from telegram.screens.user.delivery import send_delivery
 
 router = Router(name=__name__)
 
+# The quantities offered as buttons, up to the order's limit (which is always offered too).
+QUANTITY_STEPS = (1, 2, 3, 4, 5, 10, 20, 50, 100, 200, 500, 1000)
+BUTTONS_PER_ROW = 5
+# An applied promo code is remembered this long for the order it was applied to.
+CHECKOUT_SECONDS = 24 * 3600.0
+# What a typed quantity may look like before it is even compared with the limits.
+MAX_QUANTITY_DIGITS = 7
+
+PROMO_REASON_TEXT = {
+    "unknown": "buy.promo_unknown",
+    "inactive": "buy.promo_inactive",
+    "expired": "buy.promo_expired",
+    "used_up": "buy.promo_used_up",
+    "already_used": "buy.promo_already_used",
+    "not_for_item": "buy.promo_not_for_item",
+    "not_discount": "buy.promo_not_discount",
+    "not_credit": "buy.promo_not_credit",
+}
+
+
+class ChooseQuantity(CallbackData, prefix="bqty"):
+    """The confirmation of `quantity` units (checked against the stock and the limit on press)."""
+
+    item_id: int
+    quantity: int
+
+
+class AskQuantity(CallbackData, prefix="bqask"):
+    """"Other amount": the buyer types the quantity."""
+
+    item_id: int
+
+
+class AskPromo(CallbackData, prefix="bpromo"):
+    """The buyer types a promo code for this order."""
+
+    item_id: int
+    quantity: int
+
+
+class Checkout(msgspec.Struct, frozen=True):
+    """The promo code applied to the buyer's order of one item."""
+
+    item_id: int
+    code: str
+
+    @staticmethod
+    def key(user_id: int) -> str:
+        return f"checkout:{user_id}"
+
+
+def promo_reason(ctx: Context, reason: str) -> str:
+    return ctx.t.plain(PROMO_REASON_TEXT.get(reason, "buy.promo_unknown"))
+
+
+def quantity_limit(ctx: Context, item: ItemRecord) -> int:
+    """The most units of `item` one order may take now: kinds that never run out sell one at a time."""
+    if item.stock_left is None:
+        return 1
+    return min(item.stock_left, ctx.shop.settings.max_quantity)
+
+
+# --- the applied promo code --------------------------------------------------------------------------
+
+
+async def applied_code(ctx: Context, item_id: int) -> str | None:
+    raw = await ctx.shop.store.kv.get(Checkout.key(ctx.user.id))
+    if raw is None:
+        return None
+    try:
+        checkout = msgspec.json.decode(raw, type=Checkout)
+    except msgspec.DecodeError:
+        return None
+    return checkout.code if checkout.item_id == item_id else None
+
+
+async def apply_code(ctx: Context, item_id: int, code: str) -> None:
+    value = msgspec.json.encode(Checkout(item_id=item_id, code=code)).decode()
+    await ctx.shop.store.kv.set(Checkout.key(ctx.user.id), value, ttl=CHECKOUT_SECONDS)
+
+
+async def drop_code(ctx: Context) -> None:
+    await ctx.shop.store.kv.delete(Checkout.key(ctx.user.id))
+
+
+# --- quantity ----------------------------------------------------------------------------------------
+
 
 @router.callback(BuyItem)
-async def confirm(ctx: Context, data: BuyItem) -> None:
-    preview = await ctx.shop.store.purchase_preview(ctx.user.id, data.item_id)
+async def choose_quantity(ctx: Context, data: BuyItem) -> None:
+    """The item card's Buy: a new order, so no code carries over from an earlier one."""
+    await ctx.forget()
+    await drop_code(ctx)
+    await quantities(ctx, data.item_id)
+
+
+async def quantities(ctx: Context, item_id: int) -> None:
+    """How many: skipped when only one unit can be bought."""
+    preview = await ctx.shop.store.purchase_preview(ctx.user.id, item_id, 1, await applied_code(ctx, item_id))
     if preview is None:
-        await ctx.notify(ctx.t.plain("item.gone"), alert=True)
-        await categories(ctx, OpenShop())
+        await item_gone(ctx)
         return
-    item, balance = preview.item, preview.balance
-    if item.stock_left < 1:
+    item = preview.item
+    if item.stock_left is not None and item.stock_left < 1:
         await ctx.notify(ctx.t.plain("buy.sold_out"), alert=True)
         await item_card(ctx, OpenItem(item_id=item.id))
         return
+    limit = quantity_limit(ctx, item)
+    if limit == 1:
+        await show_confirmation(ctx, preview)
+        return
+    await show_quantities(ctx, item, limit)
+
+
+async def show_quantities(ctx: Context, item: ItemRecord, limit: int) -> None:
+    steps = [n for n in QUANTITY_STEPS if n < limit] + [limit]
+    buttons = [(ctx.t.plain("buy.quantity_button", quantity=n), ChooseQuantity(item_id=item.id, quantity=n)) for n in steps]
+    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     markup = keyboard(
-        [(ctx.t.plain("button.confirm"), ConfirmPurchase(item_id=item.id))],
+        *rows,
+        [(ctx.t.plain("buy.button_other_amount"), AskQuantity(item_id=item.id))],
         [(ctx.t.plain("button.cancel"), OpenItem(item_id=item.id))],
     )
-    await ctx.show(ctx.t("buy.confirm", title=item.title, price=item.price, balance=balance), markup)
+    await ctx.show(ctx.t("buy.quantity", title=item.title, price=item.price, limit=limit), markup)
+
+
+@router.callback(AskQuantity)
+async def ask_quantity(ctx: Context, data: AskQuantity) -> None:
+    item = await ctx.shop.store.get_item(data.item_id)
+    if item is None:
+        await item_gone(ctx)
+        return
+    await ctx.expect("quantity", item_id=item.id)
+    cancel = keyboard([(ctx.t.plain("button.cancel"), BuyItem(item_id=item.id))])
+    await ctx.show(ctx.t("buy.quantity_ask", limit=max(quantity_limit(ctx, item), 1)), cancel)
+
+
+@router.pending("quantity")
+async def typed_quantity(ctx: Context, text: str, data: dict[str, Any]) -> None:
+    """A typed quantity: a short explanation for anything unusable, and the question stays open."""
+    item_id = int(data.get("item_id", 0))
+    item = await ctx.shop.store.get_item(item_id)
+    if item is None:
+        await ctx.forget()
+        await item_gone(ctx)
+        return
+    limit = max(quantity_limit(ctx, item), 1)
+    cancel = keyboard([(ctx.t.plain("button.cancel"), BuyItem(item_id=item.id))])
+    answer = text.strip()
+    quantity = int(answer) if answer.isdecimal() and answer.isascii() and len(answer) <= MAX_QUANTITY_DIGITS else None
+    if quantity is None:
+        await ctx.reply(ctx.t("buy.quantity_not_number", limit=limit), cancel)
+    elif quantity < 1:
+        await ctx.reply(ctx.t("buy.quantity_too_small", limit=limit), cancel)
+    elif item.stock_left is not None and quantity > item.stock_left:
+        await ctx.reply(ctx.t.n("buy.quantity_over_stock", item.stock_left, limit=limit), cancel)
+    elif quantity > limit:
+        await ctx.reply(ctx.t("buy.quantity_over_max", max=ctx.shop.settings.max_quantity, limit=limit), cancel)
+    else:
+        await ctx.forget()
+        await confirmation(ctx, ChooseQuantity(item_id=item.id, quantity=quantity))
+
+
+# --- confirmation ------------------------------------------------------------------------------------
+
+
+@router.callback(ChooseQuantity)
+async def confirmation(ctx: Context, data: ChooseQuantity) -> None:
+    """The order of `quantity` units, with the applied promo code if it still applies."""
+    await ctx.forget()
+    code = await applied_code(ctx, data.item_id)
+    preview = await ctx.shop.store.purchase_preview(ctx.user.id, data.item_id, max(data.quantity, 1), code)
+    if preview is None:
+        await item_gone(ctx)
+        return
+    item = preview.item
+    if item.stock_left is not None and item.stock_left < 1:
+        await ctx.notify(ctx.t.plain("buy.sold_out"), alert=True)
+        await item_card(ctx, OpenItem(item_id=item.id))
+        return
+    limit = quantity_limit(ctx, item)
+    if not 1 <= data.quantity <= limit:
+        # A stale button (the stock fell) or a forged one: offer what can be bought now.
+        if item.stock_left is not None and data.quantity > item.stock_left:
+            await ctx.notify(ctx.t.n_plain("buy.only_left", item.stock_left), alert=True)
+        else:
+            await ctx.notify(ctx.t.plain("error.stale_button"))
+        await quantities(ctx, item.id)
+        return
+    await show_confirmation(ctx, preview)
+
+
+async def show_confirmation(ctx: Context, preview: PurchasePreview) -> None:
+    """The order as it stands; an applied code that no longer applies is said so, and forgotten."""
+    item, promo = preview.item, preview.promo
+    if isinstance(promo, PromoRefusal):
+        await drop_code(ctx)
+    lines = [ctx.t("buy.confirm", title=item.title, quantity=preview.quantity, price=item.price)]
+    if isinstance(promo, PromoDiscount):
+        lines.append(ctx.t("buy.confirm_discount", code=promo.code, discount=promo.discount))
+    elif isinstance(promo, PromoRefusal):
+        lines.append(ctx.t("buy.confirm_promo_dropped", code=promo.code, reason=promo_reason(ctx, promo.reason)))
+    lines.append(ctx.t("buy.confirm_total", total=preview.total, balance=preview.balance))
+    markup = keyboard(
+        [(ctx.t.plain("button.confirm"), ConfirmPurchase(item_id=item.id, quantity=preview.quantity, total=preview.total))],
+        [(ctx.t.plain("buy.button_promo"), AskPromo(item_id=item.id, quantity=preview.quantity))],
+        [(ctx.t.plain("button.cancel"), OpenItem(item_id=item.id))],
+    )
+    await ctx.show("\n".join(lines), markup)
+
+
+@router.callback(AskPromo)
+async def ask_promo(ctx: Context, data: AskPromo) -> None:
+    await ctx.expect("promo_code", item_id=data.item_id, quantity=data.quantity)
+    cancel = keyboard([(ctx.t.plain("button.cancel"), ChooseQuantity(item_id=data.item_id, quantity=data.quantity))])
+    await ctx.show(ctx.t("buy.promo_ask"), cancel)
+
+
+@router.pending("promo_code")
+async def typed_promo(ctx: Context, text: str, data: dict[str, Any]) -> None:
+    """A typed code: applied when it takes something off this order, else explained (the question stays open)."""
+    item_id, quantity = int(data.get("item_id", 0)), int(data.get("quantity", 1))
+    preview = await ctx.shop.store.purchase_preview(ctx.user.id, item_id, max(quantity, 1), text.strip())
+    if preview is None:
+        await ctx.forget()
+        await item_gone(ctx)
+        return
+    if isinstance(preview.promo, PromoRefusal) or preview.promo is None:
+        reason = promo_reason(ctx, preview.promo.reason if preview.promo is not None else "unknown")
+        cancel = keyboard([(ctx.t.plain("button.cancel"), ChooseQuantity(item_id=item_id, quantity=quantity))])
+        await ctx.reply(ctx.t("buy.promo_retry", reason=reason), cancel)
+        return
+    await ctx.forget()
+    await apply_code(ctx, item_id, preview.promo.code)
+    await confirmation(ctx, ChooseQuantity(item_id=item_id, quantity=quantity))
+
+
+# --- the purchase ------------------------------------------------------------------------------------
 
 
 @router.callback(ConfirmPurchase)
 async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
     assert ctx.callback is not None
-    # The callback query id is the idempotency key: the same press, seen twice, buys once.
-    result = await ctx.shop.buy(PurchaseRequest(key=f"cb:{ctx.callback.id}", user_id=ctx.user.id, item_id=data.item_id))
+    if not 1 <= data.quantity <= ctx.shop.settings.max_quantity:
+        await ctx.notify(ctx.t.plain("error.stale_button"))
+        await quantities(ctx, data.item_id)
+        return
+    code = await applied_code(ctx, data.item_id)
+    request = PurchaseRequest(
+        # The callback query id is the idempotency key: the same press, seen twice, buys once.
+        key=f"cb:{ctx.callback.id}", user_id=ctx.user.id, item_id=data.item_id, quantity=data.quantity,
+        promo_code=code, expected_total=data.total,
+    )
+    try:
+        result = await ctx.shop.buy(request)
+    except PurchaseUnavailable:
+        await ctx.notify(ctx.t.plain("buy.failed"), alert=True)
+        return
+    again = ChooseQuantity(item_id=data.item_id, quantity=data.quantity)
     match result:
         case Delivered():
             await ctx.notify()
+            await drop_code(ctx)
             await send_delivery(ctx, result)
-            done = ctx.t("buy.done", title=result.item_title, price=result.total, balance=result.balance)
-            await ctx.show(done, keyboard([(ctx.t.plain("button.shop"), OpenShop()), (ctx.t.plain("button.main_menu"), OpenMenu())]))
+            await show_done(ctx, result)
+        case SoldOut(stock_left=left) if left > 0:
+            await ctx.notify(ctx.t.n_plain("buy.only_left", left), alert=True)
+            await quantities(ctx, data.item_id)
         case SoldOut():
             await ctx.notify(ctx.t.plain("buy.sold_out"), alert=True)
             await item_card(ctx, OpenItem(item_id=data.item_id))
         case InsufficientFunds():
             await ctx.notify(ctx.t.plain("buy.no_funds", needed=result.needed, balance=result.balance), alert=True)
             await item_card(ctx, OpenItem(item_id=data.item_id))
+        case PriceChanged():
+            await ctx.notify(ctx.t.plain("buy.price_changed", total=result.total), alert=True)
+            await confirmation(ctx, again)
+        case PromoRejected():
+            await drop_code(ctx)
+            await ctx.notify(ctx.t.plain("buy.promo_rejected", reason=promo_reason(ctx, result.reason)), alert=True)
+            await confirmation(ctx, again)
         case ItemUnavailable():
-            await ctx.notify(ctx.t.plain("item.gone"), alert=True)
-            await categories(ctx, OpenShop())
+            await item_gone(ctx)
+
+
+async def show_done(ctx: Context, delivered: Delivered) -> None:
+    text = ctx.t(
+        "buy.done", title=delivered.item_title, quantity=delivered.quantity, total=delivered.total, balance=delivered.balance
+    )
+    markup = keyboard(
+        [(ctx.t.plain("buy.button_rate"), RateItem(item_id=delivered.item_id))],
+        [(ctx.t.plain("button.shop"), OpenShop()), (ctx.t.plain("button.main_menu"), OpenMenu())],
+    )
+    await ctx.show(text, markup)
+
+
+async def item_gone(ctx: Context) -> None:
+    await ctx.notify(ctx.t.plain("item.gone"), alert=True)
+    await categories(ctx, OpenShop())
+
