@@ -1,46 +1,150 @@
-"""Shop → categories → items → item card. Every step edits the same message."""
+"""Shop → categories → a category's subcategories and items → the item card, each list one page at a
+time. Every step edits the same message; an item with a photo is shown as a photo card, which the next
+screen replaces (a photo's caption cannot be edited into a text message).
+"""
 
+import html
+import logging
+import re
+from collections.abc import Callable
+
+from storage import CategoryRecord, ItemRecord, Page
+from telegram.callback_data import CallbackData
+from telegram.errors import BadRequest
 from telegram.routing import Context, Router, keyboard
-from telegram.screens.user.callbacks import BuyItem, OpenCategory, OpenItem, OpenMenu, OpenShop
+from telegram.screens.paging import pager
+from telegram.screens.user.callbacks import BuyItem, OpenCategory, OpenItem, OpenMenu, OpenShop, ShowReviews
 
 router = Router(name=__name__)
+log = logging.getLogger(__name__)
+
+# Telegram's limits on a message's text and a photo's caption, after entity parsing.
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+_TAG = re.compile(r"<[^>]*>")
+
+type Row = list[tuple[str, CallbackData]]
+
+
+def jump_pager(ctx: Context, page: Page, to_page: Callable[[int], CallbackData]) -> Row:
+    """The pager row, with « and » to the first and the last page where ‹ and › do not already go."""
+    row = pager(ctx, page, to_page)
+    if page.number > 2:
+        row.insert(0, (ctx.t.plain("catalog.first_page"), to_page(1)))
+    if page.number < page.pages - 1:
+        row.append((ctx.t.plain("catalog.last_page"), to_page(page.pages)))
+    return row
+
+
+def item_button(ctx: Context, item: ItemRecord) -> tuple[str, CallbackData]:
+    return ctx.t.plain("catalog.item_button", title=item.title, price=item.price), OpenItem(item_id=item.id)
+
+
+def _category_button(ctx: Context, category: CategoryRecord) -> tuple[str, CallbackData]:
+    count = category.item_count + category.nested_count
+    return ctx.t.plain("catalog.category_button", name=category.name, count=count), OpenCategory(category_id=category.id)
+
+
+def _with_pager(rows: list[Row], pages: Row) -> list[Row]:
+    return [*rows, pages] if pages else rows
 
 
 @router.callback(OpenShop)
-async def categories(ctx: Context, _data: OpenShop) -> None:
-    found = [c for c in await ctx.shop.store.list_categories() if c.item_count]
+async def categories(ctx: Context, data: OpenShop) -> None:
+    page = await ctx.shop.store.shop_page(data.page, ctx.shop.settings.page_size)
     back = [(ctx.t.plain("button.main_menu"), OpenMenu())]
-    if not found:
-        await ctx.show(ctx.t("shop.empty"), keyboard(back))
+    if not page.total:
+        await ctx.show(ctx.t("catalog.shop_empty"), keyboard(back))
         return
-    rows = [[(ctx.t.plain("shop.category_button", name=c.name, count=c.item_count), OpenCategory(category_id=c.id))] for c in found]
-    await ctx.show(ctx.t("shop.categories"), keyboard(*rows, back))
+    rows = [[_category_button(ctx, category)] for category in page.rows]
+    pages = jump_pager(ctx, page, lambda number: OpenShop(page=number))
+    await ctx.show(ctx.t("catalog.shop"), keyboard(*_with_pager(rows, pages), back))
 
 
 @router.callback(OpenCategory)
-async def items(ctx: Context, data: OpenCategory) -> None:
-    page = await ctx.shop.store.category_page(data.category_id)
-    if page is None:
+async def category(ctx: Context, data: OpenCategory) -> None:
+    view = await ctx.shop.store.category_page(data.category_id, data.page, ctx.shop.settings.page_size)
+    if view is None:
         await ctx.notify(ctx.t.plain("error.stale_button"))
         await categories(ctx, OpenShop())
         return
-    category, found = page.category, page.items
-    rows = [[(ctx.t.plain("shop.item_button", title=i.title, price=i.price), OpenItem(item_id=i.id))] for i in found]
-    back = [(ctx.t.plain("button.back"), OpenShop())]
-    key = "shop.items" if found else "shop.no_items"
-    await ctx.show(ctx.t(key, category=category.name), keyboard(*rows, back))
+    here = view.category
+    name = here.name
+    if view.parent_name is not None:
+        name = ctx.t.plain("catalog.path", parent=view.parent_name, name=here.name)
+    entries = view.entries
+    if not entries.total:
+        text = ctx.t("catalog.category_empty", category=name)
+    elif not view.subcategory_count:
+        text = ctx.t("catalog.category_items", category=name)
+    elif view.subcategory_count == entries.total:
+        text = ctx.t("catalog.category_sections", category=name)
+    else:
+        text = ctx.t("catalog.category_mixed", category=name)
+    rows = [
+        [_category_button(ctx, entry) if isinstance(entry, CategoryRecord) else item_button(ctx, entry)]
+        for entry in entries.rows
+    ]
+    pages = jump_pager(ctx, entries, lambda number: OpenCategory(category_id=here.id, page=number))
+    if here.parent_id is None:
+        back: CallbackData = OpenShop(page=view.back_page)
+    else:
+        back = OpenCategory(category_id=here.parent_id, page=view.back_page)
+    await ctx.show(text, keyboard(*_with_pager(rows, pages), [(ctx.t.plain("button.back"), back)]))
 
 
 @router.callback(OpenItem)
 async def item_card(ctx: Context, data: OpenItem) -> None:
-    item = await ctx.shop.store.get_item(data.item_id)
-    if item is None:
+    card = await ctx.shop.store.item_card(data.item_id, ctx.shop.settings.page_size)
+    if card is None:
         await ctx.notify(ctx.t.plain("item.gone"), alert=True)
         await categories(ctx, OpenShop())
         return
-    rows = []
-    if item.stock_left > 0:
+    item = card.item
+    rows: list[Row] = []
+    if item.stock_left is None or item.stock_left > 0:
         rows.append([(ctx.t.plain("button.buy"), BuyItem(item_id=item.id))])
-    rows.append([(ctx.t.plain("button.back"), OpenCategory(category_id=item.category_id))])
-    text = ctx.t("item.card", title=item.title, description=item.description, price=item.price, left=item.stock_left)
-    await ctx.show(text, keyboard(*rows))
+    if item.rating_count:
+        rows.append([(ctx.t.n_plain("catalog.reviews_button", item.rating_count), ShowReviews(item_id=item.id))])
+    rows.append([(ctx.t.plain("button.back"), OpenCategory(category_id=item.category_id, page=card.category_page))])
+    markup = keyboard(*rows)
+    if item.photo:
+        try:
+            await ctx.show_photo(item.photo, card_text(ctx, item, CAPTION_LIMIT), markup)
+            return
+        except BadRequest as error:
+            # A file_id from another bot or an URL Telegram cannot fetch: the card still shows, as text.
+            log.warning("item %s: photo %r not sent (%s); showing the card as text", item.id, item.photo, error)
+    await ctx.show(card_text(ctx, item, TEXT_LIMIT), markup)
+
+
+def card_text(ctx: Context, item: ItemRecord, limit: int) -> str:
+    """The item card in Telegram HTML, its description cut short (…) so that it fits in `limit`."""
+
+    def render(description: str) -> str:
+        if item.stock_left is None:
+            left = ctx.t.plain("catalog.unlimited")
+        else:
+            left = ctx.t.n_plain("catalog.units", item.stock_left)
+        title, price = item.title, item.price
+        if item.rating is None or not item.rating_count:
+            return ctx.t("catalog.card", title=title, description=description, price=price, left=left)
+        reviews = ctx.t.n_plain("catalog.reviews", item.rating_count)
+        return ctx.t(
+            "catalog.card_rated", title=title, description=description, price=price, left=left,
+            rating=str(item.rating), reviews=reviews,
+        )
+
+    text = render(item.description)
+    over = visible_length(text) - limit
+    if over > 0:
+        # Each character cut is at least one UTF-16 unit; one more makes room for the ellipsis.
+        kept = item.description[: max(0, len(item.description) - over - 1)]
+        text = render(kept.rstrip() + ctx.t.plain("catalog.ellipsis"))
+    return text
+
+
+def visible_length(text: str) -> int:
+    """The length Telegram counts for HTML `text`: tags parsed away, entities decoded, in UTF-16 units
+    (a character outside the BMP, like most emoji, counts twice)."""
+    return len(html.unescape(_TAG.sub("", text)).encode("utf-16-le")) // 2
