@@ -7,20 +7,25 @@ Every failure is one line on stderr naming the key or argument at fault, and a n
 import argparse
 import logging
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn
 
 import trio
 
-from actors.config import LOG_LEVEL_ENV, ConfigError, load_settings, load_storage_settings, masked, render_toml
+from actors.config import LOG_LEVEL_ENV, ConfigError, OperatorSettings, load_operator_settings, load_settings, masked, render_toml
 from actors.sandbox import run_sandbox
 from actors.shop import run_shop
-from storage import StorageError, Store, open_store
+from storage import PHOTO_REF, PROMO_CODE, PromoRecord, StorageError, Store, open_store
 
 log = logging.getLogger("shopkeeper")
+
+# Promo codes read per query by `promo list`.
+PROMO_PAGE = 100
 
 
 class UsageError(Exception):
@@ -70,14 +75,24 @@ def _parser() -> argparse.ArgumentParser:
     config.add_parser("check", help="validate the config and print it with secrets masked").set_defaults(handler=_config_check)
 
     catalog = commands.add_parser("catalog", help="categories, items and stock").add_subparsers(dest="action", required=True, metavar="ACTION")
-    add_category = catalog.add_parser("add-category", help="create a category")
+    add_category = catalog.add_parser("add-category", help="create a category, or a subcategory with --parent")
     add_category.add_argument("name")
+    add_category.add_argument("--parent", metavar="NAME", help="a top-level category (subcategories go one level deep)")
     add_category.set_defaults(handler=_add_category)
     add_item = catalog.add_parser("add-item", help="create an item in a category")
     add_item.add_argument("--category", required=True, metavar="NAME")
     add_item.add_argument("--title", required=True)
     add_item.add_argument("--price", required=True, metavar="AMOUNT")
     add_item.add_argument("--description", default="", metavar="TEXT")
+    add_item.add_argument(
+        "--kind", choices=("unique", "unlimited", "file"), default="unique",
+        help="unique (default: units added with add-stock, each sold once), unlimited (--content to every buyer) "
+        "or file (--file to every buyer)",
+    )
+    add_item.add_argument("--content", metavar="TEXT", help="what every buyer of an unlimited item gets")
+    add_item.add_argument("--file", metavar="PATH", help="the document every buyer of a file item gets")
+    add_item.add_argument("--photo", metavar="FILE_ID_OR_URL", help="a Telegram file_id or an https URL of a picture")
+    add_item.add_argument("--hidden", action="store_true", help="not shown to buyers yet")
     add_item.set_defaults(handler=_add_item)
     add_stock = catalog.add_parser("add-stock", help="add units: one per non-empty line of --file or stdin")
     add_stock.add_argument("--item", required=True, metavar="TITLE")
@@ -89,7 +104,28 @@ def _parser() -> argparse.ArgumentParser:
     credit.add_argument("user_id", metavar="USER_ID")
     credit.add_argument("amount", metavar="AMOUNT")
     credit.add_argument("--reason", default="", metavar="TEXT")
+    credit.add_argument(
+        "--kind", choices=("topup", "adjustment"), default="topup",
+        help="topup (default: money the user paid; pays their referrer's reward) or adjustment (a correction)",
+    )
     credit.set_defaults(handler=_credit)
+
+    promo = commands.add_parser("promo", help="promo codes").add_subparsers(dest="action", required=True, metavar="ACTION")
+    add_promo = promo.add_parser("add", help="create a promo code: a discount (percent, fixed) or a balance credit")
+    add_promo.add_argument("code", metavar="CODE")
+    add_promo.add_argument("--kind", required=True, choices=("percent", "fixed", "credit"))
+    add_promo.add_argument("--value", required=True, metavar="V", help="percent off (0-100], or an amount")
+    add_promo.add_argument("--max-uses", metavar="N", help="uses in all (default: unlimited)")
+    add_promo.add_argument("--many-per-user", action="store_true", help="a user may use it more than once")
+    add_promo.add_argument("--expires", metavar="YYYY-MM-DD", help="the last day it works (UTC)")
+    scope = add_promo.add_mutually_exclusive_group()
+    scope.add_argument("--item", metavar="TITLE", help="a discount for this item only")
+    scope.add_argument("--category", metavar="NAME", help="a discount for this category and its subcategories only")
+    add_promo.set_defaults(handler=_add_promo)
+    promo.add_parser("list", help="every promo code with its uses").set_defaults(handler=_list_promos)
+    disable_promo = promo.add_parser("disable", help="stop a promo code from being used")
+    disable_promo.add_argument("code", metavar="CODE")
+    disable_promo.set_defaults(handler=_disable_promo)
     return parser
 
 
@@ -111,16 +147,18 @@ def _config_check(args: argparse.Namespace) -> None:
     print("# config OK", file=sys.stderr)
 
 
-# --- operator commands: the storage section is all they need ---------------------------------------
+# --- operator commands: the storage and shop sections are all they need ----------------------------
 
 
-def _with_store(args: argparse.Namespace, use: Callable[[Store], Awaitable[Any]]) -> Any:
-    # Operator commands need the [storage] section only; without a config file they use the
-    # sandbox's database, so `shopkeeper catalog …` works next to `make run` as it is.
-    settings = load_storage_settings(args.config)
+def _with_store(
+    args: argparse.Namespace, use: Callable[[Store], Awaitable[Any]], settings: OperatorSettings | None = None
+) -> Any:
+    # Operator commands need no bot token; without a config file they use the sandbox's database,
+    # so `shopkeeper catalog …` works next to `make run` as it is.
+    settings = settings or load_operator_settings(args.config)
 
     async def session() -> Any:
-        async with open_store(settings) as store:
+        async with open_store(settings.storage) as store:
             return await use(store)
 
     return trio.run(session)
@@ -136,15 +174,47 @@ def _migrate(args: argparse.Namespace) -> None:
 
 def _add_category(args: argparse.Namespace) -> None:
     name = _text("NAME", args.name, 128)
-    category = _with_store(args, lambda store: store.add_category(name))
-    print(f"category {category.name!r} created (id {category.id})")
+    parent = _text("--parent", args.parent, 128) if args.parent is not None else None
+    category = _with_store(args, lambda store: store.add_category(name, parent))
+    under = f" under {parent!r}" if parent is not None else ""
+    print(f"category {category.name!r} created{under} (id {category.id})")
 
 
 def _add_item(args: argparse.Namespace) -> None:
     price = _amount("--price", args.price)
     title = _text("--title", args.title, 128)
-    item = _with_store(args, lambda store: store.add_item(args.category, title, price, args.description))
-    print(f"item {item.title!r} created (id {item.id}) at {item.price}")
+    if args.content is not None and args.kind != "unlimited":
+        raise UsageError("--content: only an unlimited item (--kind unlimited) has content")
+    if args.file is not None and args.kind != "file":
+        raise UsageError("--file: only a file item (--kind file) has a file")
+    content = (args.content or "").strip()
+    if args.kind == "unlimited" and not content:
+        raise UsageError("--content: an unlimited item needs the content every buyer gets")
+    file_name, file_data = _item_file(args.file) if args.kind == "file" else (None, None)
+    if args.photo is not None and not PHOTO_REF.fullmatch(args.photo):
+        raise UsageError(f"--photo: a Telegram file_id or an https:// URL, got {args.photo!r}")
+    item = _with_store(args, lambda store: store.add_item(
+        args.category, title, price, args.description, kind=args.kind, content=content, file_name=file_name,
+        file_data=file_data, photo=args.photo, hidden=args.hidden,
+    ))
+    hidden = ", hidden" if args.hidden else ""
+    print(f"item {item.title!r} created (id {item.id}) at {item.price}, {item.kind}{hidden}")
+
+
+def _item_file(path: str | None) -> tuple[str, bytes]:
+    """The name and bytes of a file item's document, read from --file."""
+    if path is None:
+        raise UsageError("--file: a file item needs the document every buyer gets (--file PATH)")
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise UsageError(f"--file: cannot read {path}: {error.strerror}") from None
+    if not data:
+        raise UsageError(f"--file: {path} is empty")
+    name = Path(path).name
+    if len(name) > 128:
+        raise UsageError(f"--file: the file name is over 128 characters: {name!r}")
+    return name, data
 
 
 def _add_stock(args: argparse.Namespace) -> None:
@@ -170,8 +240,90 @@ def _credit(args: argparse.Namespace) -> None:
     except ValueError:
         raise UsageError(f"USER_ID: {args.user_id!r} is not a Telegram user id") from None
     amount = _amount("AMOUNT", args.amount)
-    balance = _with_store(args, lambda store: store.credit_user(user_id, amount, kind="adjustment", reason=args.reason or "credit from CLI"))
+    settings = load_operator_settings(args.config)
+    # A top-up pays the user's referrer, on the shop's terms, in the same transaction.
+    terms = settings.shop.referral_terms() if args.kind == "topup" else None
+    balance = _with_store(
+        args,
+        lambda store: store.credit_user(user_id, amount, kind=args.kind, reason=args.reason or "credit from CLI", referral=terms),
+        settings,
+    )
     print(f"credited {amount} to user {user_id}; balance is now {balance}")
+
+
+def _add_promo(args: argparse.Namespace) -> None:
+    code = args.code.strip().upper()
+    if not PROMO_CODE.fullmatch(code):
+        raise UsageError(f"CODE: 3 to 32 letters, digits, '-' or '_', got {args.code!r}")
+    value = _percent("--value", args.value) if args.kind == "percent" else _amount("--value", args.value)
+    max_uses = _count("--max-uses", args.max_uses) if args.max_uses is not None else None
+    expires_at = _last_day("--expires", args.expires) if args.expires is not None else None
+    if args.kind == "credit" and (args.item or args.category):
+        raise UsageError(f"{'--item' if args.item else '--category'}: a credit code adds to the balance; only discounts have a scope")
+    promo = _with_store(args, lambda store: store.create_promo(
+        code, args.kind, value, max_uses=max_uses, once_per_user=not args.many_per_user, expires_at=expires_at,
+        item=args.item, category=args.category,
+    ))
+    print(f"promo code created: {_promo_line(promo)}")
+
+
+def _list_promos(args: argparse.Namespace) -> None:
+    async def every_page(store: Store) -> list[PromoRecord]:
+        promos, page = [], await store.list_promos(1, PROMO_PAGE)
+        promos += page.rows
+        while page.number < page.pages:
+            page = await store.list_promos(page.number + 1, PROMO_PAGE)
+            promos += page.rows
+        return promos
+
+    promos = _with_store(args, every_page)
+    for promo in promos:
+        print(_promo_line(promo))
+    if not promos:
+        print("no promo codes yet")
+
+
+def _disable_promo(args: argparse.Namespace) -> None:
+    promo = _with_store(args, lambda store: store.disable_promo(args.code))
+    print(f"promo code disabled: {_promo_line(promo)}")
+
+
+def _promo_line(promo: PromoRecord) -> str:
+    value = f"{promo.value}%" if promo.kind == "percent" else str(promo.value)
+    uses = f"{promo.uses}/{promo.max_uses}" if promo.max_uses is not None else f"{promo.uses}/unlimited"
+    # expires_at is the first moment it no longer works: the day before is the last one it does.
+    last_day = f"until {(promo.expires_at - timedelta(microseconds=1)).date()}" if promo.expires_at else "no expiry"
+    scope = f"item {promo.item_title!r}" if promo.item_title else f"category {promo.category_name!r}" if promo.category_name else "any item"
+    scope = "balance credit" if promo.kind == "credit" else scope
+    per_user = "once per user" if promo.once_per_user else "many per user"
+    state = "active" if promo.active else "disabled"
+    return f"{promo.code}  {promo.kind} {value}  uses {uses}  {per_user}  {last_day}  {scope}  {state}"
+
+
+def _percent(name: str, text: str) -> Decimal:
+    value = _amount(name, text)
+    if value > 100:
+        raise UsageError(f"{name}: a percentage is at most 100, got {text!r}")
+    return value
+
+
+def _count(name: str, text: str) -> int:
+    if not text.isdecimal() or int(text) < 1:
+        raise UsageError(f"{name}: must be a positive whole number, got {text!r}")
+    return int(text)
+
+
+def _last_day(name: str, text: str) -> datetime:
+    """The moment a code stops working: the end of the given day, UTC."""
+    try:
+        day = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise UsageError(f"{name}: expected a date as YYYY-MM-DD, got {text!r}")
+    if day < datetime.now(UTC).date():
+        raise UsageError(f"{name}: {text} is in the past")
+    return datetime.combine(day + timedelta(days=1), time(), UTC)
 
 
 def _amount(name: str, text: str) -> Decimal:

@@ -103,21 +103,25 @@ def load_settings(
     return validate(_gather(cli_path, environ, defaults))
 
 
-def load_storage_settings(cli_path: str | None = None, environ: Mapping[str, str] | None = None) -> StorageSettings:
-    """The [storage] section alone, with the same sources and checks: operator commands need no bot
-    token. Other sections are checked for unknown names only."""
+class OperatorSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What operator commands need: the data, and the shop's rules (a top-up pays referral rewards)."""
+
+    storage: StorageSettings = StorageSettings()
+    shop: ShopSettings = ShopSettings()
+
+
+def load_operator_settings(cli_path: str | None = None, environ: Mapping[str, str] | None = None) -> OperatorSettings:
+    """The [storage] and [shop] sections, with the same sources and checks: operator commands need no
+    bot token. Other sections are checked for unknown names only."""
     data = _gather(cli_path, environ, None)
     _check_sections(data)
     try:
-        storage = msgspec.convert({"storage": data.get("storage", {})}, _StorageOnly, strict=False).storage
+        settings = msgspec.convert({name: data.get(name, {}) for name in ("storage", "shop")}, OperatorSettings, strict=False)
     except msgspec.ValidationError as error:
         raise _config_error(error) from None
-    _check_database_url(storage)
-    return storage
-
-
-class _StorageOnly(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    storage: StorageSettings = StorageSettings()
+    _check_database_url(settings.storage)
+    _check_shop(settings.shop)
+    return settings
 
 
 def _gather(

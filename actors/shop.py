@@ -25,15 +25,30 @@ from actors.purchases import PurchaseSerializer
 from actors.supervisor import ActorStatus, supervise
 from storage import Store, open_store
 from telegram.client import BotClient
+from telegram.config import ShopSettings
 from telegram.errors import TelegramError
-from telegram.routing import Dispatcher, Shop
-from telegram.screens import build_router
+from telegram.i18n import LANGUAGES
+from telegram.routing import BotIdentity, Dispatcher, Shop
+from telegram.screens import build_gate, build_router
+from telegram.texts import Texts
 from telegram.types import BotCommand
 from webui import create_app, serve_web
 
 log = logging.getLogger(__name__)
 
-COMMANDS = [BotCommand(command="start", description="Open the shop"), BotCommand(command="menu", description="Main menu")]
+# The command menu, in order: each command with the catalog key of its description.
+COMMANDS = {
+    "start": "command.start",
+    "menu": "command.menu",
+    "search": "command.search",
+    "redeem": "command.redeem",
+    "help": "command.help",
+    "rules": "command.rules",
+    "support": "command.support",
+    "terms": "command.terms",
+    "privacy": "command.privacy",
+    "paysupport": "command.paysupport",
+}
 
 
 class Running(msgspec.Struct, frozen=True, kw_only=True):
@@ -68,7 +83,7 @@ async def run_shop(
         async with BotClient(settings.telegram, transport=transport) as bot:
             serializer = PurchaseSerializer(store)
             shop = Shop(store=store, buy=serializer.buy, settings=settings.shop, owner_id=settings.telegram.owner_id)
-            dispatcher = Dispatcher(build_router(), bot=bot, shop=shop)
+            dispatcher = Dispatcher(build_router(), bot=bot, shop=shop, guard=build_gate(bot, settings.shop))
             poller = UpdatePoller(bot, dispatcher, settings.telegram)
             actors = ActorStatus()
             health = HealthWatcher(store, poller, actors)
@@ -87,7 +102,7 @@ async def run_shop(
                 await root.start(supervise, "purchases", serializer.run, actors)
                 await root.start(supervise, "health", health.run, actors)
                 binds = await root.start(serve_web, create_app(health.report), settings.web, web_closing.wait)
-                root.start_soon(_announce, bot)
+                root.start_soon(_announce, bot, shop.identity, settings.shop)
                 root.start_soon(run_poller)
                 log.info("shop running; web on %s", ", ".join(binds))
                 task_status.started(Running(web_binds=binds))
@@ -110,11 +125,23 @@ async def _stop_on_signal(stop: trio.Event) -> None:
             return
 
 
-async def _announce(bot: BotClient) -> None:
-    """Register the command menu; a failure only costs the menu, so it is logged, not fatal."""
+async def _announce(bot: BotClient, identity: BotIdentity, settings: ShopSettings) -> None:
+    """Learn the bot's username (for t.me links) and register the command menu; a failure only costs
+    the menu (screens ask for the username again when they need it), so it is logged, not fatal.
+
+    The menu is registered in each of the shop's languages, and in the default language for users
+    whose language has no menu of its own (no language_code)."""
     try:
         me = await bot.get_me()
-        await bot.set_my_commands(COMMANDS)
+        identity.remember(me.username)
+        for language in (None, *LANGUAGES):
+            texts = Texts(settings, language or settings.default_language)
+            await bot.set_my_commands(bot_commands(texts), language_code=language)
         log.info("bot @%s ready", me.username)
     except TelegramError as error:
         log.warning("could not register bot commands: %s", error)
+
+
+def bot_commands(texts: Texts) -> list[BotCommand]:
+    """The command menu with its descriptions in one language."""
+    return [BotCommand(command=command, description=texts.plain(COMMANDS[command])) for command in COMMANDS]

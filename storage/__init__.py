@@ -4,27 +4,51 @@ Other rooms use only what is named here.
 """
 
 from storage.bridge import Store, open_store
+from storage.catalog import PHOTO_REF
 from storage.config import StorageSettings, backend_of
-from storage.errors import Duplicate, InsufficientBalance, StorageError, StorageUnavailable, UnknownCategory, UnknownItem, UnknownUser
+from storage.errors import Duplicate, InsufficientBalance, InvalidItem, NestingTooDeep, NotStockable, StorageError, StorageUnavailable, UnknownCategory, UnknownItem, UnknownPromo, UnknownUser
+from storage.promos import PROMO_CODE
 from storage.records import (
+    AuditRecord,
     CategoryPage,
     CategoryRecord,
     Delivered,
     InsufficientFunds,
+    ItemCard,
     ItemRecord,
+    ItemReviews,
     ItemUnavailable,
     LedgerMismatch,
+    LedgerRow,
+    NewItem,
+    NotABuyer,
     Page,
+    Profile,
+    PriceChanged,
+    PromoCredited,
+    PromoDiscount,
+    PromoRecord,
+    PromoRefusal,
+    PromoRejected,
     PurchasePreview,
     PurchaseRequest,
     PurchaseResult,
+    PurchaseRow,
+    ReferralTerms,
+    ReviewRecord,
+    ReviewSaved,
+    ReviewTarget,
     SoldOut,
     UserRecord,
 )
 
 __all__ = [
+    "InvalidItem", "ItemCard", "NestingTooDeep", "NewItem", "NotStockable", "PHOTO_REF",
+    "AuditRecord", "LedgerRow", "Profile", "PurchaseRow", "ReferralTerms",
+    "PROMO_CODE", "PriceChanged", "PromoCredited", "PromoDiscount", "PromoRecord", "PromoRefusal", "PromoRejected", "UnknownPromo",
     "CategoryPage", "CategoryRecord", "Delivered", "Duplicate", "InsufficientBalance", "InsufficientFunds", "ItemRecord",
-    "ItemUnavailable", "LedgerMismatch", "Page", "PurchasePreview", "PurchaseRequest", "PurchaseResult", "SoldOut", "Store",
+    "ItemReviews", "ItemUnavailable", "LedgerMismatch", "NotABuyer", "Page", "PurchasePreview", "PurchaseRequest",
+    "PurchaseResult", "ReviewRecord", "ReviewSaved", "ReviewTarget", "SoldOut", "Store",
     "StorageError", "StorageSettings", "StorageUnavailable", "UnknownCategory", "UnknownItem", "UnknownUser",
     "UserRecord", "backend_of", "open_store",
 ]

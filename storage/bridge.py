@@ -24,7 +24,7 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from redis.exceptions import RedisError
 
-from storage import catalog, ledger, purchases, users
+from storage import audit, catalog, history, ledger, promos, purchases, reviews, users
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StorageConflict, StorageError, StorageUnavailable
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
@@ -95,16 +95,33 @@ class Store:
     set_language = use_case(users.set_language)
     credit_user = use_case(ledger.credit_user)
     check_ledger = use_case(ledger.check_ledger)
+    profile = use_case(users.profile)
+    ledger_page = use_case(ledger.ledger_page)
+    purchase_history = use_case(history.purchase_history)
+    purchase_of = use_case(history.purchase_of)
+    record_event = use_case(audit.record_event)
+    audit_page = use_case(audit.audit_page)
     add_category = use_case(catalog.add_category)
     add_item = use_case(catalog.add_item)
+    add_items = use_case(catalog.add_items)
     add_stock = use_case(catalog.add_stock)
     list_categories = use_case(catalog.list_categories)
     list_items = use_case(catalog.list_items)
     get_item = use_case(catalog.get_item)
+    shop_page = use_case(catalog.shop_page)
     category_page = use_case(catalog.category_page)
-    purchase_preview = use_case(catalog.purchase_preview)
+    item_card = use_case(catalog.item_card)
+    search_items = use_case(catalog.search_items)
+    purchase_preview = use_case(purchases.purchase_preview)
     seed_demo_catalog = use_case(catalog.seed_demo_catalog)
     buy = use_case(purchases.buy)
+    create_promo = use_case(promos.create_promo)
+    list_promos = use_case(promos.list_promos)
+    disable_promo = use_case(promos.disable_promo)
+    redeem_promo = use_case(promos.redeem_promo)
+    review_target = use_case(reviews.review_target)
+    save_review = use_case(reviews.save_review)
+    item_reviews = use_case(reviews.item_reviews)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""

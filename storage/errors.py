@@ -7,7 +7,11 @@
     ├── InsufficientBalance     a debit outside a purchase would take the balance below zero
     ├── UnknownCategory         no category by that name
     ├── UnknownItem             no item by that title
-    └── Duplicate               a unique name or title is taken
+    ├── UnknownPromo            no promo code by that code
+    ├── Duplicate               a unique name or title is taken
+    ├── NestingTooDeep          a subcategory cannot have subcategories (one level)
+    ├── InvalidItem             an item's fields do not fit together (a "file" item without a file, …)
+    └── NotStockable            stock units are for "unique" items only
 
 Expected purchase outcomes (sold out, not enough balance) are not errors: they are `PurchaseResult`
 variants in `storage.records`.
@@ -54,8 +58,35 @@ class UnknownItem(StorageError):
         self.title = title
 
 
+class UnknownPromo(StorageError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"unknown promo code {code!r}")
+        self.code = code
+
+
 class Duplicate(StorageError):
     def __init__(self, what: str, value: str) -> None:
         super().__init__(f"{what} {value!r} already exists")
         self.what = what
         self.value = value
+
+
+class NestingTooDeep(StorageError):
+    def __init__(self, name: str, parent: str) -> None:
+        super().__init__(f"category {parent!r} is a subcategory: {name!r} cannot go under it (one level of subcategories)")
+        self.name = name
+        self.parent = parent
+
+
+class InvalidItem(StorageError):
+    def __init__(self, title: str, reason: str) -> None:
+        super().__init__(f"item {title!r}: {reason}")
+        self.title = title
+        self.reason = reason
+
+
+class NotStockable(StorageError):
+    def __init__(self, title: str, kind: str) -> None:
+        super().__init__(f"item {title!r} is of kind {kind!r}: only 'unique' items take stock units")
+        self.title = title
+        self.kind = kind

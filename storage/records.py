@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 import msgspec
 
@@ -36,6 +37,8 @@ class CategoryRecord(Record):
     # Visible items directly in this category (not in its subcategories).
     item_count: int
     parent_id: int | None = None
+    # Visible items in its subcategories (one level: a subcategory has none).
+    nested_count: int = 0
 
 
 class ItemRecord(Record):
@@ -54,15 +57,101 @@ class ItemRecord(Record):
 
 
 class CategoryPage(Record):
+    """One page of a category's screen: its visible subcategories, then its visible items, as one list.
+
+    `parent_name` names the category above a subcategory (`category.parent_id`). `back_page` is the
+    page of the list above (the parent's screen, or the shop's categories) that shows this category.
+    """
+
     category: CategoryRecord
-    items: list[ItemRecord]
+    parent_name: str | None
+    entries: Page[CategoryRecord | ItemRecord]
+    subcategory_count: int
+    back_page: int = 1
+
+
+class ItemCard(Record):
+    """A visible item and the page of its category's screen that lists it (where Back goes)."""
+
+    item: ItemRecord
+    category_page: int
+
+
+class NewItem(Record):
+    """An item to create (operator commands, bulk imports). By kind: "unique" items take stock units
+    later; "unlimited" ones deliver `content` to every buyer; "file" ones deliver the document
+    `file_name`/`file_data`. `photo` is a Telegram file_id or an https URL."""
+
+    title: str
+    price: Decimal
+    description: str = ""
+    kind: str = "unique"
+    content: str = ""
+    file_name: str | None = None
+    file_data: bytes | None = None
+    photo: str | None = None
+    hidden: bool = False
+
+
+class PromoDiscount(Record):
+    """A discount code that applies to this order: `discount` is what it takes off the order total."""
+
+    code: str
+    kind: str  # "percent" or "fixed"
+    value: Decimal
+    discount: Decimal
+
+
+type PromoReason = Literal[
+    "unknown", "inactive", "expired", "used_up", "already_used", "not_for_item", "not_discount", "not_credit"
+]
+
+
+class PromoRefusal(Record):
+    """Why a promo code does not apply: unknown, inactive (disabled), expired, used_up (max uses
+    reached), already_used (by this user, once-per-user codes), not_for_item (scoped elsewhere),
+    not_discount (a credit code offered at checkout), not_credit (a discount code offered for credit)."""
+
+    code: str
+    reason: PromoReason
+
+
+class PromoCredited(Record):
+    """A credit code redeemed: `amount` added to the balance, which is now `balance`."""
+
+    code: str
+    amount: Decimal
+    balance: Decimal
+
+
+class PromoRecord(Record):
+    """A promo code as the operator sees it. A scope names one item or one category (and its subcategories)."""
+
+    id: int
+    code: str
+    kind: str  # "percent", "fixed" or "credit"
+    value: Decimal
+    max_uses: int | None  # None: unlimited
+    uses: int
+    once_per_user: bool
+    expires_at: datetime | None
+    active: bool
+    item_title: str | None = None
+    category_name: str | None = None
 
 
 class PurchasePreview(Record):
-    """What the confirmation screen shows: the item as it is now and the buyer's balance."""
+    """What the confirmation screen shows: the item as it is now, the order's total and the balance.
+
+    `promo` is the applied code's discount, or why the code offered does not apply (then `total` is
+    the full price); None when no code was offered.
+    """
 
     item: ItemRecord
     balance: Decimal
+    quantity: int
+    total: Decimal
+    promo: PromoDiscount | PromoRefusal | None = None
 
 
 class PurchaseRequest(Record):
@@ -73,6 +162,9 @@ class PurchaseRequest(Record):
     item_id: int
     quantity: int = 1
     promo_code: str | None = None
+    # The total the buyer saw and agreed to: a purchase that would cost anything else is refused
+    # (PriceChanged) instead of charged. None: whatever the current price makes it.
+    expected_total: Decimal | None = None
 
 
 class Delivered(Record):
@@ -112,10 +204,118 @@ class ItemUnavailable(Record):
     item_id: int
 
 
-type PurchaseResult = Delivered | SoldOut | InsufficientFunds | ItemUnavailable
+class PriceChanged(Record):
+    """The order would now cost `total` (the unit price is `price`), not what the buyer agreed to."""
+
+    item_id: int
+    price: Decimal
+    total: Decimal
+
+
+class PromoRejected(Record):
+    """The order's promo code no longer applies (see PromoRefusal for the reasons); nothing was charged."""
+
+    item_id: int
+    code: str
+    reason: PromoReason
+
+
+type PurchaseResult = Delivered | SoldOut | InsufficientFunds | ItemUnavailable | PriceChanged | PromoRejected
 
 
 class LedgerMismatch(Record):
     user_id: int
     balance: Decimal
     ledger_sum: Decimal
+
+
+class Profile(Record):
+    """The numbers of the buyer's profile and referral screens, read together in one use case."""
+
+    user: UserRecord
+    # What the buyer's purchases cost them, and how many purchases they made.
+    spent: Decimal
+    purchases: int
+    # Users who registered through this user's link, and what their top-ups earned this user.
+    referrals: int
+    referral_earned: Decimal
+
+
+class PurchaseRow(Record):
+    """One line of a buyer's purchase history. `id` is the purchase's UUID as 32 hex digits."""
+
+    id: str
+    item_id: int
+    item_title: str
+    quantity: int
+    total: Decimal
+    created_at: datetime
+
+
+class LedgerRow(Record):
+    """One balance change: `amount` is signed (credits > 0), `kind` a LedgerKind value."""
+
+    id: int
+    amount: Decimal
+    kind: str
+    reason: str
+    created_at: datetime
+
+
+class ReferralTerms(Record):
+    """What a referrer earns from each credited top-up of a user they invited (the [shop] referral keys).
+
+    `percent` of the top-up, rounded down to the cent; a cap of 0 means no cap.
+    """
+
+    percent: Decimal
+    cap_per_referral: Decimal = Decimal(0)
+    cap_total: Decimal = Decimal(0)
+
+
+class AuditRecord(Record):
+    id: int
+    actor_id: int | None
+    action: str
+    target: str
+    detail: str
+    security: bool
+    created_at: datetime
+
+
+class ReviewRecord(Record):
+    """One buyer's review of an item; `first_name` is the reviewer's, as Telegram last told us."""
+
+    id: int
+    item_id: int
+    user_id: int
+    first_name: str
+    rating: int  # 1..5
+    text: str  # as typed; may be empty
+    updated_at: datetime
+
+
+class ReviewTarget(Record):
+    """An item a buyer may review, with their review of it so far."""
+
+    item: ItemRecord
+    current: ReviewRecord | None
+
+
+class ReviewSaved(Record):
+    """The review as stored and the item with its new rating; `edited` when it replaced an earlier one."""
+
+    item: ItemRecord
+    review: ReviewRecord
+    edited: bool
+
+
+class NotABuyer(Record):
+    """Only a buyer of the item may review it."""
+
+    item_id: int
+
+
+class ItemReviews(Record):
+    item: ItemRecord
+    page: Page[ReviewRecord]

@@ -6,6 +6,8 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
+from storage import ReferralTerms
+
 
 class TelegramSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """How to reach the Bot API and how hard to use it.
@@ -73,3 +75,11 @@ class ShopSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     terms_text: str = ""
     privacy_text: str = ""
     paysupport_text: str = ""
+
+    def referral_terms(self) -> ReferralTerms:
+        """The referral keys as storage takes them with every credited top-up."""
+        return ReferralTerms(
+            percent=self.referral_percent,
+            cap_per_referral=self.referral_cap_per_referral,
+            cap_total=self.referral_cap_total,
+        )

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from actors.cli import main
+
 SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")
 SECRET = "987654:SuperSecretTokenValue"
 
@@ -86,3 +88,48 @@ def test_catalog_and_credit_commands(tmp_path: Path) -> None:
     assert negative.returncode == 2 and "AMOUNT" in negative.stderr
     not_an_id = ok("user", "credit", "ann", "10")
     assert not_an_id.returncode == 2 and "USER_ID" in not_an_id.stderr
+
+
+
+def test_subcategories_and_item_kinds(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """In process (the commands above already run the installed binary): a dozen runs stay fast."""
+    for name in [k for k in os.environ if k.startswith("SHOPKEEPER_")]:
+        monkeypatch.delenv(name)
+    config = str(write_config(tmp_path / "shop.toml"))
+
+    def run(*args: str) -> tuple[int, str, list[str]]:
+        try:
+            main(["--config", config, "catalog", *args])
+            code = 0
+        except SystemExit as done:
+            code = int(done.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err.strip().splitlines()
+
+    def refused(result: tuple[int, str, list[str]], code: int, *words: str) -> None:
+        assert result[0] == code and len(result[2]) == 1 and all(w in result[2][0] for w in words), result
+
+    assert run("add-category", "Games")[0] == 0
+    sub = run("add-category", "RPG", "--parent", "Games")
+    assert sub[0] == 0 and "'RPG' created under 'Games'" in sub[1]
+    refused(run("add-category", "Deep", "--parent", "RPG"), 1, "'RPG' is a subcategory")
+    refused(run("add-category", "Lost", "--parent", "Nope"), 1, "unknown category 'Nope'")
+
+    item = ["add-item", "--category", "RPG", "--price", "2.00", "--title"]
+    unlimited = run(*item, "Guide", "--kind", "unlimited", "--content", "READ-ME-123")
+    assert unlimited[0] == 0 and "unlimited" in unlimited[1]
+    (tmp_path / "keys.txt").write_text("K1\n")
+    refused(run("add-stock", "--item", "Guide", "--file", str(tmp_path / "keys.txt")), 1, "only 'unique' items take stock units")
+    refused(run(*item, "No content", "--kind", "unlimited"), 2, "--content")
+    refused(run(*item, "Stray content", "--content", "x"), 2, "--content", "unlimited")
+    refused(run(*item, "Missing", "--kind", "file", "--file", str(tmp_path / "missing.pdf")), 2, "--file", "missing.pdf")
+    refused(run(*item, "No file", "--kind", "file"), 2, "--file")
+    (tmp_path / "manual.pdf").write_bytes(b"%PDF-1.7 manual")
+    refused(run(*item, "Stray file", "--file", str(tmp_path / "manual.pdf")), 2, "--file", "--kind file")
+    manual = run(*item, "Manual", "--kind", "file", "--file", str(tmp_path / "manual.pdf"))
+    assert manual[0] == 0 and "file" in manual[1]
+    refused(run(*item, "Bad photo", "--photo", "http://example.com/p.jpg"), 2, "--photo")
+    pictured = run(*item, "Pictured", "--photo", "https://example.com/p.jpg", "--hidden")
+    assert pictured[0] == 0 and "hidden" in pictured[1]
+    bad_kind = run(*item, "Odd", "--kind", "bundle")
+    assert bad_kind[0] == 2 and "--kind" in bad_kind[2][-1]

@@ -9,7 +9,7 @@ import msgspec
 
 from ..config import TelegramSettings
 from ..errors import BadRequest
-from ..types import BotCommand, InlineKeyboardMarkup, Message, Update, User
+from ..types import BotCommand, ChatMember, InlineKeyboardMarkup, Message, Update, User
 from .api import HttpCall
 from .chain import Call, Transformer, compose
 from .flood import FloodControl
@@ -185,12 +185,38 @@ class BotClient:
         files = {"document": (filename, content, mime_type)}
         return await self._request("sendDocument", params, Message, files)
 
+    async def send_photo(
+        self,
+        chat_id: ChatId,
+        photo: str,
+        caption: str | None = None,
+        *,
+        parse_mode: str | None = "HTML",
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> Message:
+        """Send a picture by `photo`: a file_id Telegram knows, or an HTTP(S) URL it fetches. The caption
+        is at most 1024 characters after entity parsing; a file_id or URL Telegram cannot use is a
+        BadRequest ("wrong file identifier/HTTP URL specified")."""
+        params = {
+            "chat_id": chat_id,
+            "photo": photo,
+            "caption": caption,
+            "parse_mode": parse_mode if caption is not None else None,
+            "reply_markup": reply_markup,
+        }
+        return await self._request("sendPhoto", params, Message)
+
     async def delete_message(self, chat_id: ChatId, message_id: int) -> bool:
         return await self._request("deleteMessage", {"chat_id": chat_id, "message_id": message_id}, bool)
 
     async def set_my_commands(self, commands: Sequence[BotCommand], language_code: str | None = None) -> bool:
         params = {"commands": list(commands), "language_code": language_code}
         return await self._request("setMyCommands", params, bool)
+
+    async def get_chat_member(self, chat_id: ChatId, user_id: int) -> ChatMember:
+        """A user's membership of a chat (`chat_id` may be "@channelname"); for a channel the bot must
+        be an administrator, else Telegram answers BadRequest "member list is inaccessible"."""
+        return await self._request("getChatMember", {"chat_id": chat_id, "user_id": user_id}, ChatMember)
 
     async def _edit(self, method: str, params: dict[str, Any]) -> Message | None:
         try:

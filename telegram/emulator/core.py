@@ -16,6 +16,7 @@ from typing import Any
 
 import trio
 
+from .channels import Channel, Channels
 from .errors import ApiError, EmulatorError, bad_request, forbidden
 from .faults import REASONS, Fault, FaultPlan
 from .http import EmulatorTransport, make_asgi_app
@@ -49,6 +50,7 @@ class Emulator:
         self.callback_answer_timeout = callback_answer_timeout
         self.queries: dict[str, CallbackQuery] = {}
         self.files: dict[str, StoredFile] = {}
+        self.channels = Channels()
         self._bots_by_token: dict[str, BotRecord] = {}
         self._bots: list[BotRecord] = []
         self._users: dict[int, EmulatedUser] = {}
@@ -105,6 +107,19 @@ class Emulator:
         else:
             user.update(first_name=first_name, username=username, language_code=language_code, last_name=last_name)
         return user
+
+    def known_user(self, user_id: int) -> EmulatedUser | None:
+        """The user if one was created, without creating one."""
+        return self._users.get(user_id)
+
+    def channel(self, chat: str | int, *, title: str | None = None) -> Channel:
+        """Get or create a channel by "@username" or negative id (see `channels.py`)."""
+        return self.channels.get_or_create(chat, title)
+
+    def set_chat_member(self, chat: str | int, user_id: int, status: str, *, is_member: bool | None = None) -> None:
+        """Make `user_id` a "creator", "administrator", "member", "restricted" (with `is_member`), "left" or
+        "kicked" member of the channel, creating the channel on first use."""
+        self.channels.set_member(chat, user_id, status, is_member=is_member)
 
     def chat(self, bot: BotRecord, user_id: int) -> Chat:
         """The private chat of `user_id` with `bot`, created on first use."""

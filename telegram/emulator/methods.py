@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
+from .channels import get_chat_member
 from .entities import parse_html
 from .errors import ApiError, bad_request
 from .markup import validate_markup
 from .params import UploadedFile, chat_id_of, get_bool, get_int, get_json, get_str, require_int
-from .state import BotRecord, Chat
+from .state import BotRecord, Chat, StoredFile
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -158,23 +159,27 @@ async def answer_callback_query(emu: "Emulator", bot: BotRecord, p: dict[str, An
     return True
 
 
-def _document(emu: "Emulator", p: dict[str, Any]) -> dict[str, Any]:
-    doc = p.get("document")
-    if isinstance(doc, UploadedFile):
-        stored = emu.store_file(doc.filename, doc.content, doc.content_type)
-    elif isinstance(doc, str) and doc in emu.files:
-        stored = emu.files[doc]
-    elif isinstance(doc, str) and doc.startswith(("http://", "https://")):
-        stored = emu.store_file(doc.rstrip("/").rsplit("/", 1)[-1] or "file", None, None)
-    elif isinstance(doc, str) and doc.startswith("attach://"):
-        attached = p.get(doc.removeprefix("attach://"))
+def _input_file(emu: "Emulator", p: dict[str, Any], field: str) -> StoredFile:
+    """The file a send method names in `field`: uploaded, re-sent by file_id, by URL, or attach://."""
+    given = p.get(field)
+    if isinstance(given, UploadedFile):
+        return emu.store_file(given.filename, given.content, given.content_type)
+    if isinstance(given, str) and given in emu.files:
+        return emu.files[given]
+    if isinstance(given, str) and given.startswith(("http://", "https://")):
+        return emu.store_file(given.rstrip("/").rsplit("/", 1)[-1] or "file", None, None)
+    if isinstance(given, str) and given.startswith("attach://"):
+        attached = p.get(given.removeprefix("attach://"))
         if not isinstance(attached, UploadedFile):
             raise bad_request("wrong file identifier/HTTP URL specified")
-        stored = emu.store_file(attached.filename, attached.content, attached.content_type)
-    elif not doc:
-        raise bad_request("there is no document in the request")
-    else:
-        raise bad_request("wrong file identifier/HTTP URL specified")
+        return emu.store_file(attached.filename, attached.content, attached.content_type)
+    if not given:
+        raise bad_request(f"there is no {field} in the request")
+    raise bad_request("wrong file identifier/HTTP URL specified")
+
+
+def _document(emu: "Emulator", p: dict[str, Any]) -> dict[str, Any]:
+    stored = _input_file(emu, p, "document")
     out: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
     if stored.file_name is not None:
         out["file_name"] = stored.file_name
@@ -185,9 +190,17 @@ def _document(emu: "Emulator", p: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def send_document(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
-    chat = emu.chat_for_bot(bot, chat_id_of(p))
-    fields: dict[str, Any] = {"document": _document(emu, p)}
+def _photo_sizes(emu: "Emulator", p: dict[str, Any]) -> list[dict[str, Any]]:
+    """One PhotoSize: the emulator does not decode images, so it reports a fixed size (Telegram sends
+    several scaled copies; a client takes the last, largest one)."""
+    stored = _input_file(emu, p, "photo")
+    size: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "width": 800, "height": 600}
+    if stored.content is not None:
+        size["file_size"] = len(stored.content)
+    return [size]
+
+
+def _with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
     caption, entities = _formatted(p, "caption", "caption_entities")
     if len(caption) > CAPTION_LIMIT:
         raise bad_request("message caption is too long")
@@ -198,6 +211,18 @@ async def send_document(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> A
     markup = _markup(p)
     if markup is not None:
         fields["reply_markup"] = markup
+    return fields
+
+
+async def send_document(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    chat = emu.chat_for_bot(bot, chat_id_of(p))
+    fields = _with_caption(p, {"document": _document(emu, p)})
+    return chat.add(bot.as_user(), emu.unix_now(), fields)
+
+
+async def send_photo(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    chat = emu.chat_for_bot(bot, chat_id_of(p))
+    fields = _with_caption(p, {"photo": _photo_sizes(emu, p)})
     return chat.add(bot.as_user(), emu.unix_now(), fields)
 
 
@@ -270,9 +295,10 @@ METHODS = _table(
     ("getMe", get_me), ("getUpdates", get_updates), ("sendMessage", send_message),
     ("editMessageText", edit_message_text), ("editMessageReplyMarkup", edit_message_reply_markup),
     ("deleteMessage", delete_message), ("answerCallbackQuery", answer_callback_query),
-    ("sendDocument", send_document), ("setMyCommands", set_my_commands), ("getMyCommands", get_my_commands),
-    ("deleteMyCommands", delete_my_commands), ("setWebhook", set_webhook), ("deleteWebhook", delete_webhook),
+    ("sendDocument", send_document), ("sendPhoto", send_photo), ("setMyCommands", set_my_commands),
+    ("getMyCommands", get_my_commands), ("deleteMyCommands", delete_my_commands), ("setWebhook", set_webhook), ("deleteWebhook", delete_webhook),
     ("getWebhookInfo", get_webhook_info), ("logOut", log_out), ("close", log_out),
+    ("getChatMember", get_chat_member),
 )
 
 

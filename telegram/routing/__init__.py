@@ -3,6 +3,6 @@
 from telegram.routing.context import Context, keyboard
 from telegram.routing.dispatcher import Dispatcher
 from telegram.routing.router import Router
-from telegram.routing.shop import PurchaseUnavailable, Shop
+from telegram.routing.shop import BotIdentity, PurchaseUnavailable, Shop
 
-__all__ = ["Context", "Dispatcher", "PurchaseUnavailable", "Router", "Shop", "keyboard"]
+__all__ = ["BotIdentity", "Context", "Dispatcher", "PurchaseUnavailable", "Router", "Shop", "keyboard"]

@@ -1,5 +1,6 @@
 """The per-update context a screen handler gets: who, what, and how to answer."""
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -9,9 +10,12 @@ from storage import UserRecord
 from telegram.callback_data import CallbackData
 from telegram.callback_data import parse as parse_callback_data
 from telegram.client import BotClient
+from telegram.errors import BadRequest
 from telegram.routing.shop import Shop
 from telegram.texts import Texts
 from telegram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+log = logging.getLogger(__name__)
 
 # Longer answers are sent as a .txt document (Telegram's limit is 4096 characters after parsing).
 MAX_TEXT = 4096
@@ -44,8 +48,9 @@ class Pending(msgspec.Struct, frozen=True):
 class Context:
     """One update being handled, with the ways to answer it.
 
-    `show` draws a screen: on a button press it edits the pressed message in place, otherwise it
-    sends a new message. A pressed button is always answered (the client stops its spinner), once.
+    `show` draws a screen: on a button press it edits the pressed message in place (a pressed photo
+    card, which cannot become text, is replaced by a new message), otherwise it sends a new message.
+    A pressed button is always answered (the client stops its spinner), once.
     """
 
     def __init__(
@@ -95,11 +100,35 @@ class Context:
         await self.bot.send_message(self.chat_id, text, reply_markup=markup)
 
     async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        target = self.callback.message if self.callback is not None else None
-        if target is not None and target.accessible:
+        target = self._pressed()
+        if target is not None and target.text is not None:
             await self.bot.edit_message_text(self.chat_id, target.message_id, text, reply_markup=markup)
-        else:
-            await self.reply(text, markup)
+            return
+        await self.reply(text, markup)
+        if target is not None:
+            # A photo card has a caption, not a text, so it cannot become this screen: it gives way.
+            await self._delete(target)
+
+    async def show_photo(self, photo: str, caption: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Draw a screen as a picture with a caption: a new message (no message can become a photo),
+        then the pressed one is deleted. Raises BadRequest when Telegram cannot use `photo`; the
+        pressed message then stays as it was."""
+        await self.bot.send_photo(self.chat_id, photo, caption, reply_markup=markup)
+        target = self._pressed()
+        if target is not None:
+            await self._delete(target)
+
+    def _pressed(self) -> Message | None:
+        """The message whose button was pressed, when there is one and it still exists."""
+        target = self.callback.message if self.callback is not None else None
+        return target if target is not None and target.accessible else None
+
+    async def _delete(self, message: Message) -> None:
+        try:
+            await self.bot.delete_message(self.chat_id, message.message_id)
+        except BadRequest as error:
+            # Too old to delete (48 hours) or already gone: it stays, and its buttons still work.
+            log.info("chat %s: message %s not deleted: %s", self.chat_id, message.message_id, error)
 
     async def send_long(self, text: str, *, filename: str, file_text: str, caption: str) -> None:
         """`text` as a message, or `file_text` as a .txt document when the message would be too long."""

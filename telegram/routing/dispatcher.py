@@ -2,11 +2,13 @@
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from prometheus_client import Counter, Histogram
 
 from storage import StorageError, UserRecord
 from telegram.client import BotClient
+from telegram.deep_links import referrer_in, start_payload
 from telegram.errors import TelegramError
 from telegram.routing.context import Context
 from telegram.routing.router import Router
@@ -45,11 +47,16 @@ class UserCache:
         self._users[user.id] = (time.monotonic() + USER_CACHE_SECONDS, user)
 
 
-class Dispatcher:
-    """Handles one update at a time for its caller (a chat lane): user, route, answer."""
+# Runs before routing (e.g. the channel gate); False: it has answered the update itself, don't route it.
+type Guard = Callable[[Context], Awaitable[bool]]
 
-    def __init__(self, router: Router, *, bot: BotClient, shop: Shop) -> None:
+
+class Dispatcher:
+    """Handles one update at a time for its caller (a chat lane): user, guard, route, answer."""
+
+    def __init__(self, router: Router, *, bot: BotClient, shop: Shop, guard: Guard | None = None) -> None:
         self.router = router
+        self.guard = guard
         self.bot = bot
         self.shop = shop
         self.texts = {language: Texts(shop.settings, language) for language in LANGUAGES}
@@ -74,9 +81,12 @@ class Dispatcher:
         outcome = "handled"
         try:
             # /start refreshes the stored profile; any other update is answered from the cache when it can.
-            starting = update.message is not None and (update.message.text or "").startswith("/start")
-            user = await self._user(sender, registering=starting)
+            start = start_payload(update.message.text) if update.message is not None else None
+            user = await self._user(sender, start=start)
             ctx = Context(update, bot=self.bot, shop=self.shop, user=user, texts=self.texts_for(user), remember=self.remember)
+            if self.guard is not None and not await self.guard(ctx):
+                outcome = "guarded"
+                return
             if ctx.message is not None and ctx.command is None:
                 ctx.pending = await Pending.load(self.shop.store.kv, user.id)
             if not await self.router.route(ctx):
@@ -97,9 +107,11 @@ class Dispatcher:
             UPDATES.labels(kind, outcome).inc()
             HANDLING.observe(time.perf_counter() - started)
 
-    async def _user(self, sender: User, *, registering: bool) -> UserRecord:
+    async def _user(self, sender: User, *, start: str | None) -> UserRecord:
+        """The sender's record: from the cache, or registered/refreshed (always on /start, whose
+        payload may name who invited a new user)."""
         cached = self.users.get(sender.id)
-        if cached is not None and not registering:
+        if cached is not None and start is None:
             return cached
         user = await self.shop.store.register_user(
             sender.id,
@@ -107,6 +119,7 @@ class Dispatcher:
             first_name=sender.first_name,
             language_code=sender.language_code,
             owner_id=self.shop.owner_id,
+            referrer_id=referrer_in(start),
         )
         self.users.put(user)
         return user

@@ -4,15 +4,16 @@ import functools
 
 from telegram.routing import Router
 from telegram.screens import fallback, paging
-from telegram.screens.user import buy, catalog, menu, profile
+from telegram.screens.user import buy, catalog, gate, history, ledger, menu, pages, profile, promo, referrals, reviews, search
+from telegram.screens.user.gate import build_gate
 
 
 @functools.cache  # screen routers are module-level and may be included once
 def build_router() -> Router:
     root = Router(name="root")
-    for module in (paging, menu, catalog, buy, profile, fallback):
+    for module in (paging, menu, catalog, search, buy, promo, profile, history, ledger, referrals, reviews, pages, gate, fallback):
         root.include_router(module.router)
     return root
 
 
-__all__ = ["build_router"]
+__all__ = ["build_gate", "build_router"]

@@ -1,5 +1,7 @@
 """The buttons of the buyer's screens. They carry ids only; prices and stock are re-read on press."""
 
+from decimal import Decimal
+
 from telegram.callback_data import CallbackData
 
 
@@ -8,15 +10,67 @@ class OpenMenu(CallbackData, prefix="menu"):
 
 
 class OpenShop(CallbackData, prefix="shop"):
-    pass
+    """The shop's categories, one page at a time."""
+
+    page: int = 1
 
 
 class OpenProfile(CallbackData, prefix="prof"):
     pass
 
 
+class PurchaseHistory(CallbackData, prefix="hist"):
+    """The buyer's purchases, newest first, one page at a time."""
+
+    page: int = 1
+
+
+class OpenPurchase(CallbackData, prefix="purc"):
+    """One purchase shown again with its goods. `purchase_id` is the UUID's 32 hex digits, checked
+    against the presser on the server (a forged id is refused); `page` is the history page to go
+    back to."""
+
+    purchase_id: str
+    page: int = 1
+
+
+class BalanceHistory(CallbackData, prefix="ledg"):
+    """Every change of the buyer's balance, newest first, one page at a time."""
+
+    page: int = 1
+
+
+class OpenReferrals(CallbackData, prefix="refs"):
+    pass
+
+
+class ChooseLanguage(CallbackData, prefix="lang"):
+    pass
+
+
+class SetLanguage(CallbackData, prefix="setlang"):
+    """`language` is checked against the shop's languages on press."""
+
+    language: str
+
+
 class OpenCategory(CallbackData, prefix="cat"):
+    """A category's subcategories and items, one page at a time (a page past the end shows the last)."""
+
     category_id: int
+    page: int = 1
+
+
+class StartSearch(CallbackData, prefix="find"):
+    """Ask for the text to search item titles for (the main menu's button)."""
+
+
+class SearchPage(CallbackData, prefix="srch"):
+    """A page of search results. The query itself stays on the server (the key-value store, under
+    the user and `tag`, a short digest of the query): typed text does not fit in 64 bytes."""
+
+    tag: str
+    page: int = 1
 
 
 class OpenItem(CallbackData, prefix="item"):
@@ -28,7 +82,15 @@ class BuyItem(CallbackData, prefix="buy"):
 
 
 class ConfirmPurchase(CallbackData, prefix="ok"):
+    """The order as the buyer saw it: a purchase that would cost anything but `total` is refused."""
+
     item_id: int
+    quantity: int
+    total: Decimal
+
+
+class RedeemPromo(CallbackData, prefix="redeem"):
+    """Ask for a credit promo code to add to the balance (the main menu's button)."""
 
 
 class RateItem(CallbackData, prefix="rate"):
@@ -42,3 +104,7 @@ class ShowReviews(CallbackData, prefix="revs"):
 
     item_id: int
     page: int = 1
+
+
+class OpenHelp(CallbackData, prefix="help"):
+    """The Help screen: the shop's help text and its Rules / Support / Terms / Privacy pages."""

@@ -1,14 +1,21 @@
 """/start and the main menu."""
 
 from telegram.routing import Context, Router, keyboard
-from telegram.screens.user.callbacks import OpenMenu, OpenProfile, OpenShop
+from telegram.screens.user.callbacks import OpenHelp, OpenMenu, OpenProfile, OpenShop, RedeemPromo, StartSearch
 from telegram.types import InlineKeyboardMarkup
 
 router = Router(name=__name__)
 
 
 def main_keyboard(ctx: Context) -> InlineKeyboardMarkup:
-    return keyboard([(ctx.t.plain("button.shop"), OpenShop()), (ctx.t.plain("button.profile"), OpenProfile())])
+    return keyboard(
+        [
+            (ctx.t.plain("button.shop"), OpenShop()),
+            (ctx.t.plain("catalog.search.button"), StartSearch()),
+            (ctx.t.plain("button.profile"), OpenProfile()),
+        ],
+        [(ctx.t.plain("buy.button_redeem"), RedeemPromo()), (ctx.t.plain("pages.button.help"), OpenHelp())],
+    )
 
 
 @router.command("start")
