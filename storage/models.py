@@ -60,6 +60,8 @@ class User(models.Model):
 
     class Meta:
         table = "users"
+        # The referral screen counts a referrer's users.
+        indexes = (("referrer_id",),)
 
 
 class Category(models.Model):

@@ -198,5 +198,7 @@ class Migration(migrations.Migration):
             name='referrer',
             field=fields.ForeignKeyField('shop.User', source_field='referrer_id', null=True, db_constraint=True, to_field='id', related_name='referrals', on_delete=OnDelete.SET_NULL),
         ),
+        # makemigrations also proposed dropping and re-adding users.id (it misreads the non-generated
+        # Telegram-id primary key); that would destroy the table's key and is left out on purpose.
         ops.RunPython(_backfill, RunPython.noop),
     ]
