@@ -136,20 +136,28 @@ async def choose_quantity(ctx: Context, data: BuyItem) -> None:
 
 async def quantities(ctx: Context, item_id: int) -> None:
     """How many: skipped when only one unit can be bought."""
-    preview = await ctx.shop.store.purchase_preview(ctx.user.id, item_id, 1, await applied_code(ctx, item_id))
+    preview = await on_sale(ctx, await ctx.shop.store.purchase_preview(ctx.user.id, item_id, 1, await applied_code(ctx, item_id)))
     if preview is None:
-        await item_gone(ctx)
         return
     item = preview.item
-    if item.stock_left is not None and item.stock_left < 1:
-        await ctx.notify(ctx.t.plain("buy.sold_out"), alert=True)
-        await item_card(ctx, OpenItem(item_id=item.id))
-        return
     limit = quantity_limit(ctx, item)
     if limit == 1:
         await show_confirmation(ctx, preview)
         return
     await show_quantities(ctx, item, limit)
+
+
+async def on_sale(ctx: Context, preview: PurchasePreview | None) -> PurchasePreview | None:
+    """The preview, or None (and the buyer told why, back on a current screen) when the item is
+    gone or sold out."""
+    if preview is None:
+        await item_gone(ctx)
+        return None
+    if preview.item.stock_left is not None and preview.item.stock_left < 1:
+        await ctx.notify(ctx.t.plain("buy.sold_out"), alert=True)
+        await item_card(ctx, OpenItem(item_id=preview.item.id))
+        return None
+    return preview
 
 
 async def show_quantities(ctx: Context, item: ItemRecord, limit: int) -> None:
@@ -209,15 +217,10 @@ async def confirmation(ctx: Context, data: ChooseQuantity) -> None:
     """The order of `quantity` units, with the applied promo code if it still applies."""
     await ctx.forget()
     code = await applied_code(ctx, data.item_id)
-    preview = await ctx.shop.store.purchase_preview(ctx.user.id, data.item_id, max(data.quantity, 1), code)
+    preview = await on_sale(ctx, await ctx.shop.store.purchase_preview(ctx.user.id, data.item_id, max(data.quantity, 1), code))
     if preview is None:
-        await item_gone(ctx)
         return
     item = preview.item
-    if item.stock_left is not None and item.stock_left < 1:
-        await ctx.notify(ctx.t.plain("buy.sold_out"), alert=True)
-        await item_card(ctx, OpenItem(item_id=item.id))
-        return
     limit = quantity_limit(ctx, item)
     if not 1 <= data.quantity <= limit:
         # A stale button (the stock fell) or a forged one: offer what can be bought now.
