@@ -82,8 +82,7 @@ async def run_shop(
             await prepare(store)
         async with BotClient(settings.telegram, transport=transport) as bot:
             serializer = PurchaseSerializer(store)
-            shop = Shop(store=store, buy=serializer.buy, settings=settings.shop, owner_id=settings.telegram.owner_id)
-            dispatcher = Dispatcher(build_router(), bot=bot, shop=shop, guard=build_gate(bot, settings.shop))
+            dispatcher = chat_dispatcher(settings, store, bot, serializer)
             poller = UpdatePoller(bot, dispatcher, settings.telegram)
             actors = ActorStatus()
             health = HealthWatcher(store, poller, actors)
@@ -102,7 +101,7 @@ async def run_shop(
                 await root.start(supervise, "purchases", serializer.run, actors)
                 await root.start(supervise, "health", health.run, actors)
                 binds = await root.start(serve_web, create_app(health.report), settings.web, web_closing.wait)
-                root.start_soon(_announce, bot, shop.identity, settings.shop)
+                root.start_soon(_announce, bot, dispatcher.shop.identity, settings.shop)
                 root.start_soon(run_poller)
                 log.info("shop running; web on %s", ", ".join(binds))
                 task_status.started(Running(web_binds=binds))
@@ -115,6 +114,12 @@ async def run_shop(
                 web_closing.set()
                 root.cancel_scope.cancel()
     log.info("stopped")
+
+
+def chat_dispatcher(settings: Settings, store: Store, bot: BotClient, serializer: PurchaseSerializer) -> Dispatcher:
+    """The screens as every update meets them: the shop interface, the channel gate, the router."""
+    shop = Shop(store=store, buy=serializer.buy, settings=settings.shop, owner_id=settings.telegram.owner_id)
+    return Dispatcher(build_router(), bot=bot, shop=shop, guard=build_gate(bot, settings.shop))
 
 
 async def _stop_on_signal(stop: trio.Event) -> None:

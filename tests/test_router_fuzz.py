@@ -36,14 +36,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from actors.purchases import PurchaseSerializer
+from actors.shop import chat_dispatcher
 from actors.supervisor import ActorStatus, supervise
-from conftest import OWNER_ID, TOKEN, shop_settings
+from conftest import TOKEN, shop_settings
 from storage import ReferralTerms, Store, open_store
 from telegram.callback_data import MAX_BYTES, CallbackData
 from telegram.client import BotClient
 from telegram.emulator import Emulator, EmulatedUser
-from telegram.routing import Dispatcher, Router, Shop
-from telegram.screens import build_gate, build_router
+from telegram.routing import Dispatcher, Router
 from telegram.screens.user.callbacks import ConfirmPurchase
 
 # Each example's three buyers: language and opening balance. Languages: English, Russian, and one the
@@ -221,12 +221,11 @@ async def open_harness(database_url: str, channel: str = "") -> AsyncIterator[Ha
         serializer = PurchaseSerializer(store)
         # Supervised as in the shop: a crash is logged at ERROR (failing the example) and restarted.
         await nursery.start(supervise, "purchases", serializer.run, ActorStatus())
-        shop = Shop(store=store, buy=serializer.buy, settings=config.shop, owner_id=OWNER_ID)
         yield Harness(
             emu=emu,
             bot=bot,
             store=store,
-            dispatcher=Dispatcher(build_router(), bot=bot, shop=shop, guard=build_gate(bot, config.shop)),
+            dispatcher=chat_dispatcher(config, store, bot, serializer),
             database=database_url.removeprefix("sqlite://"),
             channel=channel,
             referral=config.shop.referral_terms(),
