@@ -65,6 +65,16 @@ class PurchaseSerializer:
                 await self._settle(batch)
 
     async def _settle(self, batch: list[PurchaseOrder]) -> None:
+        """Answer every order of the batch. Whatever happens, each reply channel is closed at the end,
+        so a buyer whose order got no result (even when this actor crashes) hears PurchaseUnavailable
+        instead of waiting forever."""
+        try:
+            await self._settle_orders(batch)
+        finally:
+            for order in batch:
+                order.reply.close()
+
+    async def _settle_orders(self, batch: list[PurchaseOrder]) -> None:
         BATCH.observe(len(batch))
         try:
             results = await self.store.buy([order.request for order in batch])
@@ -72,14 +82,12 @@ class PurchaseSerializer:
             if len(batch) == 1:
                 log.error("purchase %s failed: %s", batch[0].request.key, error)
                 PURCHASES.labels("failed").inc()
-                batch[0].reply.close()
                 return
             # One bad request must not fail its neighbours: settle each on its own.
             log.warning("purchase batch of %d failed (%s); retrying one by one", len(batch), error)
             for order in batch:
-                await self._settle([order])
+                await self._settle_orders([order])
             return
         for order, result in zip(batch, results, strict=True):
             PURCHASES.labels(type(result).__name__).inc()
             order.reply.send_nowait(result)
-            order.reply.close()

@@ -11,6 +11,7 @@ import pytest
 import trio
 
 from actors.purchases import PurchaseSerializer
+from actors.supervisor import ActorStatus, supervise
 from storage import (
     Delivered,
     PromoCredited,
@@ -22,6 +23,7 @@ from storage import (
     StorageSettings,
     open_store,
 )
+from telegram.routing import PurchaseUnavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -206,4 +208,22 @@ async def test_two_processes_race_for_the_last_use_of_a_code(database_url: str, 
     assert all(line["result"] == winner or (line["result"] == refused and line["reason"] == "used_up") for line in lines)
     async with open_store(StorageSettings(database_url=database_url)) as store:
         assert [p.uses for p in (await store.list_promos()).rows] == [1]
+        assert await store.check_ledger() == []
+
+
+async def test_a_crash_in_the_purchase_actor_answers_its_buyer_and_the_next_purchase_works(sqlite_url: str) -> None:
+    async with open_store(StorageSettings(database_url=sqlite_url)) as store:
+        item_id = await stock_one_item(store, 2, range(20_000, 20_001))
+        serializer = PurchaseSerializer(store)
+        async with trio.open_nursery() as nursery:
+            await nursery.start(supervise, "purchases", serializer.run, ActorStatus())
+            # No user id is that large: the database driver raises outside the storage error tree
+            # and the actor crashes mid-batch.
+            impossible = PurchaseRequest(key="crash", user_id=2**70, item_id=item_id)
+            with trio.fail_after(5), pytest.raises(PurchaseUnavailable):
+                await serializer.buy(impossible)
+            with trio.fail_after(5):
+                result = await serializer.buy(PurchaseRequest(key="after", user_id=20_000, item_id=item_id))
+            assert isinstance(result, Delivered)
+            nursery.cancel_scope.cancel()
         assert await store.check_ledger() == []
