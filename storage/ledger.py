@@ -33,6 +33,9 @@ async def credit_user(
     """
     amount = amount.quantize(CENT)
     async with in_transaction() as conn:
+        rewarding = referral is not None and referral.percent > 0 and kind == LedgerKind.TOPUP and amount > 0
+        if rewarding and conn.capabilities.dialect == "postgres":
+            await _lock_with_referrer(conn, user_id)
         if amount >= 0:
             changed = await User.filter(id=user_id).using_db(conn).update(balance=F("balance") + amount)
         else:
@@ -45,8 +48,8 @@ async def credit_user(
                 raise UnknownUser(user_id)
             raise InsufficientBalance(user_id, user.balance, amount)
         await LedgerEntry.create(user_id=user_id, amount=amount, kind=LedgerKind(kind), reason=reason[:256], using_db=conn)
-        if referral is not None and referral.percent > 0 and kind == LedgerKind.TOPUP and amount > 0:
-            await _reward_referrer(conn, user_id, amount, referral)
+        if rewarding:
+            await _reward_referrer(conn, user_id, amount, referral)  # type: ignore[arg-type]
         user = await User.get(id=user_id).using_db(conn)
         return user.balance
 
@@ -63,10 +66,18 @@ def referral_reward(terms: ReferralTerms, amount: Decimal, *, paid: Decimal, ear
     return max(reward.quantize(CENT, rounding=ROUND_DOWN), Decimal(0))
 
 
+async def _lock_with_referrer(conn: BaseDBAsyncClient, user_id: int) -> None:
+    """Lock the user and their referrer in id order, the order purchase batches lock buyers in, so a
+    top-up and a batch holding both cannot deadlock (PostgreSQL only: on SQLite, whose single writer
+    needs no row locks, the first statement stays the write that takes the database lock)."""
+    referrer_id = await User.filter(id=user_id).using_db(conn).first().values_list("referrer_id", flat=True)
+    ids = sorted({user_id} | ({referrer_id} if referrer_id is not None else set()))
+    await User.filter(id__in=ids).using_db(conn).select_for_update().order_by("id").only("id")
+
+
 async def _reward_referrer(conn: BaseDBAsyncClient, user_id: int, amount: Decimal, terms: ReferralTerms) -> None:
-    # The referred user's row is already locked by the balance update; the referrer's row is locked
-    # here (PostgreSQL; SQLite has one writer), so two top-ups cannot both pass a cap. A referrer
-    # registered before the users they invited, so these locks are always taken newer → older.
+    # Both rows are locked by now (PostgreSQL; SQLite has one writer), so two top-ups cannot both
+    # pass a cap.
     referred = (
         await User.filter(id=user_id).using_db(conn).first().values("referrer_id", "referral_paid", "username", "first_name")
     )

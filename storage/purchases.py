@@ -128,8 +128,13 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
         by_item.setdefault(request.item_id, []).append(request)
 
     now = datetime.now(UTC)
-    # Codes before items, each in id order: every batch takes its locks in the same order.
+    # Codes, then buyers, then items, each in id order: every batch takes its locks in the same order,
+    # so two processes' batches that share codes, buyers or items wait for each other instead of
+    # deadlocking (PostgreSQL; SQLite has one writer). Top-ups lock users only.
     gate = await DiscountGate.open(conn, [(r.promo_code, r.user_id) for r in fresh if r.promo_code], lock=True)
+    buyers = sorted({r.user_id for r in fresh if _on_sale(r, items)})
+    if buyers:
+        await User.filter(id__in=buyers).using_db(conn).select_for_update().order_by("id").only("id")
     sales: list[_Sale] = []
     debited: set[int] = set()
     for item_id in sorted(by_item):
@@ -203,6 +208,12 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
             file_data=bytes(item.file_data) if is_file and item.file_data is not None else None,
         )
     return [results[r.key] for r in requests]
+
+
+def _on_sale(request: PurchaseRequest, items: dict[int, Item]) -> bool:
+    """Whether the request names an item on sale: only then is its buyer debited."""
+    item = items.get(request.item_id)
+    return item is not None and not item.hidden
 
 
 def _sale(
