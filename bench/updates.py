@@ -1,0 +1,418 @@
+"""End-to-end browsing through a local Bot API: updates per second and answer latency, closed loop.
+
+    .venv/bin/python bench/updates.py [--database URL] [--users 200] [--think 0.3]
+                                      [--seconds 30 | --updates N] [--warmup 3] [--lanes N] [--profile FILE]
+
+Two processes share the machine (on 2 cores they compete for them; PostgreSQL is a third):
+- this one is Telegram: the Bot API emulator served over HTTP on loopback (`serve_emulator`), and the
+  simulated users, who act on it in memory;
+- the shop is `shopkeeper run` in its own process, reaching the emulator only through
+  `SHOPKEEPER_TELEGRAM_API_BASE_URL`, as it would reach Telegram. Its database is a fresh SQLite file
+  (default) or the empty PostgreSQL database given by --database (migrated, filled, left behind),
+  seeded beforehand with CATEGORIES categories of ITEMS items.
+
+Each user first sends /start (not measured), then loops: press a browsing button of the bot's latest
+message (Shop, a category, an item, Back, Main menu — never Buy) chosen at random, or, one time in
+MENU_SHARE or when there is no such button, send /menu; then wait for the bot's answer to that
+update, and think for --think seconds on average (uniformly 0.5 to 1.5 times it) before the next
+one, as people do (closed loop). In a closed loop latency = users / rate − think time, so the
+default think time of 0.3 s is what the target asks for: 200 users can offer at most ~660 updates/s,
+and 600/s with p99 under 100 ms is possible only with answers that fast. `--think 0` is the most
+load the users can give (each presses again at once; latency is then mostly queueing).
+Flood control would cap sends at 30/s, so the run raises `telegram.global_rate`, `chat_rate` and
+`chat_burst` through the environment (FLOOD).
+
+Latency is measured inside the emulator, which sees both ends, so no extra request or clock skew is
+added: it runs from the moment the update is queued for getUpdates (the user's press or message) to
+the moment the emulator has carried out the bot's answering call — answerCallbackQuery for a press
+(the shop answers it last, after editing the screen), sendMessage for /menu. The emulator is the
+stock one with one override of `call_api`, the door every Bot API request passes, which wakes the
+waiting user; call recording is off. Only answers that arrive in the measured window count; the
+warm-up before it is discarded.
+
+It prints updates handled, updates/s, p50/p90/p99/max latency, errors (updates unanswered after
+ANSWER_TIMEOUT, Bot API calls of the bot answered with an error, warnings and errors in the shop's
+log), the getUpdates traffic, the CPU each process used (Linux /proc), the backend and the user count. It exits non-zero only when the run is broken (the
+shop died, users could not start, nothing was answered), never because of the speed.
+
+--profile FILE runs the shop under cProfile (much slower: the figures of such a run are not the
+shop's) and prints its costliest functions by CPU time; the stats stay in FILE for pstats.
+"""
+
+import argparse
+import math
+import os
+import pstats
+import random
+import re
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import trio
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from storage import StorageSettings, backend_of, open_store  # noqa: E402
+from telegram.emulator import ApiOutcome, EmulatedUser, Emulator, serve_emulator  # noqa: E402
+from telegram.screens.user.callbacks import OpenCategory, OpenItem, OpenMenu, OpenShop  # noqa: E402
+
+TOKEN = "100000:bench-token"
+OWNER_ID = 1
+FIRST_USER = 10_001
+CATEGORIES = 4
+ITEMS = 5
+MENU_SHARE = 0.1
+# The buttons users press: browsing only (Buy would lead to purchases).
+BROWSING = frozenset(cls.__prefix__ for cls in (OpenMenu, OpenShop, OpenCategory, OpenItem))
+ANSWER_TIMEOUT = 10.0
+STARTUP_TIMEOUT = 60.0
+FLOOD = {
+    "SHOPKEEPER_TELEGRAM_GLOBAL_RATE": "1000000",
+    "SHOPKEEPER_TELEGRAM_CHAT_RATE": "1000000",
+    "SHOPKEEPER_TELEGRAM_CHAT_BURST": "1000000",
+}
+# The shop's log records start with a date (actors/cli.py's format); tracebacks continue them.
+LOG_RECORD = re.compile(r"^(?=\d{4}-\d\d-\d\d )", re.MULTILINE)
+# The shop under cProfile, timed by the process's CPU clock: on a busy machine wall time would charge
+# other processes' turns to whatever call was running. (Since Python 3.12 cProfile sees every thread,
+# so a per-thread clock would mix up aiosqlite's worker thread with the main one.)
+PROFILED_SHOP = """
+import cProfile, sys, time
+from actors.cli import main
+profile = cProfile.Profile(time.process_time)
+try:
+    profile.runcall(main, ["run"])
+finally:
+    profile.dump_stats(sys.argv[1])
+"""
+
+
+class BrokenRun(Exception):
+    """The run measured nothing worth printing; the message says why."""
+
+
+@dataclass(eq=False)
+class Waiter:
+    """One user's update in flight. `query_id` None: a message, answered by a sendMessage to the chat."""
+
+    query_id: str | None
+    queued: float
+    answered: trio.Event = field(default_factory=trio.Event)
+    answered_at: float = 0.0
+
+
+class TimedEmulator(Emulator):
+    """The emulator, waking the user whose update the bot just answered (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__(record_calls=False)
+        self.waiting: dict[int, Waiter] = {}  # chat id → its update in flight
+        self.latest: dict[int, int] = {}  # chat id → the bot's newest message there
+        self.error_answers: Counter[str] = Counter()  # "method: description" → how often
+        self.polled = trio.Event()
+        self.polls = 0
+        self.updates_carried = 0  # by all getUpdates answers: an update fetched twice counts twice
+
+    async def call_api(self, token: str, method: str, params: dict[str, Any]) -> ApiOutcome:
+        outcome = await super().call_api(token, method, params)
+        if outcome.status != 200:
+            self.error_answers[f"{method}: {outcome.body.get('description')}"] += 1
+        elif method == "sendMessage":
+            chat_id = int(params["chat_id"])
+            self.latest[chat_id] = outcome.body["result"]["message_id"]
+            self._answered(chat_id, None)
+        elif method == "answerCallbackQuery":
+            query_id = str(params["callback_query_id"])
+            self._answered(self.queries[query_id].user_id, query_id)
+        elif method == "getUpdates":
+            self.polled.set()
+            self.polls += 1
+            self.updates_carried += len(outcome.body["result"])
+        return outcome
+
+    def _answered(self, chat_id: int, query_id: str | None) -> None:
+        waiter = self.waiting.get(chat_id)
+        if waiter is not None and waiter.query_id == query_id:
+            del self.waiting[chat_id]
+            waiter.answered_at = trio.current_time()
+            waiter.answered.set()
+
+
+@dataclass
+class Meter:
+    """Latencies of the answers that arrive between open() and close(); stops after `updates` if given."""
+
+    updates: int | None
+    opened: float | None = None
+    closed: float | None = None
+    latencies: list[float] = field(default_factory=list)
+    unanswered: int = 0
+    full: trio.Event = field(default_factory=trio.Event)
+
+    def open(self) -> None:
+        self.opened = trio.current_time()
+
+    def close(self) -> None:
+        self.closed = trio.current_time()
+
+    def measuring(self) -> bool:
+        return self.opened is not None and self.closed is None
+
+    def record(self, waiter: Waiter) -> None:
+        if not self.measuring():
+            return
+        self.latencies.append(waiter.answered_at - waiter.queued)
+        if self.updates is not None and len(self.latencies) >= self.updates:
+            self.close()
+            self.full.set()
+
+
+async def ask(
+    emu: TimedEmulator, user: EmulatedUser, *, text: str = "", button: tuple[str, int] | None = None,
+    timeout: float = ANSWER_TIMEOUT,
+) -> Waiter | None:
+    """Send `text` or press `button` (label, message id), then wait up to `timeout` s for the answer; None if none came."""
+    query_id = None
+    if button is None:
+        await user.send_text(text)
+    else:
+        query_id = await user.press(*button)
+    # No checkpoint since the update was queued: the bot cannot have answered it yet.
+    waiter = Waiter(query_id, trio.current_time())
+    emu.waiting[user.id] = waiter
+    with trio.move_on_after(timeout):
+        await waiter.answered.wait()
+        return waiter
+    emu.waiting.pop(user.id, None)
+    return None
+
+
+def browsing_buttons(emu: TimedEmulator, user: EmulatedUser) -> list[tuple[str, int]]:
+    """(label, message id) of the browsing buttons on the bot's newest message in the user's chat."""
+    message_id = emu.latest.get(user.id)
+    if message_id is None:
+        return []
+    message = emu.chat(emu.bot(), user.id).messages.get(message_id) or {}
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [
+        (button["text"], message_id)
+        for row in rows
+        for button in row
+        if button.get("callback_data", "").split(":", 1)[0] in BROWSING
+    ]
+
+
+async def browse(emu: TimedEmulator, user: EmulatedUser, meter: Meter, think: float) -> None:
+    rng = random.Random(user.id)
+    while True:
+        buttons = browsing_buttons(emu, user)
+        if not buttons or rng.random() < MENU_SHARE:
+            waiter = await ask(emu, user, text="/menu")
+        else:
+            waiter = await ask(emu, user, button=rng.choice(buttons))
+        if waiter is not None:
+            meter.record(waiter)
+        elif meter.measuring():
+            meter.unanswered += 1
+        await trio.sleep(think * rng.uniform(0.5, 1.5))
+
+
+async def seed(database_url: str) -> None:
+    async with open_store(StorageSettings(database_url=database_url)) as store:
+        for c in range(1, CATEGORIES + 1):
+            category = f"Category {c}"
+            await store.add_category(category)
+            for i in range(1, ITEMS + 1):
+                title = f"Item {c}.{i}"
+                await store.add_item(category, title, Decimal(f"{c}.{i}0"), f"Bench item {c}.{i}.")
+                await store.add_stock(title, [f"KEY-{c}-{i}-{n}" for n in range(3)])
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process, from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Run:
+    backend: str
+    meter: Meter
+    emu: TimedEmulator
+    shop_cpu: float | None = None
+    own_cpu: float = 0.0
+    load_before: float = 0.0  # the machine's 1-minute load average when the run began
+    polls: int = 0  # getUpdates calls in the window
+    updates_carried: int = 0  # and the updates their answers carried
+    complaints: list[str] = field(default_factory=list)  # the shop's log records at WARNING and above
+
+
+async def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> Run:
+    await seed(database_url)
+    emu = TimedEmulator()
+    emu.create_bot(token=TOKEN, username="bench_shop_bot", first_name="Bench shop")
+    users = [emu.user(FIRST_USER + n, first_name=f"Buyer{n}", language_code="en") for n in range(args.users)]
+    run = Run(backend_of(database_url), Meter(args.updates), emu, load_before=os.getloadavg()[0])
+    log_path = workdir / "shop.log"
+    async with trio.open_nursery() as nursery:
+        port = await nursery.start(serve_emulator, emu, "127.0.0.1", 0)
+        with log_path.open("wb") as log:
+            shop = await trio.lowlevel.open_process(
+                shop_command(args), cwd=workdir, env=shop_environment(args, port, database_url), stdout=log, stderr=log
+            )
+        try:
+            async with trio.open_nursery() as watched:
+                watched.start_soon(_fail_if_exits, shop, log_path)
+                await _start_users(emu, users)
+                await measure(run, users, shop.pid, args)
+                watched.cancel_scope.cancel()
+        finally:
+            with trio.move_on_after(30, shield=True):
+                if shop.returncode is None:
+                    shop.send_signal(signal.SIGTERM)
+                await shop.wait()
+            if shop.returncode is None:
+                shop.kill()
+            nursery.cancel_scope.cancel()
+    run.complaints = [record for record in LOG_RECORD.split(log_path.read_text(errors="replace"))
+                      if record.split(" ", 3)[2:3] in (["WARNING"], ["ERROR"], ["CRITICAL"])]
+    return run
+
+
+def shop_command(args: argparse.Namespace) -> list[str]:
+    if args.profile:
+        return [sys.executable, "-c", PROFILED_SHOP, args.profile]
+    return [str(Path(sys.executable).parent / "shopkeeper"), "run"]
+
+
+def shop_environment(args: argparse.Namespace, port: int, database_url: str) -> dict[str, str]:
+    """This environment without SHOPKEEPER_* variables, plus the bench's settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEPER_")}
+    env.update(FLOOD, SHOPKEEPER_TELEGRAM_TOKEN=TOKEN, SHOPKEEPER_TELEGRAM_OWNER_ID=str(OWNER_ID),
+               SHOPKEEPER_TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}",
+               SHOPKEEPER_STORAGE_DATABASE_URL=database_url, SHOPKEEPER_WEB_PORT="0")
+    if args.lanes:
+        env["SHOPKEEPER_TELEGRAM_LANES"] = str(args.lanes)
+    return env
+
+
+async def measure(run: Run, users: list[EmulatedUser], shop_pid: int, args: argparse.Namespace) -> None:
+    """Let the users browse through the warm-up and the measured window, noting what the window used."""
+    meter, emu = run.meter, run.emu
+    async with trio.open_nursery() as crowd:
+        for user in users:
+            crowd.start_soon(browse, emu, user, meter, args.think)
+        await trio.sleep(args.warmup)
+        shop_cpu, own_cpu = cpu_seconds(shop_pid), time.process_time()
+        polls, carried = emu.polls, emu.updates_carried
+        meter.open()
+        with trio.move_on_after(args.seconds if args.updates is None else math.inf):
+            await meter.full.wait()
+        if meter.measuring():
+            meter.close()
+        after = cpu_seconds(shop_pid)
+        run.shop_cpu = None if shop_cpu is None or after is None else after - shop_cpu
+        run.own_cpu = time.process_time() - own_cpu
+        run.polls, run.updates_carried = emu.polls - polls, emu.updates_carried - carried
+        crowd.cancel_scope.cancel()
+
+
+async def _fail_if_exits(shop: trio.Process, log_path: Path) -> None:
+    await shop.wait()
+    tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
+    raise BrokenRun(f"the shop exited with code {shop.returncode}:\n{tail}")
+
+
+async def _start_users(emu: TimedEmulator, users: list[EmulatedUser]) -> None:
+    """Wait for the shop to poll, then /start every user at once (registration is not measured)."""
+    with trio.move_on_after(STARTUP_TIMEOUT):
+        await emu.polled.wait()
+    if not emu.polled.is_set():
+        raise BrokenRun(f"the shop did not call getUpdates within {STARTUP_TIMEOUT:.0f} s")
+    failed = 0
+
+    async def start(user: EmulatedUser) -> None:
+        nonlocal failed
+        failed += await ask(emu, user, text="/start", timeout=STARTUP_TIMEOUT) is None
+
+    async with trio.open_nursery() as starting:
+        for user in users:
+            starting.start_soon(start, user)
+    if failed:
+        raise BrokenRun(f"{failed} of {len(users)} users got no answer to /start within {STARTUP_TIMEOUT:.0f} s")
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def report(run: Run, args: argparse.Namespace) -> None:
+    meter = run.meter
+    assert meter.opened is not None and meter.closed is not None
+    window = meter.closed - meter.opened
+    ordered = sorted(meter.latencies)
+    print(f"backend: {run.backend}   users: {args.users}   think time: {args.think:g} s   "
+          f"lanes: {args.lanes or 'shop default'}   window: {window:.1f} s after a {args.warmup:g} s warm-up")
+    print(f"updates handled: {len(ordered)}   updates/s: {len(ordered) / window:.0f}")
+    if ordered:
+        ms = {name: 1000 * percentile(ordered, share) for name, share in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))}
+        print("latency ms: " + "  ".join(f"{k} {v:.1f}" for k, v in ms.items()) + f"  max {1000 * ordered[-1]:.1f}")
+    error_answers = run.emu.error_answers.total()
+    errors = meter.unanswered + error_answers + len(run.complaints)
+    print(f"errors: {errors} ({meter.unanswered} updates unanswered after {ANSWER_TIMEOUT:g} s, "
+          f"{error_answers} Bot API calls answered with an error, "
+          f"{len(run.complaints)} warnings or errors in the shop's log of the whole run)")
+    if error_answers:
+        print("error answers: " + "; ".join(f"{n} × {what}" for what, n in run.emu.error_answers.most_common(3)))
+    if run.complaints:
+        print(f"the shop's first complaint:\n{run.complaints[0].rstrip()}")
+    print(f"getUpdates in the window: {run.polls} calls carrying {run.updates_carried} updates "
+          f"({run.updates_carried / max(1, len(ordered)):.1f} per update handled: the poller fetches unconfirmed ones again)")
+    shop_cpu = "n/a" if run.shop_cpu is None else f"{100 * run.shop_cpu / window:.0f}%"
+    print(f"cpu in the window (100% = one core): shop {shop_cpu}, emulator + users {100 * run.own_cpu / window:.0f}%; "
+          f"{os.cpu_count()} cores shared by both processes and the database; load average before the run "
+          f"{run.load_before:.1f} (other work on the machine skews the figures)")
+    print("flood control raised for the run: telegram.global_rate, chat_rate and chat_burst = 1000000")
+    if args.profile:
+        print(f"the shop ran under cProfile (figures above are not the shop's speed); top self time, stats in {args.profile}:")
+        pstats.Stats(args.profile).sort_stats("tottime").print_stats(25)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", help="postgres://... of an empty database (default: a fresh SQLite file)")
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--think", type=float, default=0.3, help="a user's mean pause between answer and next update")
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of the measured window")
+    parser.add_argument("--updates", type=int, help="measure this many answered updates instead of --seconds")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of browsing before measuring")
+    parser.add_argument("--lanes", type=int, help="telegram.lanes of the shop (default: the shop's default)")
+    parser.add_argument("--profile", metavar="FILE", help="run the shop under cProfile, stats to FILE")
+    args = parser.parse_args()
+    if args.profile:
+        args.profile = str(Path(args.profile).resolve())
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            run = trio.run(bench, args, args.database or f"sqlite://{tmp}/bench.db", Path(tmp))
+        except* BrokenRun as group:
+            why: BaseException = group
+            while isinstance(why, BaseExceptionGroup):
+                why = why.exceptions[0]
+            sys.exit(f"broken run: {why}")
+        report(run, args)
+        if not run.meter.latencies:
+            sys.exit("broken run: no update was answered in the measured window")
+
+
+if __name__ == "__main__":
+    main()
