@@ -58,6 +58,15 @@ class HttpCall:
     def __init__(self, http: httpx.AsyncClient, *, request_timeout: float) -> None:
         self._http = http
         self._request_timeout = request_timeout
+        # Each method's absolute URL, joined once: joining a relative URL to the base on every request
+        # was a tenth of the shop's CPU under load.
+        self._urls: dict[str, httpx.URL] = {}
+
+    def _url(self, method: str) -> httpx.URL:
+        url = self._urls.get(method)
+        if url is None:
+            url = self._urls[method] = self._http.base_url.join(method)
+        return url
 
     async def __call__(self, method: str, params: dict[str, Any], files: dict[str, Any] | None) -> msgspec.Raw:
         started = trio.current_time()
@@ -104,10 +113,10 @@ class HttpCall:
             # multipart/form-data fields are strings: plain strings as is, everything else as JSON
             # (Telegram reads reply_markup, entities... as JSON-serialized fields).
             data = {k: v if isinstance(v, str) else msgspec.json.encode(v).decode() for k, v in given.items()}
-            return self._http.build_request("POST", method, data=data, files=files, timeout=timeout)
+            return self._http.build_request("POST", self._url(method), data=data, files=files, timeout=timeout)
         return self._http.build_request(
             "POST",
-            method,
+            self._url(method),
             content=msgspec.json.encode(given),
             headers={"content-type": "application/json"},
             timeout=timeout,
