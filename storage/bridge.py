@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import trio
 import trio_asyncio
 from tortoise.connection import get_connection
@@ -31,12 +32,15 @@ from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_red
 
 log = logging.getLogger(__name__)
 
-# A SQLite transaction that read before another process committed cannot upgrade to a writer; the
-# use case is one transaction, so running it again is safe.
-SQLITE_LOCK_RETRIES = 5
+# A SQLite transaction that read before another process committed cannot upgrade to a writer, and
+# PostgreSQL may pick a transaction as a deadlock or serialization victim; the use case is one
+# transaction, rolled back whole, so running it again is safe.
+RETRIES = 5
 
 
-def _is_sqlite_lock(error: BaseException) -> bool:
+def _is_retryable(error: BaseException) -> bool:
+    if isinstance(error, asyncpg.TransactionRollbackError) or isinstance(error.__cause__, asyncpg.TransactionRollbackError):
+        return True
     text = str(error)
     return "database is locked" in text or "database table is locked" in text
 
@@ -75,18 +79,19 @@ class Store:
 
     async def cross[**P, R](self, fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run one asyncio use case from trio: one crossing, errors mapped to the storage tree."""
-        for attempt in range(SQLITE_LOCK_RETRIES):
+        for attempt in range(RETRIES):
             try:
                 return await self._loop.run_aio_coroutine(_in_context(self._tortoise, fn, *args, **kwargs))
             except (DBConnectionError, OSError, RedisError) as error:
                 raise StorageUnavailable(f"{fn.__name__}: unavailable: {error}") from error
-            except (OperationalError, sqlite3.OperationalError) as error:
-                if not _is_sqlite_lock(error) or attempt == SQLITE_LOCK_RETRIES - 1:
+            except (OperationalError, sqlite3.OperationalError, asyncpg.TransactionRollbackError) as error:
+                if not _is_retryable(error) or attempt == RETRIES - 1:
                     raise StorageError(f"{fn.__name__}: {error}") from error
                 await trio.sleep(0.01 * 2**attempt)
             except IntegrityError as error:
                 raise StorageConflict(f"{fn.__name__}: {error}") from error
-            except BaseORMException as error:
+            # Tortoise leaves some driver errors untranslated (a deadlock victim, too many parameters).
+            except (BaseORMException, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 raise StorageError(f"{fn.__name__}: {error}") from error
         raise AssertionError("unreachable")
 

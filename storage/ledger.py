@@ -72,7 +72,7 @@ async def _lock_with_referrer(conn: BaseDBAsyncClient, user_id: int) -> None:
     needs no row locks, the first statement stays the write that takes the database lock)."""
     referrer_id = await User.filter(id=user_id).using_db(conn).first().values_list("referrer_id", flat=True)
     ids = sorted({user_id} | ({referrer_id} if referrer_id is not None else set()))
-    await User.filter(id__in=ids).using_db(conn).select_for_update().order_by("id").only("id")
+    await User.filter(id__in=ids).using_db(conn).select_for_update(no_key=True).order_by("id").only("id")
 
 
 async def _reward_referrer(conn: BaseDBAsyncClient, user_id: int, amount: Decimal, terms: ReferralTerms) -> None:
@@ -85,7 +85,7 @@ async def _reward_referrer(conn: BaseDBAsyncClient, user_id: int, amount: Decima
         return
     referrer_id = referred["referrer_id"]
     # The whole row: Tortoise drops FOR UPDATE from a values()/values_list() query.
-    referrer = await User.filter(id=referrer_id).using_db(conn).select_for_update().first()
+    referrer = await User.filter(id=referrer_id).using_db(conn).select_for_update(no_key=True).first()
     if referrer is None:
         return
     reward = referral_reward(terms, amount, paid=referred["referral_paid"], earned=referrer.referral_earned)
@@ -115,14 +115,15 @@ def _ledger_row(entry: LedgerEntry) -> LedgerRow:
 
 
 async def check_ledger() -> list[LedgerMismatch]:
-    """Every user whose balance differs from the sum of their ledger entries (should be none)."""
-    sums = {
-        row["user_id"]: row["total"] or Decimal(0)
-        for row in await LedgerEntry.annotate(total=Sum("amount")).group_by("user_id").values("user_id", "total")
-    }
+    """Every user whose balance differs from the sum of their ledger entries (should be none).
+
+    One statement, so balances and sums come from one snapshot even while purchases go on."""
     mismatches = []
-    for user_id, balance in await User.all().values_list("id", "balance"):
-        ledger_sum = Decimal(sums.get(user_id, 0)).quantize(CENT)
+    rows = await User.annotate(ledger_sum=Sum("ledger__amount")).group_by("id", "balance").values_list(
+        "id", "balance", "ledger_sum"
+    )
+    for user_id, balance, total in rows:
+        ledger_sum = Decimal(total or 0).quantize(CENT)
         if balance != ledger_sum or balance < 0:
             mismatches.append(LedgerMismatch(user_id=user_id, balance=balance, ledger_sum=ledger_sum))
     return mismatches

@@ -124,7 +124,7 @@ class DiscountGate:
         if not pairs:
             return cls(conn, {}, set())
         query = PromoCode.filter(code__in={code for code, _ in pairs}).using_db(conn).order_by("id")
-        promos = {promo.code: promo for promo in await (query.select_for_update() if lock else query)}
+        promos = {promo.code: promo for promo in await (query.select_for_update(no_key=True) if lock else query)}
         keys = {key for code, user_id in pairs if code in promos and (key := once_key(promos[code], user_id))}
         used = set(await PromoRedemption.filter(once_key__in=keys).using_db(conn).values_list("once_key", flat=True)) if keys else set()
         return cls(conn, promos, used)

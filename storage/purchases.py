@@ -141,13 +141,15 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
     now = datetime.now(UTC)
     # Codes, then buyers, then items, each in id order: every batch takes its locks in the same order,
     # so two processes' batches that share codes, buyers or items wait for each other instead of
-    # deadlocking (PostgreSQL; SQLite has one writer). Top-ups lock users only.
+    # deadlocking (PostgreSQL; SQLite has one writer). Top-ups lock users only. The locks are
+    # FOR NO KEY UPDATE: they do not block the key-share locks that inserting a row referencing a
+    # user or item takes (a new review, a redemption), which plain FOR UPDATE would, in a cycle.
     gate = await DiscountGate.open(conn, [(r.promo_code, r.user_id) for r in fresh if r.promo_code], lock=True)
     buyers = sorted({r.user_id for r in fresh if _on_sale(r, items)})
     # The buyers' balances, read under their row locks: charges are decided here, written once below.
     balances: dict[int, Decimal] = {
         user.id: user.balance
-        for user in await User.filter(id__in=buyers).using_db(conn).select_for_update().order_by("id").only("id", "balance")
+        for user in await User.filter(id__in=buyers).using_db(conn).select_for_update(no_key=True).order_by("id").only("id", "balance")
     } if buyers else {}
     debits: dict[int, Decimal] = {}
     sales: list[_Sale] = []
@@ -163,7 +165,7 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
             # The row lock queues other processes' batches for this item behind ours (PostgreSQL); the
             # stock is known before anyone is charged, so a sold-out buyer costs no debit and no refund.
             # (A values_list() query would drop FOR UPDATE: read a partial row instead.)
-            locked = await Item.filter(id=item_id).using_db(conn).select_for_update().only("id", "stock_left").first()
+            locked = await Item.filter(id=item_id).using_db(conn).select_for_update(no_key=True).only("id", "stock_left").first()
             left = locked.stock_left if locked is not None else 0
         granted: list[_Sale] = []
         for request in group:
@@ -250,10 +252,27 @@ async def _debit(conn: BaseDBAsyncClient, debits: dict[int, Decimal]) -> None:
             raise BalanceOutOfStep(f"{len(user_ids) - charged} of {len(user_ids)} balances fell below {amount}")
 
 
+# Unit ids per UPDATE: each id is sent twice (CASE and WHERE), and PostgreSQL takes at most 32,767
+# parameters in one statement.
+MARK_CHUNK = 4096
+
+
 async def _mark_sold(conn: BaseDBAsyncClient, sales: list[_Sale]) -> None:
-    """Mark every claimed unit sold to its purchase in one UPDATE, re-checking none was sold meanwhile."""
-    if not sales:
-        return
+    """Mark every claimed unit sold to its purchase, re-checking none was sold meanwhile: one UPDATE
+    for a whole batch unless it claims thousands of units."""
+    chunk: list[_Sale] = []
+    size = 0
+    for sale in sales:
+        if chunk and size + len(sale.unit_ids) > MARK_CHUNK:
+            await _mark_chunk(conn, chunk)
+            chunk, size = [], 0
+        chunk.append(sale)
+        size += len(sale.unit_ids)
+    if chunk:
+        await _mark_chunk(conn, chunk)
+
+
+async def _mark_chunk(conn: BaseDBAsyncClient, sales: list[_Sale]) -> None:
     unit_ids = [unit_id for sale in sales for unit_id in sale.unit_ids]
     owner = Case(*(When(id__in=sale.unit_ids, then=_PurchaseId(conn, sale.purchase.id)) for sale in sales))
     marked = await StockUnit.filter(id__in=unit_ids, sold=False).using_db(conn).update(sold=True, purchase_id=owner)
@@ -286,7 +305,7 @@ async def _claim_units(conn: BaseDBAsyncClient, item_id: int, granted: list[_Sal
         .using_db(conn)
         .order_by("id")
         .limit(taken)
-        .select_for_update(skip_locked=True)
+        .select_for_update(skip_locked=True, no_key=True)
         .only("id", "content")
     ]
     if len(units) < taken:

@@ -227,3 +227,22 @@ async def test_a_crash_in_the_purchase_actor_answers_its_buyer_and_the_next_purc
             assert isinstance(result, Delivered)
             nursery.cancel_scope.cancel()
         assert await store.check_ledger() == []
+
+
+async def test_a_batch_claiming_thousands_of_units_sells_them_all(database_url: str) -> None:
+    """17,000 units in one transaction: more than PostgreSQL takes parameters in one statement."""
+    async with open_store(StorageSettings(database_url=database_url)) as store:
+        await store.add_category("Keys")
+        item = await store.add_item("Keys", "Bulk", Decimal("0.01"))
+        for start in range(0, 17_000, 5_000):
+            await store.add_stock("Bulk", [f"U{n}" for n in range(start, min(start + 5_000, 17_000))])
+        requests = []
+        for user_id in range(30_000, 30_017):
+            await store.register_user(user_id, username=None, first_name="u", language_code="en", owner_id=1)
+            await store.credit_user(user_id, Decimal("10.00"), kind="topup")
+            requests.append(PurchaseRequest(key=f"bulk:{user_id}", user_id=user_id, item_id=item.id, quantity=1000))
+        results = await store.buy(requests)
+        assert all(isinstance(r, Delivered) for r in results)
+        assert len({unit for r in results for unit in r.units}) == 17_000
+        assert (await store.get_item(item.id)).stock_left == 0
+        assert await store.check_ledger() == []
