@@ -215,7 +215,7 @@ async def redeem_promo(code: str, user_id: int) -> PromoCredited | PromoRefusal:
             if not await User.filter(id=user_id).using_db(conn).update(balance=F("balance") + promo.value):
                 raise UnknownUser(user_id)
             await PromoRedemption.create(promo_id=promo.id, user_id=user_id, amount=promo.value, once_key=key, using_db=conn)
-            await LedgerEntry.create(user_id=user_id, amount=promo.value, kind=LedgerKind.PROMO, reason=f"promo {code}", using_db=conn)
+            await LedgerEntry.create(user_id=user_id, amount=promo.value, kind=LedgerKind.PROMO, reason=code, using_db=conn)
             balance = await User.filter(id=user_id).using_db(conn).first().values_list("balance", flat=True)
             return PromoCredited(code=code, amount=promo.value, balance=balance)
     except _Refused as refused:

@@ -188,7 +188,7 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
             elif request.user_id in balances and balances[request.user_id] >= total:
                 balances[request.user_id] -= total
                 debits[request.user_id] = debits.get(request.user_id, Decimal(0)) + total
-                sale = _sale(request, item, discount, total, promo, now)
+                sale = _sale(request, item, discount, total, now)
                 if promo is not None:
                     gate.grant(promo, request.user_id, sale.purchase.id)
                 granted.append(sale)
@@ -225,17 +225,16 @@ def _on_sale(request: PurchaseRequest, items: dict[int, Item]) -> bool:
     return item is not None and not item.hidden
 
 
-def _sale(
-    request: PurchaseRequest, item: Item, discount: Decimal, total: Decimal, promo: PromoDiscount | None, now: datetime
-) -> _Sale:
+def _sale(request: PurchaseRequest, item: Item, discount: Decimal, total: Decimal, now: datetime) -> _Sale:
     purchase = Purchase(
         id=uuid.uuid4(), request_key=request.key, user_id=request.user_id, item_id=item.id, item_title=item.title,
         kind=item.kind, content=item.content if item.kind == ItemKind.UNLIMITED else None, quantity=request.quantity,
         price=item.price, discount=discount, total=total, created_at=now,
     )
-    reason = item.title if promo is None else f"{item.title} (promo {promo.code})"
+    # The reason is data, not a sentence: the ledger screen words it in the reader's language (the
+    # discount is on the purchase).
     entry = LedgerEntry(
-        user_id=request.user_id, amount=-total, kind=LedgerKind.PURCHASE, reason=reason[:256], purchase_id=purchase.id,
+        user_id=request.user_id, amount=-total, kind=LedgerKind.PURCHASE, reason=item.title[:256], purchase_id=purchase.id,
         created_at=now,
     )
     return _Sale(purchase, entry, item)

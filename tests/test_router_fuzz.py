@@ -337,14 +337,14 @@ def real_orders(item_ids: list[int]) -> st.SearchStrategy[str]:
     """Confirm presses a buyer could really send (any item, 1 or 2 units, the price they were shown),
     so that purchases happen and the money property has something to check."""
     fields = [f.name for f in dataclasses.fields(ConfirmPurchase)]  # type: ignore[arg-type]
-    unknown = set(fields) - {"item_id", "quantity", "total"}
+    unknown = set(fields) - {"item_id", "quantity", "total", "order"}
     assert not unknown, f"ConfirmPurchase has new fields {unknown}: give them real values here"
 
-    def order(item_id: int, quantity: int) -> str:
-        values = {"item_id": item_id, "quantity": quantity, "total": PRICE * quantity}
+    def order(item_id: int, quantity: int, token: str) -> str:
+        values = {"item_id": item_id, "quantity": quantity, "total": PRICE * quantity, "order": token}
         return ConfirmPurchase(**{name: values[name] for name in fields}).pack()
 
-    return st.builds(order, st.sampled_from(item_ids), st.integers(1, 2))
+    return st.builds(order, st.sampled_from(item_ids), st.integers(1, 2), st.uuids().map(lambda u: u.hex[:12]))
 
 
 def fits(data: str) -> bool:

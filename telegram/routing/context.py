@@ -62,6 +62,7 @@ class Context:
         user: UserRecord,
         texts: Texts,
         remember: Callable[[UserRecord], Texts] | None = None,
+        asked: set[int] | None = None,
     ) -> None:
         self.update = update
         self.bot = bot
@@ -75,6 +76,9 @@ class Context:
         )
         self._answered = False
         self._remember = remember
+        # Users this process asked a question (ctx.expect): only their button presses and commands
+        # need the stored question cleared, so the others cost no key-value call.
+        self._asked = asked if asked is not None else set()
         # The answer the bot is waiting for from this user, loaded for text messages only.
         self.pending: Pending | None = None
 
@@ -131,8 +135,11 @@ class Context:
             log.info("chat %s: message %s not deleted: %s", self.chat_id, message.message_id, error)
 
     async def send_long(self, text: str, *, filename: str, file_text: str, caption: str) -> None:
-        """`text` as a message, or `file_text` as a .txt document when the message would be too long."""
-        if len(text) <= MAX_TEXT:
+        """`text` as a message, or `file_text` as a .txt document when the message would be too long.
+
+        Telegram counts UTF-16 code units (an emoji can be two), so that is what is measured; the HTML
+        tags counted along make the test err on the side of the document."""
+        if len(text.encode("utf-16-le")) // 2 <= MAX_TEXT:
             await self.reply(text)
         else:
             await self.bot.send_document(self.chat_id, filename, file_text.encode(), caption=caption)
@@ -151,14 +158,24 @@ class Context:
             self.t = self._remember(user)
 
     async def expect(self, name: str, **data: Any) -> None:
-        """Wait for a text answer: the user's next non-command message goes to `@router.pending(name)`."""
+        """Wait for a text answer: the user's next non-command message goes to `@router.pending(name)`.
+
+        The question lasts until it is answered, the user presses any button or sends a command
+        (they moved on: a later message is not an answer to it), or PENDING_SECONDS pass."""
         state = Pending(name=name, data=data)
         await self.shop.store.kv.set(Pending.key(self.user.id), msgspec.json.encode(state).decode(), ttl=PENDING_SECONDS)
+        self._asked.add(self.user.id)
 
     async def forget(self) -> None:
         """Stop waiting for an answer (it came, or the user cancelled)."""
         self.pending = None
+        self._asked.discard(self.user.id)
         await self.shop.store.kv.delete(Pending.key(self.user.id))
+
+    async def moved_on(self) -> None:
+        """A button press or a command: forget the question asked by this process, if any."""
+        if self.user.id in self._asked and (self.callback is not None or self.command is not None):
+            await self.forget()
 
     async def finish(self) -> None:
         await self.notify()

@@ -61,6 +61,7 @@ class Dispatcher:
         self.shop = shop
         self.texts = {language: Texts(shop.settings, language) for language in LANGUAGES}
         self.users = UserCache()
+        self.asked: set[int] = set()
 
     def remember(self, user: UserRecord) -> Texts:
         """A screen changed the user (their language): cache the new record, return their texts."""
@@ -83,12 +84,17 @@ class Dispatcher:
             # /start refreshes the stored profile; any other update is answered from the cache when it can.
             start = start_payload(update.message.text) if update.message is not None else None
             user = await self._user(sender, start=start)
-            ctx = Context(update, bot=self.bot, shop=self.shop, user=user, texts=self.texts_for(user), remember=self.remember)
+            ctx = Context(
+                update, bot=self.bot, shop=self.shop, user=user, texts=self.texts_for(user), remember=self.remember,
+                asked=self.asked,
+            )
             if self.guard is not None and not await self.guard(ctx):
                 outcome = "guarded"
                 return
             if ctx.message is not None and ctx.command is None:
                 ctx.pending = await Pending.load(self.shop.store.kv, user.id)
+            else:
+                await ctx.moved_on()
             if not await self.router.route(ctx):
                 outcome = "unhandled"
         except (StorageError, PurchaseUnavailable) as error:

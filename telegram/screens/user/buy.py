@@ -6,6 +6,7 @@ cost something else. A promo code the buyer applied is conversation state (key-v
 the item it was applied to, and checked again inside the purchase.
 """
 
+import secrets
 from typing import Any
 
 import msgspec
@@ -192,6 +193,12 @@ async def typed_quantity(ctx: Context, text: str, data: dict[str, Any]) -> None:
         await ctx.forget()
         await item_gone(ctx)
         return
+    if item.stock_left is not None and item.stock_left < 1:
+        # Sold out while the buyer was typing: no number can be right any more.
+        await ctx.forget()
+        await ctx.reply(ctx.t("buy.sold_out"))
+        await item_card(ctx, OpenItem(item_id=item.id))
+        return
     limit = max(quantity_limit(ctx, item), 1)
     cancel = keyboard([(ctx.t.plain("button.cancel"), BuyItem(item_id=item.id))])
     answer = text.strip()
@@ -245,7 +252,9 @@ async def show_confirmation(ctx: Context, preview: PurchasePreview) -> None:
         lines.append(ctx.t("buy.confirm_promo_dropped", code=promo.code, reason=promo_reason(ctx, promo.reason)))
     lines.append(ctx.t("buy.confirm_total", total=preview.total, balance=preview.balance))
     markup = keyboard(
-        [(ctx.t.plain("button.confirm"), ConfirmPurchase(item_id=item.id, quantity=preview.quantity, total=preview.total))],
+        [(ctx.t.plain("button.confirm"), ConfirmPurchase(
+            item_id=item.id, quantity=preview.quantity, total=preview.total, order=secrets.token_urlsafe(9)
+        ))],
         [(ctx.t.plain("buy.button_promo"), AskPromo(item_id=item.id, quantity=preview.quantity))],
         [(ctx.t.plain("button.cancel"), OpenItem(item_id=item.id))],
     )
@@ -290,8 +299,9 @@ async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
         return
     code = await applied_code(ctx, data.item_id)
     request = PurchaseRequest(
-        # The callback query id is the idempotency key: the same press, seen twice, buys once.
-        key=f"cb:{ctx.callback.id}", user_id=ctx.user.id, item_id=data.item_id, quantity=data.quantity,
+        # The button's order token is the idempotency key: a double tap, or a press seen twice, buys
+        # once (each tap has its own callback query id, so that id cannot be the key).
+        key=f"order:{ctx.user.id}:{data.order}", user_id=ctx.user.id, item_id=data.item_id, quantity=data.quantity,
         promo_code=code, expected_total=data.total,
     )
     try:
@@ -338,6 +348,10 @@ async def show_done(ctx: Context, delivered: Delivered) -> None:
 
 
 async def item_gone(ctx: Context) -> None:
-    await ctx.notify(ctx.t.plain("item.gone"), alert=True)
+    """The item is gone: an alert on a button press, a message after typed text; then the shop."""
+    if ctx.callback is not None:
+        await ctx.notify(ctx.t.plain("item.gone"), alert=True)
+    else:
+        await ctx.reply(ctx.t("item.gone"))
     await categories(ctx, OpenShop())
 

@@ -82,11 +82,15 @@ class BuyItem(CallbackData, prefix="buy"):
 
 
 class ConfirmPurchase(CallbackData, prefix="ok"):
-    """The order as the buyer saw it: a purchase that would cost anything but `total` is refused."""
+    """The order as the buyer saw it: a purchase that would cost anything but `total` is refused.
+
+    `order` is drawn at random when the confirmation is shown: every press of this one button (a
+    double tap, a press seen twice) is the same order and buys once."""
 
     item_id: int
     quantity: int
     total: Decimal
+    order: str
 
 
 class RedeemPromo(CallbackData, prefix="redeem"):

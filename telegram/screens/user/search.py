@@ -52,10 +52,11 @@ async def _search(ctx: Context, text: str) -> None:
     if not query or len(query) > QUERY_MAX:
         # Asked again, so the next message is taken as the search.
         await ctx.expect("search")
+        back = keyboard([(ctx.t.plain("button.main_menu"), OpenMenu())])
         if query:
-            await ctx.reply(ctx.t("catalog.search.too_long", limit=QUERY_MAX))
+            await ctx.reply(ctx.t("catalog.search.too_long", limit=QUERY_MAX), back)
         else:
-            await ctx.reply(ctx.t("catalog.search.empty"))
+            await ctx.reply(ctx.t("catalog.search.empty"), back)
         return
     await ctx.forget()
     tag = _tag(query)
