@@ -4,20 +4,24 @@ One chat's updates are handled in order (a chat always goes to the same lane); d
 concurrently, one per lane. Lanes are bounded channels, so a flood of updates slows the poller down
 instead of filling memory.
 
-Confirmation: getUpdates confirms every update below its `offset`, so the offset sent is the lowest
-update still being handled. A crash therefore loses nothing: Telegram sends the unconfirmed updates
-again. Updates fetched again while still in flight, or after being handled, are recognised by id and
-handled once. (Across a crash an update may be handled again; the purchase it carries is idempotent
-by its callback query id, so nobody is charged twice.)
+Confirmation: getUpdates confirms every update below its `offset`. Each fetched batch is written to
+the update inbox (storage) before the next getUpdates confirms it, and an update leaves the inbox
+once handled; at start the poller replays whatever a crash left there. A crash therefore loses
+nothing, and the poller never fetches again the updates it holds: with many chats in hand, new
+updates keep flowing instead of waiting behind the oldest one. Updates seen twice are recognised by
+id and handled once. (Across a crash an update may be handled again; the purchase it carries is
+idempotent by its order token, so nobody is charged twice.)
 """
 
 import logging
 from collections import deque
 from typing import NoReturn
 
+import msgspec
 import trio
 from prometheus_client import Counter
 
+from storage import StorageError, Store
 from telegram.client import BotClient
 from telegram.config import TelegramSettings
 from telegram.errors import BotAPIError, Conflict, NetworkError, ServerError, Unauthorized
@@ -32,16 +36,17 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 LANE_BUFFER = 16
 # Remember this many handled update ids to drop repeats.
 REMEMBERED = 10_000
-# With updates in flight and nothing new fetched, wait this long for one to finish before asking again.
-IDLE_WAIT = 0.2
+# Handled updates are released from the inbox together, at most this often.
+RELEASE_EVERY = 0.05
 RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 class UpdatePoller:
     """Supports the trio nursery start protocol: started once the first getUpdates answered."""
 
-    def __init__(self, bot: BotClient, dispatcher: Dispatcher, settings: TelegramSettings) -> None:
+    def __init__(self, bot: BotClient, dispatcher: Dispatcher, settings: TelegramSettings, store: Store) -> None:
         self.bot = bot
+        self.store = store
         self.dispatcher = dispatcher
         self.settings = settings
         self.last_ok: float | None = None
@@ -51,6 +56,7 @@ class UpdatePoller:
         self._handled_order: deque[int] = deque()
         self._highest: int | None = None
         self._progress = trio.Event()
+        self._to_release: list[int] = []
         self._intake = trio.CancelScope()
 
     def stop(self) -> None:
@@ -59,38 +65,45 @@ class UpdatePoller:
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         lanes: list[trio.MemorySendChannel[Update]] = []
-        async with trio.open_nursery() as nursery:
-            for _ in range(max(1, self.settings.lanes)):
-                send, receive = trio.open_memory_channel[Update](LANE_BUFFER)
-                lanes.append(send)
-                nursery.start_soon(self._lane, receive)
-            with self._intake:
-                await self._poll(lanes, task_status)
-            for send in lanes:
-                await send.aclose()
-        await self._confirm_handled()
+        async with trio.open_nursery() as outer:
+            outer.start_soon(self._releaser)
+            async with trio.open_nursery() as nursery:
+                for _ in range(max(1, self.settings.lanes)):
+                    send, receive = trio.open_memory_channel[Update](LANE_BUFFER)
+                    lanes.append(send)
+                    nursery.start_soon(self._lane, receive)
+                with self._intake:
+                    await self._replay(lanes)
+                    await self._poll(lanes, task_status)
+                for send in lanes:
+                    await send.aclose()
+            outer.cancel_scope.cancel()
+        await self._finish()
+
+    async def _replay(self, lanes: list[trio.MemorySendChannel[Update]]) -> None:
+        """Hand out what a crash left in the inbox, oldest first."""
+        for payload in await self.store.unhandled_updates():
+            await self._hand_out(msgspec.json.decode(payload, type=Update), lanes)
 
     async def _poll(self, lanes: list[trio.MemorySendChannel[Update]], task_status: trio.TaskStatus[None]) -> NoReturn:
         started = False
         failures = 0
         while True:
-            if self._in_flight:
-                # Unconfirmed updates are still being handled: the server would answer at once with
-                # them again, so wait for progress (or a moment, for other chats' new updates).
-                with trio.move_on_after(IDLE_WAIT):
-                    await self._progress.wait()
-            self._progress = trio.Event()
             try:
                 updates = await self.bot.get_updates(
                     offset=self._offset(),
                     limit=100,
                     # The first call answers at once: it proves the Bot API works before the long polls.
-                    timeout=0 if self._in_flight or not started else self.settings.poll_timeout,
+                    timeout=self.settings.poll_timeout if started else 0,
                     allowed_updates=ALLOWED_UPDATES,
                 )
+                fresh = [u for u in updates if u.update_id not in self._in_flight and u.update_id not in self._handled]
+                if fresh:
+                    # Kept before the next getUpdates confirms them to Telegram.
+                    await self.store.stash_updates([(u.update_id, msgspec.json.encode(u)) for u in fresh])
             except Unauthorized:
                 raise
-            except (Conflict, ServerError, NetworkError, BotAPIError) as error:
+            except (Conflict, ServerError, NetworkError, BotAPIError, StorageError) as error:
                 POLL_ERRORS.labels(type(error).__name__).inc()
                 self.last_error = str(error)
                 delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)]
@@ -104,18 +117,17 @@ class UpdatePoller:
             if not started:
                 task_status.started()
                 started = True
-            for update in updates:
-                uid = update.update_id
-                if uid in self._in_flight or uid in self._handled:
-                    continue
-                self._in_flight.add(uid)
-                if self._highest is None or uid > self._highest:
-                    self._highest = uid
-                await lanes[_chat_key(update) % len(lanes)].send(update)
+            for update in fresh:
+                await self._hand_out(update, lanes)
+
+    async def _hand_out(self, update: Update, lanes: list[trio.MemorySendChannel[Update]]) -> None:
+        uid = update.update_id
+        self._in_flight.add(uid)
+        if self._highest is None or uid > self._highest:
+            self._highest = uid
+        await lanes[_chat_key(update) % len(lanes)].send(update)
 
     def _offset(self) -> int | None:
-        if self._in_flight:
-            return min(self._in_flight)
         return None if self._highest is None else self._highest + 1
 
     async def _lane(self, receive: trio.MemoryReceiveChannel[Update]) -> None:
@@ -136,14 +148,36 @@ class UpdatePoller:
         self._handled_order.append(update_id)
         if len(self._handled_order) > REMEMBERED:
             self._handled.discard(self._handled_order.popleft())
+        self._to_release.append(update_id)
         self._progress.set()
 
-    async def _confirm_handled(self) -> None:
-        """Tell Telegram what was handled, so the next start does not see it again."""
-        offset = self._offset()
-        if offset is None:
+    async def _releaser(self) -> NoReturn:
+        """Take handled updates out of the inbox, a batch at a time."""
+        while True:
+            await self._progress.wait()
+            self._progress = trio.Event()
+            await self._release()
+            await trio.sleep(RELEASE_EVERY)
+
+    async def _release(self) -> None:
+        released, self._to_release = self._to_release, []
+        if not released:
             return
+        try:
+            await self.store.release_updates(released)
+        except StorageError as error:
+            # Kept for the next round; at worst a crash now replays updates already handled.
+            self._to_release.extend(released)
+            log.warning("could not release handled updates: %s", error)
+
+    async def _finish(self) -> None:
+        """Release what was handled and confirm every fetched update to Telegram (all are in the
+        inbox or handled), so the next start neither replays nor refetches them."""
         with trio.move_on_after(2, shield=True):
+            await self._release()
+            offset = self._offset()
+            if offset is None:
+                return
             try:
                 await self.bot.get_updates(offset=offset, limit=1, timeout=0, allowed_updates=ALLOWED_UPDATES)
             except BotAPIError | NetworkError as error:

@@ -83,7 +83,7 @@ async def run_shop(
         async with BotClient(settings.telegram, transport=transport) as bot:
             serializer = PurchaseSerializer(store)
             dispatcher = chat_dispatcher(settings, store, bot, serializer)
-            poller = UpdatePoller(bot, dispatcher, settings.telegram)
+            poller = UpdatePoller(bot, dispatcher, settings.telegram, store)
             actors = ActorStatus()
             health = HealthWatcher(store, poller, actors)
             polling_done = trio.Event()

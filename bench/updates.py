@@ -377,7 +377,7 @@ def report(run: Run, args: argparse.Namespace) -> None:
     if run.complaints:
         print(f"the shop's first complaint:\n{run.complaints[0].rstrip()}")
     print(f"getUpdates in the window: {run.polls} calls carrying {run.updates_carried} updates "
-          f"({run.updates_carried / max(1, len(ordered)):.1f} per update handled: the poller fetches unconfirmed ones again)")
+          f"({run.updates_carried / max(1, len(ordered)):.1f} fetched per update handled; over 1 means updates were fetched again)")
     shop_cpu = "n/a" if run.shop_cpu is None else f"{100 * run.shop_cpu / window:.0f}%"
     print(f"cpu in the window (100% = one core): shop {shop_cpu}, emulator + users {100 * run.own_cpu / window:.0f}%; "
           f"{os.cpu_count()} cores shared by both processes and the database; load average before the run "

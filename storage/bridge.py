@@ -25,7 +25,7 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from redis.exceptions import RedisError
 
-from storage import audit, catalog, history, ledger, promos, purchases, reviews, users
+from storage import audit, catalog, history, inbox, ledger, promos, purchases, reviews, users
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StorageConflict, StorageError, StorageUnavailable
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
@@ -120,6 +120,9 @@ class Store:
     purchase_preview = use_case(purchases.purchase_preview)
     seed_demo_catalog = use_case(catalog.seed_demo_catalog)
     buy = use_case(purchases.buy)
+    stash_updates = use_case(inbox.stash_updates)
+    release_updates = use_case(inbox.release_updates)
+    unhandled_updates = use_case(inbox.unhandled_updates)
     create_promo = use_case(promos.create_promo)
     list_promos = use_case(promos.list_promos)
     disable_promo = use_case(promos.disable_promo)

@@ -253,3 +253,16 @@ class AuditEvent(models.Model):
     class Meta:
         table = "audit_events"
         indexes = (("created_at",), ("security", "created_at"))
+
+
+class InboxUpdate(models.Model):
+    """An update fetched from Telegram and not yet handled. It is written here before Telegram is told
+    it arrived, and deleted once handled: a crash loses nothing, and the poller never has to fetch
+    updates it already holds again."""
+
+    id = fields.BigIntField(primary_key=True, generated=False)  # the update_id
+    payload = fields.BinaryField()  # the update as the Bot API sent it (JSON)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "inbox_updates"
