@@ -6,6 +6,7 @@ would to Telegram), and a demo catalog seeded into an empty shop.
 
 import logging
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import trio
@@ -46,8 +47,19 @@ async def run_sandbox(config_path: str | None, environ: Mapping[str, str], *, em
 
 
 async def _seed(store: Store) -> None:
-    if await store.seed_demo_catalog():
-        log.info("seeded the demo catalog")
+    """A fresh sandbox gets the demo catalog, a subcategory holding an unlimited item, and two promo
+    codes, so that every kind of screen can be tried."""
+    if not await store.seed_demo_catalog():
+        return
+    await store.add_category("Guides")
+    await store.add_category("Strategy guides", parent="Guides")
+    await store.add_item(
+        "Strategy guides", "Starfall walkthrough", Decimal("2.00"), "A link to the full walkthrough.",
+        kind="unlimited", content="https://example.com/starfall-walkthrough",
+    )
+    await store.create_promo("DEMO10", kind="percent", value=Decimal("10"), once_per_user=False)
+    await store.create_promo("GIFT5", kind="credit", value=Decimal("5"))
+    log.info("seeded the demo catalog")
 
 
 def _instructions(emulator: str, web: str) -> str:
@@ -64,4 +76,5 @@ Chat with the bot as user 1001:
   curl -s {emulator}/_emulator/chats/1001/transcript
 Give them money to spend (in another terminal):
   shopkeeper user credit 1001 50 --reason "sandbox top-up"
+Promo codes: DEMO10 (10 % off, at the order's 🎟 Promo code), GIFT5 (5 credited: /redeem GIFT5).
 """

@@ -77,11 +77,14 @@ async def test_sandbox_is_healthy_within_30_seconds_and_sells(tmp_path: Path) ->
             await shows("Choose a category")
             labels = [b["text"] for m in await transcript() for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
             assert "Game keys (2)" in labels
+            assert any(label.startswith("Guides") for label in labels)
             refused = await client.post(f"{base}/users/1001/press", json={"label": "No such button"})
             assert refused.status_code == 404
+            await client.post(f"{base}/users/1001/send", json={"text": "/redeem gift5"})
+            await shows("+5.00 USD")
     finally:
         out, _ = await stop(process)
-    assert "Chat with the bot as user 1001" in out
+    assert "Chat with the bot as user 1001" in out and "GIFT5" in out
     assert (tmp_path / "data" / "shop.db").exists()
 
 
