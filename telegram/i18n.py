@@ -91,29 +91,30 @@ def extract_message_ids(
             yield use.line, use.function, (use.key, use.key) if use.function in PLURAL else use.key, []
 
 
-type _Scope = dict[str, list[tuple[str, ast.expr | None]]]  # name -> ("value" | "each" | "param", node)
+type Scope = dict[str, list[tuple[str, ast.expr | None]]]  # name -> ("value" | "each" | "param", node)
 
 
-def _visit(node: ast.AST, scopes: list[_Scope], uses: list[MessageUse]) -> None:
+def _visit(node: ast.AST, scopes: list[Scope], uses: list[MessageUse]) -> None:
     if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-        scopes = [_bindings(node), *scopes]
-    if isinstance(node, ast.Call) and node.args and _callee(node.func) in TRANSLATING:
+        scopes = [name_bindings(node), *scopes]
+    if isinstance(node, ast.Call) and node.args and callee_name(node.func) in TRANSLATING:
         keys = _resolve(node.args[0], scopes, 0)
         names = [k.arg for k in node.keywords]
         values = frozenset(n for n in names if n is not None) if None not in names else None
         for key in sorted(keys) if keys is not None else [None]:
-            uses.append(MessageUse(node.lineno, _callee(node.func), key, values))
+            uses.append(MessageUse(node.lineno, callee_name(node.func), key, values))
     for child in ast.iter_child_nodes(node):
         _visit(child, scopes, uses)
 
 
-def _callee(func: ast.expr) -> str:
+def callee_name(func: ast.expr) -> str:
+    """`plain` for `ctx.t.plain(...)`, `keyboard` for `keyboard(...)`."""
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
-def _bindings(scope: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> _Scope:
+def name_bindings(scope: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> Scope:
     """What each name of `scope` is bound to, not looking into nested functions and classes."""
-    found: _Scope = {}
+    found: Scope = {}
     if not isinstance(scope, ast.Module):
         arguments = scope.args
         for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]:
@@ -140,7 +141,7 @@ def _bindings(scope: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.L
 _MAX_DEPTH = 8
 
 
-def _resolve(expr: ast.expr, scopes: list[_Scope], depth: int) -> set[str] | None:
+def _resolve(expr: ast.expr, scopes: list[Scope], depth: int) -> set[str] | None:
     """The literal keys `expr` can evaluate to, or None if it is not resolvable."""
     if depth > _MAX_DEPTH:
         return None
@@ -168,7 +169,7 @@ def _resolve(expr: ast.expr, scopes: list[_Scope], depth: int) -> set[str] | Non
     return None
 
 
-def _members(expr: ast.expr, scopes: list[_Scope], depth: int, *, iterating: bool) -> set[str] | None:
+def _members(expr: ast.expr, scopes: list[Scope], depth: int, *, iterating: bool) -> set[str] | None:
     """The keys in a literal collection: a dict's keys when iterated, its values when indexed."""
     if depth > _MAX_DEPTH:
         return None

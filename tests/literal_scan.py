@@ -16,6 +16,8 @@ argument of t/plain/n/n_plain), strings without letters.
 import ast
 from collections.abc import Iterator
 
+from telegram.i18n import callee_name, name_bindings
+
 DISPLAY_METHODS = frozenset(
     {
         "reply", "show", "notify", "send_long", "answer", "send_message", "answer_callback_query",
@@ -53,26 +55,12 @@ def _walk(node: ast.AST, scopes: list[Scope]) -> Iterator[tuple[ast.AST, list[Sc
 
 
 def _assignments(scope: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef) -> Scope:
-    """name -> values assigned to it in `scope`, not looking into nested functions and classes."""
-    found: Scope = {}
-    pending: list[ast.AST] = list(scope.body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            continue
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    found.setdefault(target.id, []).append(node.value)
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr) and isinstance(node.target, ast.Name):
-            if node.value is not None:
-                found.setdefault(node.target.id, []).append(node.value)
-        pending.extend(ast.iter_child_nodes(node))
-    return found
-
-
-def _name(func: ast.expr) -> str:
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    """name -> what it is given in `scope` (assigned, or iterated over by a loop), as the catalog
+    extractor sees it."""
+    return {
+        name: [node for kind, node in bound if node is not None and kind in ("value", "each")]
+        for name, bound in name_bindings(scope).items()
+    }
 
 
 def _display_values(node: ast.AST) -> list[ast.expr]:
@@ -81,7 +69,7 @@ def _display_values(node: ast.AST) -> list[ast.expr]:
         return [node.elts[0]]
     if not isinstance(node, ast.Call):
         return []
-    name = _name(node.func)
+    name = callee_name(node.func)
     shown = [k.value for k in node.keywords if k.arg in DISPLAY_KEYWORDS]
     if name in DISPLAY_METHODS and isinstance(node.func, ast.Attribute) or name in BUTTONS or name == "keyboard":
         return [*node.args, *shown]
@@ -94,7 +82,7 @@ def _display_values(node: ast.AST) -> list[ast.expr]:
 
 def _is_constructor(expr: ast.expr) -> bool:
     """`OpenItem(item_id=1)`: a class called, as the data half of a (label, data) button."""
-    return isinstance(expr, ast.Call) and _name(expr.func)[:1].isupper()
+    return isinstance(expr, ast.Call) and callee_name(expr.func)[:1].isupper()
 
 
 def _literals(expr: ast.expr, scopes: list[Scope], depth: int, following: frozenset[str]) -> Iterator[ast.expr]:
@@ -131,6 +119,6 @@ def _literals(expr: ast.expr, scopes: list[Scope], depth: int, following: frozen
         case ast.Call(func=ast.Attribute(attr="join" | "format", value=receiver), args=args, keywords=keywords):
             for value in [receiver, *args, *(k.value for k in keywords)]:
                 yield from _literals(value, scopes, deeper, following)
-        case ast.Call(func=func, args=args, keywords=keywords) if _name(func) in TRANSLATING:
+        case ast.Call(func=func, args=args, keywords=keywords) if callee_name(func) in TRANSLATING:
             for value in [*args[1:], *(k.value for k in keywords)]:
                 yield from _literals(value, scopes, deeper, following)
