@@ -9,7 +9,7 @@ import msgspec
 
 from ..config import TelegramSettings
 from ..errors import BadRequest
-from ..types import BotCommand, ChatMember, InlineKeyboardMarkup, Message, Update, User
+from ..types import BotCommand, ChatMember, InlineKeyboardMarkup, LabeledPrice, Message, Update, User
 from .api import HttpCall
 from .chain import Call, Transformer, compose
 from .flood import FloodControl
@@ -217,6 +217,66 @@ class BotClient:
         """A user's membership of a chat (`chat_id` may be "@channelname"); for a channel the bot must
         be an administrator, else Telegram answers BadRequest "member list is inaccessible"."""
         return await self._request("getChatMember", {"chat_id": chat_id, "user_id": user_id}, ChatMember)
+
+    async def send_invoice(
+        self,
+        chat_id: ChatId,
+        title: str,
+        description: str,
+        payload: str,
+        currency: str,
+        prices: Sequence[LabeledPrice],
+        *,
+        provider_token: str = "",
+        max_tip_amount: int | None = None,
+        suggested_tip_amounts: Sequence[int] | None = None,
+        start_parameter: str | None = None,
+        photo_url: str | None = None,
+        need_name: bool = False,
+        need_phone_number: bool = False,
+        need_email: bool = False,
+        need_shipping_address: bool = False,
+        is_flexible: bool = False,
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> Message:
+        """Send an invoice; the returned Message carries `invoice`. Amounts are integers in the currency's
+        smallest units. Telegram Stars: currency "XTR", `provider_token` "" and exactly one price (the
+        need_* flags are ignored). `payload` (1-128 bytes) comes back in the pre-checkout query and the
+        successful payment; title is 1-32 characters, description 1-255."""
+        params = {
+            "chat_id": chat_id,
+            "title": title,
+            "description": description,
+            "payload": payload,
+            "provider_token": provider_token,
+            "currency": currency,
+            "prices": list(prices),
+            "max_tip_amount": max_tip_amount,
+            "suggested_tip_amounts": list(suggested_tip_amounts) if suggested_tip_amounts is not None else None,
+            "start_parameter": start_parameter,
+            "photo_url": photo_url,
+            "need_name": need_name or None,
+            "need_phone_number": need_phone_number or None,
+            "need_email": need_email or None,
+            "need_shipping_address": need_shipping_address or None,
+            "is_flexible": is_flexible or None,
+            "reply_markup": reply_markup,
+        }
+        return await self._request("sendInvoice", params, Message)
+
+    async def answer_pre_checkout_query(
+        self, pre_checkout_query_id: str, ok: bool, error_message: str | None = None
+    ) -> bool:
+        """Confirm (ok=True) or refuse a pre-checkout query; a refusal needs `error_message`, which the user
+        sees. Telegram waits 10 s for the answer: a later one is a BadRequest ("query is too old...")."""
+        params = {"pre_checkout_query_id": pre_checkout_query_id, "ok": ok, "error_message": error_message}
+        return await self._request("answerPreCheckoutQuery", params, bool)
+
+    async def refund_star_payment(self, user_id: int, telegram_payment_charge_id: str) -> bool:
+        """Give a Stars payment back; the bot then gets a `refunded_payment` message. A second refund of one
+        charge is a BadRequest ("CHARGE_ALREADY_REFUNDED")."""
+        params = {"user_id": user_id, "telegram_payment_charge_id": telegram_payment_charge_id}
+        return await self._request("refundStarPayment", params, bool)
 
     async def _edit(self, method: str, params: dict[str, Any]) -> Message | None:
         try:

@@ -6,6 +6,7 @@
     user = emu.user(1001, first_name="Ann")
     await user.send_text("/start")
     await user.wait_for_text("Welcome")
+    outcome = await user.pay()   # the newest invoice; see payments.py
 
 Self-contained: it works on plain dicts and JSON and imports nothing else from the project, so the
 client and the bot are tested against it rather than against themselves.
@@ -14,6 +15,7 @@ client and the bot are tested against it rather than against themselves.
 from .core import CALLBACK_ANSWER_TIMEOUT, ApiOutcome, Emulator
 from .errors import ButtonNotFound, EmulatorError
 from .faults import Fault, FaultPlan
+from .payments import PRE_CHECKOUT_TIMEOUT, PaymentOutcome
 from .server import serve_emulator
 from .state import BotRecord
 from .user import EmulatedUser
@@ -28,5 +30,7 @@ __all__ = [
     "EmulatorError",
     "Fault",
     "FaultPlan",
+    "PRE_CHECKOUT_TIMEOUT",
+    "PaymentOutcome",
     "serve_emulator",
 ]

@@ -3,7 +3,7 @@
 `Emulator.call_api(token, method, params)` is the single core every Bot API request goes through,
 whether it arrived through the httpx transport or the ASGI app (see `http.py`). All time is
 `trio.current_time()`, so `trio.testing.MockClock` (pytest-trio's `autojump_clock`) drives long polls,
-callback-query deadlines and message dates.
+callback-query and pre-checkout deadlines and message dates.
 
 Resource handling: nothing here owns tasks; waiting happens in the caller's task (long polls,
 `EmulatedUser.wait_for`), so cancelling the caller is all the cleanup there is.
@@ -22,6 +22,7 @@ from .faults import REASONS, Fault, FaultPlan
 from .http import EmulatorTransport, make_asgi_app
 from .methods import METHODS, new_file_ids
 from .params import describe
+from .payments import PRE_CHECKOUT_TIMEOUT, Payments
 from .state import BotRecord, CallbackQuery, Chat, StoredFile
 from .user import EmulatedUser
 
@@ -43,14 +44,17 @@ class ApiOutcome:
 class Emulator:
     """An in-memory Telegram speaking the Bot API. Create bots and users, then hand `transport()` to httpx."""
 
-    def __init__(self, *, record_calls: bool = True, callback_answer_timeout: float = CALLBACK_ANSWER_TIMEOUT) -> None:
+    def __init__(self, *, record_calls: bool = True, callback_answer_timeout: float = CALLBACK_ANSWER_TIMEOUT,
+                 pre_checkout_timeout: float = PRE_CHECKOUT_TIMEOUT) -> None:
         self.faults = FaultPlan()
         self.calls: list[tuple[float, str, dict[str, Any]]] = []
         self.record_calls = record_calls
         self.callback_answer_timeout = callback_answer_timeout
+        self.pre_checkout_timeout = pre_checkout_timeout
         self.queries: dict[str, CallbackQuery] = {}
         self.files: dict[str, StoredFile] = {}
         self.channels = Channels()
+        self.payments = Payments()
         self._bots_by_token: dict[str, BotRecord] = {}
         self._bots: list[BotRecord] = []
         self._users: dict[int, EmulatedUser] = {}

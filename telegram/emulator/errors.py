@@ -21,6 +21,10 @@ class ApiError(Exception):
         self.parameters = parameters
 
 
+# Late or unknown answers to a callback query or a pre-checkout query (the server's QUERY_ID_INVALID).
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+
+
 def bad_request(detail: str) -> ApiError:
     return ApiError(400, f"Bad Request: {detail}")
 

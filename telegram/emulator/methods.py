@@ -13,9 +13,10 @@ import trio
 
 from .channels import get_chat_member
 from .entities import parse_html
-from .errors import ApiError, bad_request
+from .errors import QUERY_TOO_OLD, ApiError, bad_request
 from .markup import validate_markup
 from .params import UploadedFile, chat_id_of, get_bool, get_int, get_json, get_str, require_int
+from .payments import answer_pre_checkout_query, create_invoice_link, refund_star_payment, send_invoice
 from .state import BotRecord, Chat, StoredFile
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same as a "
     "current content and reply markup of the message"
 )
-QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 CONFLICT_WEBHOOK = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
@@ -298,7 +298,8 @@ METHODS = _table(
     ("sendDocument", send_document), ("sendPhoto", send_photo), ("setMyCommands", set_my_commands),
     ("getMyCommands", get_my_commands), ("deleteMyCommands", delete_my_commands), ("setWebhook", set_webhook), ("deleteWebhook", delete_webhook),
     ("getWebhookInfo", get_webhook_info), ("logOut", log_out), ("close", log_out),
-    ("getChatMember", get_chat_member),
+    ("getChatMember", get_chat_member), ("sendInvoice", send_invoice), ("createInvoiceLink", create_invoice_link),
+    ("answerPreCheckoutQuery", answer_pre_checkout_query), ("refundStarPayment", refund_star_payment),
 )
 
 

@@ -7,6 +7,9 @@ Routes (JSON in, JSON out; errors are {"error": "...", ...} with status 400/404)
     POST   /users/{id}/press           {label, message_id?, bot?}          → {callback_query_id}
                                        404 {error, label, available} when no such pressable button
     POST   /users/{id}/block  | /unblock  {bot?}                           → {ok: true}
+    POST   /users/{id}/pay             {message_id?, link?, bot?}          → {status, charge_id?, error_message?, ...}
+                                       waits (up to 10 s) for the bot's answerPreCheckoutQuery
+    GET    /users/{id}/stars                                               → {stars}
     GET    /users/{id}/callback_answers                                    → [answer]
     GET    /chats/{id}/transcript      ?bot=                               → [Message]
     POST   /faults                     {method?, kind, times?, retry_after?, status?, after?} → {ok: true}
@@ -17,6 +20,7 @@ Routes (JSON in, JSON out; errors are {"error": "...", ...} with status 400/404)
 `bot` may be a token, username or id; default is the first bot created.
 """
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -77,6 +81,12 @@ async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str,
             user = emu.user(int(uid))
             (user.block_bot if action == "block" else user.unblock_bot)(bot=_bot_ref(data.get("bot")))
             return _reply(200, {"ok": True})
+        case "POST", ["users", uid, "pay"]:
+            user = emu.user(int(uid))
+            outcome = await user.pay(data.get("message_id"), link=data.get("link"), bot=_bot_ref(data.get("bot")))
+            return _reply(200, {k: v for k, v in dataclasses.asdict(outcome).items() if v is not None})
+        case "GET", ["users", uid, "stars"]:
+            return _reply(200, {"stars": emu.user(int(uid)).stars})
         case "GET", ["users", uid, "callback_answers"]:
             return _reply(200, emu.user(int(uid)).callback_answers)
         case "GET", ["chats", cid, "transcript"]:

@@ -1,7 +1,8 @@
 """EmulatedUser: a person in a private chat, as seen by tests.
 
 Contract: `send_text`, `press` and `press_data` queue exactly one update for the chosen bot (default: the first bot
-created) and return at once; nothing here waits for the bot except `wait_for*`. Read methods return
+created) and return at once; nothing here waits for the bot except `wait_for*` and `pay` (which waits for the
+bot's answer to the pre-checkout query, see `payments.py`). Read methods return
 copies of the messages in their CURRENT state (edits applied, deleted ones gone), so tests cannot
 corrupt the emulator by mutating what they get.
 """
@@ -15,6 +16,7 @@ import trio
 
 from .errors import ButtonNotFound, EmulatorError
 from .markup import inline_buttons, pressable_labels
+from .payments import STARTING_STARS, PaymentOutcome, pay
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -33,6 +35,8 @@ class EmulatedUser:
         self.language_code = language_code
         self.last_name = last_name
         self.callback_answers: list[dict[str, Any]] = []
+        self.stars = STARTING_STARS  # paying in Stars takes from it, a refund gives back
+        self.payments: list[PaymentOutcome] = []  # every pay(), in order: what the user saw
 
     @property
     def chat_id(self) -> int:
@@ -137,6 +141,41 @@ class EmulatedUser:
                     return message, button
         available = pressable_labels(newest_keyboard) if newest_keyboard else []
         raise ButtonNotFound(label, available)
+
+    async def pay(self, invoice_message_id: int | None = None, *, link: str | None = None,
+                  bot: Any = None) -> PaymentOutcome:
+        """Pay an invoice: the bot message `invoice_message_id` (default: the newest unpaid invoice in the
+        chat), or the invoice behind `link` (from createInvoiceLink; its bot is the one that made it).
+
+        Sends the bot a pre_checkout_query and waits up to the emulator's `pre_checkout_timeout` (10 s of
+        trio time) for answerPreCheckoutQuery; if it says ok, the user is charged and sends the
+        successful_payment message (an update for the bot). Returns the outcome, also appended to
+        `self.payments`. Raises EmulatorError when there is no such invoice or it is already paid.
+        """
+        if link is not None:
+            invoice = self._emu.payments.invoice_at(link)
+            chat = self._chat(invoice.bot_id)
+        else:
+            chat = self._chat(bot)
+            invoice = self._emu.payments.invoice_in(chat, invoice_message_id)
+        chat.started = True
+        outcome = await pay(self._emu, self, chat, invoice)
+        self.payments.append(outcome)
+        return outcome
+
+    def repeat_last_payment(self, *, bot: Any = None) -> int:
+        """Deliver the newest successful_payment message to the bot again, as a new update (Telegram may
+        deliver an update twice). Returns the new update_id."""
+        chat = self._chat(bot)
+        charges = self._emu.payments.charges
+        paid = next((p.message for p in reversed(self.payments)
+                     if p.message is not None and p.charge_id and charges[p.charge_id].bot_id == chat.bot.id), None)
+        if paid is None:
+            raise EmulatorError(f"no payment by {self.id} to repeat")
+        update = chat.bot.queue.push("message", copy.deepcopy(paid))
+        if update is None:
+            raise EmulatorError("the bot excluded message updates with allowed_updates")
+        return int(update["update_id"])
 
     def block_bot(self, *, bot: Any = None) -> None:
         self._chat(bot).blocked = True

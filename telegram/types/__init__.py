@@ -8,7 +8,8 @@ Only the fields we use are declared; unknown fields in Telegram's JSON are ignor
 from .base import BotCommand, ResponseParameters, TelegramType
 from .chat import Chat, ChatMember, User
 from .keyboard import InlineKeyboardButton, InlineKeyboardMarkup
-from .message import Document, Message, MessageEntity, RefundedPayment, SuccessfulPayment
+from .message import Document, Message, MessageEntity
+from .payment import Invoice, LabeledPrice, RefundedPayment, SuccessfulPayment
 from .update import CallbackQuery, PreCheckoutQuery, Update
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "Document",
     "InlineKeyboardButton",
     "InlineKeyboardMarkup",
+    "Invoice",
+    "LabeledPrice",
     "Message",
     "MessageEntity",
     "PreCheckoutQuery",

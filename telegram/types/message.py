@@ -1,10 +1,11 @@
-"""Messages and what they carry: entities, documents, payments."""
+"""Messages and what they carry: entities, documents, invoices and payments (see `payment.py`)."""
 
 import msgspec
 
 from .base import TelegramType
 from .chat import Chat, User
 from .keyboard import InlineKeyboardMarkup
+from .payment import Invoice, RefundedPayment, SuccessfulPayment
 
 
 class MessageEntity(TelegramType):
@@ -29,29 +30,6 @@ class Document(TelegramType):
     file_size: int | None = None
 
 
-class SuccessfulPayment(TelegramType):
-    """A completed payment (Stars: currency "XTR"); keep `telegram_payment_charge_id` for refunds."""
-
-    currency: str
-    total_amount: int
-    invoice_payload: str
-    telegram_payment_charge_id: str
-    provider_payment_charge_id: str
-    subscription_expiration_date: int | None = None
-    is_recurring: bool | None = None
-    is_first_recurring: bool | None = None
-
-
-class RefundedPayment(TelegramType):
-    """A refunded payment, delivered as a service message after `refundStarPayment`."""
-
-    currency: str
-    total_amount: int
-    invoice_payload: str
-    telegram_payment_charge_id: str
-    provider_payment_charge_id: str | None = None
-
-
 class Message(TelegramType):
     """A message, or an inaccessible one.
 
@@ -70,6 +48,7 @@ class Message(TelegramType):
     caption_entities: list[MessageEntity] | None = None
     document: Document | None = None
     reply_markup: InlineKeyboardMarkup | None = None
+    invoice: Invoice | None = None
     successful_payment: SuccessfulPayment | None = None
     refunded_payment: RefundedPayment | None = None
 

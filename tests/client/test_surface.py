@@ -15,7 +15,7 @@ def test_client_surface() -> None:
 def test_types_surface() -> None:
     assert sorted(telegram.types.__all__) == sorted([
         "BotCommand", "CallbackQuery", "Chat", "ChatMember", "Document", "InlineKeyboardButton", "InlineKeyboardMarkup",
-        "Message", "MessageEntity", "PreCheckoutQuery", "RefundedPayment", "ResponseParameters",
+        "Invoice", "LabeledPrice", "Message", "MessageEntity", "PreCheckoutQuery", "RefundedPayment", "ResponseParameters",
         "SuccessfulPayment", "TelegramType", "Update", "User",
     ])  # fmt: skip
     assert all(hasattr(telegram.types, name) for name in telegram.types.__all__)

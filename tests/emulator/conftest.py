@@ -1,5 +1,7 @@
 """Fixtures: an emulator with one bot, a raw httpx client on its transport, and helpers."""
 
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -8,6 +10,15 @@ import pytest
 from telegram.emulator import Emulator
 
 TOKEN = "123456:TEST"
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "botapi" / "shop_subset.json"
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    """The Bot API spec subset, when ../shared is there (it is not part of this repository)."""
+    if not SPEC.exists():
+        pytest.skip("shop_subset.json not present")
+    return json.loads(SPEC.read_text())
 
 
 @pytest.fixture
