@@ -9,9 +9,9 @@ import uuid
 
 from tortoise.transactions import in_transaction
 
-from storage.models import Purchase, User
+from storage.models import Purchase
 from storage.paging import paginate
-from storage.purchases import delivery_of
+from storage.purchases import redelivery
 from storage.records import Delivered, Page, PurchaseRow
 
 # The form a purchase id takes in a button: the UUID's 32 hex digits.
@@ -45,5 +45,4 @@ async def purchase_of(user_id: int, purchase_id: str) -> Delivered | None:
         purchase = await Purchase.filter(id=uuid.UUID(hex=purchase_id), user_id=user_id).using_db(conn).first()
         if purchase is None:
             return None
-        balance = await User.filter(id=user_id).using_db(conn).first().values_list("balance", flat=True)
-        return await delivery_of(conn, purchase, balance=balance, repeated=True)
+        return await redelivery(conn, purchase)

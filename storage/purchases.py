@@ -128,7 +128,7 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
             fresh.append(request)
 
     for purchase in await Purchase.filter(request_key__in=list(seen)).using_db(conn):
-        results[purchase.request_key] = await _redelivery(conn, purchase)
+        results[purchase.request_key] = await redelivery(conn, purchase)
     fresh = [r for r in fresh if r.key not in results]
 
     # An id no column can hold (a forged button) names no item; the driver would refuse to send it.
@@ -337,6 +337,7 @@ async def delivery_of(conn: BaseDBAsyncClient, purchase: Purchase, *, balance: D
     )
 
 
-async def _redelivery(conn: BaseDBAsyncClient, purchase: Purchase) -> Delivered:
+async def redelivery(conn: BaseDBAsyncClient, purchase: Purchase) -> Delivered:
+    """A stored purchase's goods again, with its buyer's balance now: nothing is charged."""
     balance = await User.filter(id=purchase.user_id).using_db(conn).first().values_list("balance", flat=True)  # type: ignore[attr-defined]
     return await delivery_of(conn, purchase, balance=balance, repeated=True)

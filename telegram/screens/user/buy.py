@@ -155,8 +155,7 @@ async def on_sale(ctx: Context, preview: PurchasePreview | None) -> PurchasePrev
         await item_gone(ctx)
         return None
     if preview.item.stock_left is not None and preview.item.stock_left < 1:
-        await ctx.notify(ctx.t.plain("buy.sold_out"), alert=True)
-        await item_card(ctx, OpenItem(item_id=preview.item.id))
+        await sold_out(ctx, preview.item.id)
         return None
     return preview
 
@@ -196,8 +195,7 @@ async def typed_quantity(ctx: Context, text: str, data: dict[str, Any]) -> None:
     if item.stock_left is not None and item.stock_left < 1:
         # Sold out while the buyer was typing: no number can be right any more.
         await ctx.forget()
-        await ctx.reply(ctx.t("buy.sold_out"))
-        await item_card(ctx, OpenItem(item_id=item.id))
+        await sold_out(ctx, item.id)
         return
     limit = max(quantity_limit(ctx, item), 1)
     cancel = keyboard([(ctx.t.plain("button.cancel"), BuyItem(item_id=item.id))])
@@ -320,8 +318,7 @@ async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
             await ctx.notify(ctx.t.n_plain("buy.only_left", left), alert=True)
             await quantities(ctx, data.item_id)
         case SoldOut():
-            await ctx.notify(ctx.t.plain("buy.sold_out"), alert=True)
-            await item_card(ctx, OpenItem(item_id=data.item_id))
+            await sold_out(ctx, data.item_id)
         case InsufficientFunds():
             await ctx.notify(ctx.t.plain("buy.no_funds", needed=result.needed, balance=result.balance), alert=True)
             await item_card(ctx, OpenItem(item_id=data.item_id))
@@ -347,11 +344,21 @@ async def show_done(ctx: Context, delivered: Delivered) -> None:
     await ctx.show(text, markup)
 
 
+# An alert answers a button press; typed text has no alert, so it gets a message.
+
+
 async def item_gone(ctx: Context) -> None:
-    """The item is gone: an alert on a button press, a message after typed text; then the shop."""
     if ctx.callback is not None:
         await ctx.notify(ctx.t.plain("item.gone"), alert=True)
     else:
         await ctx.reply(ctx.t("item.gone"))
     await categories(ctx, OpenShop())
+
+
+async def sold_out(ctx: Context, item_id: int) -> None:
+    if ctx.callback is not None:
+        await ctx.notify(ctx.t.plain("buy.sold_out"), alert=True)
+    else:
+        await ctx.reply(ctx.t("buy.sold_out"))
+    await item_card(ctx, OpenItem(item_id=item_id))
 
