@@ -13,11 +13,10 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from storage.errors import Duplicate, InvalidItem, NestingTooDeep, NotStockable, UnknownCategory, UnknownItem
-from storage.models import Category, Item, ItemKind, StockUnit
+from storage.models import CENT, Category, Item, ItemKind, StockUnit
 from storage.paging import page_count, paginate
 from storage.records import CategoryPage, CategoryRecord, ItemCard, ItemRecord, NewItem, Page
 
-CENT = Decimal("0.01")
 # What lists and cards read of an item: never the delivered content or a file's bytes.
 SHOWN = ("id", "category_id", "title", "description", "price", "kind", "stock_left", "photo", "rating_sum", "rating_count")
 TITLE_MAX = 128

@@ -9,11 +9,10 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from storage.errors import InsufficientBalance, UnknownUser
-from storage.models import LedgerEntry, LedgerKind, User
+from storage.models import CENT, LedgerEntry, LedgerKind, User
 from storage.paging import paginate
 from storage.records import LedgerMismatch, LedgerRow, Page, ReferralTerms
 
-CENT = Decimal("0.01")
 
 
 async def credit_user(

@@ -5,11 +5,14 @@ ledger inside the same transaction as every entry, so reading a balance costs on
 `balance == sum(ledger entries)` is checked by `storage.check_ledger`.
 """
 
+from decimal import Decimal
 from enum import StrEnum
 
 from tortoise import fields, models
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
+# The money scale as a Decimal, for quantize().
+CENT = Decimal("0.01")
 
 
 class Role(StrEnum):

@@ -31,6 +31,7 @@ from storage.errors import (
     UnknownUser,
 )
 from storage.models import (
+    CENT,
     Category,
     Item,
     LedgerEntry,
@@ -50,7 +51,6 @@ from storage.records import (
     PromoRefusal,
 )
 
-CENT = Decimal("0.01")
 # What a code may look like: short enough to type, free of anything that needs escaping.
 PROMO_CODE = re.compile(r"[A-Z0-9_-]{3,32}")
 DISCOUNT_KINDS = (PromoKind.PERCENT, PromoKind.FIXED)

@@ -37,6 +37,7 @@ from tortoise.transactions import in_transaction
 from storage.catalog import ID_MAX, item_record
 from storage.errors import StorageError
 from storage.models import (
+    CENT,
     Item,
     ItemKind,
     LedgerEntry,
@@ -60,7 +61,6 @@ from storage.records import (
     SoldOut,
 )
 
-CENT = Decimal("0.01")
 
 
 class StockOutOfStep(StorageError):

@@ -7,10 +7,9 @@ from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from storage.errors import UnknownUser
-from storage.models import Purchase, Role, User
+from storage.models import CENT, Purchase, Role, User
 from storage.records import Profile, UserRecord
 
-CENT = Decimal("0.01")
 
 
 def user_record(user: User) -> UserRecord:
