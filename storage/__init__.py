@@ -7,6 +7,7 @@ from storage.bridge import Store, open_store
 from storage.catalog import PHOTO_REF
 from storage.config import StorageSettings, backend_of
 from storage.errors import Duplicate, InsufficientBalance, InvalidItem, NestingTooDeep, NotStockable, StorageError, StorageUnavailable, UnknownCategory, UnknownItem, UnknownPromo, UnknownUser
+from storage.models import CENT
 from storage.promos import PROMO_CODE
 from storage.records import (
     AuditRecord,
@@ -23,6 +24,13 @@ from storage.records import (
     NewItem,
     NotABuyer,
     Page,
+    PaymentEvent,
+    PaymentRecord,
+    PaymentRejected,
+    PreCheckoutReason,
+    RefundRefused,
+    RefundStarted,
+    Settled,
     Profile,
     PriceChanged,
     PromoCredited,
@@ -43,6 +51,7 @@ from storage.records import (
 )
 
 __all__ = [
+    "CENT",
     "InvalidItem", "ItemCard", "NestingTooDeep", "NewItem", "NotStockable", "PHOTO_REF",
     "AuditRecord", "LedgerRow", "Profile", "PurchaseRow", "ReferralTerms",
     "PROMO_CODE", "PriceChanged", "PromoCredited", "PromoDiscount", "PromoRecord", "PromoRefusal", "PromoRejected", "UnknownPromo",
@@ -51,4 +60,5 @@ __all__ = [
     "PurchaseResult", "ReviewRecord", "ReviewSaved", "ReviewTarget", "SoldOut", "Store",
     "StorageError", "StorageSettings", "StorageUnavailable", "UnknownCategory", "UnknownItem", "UnknownUser",
     "UserRecord", "backend_of", "open_store",
+    "PaymentEvent", "PaymentRecord", "PaymentRejected", "PreCheckoutReason", "RefundRefused", "RefundStarted", "Settled",
 ]

@@ -25,7 +25,7 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from redis.exceptions import RedisError
 
-from storage import audit, catalog, history, inbox, ledger, promos, purchases, reviews, users
+from storage import audit, catalog, history, inbox, ledger, payments, promos, purchases, reviews, users
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StorageConflict, StorageError, StorageUnavailable
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
@@ -130,6 +130,19 @@ class Store:
     review_target = use_case(reviews.review_target)
     save_review = use_case(reviews.save_review)
     item_reviews = use_case(reviews.item_reviews)
+    open_order = use_case(payments.open_order)
+    attach_invoice = use_case(payments.attach_invoice)
+    get_payment = use_case(payments.get_payment)
+    find_payment = use_case(payments.find_payment)
+    pre_checkout = use_case(payments.pre_checkout)
+    settle_payment = use_case(payments.settle_payment)
+    expire_orders = use_case(payments.expire_orders)
+    open_invoices = use_case(payments.open_invoices)
+    refunding_payments = use_case(payments.refunding_payments)
+    begin_refund = use_case(payments.begin_refund)
+    finish_refund = use_case(payments.finish_refund)
+    record_refunded = use_case(payments.record_refunded)
+    staff_ids = use_case(users.staff_ids)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""

@@ -30,27 +30,41 @@ async def credit_user(
     A credited top-up (kind "topup") with `referral` terms also pays the user's referrer their reward,
     in the same transaction (see `referral_reward`).
     """
-    amount = amount.quantize(CENT)
     async with in_transaction() as conn:
-        rewarding = referral is not None and referral.percent > 0 and kind == LedgerKind.TOPUP and amount > 0
-        if rewarding and conn.capabilities.dialect == "postgres":
-            await _lock_with_referrer(conn, user_id)
-        if amount >= 0:
-            changed = await User.filter(id=user_id).using_db(conn).update(balance=F("balance") + amount)
-        else:
-            changed = await User.filter(id=user_id, balance__gte=-amount).using_db(conn).update(
-                balance=F("balance") + amount
-            )
-        if not changed:
-            user = await User.get_or_none(id=user_id).using_db(conn)
-            if user is None:
-                raise UnknownUser(user_id)
-            raise InsufficientBalance(user_id, user.balance, amount)
-        await LedgerEntry.create(user_id=user_id, amount=amount, kind=LedgerKind(kind), reason=reason[:256], using_db=conn)
-        if rewarding:
-            await _reward_referrer(conn, user_id, amount, referral)  # type: ignore[arg-type]
-        user = await User.get(id=user_id).using_db(conn)
-        return user.balance
+        return await apply_credit(conn, user_id, amount, kind=kind, reason=reason, referral=referral)
+
+
+async def apply_credit(
+    conn: BaseDBAsyncClient,
+    user_id: int,
+    amount: Decimal,
+    *,
+    kind: str,
+    reason: str = "",
+    referral: ReferralTerms | None = None,
+) -> Decimal:
+    """`credit_user` inside the caller's transaction (a payment credits with the rest of its
+    settlement); returns the new balance."""
+    amount = amount.quantize(CENT)
+    rewarding = referral is not None and referral.percent > 0 and kind == LedgerKind.TOPUP and amount > 0
+    if rewarding and conn.capabilities.dialect == "postgres":
+        await _lock_with_referrer(conn, user_id)
+    if amount >= 0:
+        changed = await User.filter(id=user_id).using_db(conn).update(balance=F("balance") + amount)
+    else:
+        changed = await User.filter(id=user_id, balance__gte=-amount).using_db(conn).update(
+            balance=F("balance") + amount
+        )
+    if not changed:
+        user = await User.get_or_none(id=user_id).using_db(conn)
+        if user is None:
+            raise UnknownUser(user_id)
+        raise InsufficientBalance(user_id, user.balance, amount)
+    await LedgerEntry.create(user_id=user_id, amount=amount, kind=LedgerKind(kind), reason=reason[:256], using_db=conn)
+    if rewarding:
+        await _reward_referrer(conn, user_id, amount, referral)  # type: ignore[arg-type]
+    user = await User.get(id=user_id).using_db(conn)
+    return user.balance
 
 
 def referral_reward(terms: ReferralTerms, amount: Decimal, *, paid: Decimal, earned: Decimal) -> Decimal:

@@ -28,12 +28,28 @@ class LedgerKind(StrEnum):
     ADJUSTMENT = "adjustment"
     REFERRAL = "referral"
     PROMO = "promo"
+    # A payment given back to the payer (a refund): the credit it made is taken back.
+    REVERSAL = "reversal"
 
 
 class ItemKind(StrEnum):
     UNIQUE = "unique"  # each unit (a key, an account) is sold once
     UNLIMITED = "unlimited"  # the same content to every buyer
     FILE = "file"  # a document sent to every buyer
+
+
+class PaymentMethod(StrEnum):
+    STARS = "stars"  # Telegram Stars (XTR)
+    FIAT = "fiat"  # Telegram Payments through a provider token
+    CRYPTOPAY = "cryptopay"  # Crypto Bot's CryptoPay
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"  # the invoice is out, not paid
+    PAID = "paid"  # credited (and, for a direct purchase, bought)
+    EXPIRED = "expired"  # not paid in time; a payment that still arrives is credited all the same
+    REFUNDING = "refunding"  # the ledger is reversed and the provider is being asked to refund
+    REFUNDED = "refunded"
 
 
 class PromoKind(StrEnum):
@@ -59,6 +75,8 @@ class User(models.Model):
     # the two running totals the referral caps are checked against.
     referral_paid = fields.DecimalField(**MONEY, default=0, db_default=0)
     referral_earned = fields.DecimalField(**MONEY, default=0, db_default=0)
+    # A blocked user pays for nothing: pre-checkout queries are refused.
+    blocked = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -135,6 +153,9 @@ class Purchase(models.Model):
     price = fields.DecimalField(**MONEY, default=0, db_default=0)  # per unit
     discount = fields.DecimalField(**MONEY, default=0, db_default=0)
     total = fields.DecimalField(**MONEY)  # price × quantity − discount: what was debited
+    # Set when an admin took the purchase back (refunding the payment that paid for it): the total
+    # was credited back; the units stay sold, since the buyer has seen them.
+    revoked_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -176,6 +197,48 @@ class LedgerEntry(models.Model):
     class Meta:
         table = "ledger_entries"
         indexes = (("user_id", "id"),)
+
+
+class Payment(models.Model):
+    """An order paid through a provider: a top-up, or a direct purchase of an item (`item` set).
+
+    The id is the invoice payload. `external_id` is the provider's id of the payment (Stars and fiat:
+    telegram_payment_charge_id, set when paid; CryptoPay: the invoice id, set when the invoice is
+    created), unique per method: a payment reported twice is credited once.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "shop.User", related_name="payments", on_delete=fields.RESTRICT
+    )
+    method = fields.CharEnumField(PaymentMethod, max_length=16)
+    status = fields.CharEnumField(PaymentStatus, default=PaymentStatus.PENDING, max_length=16)
+    amount = fields.DecimalField(**MONEY)  # in the shop's currency: what is credited
+    # What the provider charges: its currency ("XTR" for Stars) and the amount in that currency's
+    # smallest units (whole Stars, cents).
+    currency = fields.CharField(max_length=8)
+    provider_amount = fields.BigIntField()
+    item: fields.ForeignKeyNullableRelation[Item] = fields.ForeignKeyField(
+        "shop.Item", related_name="payments", null=True, on_delete=fields.RESTRICT
+    )
+    quantity = fields.IntField(default=1)
+    promo_code = fields.CharField(max_length=32, null=True)
+    external_id = fields.CharField(max_length=128, null=True)
+    provider_charge_id = fields.CharField(max_length=256, null=True)
+    pay_url = fields.CharField(max_length=512, null=True)  # CryptoPay: where the buyer pays
+    purchase: fields.ForeignKeyNullableRelation[Purchase] = fields.ForeignKeyField(
+        "shop.Purchase", related_name="payments", null=True, on_delete=fields.RESTRICT
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    paid_at = fields.DatetimeField(null=True)
+    refunded_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "payments"
+        unique_together = (("method", "external_id"),)
+        # The reconciler's scans (pending by expiry, CryptoPay's open invoices) and a user's payments.
+        indexes = (("status", "expires_at"), ("method", "status"), ("user_id", "created_at"))
 
 
 class PromoCode(models.Model):

@@ -103,3 +103,8 @@ async def profile(user_id: int) -> Profile:
         referrals=referrals,
         referral_earned=Decimal(user.referral_earned).quantize(CENT),
     )
+
+
+async def staff_ids() -> list[int]:
+    """The owner and the admins: who hears about payment disputes and shop alerts."""
+    return list(await User.filter(role__in=(Role.OWNER, Role.ADMIN)).order_by("id").values_list("id", flat=True))
