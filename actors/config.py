@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import msgspec
 
 from storage import StorageSettings, backend_of
-from telegram.config import ShopSettings, TelegramSettings
+from telegram.config import PaymentSettings, ShopSettings, TelegramSettings
 from telegram.i18n import LANGUAGES
 from webui.config import WebSettings
 
@@ -33,12 +33,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     storage: StorageSettings = StorageSettings()
     web: WebSettings = WebSettings()
     shop: ShopSettings = ShopSettings()
+    payments: PaymentSettings = PaymentSettings()
 
 
 SECTIONS: dict[str, type[msgspec.Struct]] = {
     name: field.type for name, field in zip(Settings.__struct_fields__, msgspec.structs.fields(Settings))
 }
-SECRET_KEYS = {("telegram", "token")}
+SECRET_KEYS = {("telegram", "token"), ("payments", "provider_token"), ("payments", "cryptopay_token")}
 
 
 class ConfigError(Exception):
@@ -162,6 +163,7 @@ def validate(data: dict[str, Any]) -> Settings:
     if not 0 <= settings.web.port <= 65535:
         raise ConfigError("web.port", "must be between 0 (any free port) and 65535")
     _check_shop(settings.shop)
+    _check_payments(settings.payments)
     return settings
 
 
@@ -173,6 +175,19 @@ def _check_shop(shop: ShopSettings) -> None:
             raise ConfigError(f"shop.{key}", "must be 0 (no cap) or more")
     if shop.default_language not in LANGUAGES:
         raise ConfigError("shop.default_language", f"must be one of {', '.join(LANGUAGES)}")
+
+
+def _check_payments(payments: PaymentSettings) -> None:
+    for key in ("stars_per_unit", "min_topup", "max_topup"):
+        value = getattr(payments, key)
+        if not value.is_finite() or value <= 0:
+            raise ConfigError(f"payments.{key}", "must be a number above 0")
+    if payments.max_topup < payments.min_topup:
+        raise ConfigError("payments.max_topup", "must not be below payments.min_topup")
+    if payments.cryptopay_token and not payments.cryptopay_assets:
+        raise ConfigError("payments.cryptopay_assets", "must name at least one asset when CryptoPay is on")
+    if not payments.methods():
+        raise ConfigError("payments.stars", "no payment method is on: keep Stars on or configure another method")
 
 
 def _config_error(error: msgspec.ValidationError) -> ConfigError:
@@ -201,6 +216,9 @@ def masked(settings: Settings) -> dict[str, dict[str, Any]]:
     data["telegram"]["token"] = token.split(":", 1)[0] + ":****"
     for section, key in (("storage", "database_url"), ("storage", "redis_url")):
         data[section][key] = mask_url(data[section][key])
+    for key in ("provider_token", "cryptopay_token"):
+        if data["payments"][key]:
+            data["payments"][key] = "****"
     return data
 
 
@@ -219,4 +237,6 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 POLL_ERRORS = Counter("shopkeeper_poll_errors_total", "getUpdates failures, by kind", ["kind"])
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query"]
 LANE_BUFFER = 16
 # Remember this many handled update ids to drop repeats.
 REMEMBERED = 10_000
@@ -191,4 +191,6 @@ def _chat_key(update: Update) -> int:
     if update.callback_query is not None:
         query = update.callback_query
         return query.message.chat.id if query.message is not None else query.from_.id
+    if update.pre_checkout_query is not None:
+        return update.pre_checkout_query.from_.id
     return 0

@@ -5,6 +5,7 @@
     ├── Bot API client (flood control, auto-retry)
     └── root nursery
         ├── purchase serializer   (supervised)
+        ├── payment reconciler    (supervised)
         ├── health watcher        (supervised)
         ├── web server            (hypercorn, quart-trio app)
         └── update poller + lanes (supervised)
@@ -13,6 +14,7 @@
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 
 import httpx
 import msgspec
@@ -22,12 +24,15 @@ from actors.config import Settings
 from actors.health import HealthWatcher
 from actors.poller import UpdatePoller
 from actors.purchases import PurchaseSerializer
+from actors.reconciler import PaymentReconciler
 from actors.supervisor import ActorStatus, supervise
 from storage import Store, open_store
 from telegram.client import BotClient
 from telegram.config import ShopSettings
+from telegram.cryptopay import CryptoPayClient
 from telegram.errors import TelegramError
 from telegram.i18n import LANGUAGES
+from telegram.payments import PaymentDesk
 from telegram.routing import BotIdentity, Dispatcher, Shop
 from telegram.screens import build_gate, build_router
 from telegram.texts import Texts
@@ -61,6 +66,7 @@ async def run_shop(
     settings: Settings,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    cryptopay_transport: httpx.AsyncBaseTransport | None = None,
     stop: trio.Event | None = None,
     handle_signals: bool = True,
     prepare: Callable[[Store], Awaitable[None]] | None = None,
@@ -75,50 +81,65 @@ async def run_shop(
     Stopping is graceful: no new updates are fetched, updates already fetched are handled (purchases
     in the database finish), the web server closes, and what was handled is confirmed to Telegram;
     after `web.graceful_timeout` whatever is left is cancelled.
+
+    `transport` and `cryptopay_transport` replace the network to the Bot API and to CryptoPay (the
+    emulator's and the twin's in-process doors, in tests).
     """
     stop = trio.Event() if stop is None else stop
-    async with open_store(settings.storage) as store:
+    async with open_store(settings.storage) as store, AsyncExitStack() as clients:
         if prepare is not None:
             await prepare(store)
-        async with BotClient(settings.telegram, transport=transport) as bot:
-            serializer = PurchaseSerializer(store)
-            dispatcher = chat_dispatcher(settings, store, bot, serializer)
-            poller = UpdatePoller(bot, dispatcher, settings.telegram, store)
-            actors = ActorStatus()
-            health = HealthWatcher(store, poller, actors)
-            polling_done = trio.Event()
-            web_closing = trio.Event()
+        bot = await clients.enter_async_context(BotClient(settings.telegram, transport=transport))
+        cryptopay = None
+        if settings.payments.cryptopay_token:
+            cryptopay = await clients.enter_async_context(CryptoPayClient(
+                settings.payments.cryptopay_token, settings.payments.cryptopay_url, transport=cryptopay_transport
+            ))
+        serializer = PurchaseSerializer(store)
+        payments = PaymentDesk(store, bot, settings.shop, settings.payments, cryptopay)
+        reconciler = PaymentReconciler(payments, settings.payments)
+        dispatcher = chat_dispatcher(settings, store, bot, serializer, payments)
+        poller = UpdatePoller(bot, dispatcher, settings.telegram, store)
+        actors = ActorStatus()
+        health = HealthWatcher(store, poller, actors)
+        polling_done = trio.Event()
+        web_closing = trio.Event()
 
-            async def run_poller() -> None:
-                try:
-                    await supervise("poller", poller.run, actors)
-                finally:
-                    polling_done.set()
+        async def run_poller() -> None:
+            try:
+                await supervise("poller", poller.run, actors)
+            finally:
+                polling_done.set()
 
-            async with trio.open_nursery() as root:
-                if handle_signals:
-                    root.start_soon(_stop_on_signal, stop)
-                await root.start(supervise, "purchases", serializer.run, actors)
-                await root.start(supervise, "health", health.run, actors)
-                binds = await root.start(serve_web, create_app(health.report), settings.web, web_closing.wait)
-                root.start_soon(_announce, bot, dispatcher.shop.identity, settings.shop)
-                root.start_soon(run_poller)
-                log.info("shop running; web on %s", ", ".join(binds))
-                task_status.started(Running(web_binds=binds))
+        async with trio.open_nursery() as root:
+            if handle_signals:
+                root.start_soon(_stop_on_signal, stop)
+            await root.start(supervise, "purchases", serializer.run, actors)
+            await root.start(supervise, "reconciler", reconciler.run, actors)
+            await root.start(supervise, "health", health.run, actors)
+            binds = await root.start(serve_web, create_app(health.report, payments), settings.web, web_closing.wait)
+            root.start_soon(_announce, bot, dispatcher.shop.identity, settings.shop)
+            root.start_soon(run_poller)
+            log.info("shop running; web on %s", ", ".join(binds))
+            task_status.started(Running(web_binds=binds))
 
-                await stop.wait()
-                log.info("stopping: finishing the updates in hand")
-                root.cancel_scope.deadline = trio.current_time() + settings.web.graceful_timeout
-                poller.stop()
-                await polling_done.wait()
-                web_closing.set()
-                root.cancel_scope.cancel()
+            await stop.wait()
+            log.info("stopping: finishing the updates in hand")
+            root.cancel_scope.deadline = trio.current_time() + settings.web.graceful_timeout
+            poller.stop()
+            await polling_done.wait()
+            web_closing.set()
+            root.cancel_scope.cancel()
     log.info("stopped")
 
 
-def chat_dispatcher(settings: Settings, store: Store, bot: BotClient, serializer: PurchaseSerializer) -> Dispatcher:
+def chat_dispatcher(
+    settings: Settings, store: Store, bot: BotClient, serializer: PurchaseSerializer, payments: PaymentDesk | None = None
+) -> Dispatcher:
     """The screens as every update meets them: the shop interface, the channel gate, the router."""
-    shop = Shop(store=store, buy=serializer.buy, settings=settings.shop, owner_id=settings.telegram.owner_id)
+    shop = Shop(
+        store=store, buy=serializer.buy, settings=settings.shop, owner_id=settings.telegram.owner_id, payments=payments
+    )
     return Dispatcher(build_router(), bot=bot, shop=shop, guard=build_gate(bot, settings.shop))
 
 

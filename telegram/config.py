@@ -83,3 +83,45 @@ class ShopSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             cap_per_referral=self.referral_cap_per_referral,
             cap_total=self.referral_cap_total,
         )
+
+
+class PaymentSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The `[payments]` section: how buyers top up their balance (in the shop's currency) or pay
+    for an item directly.
+
+    Telegram's terms: digital goods are sold for Telegram Stars, so Stars are on by default; card
+    payments (a Telegram Payments provider token) and CryptoPay are off until configured.
+    `provider_token` and `cryptopay_token` are secrets.
+    """
+
+    # Telegram Stars; one unit of the shop's currency costs `stars_per_unit` Stars (rounded up).
+    stars: bool = True
+    stars_per_unit: Decimal = Decimal(50)
+    # Telegram Payments (cards) through this provider, charged in the shop's currency; empty: off.
+    provider_token: str = ""
+    # CryptoPay (Crypto Bot) API token; empty: off. `cryptopay_url` is https://pay.crypt.bot, or
+    # https://testnet-pay.crypt.bot for the testnet. Invoices are in the shop's currency, paid in
+    # any of `cryptopay_assets`.
+    cryptopay_token: str = ""
+    cryptopay_url: str = "https://pay.crypt.bot"
+    cryptopay_assets: list[str] = msgspec.field(default_factory=lambda: ["USDT", "TON", "BTC"])
+    # How often the reconciler asks CryptoPay about open invoices, seconds (payments arrive without
+    # a public webhook URL, or when a webhook was missed).
+    cryptopay_poll_interval: Annotated[float, Meta(gt=0)] = 15.0
+    # Top-up bounds, in the shop's currency.
+    min_topup: Decimal = Decimal(1)
+    max_topup: Decimal = Decimal(1000)
+    # An unpaid order (and its invoice) expires after this many seconds.
+    order_ttl: Annotated[int, Meta(ge=60, le=2678400)] = 3600
+
+    def methods(self) -> list[str]:
+        """The enabled methods, Stars first."""
+        enabled = [("stars", self.stars), ("fiat", bool(self.provider_token)), ("cryptopay", bool(self.cryptopay_token))]
+        return [name for name, on in enabled if on]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={'<secret>' if name in ('provider_token', 'cryptopay_token') and getattr(self, name) else repr(getattr(self, name))}"
+            for name in self.__struct_fields__
+        )
+        return f"PaymentSettings({shown})"

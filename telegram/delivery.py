@@ -1,25 +1,24 @@
-"""Sending a purchase's goods: at purchase time and again from history."""
+"""Sending a purchase's goods: at purchase time, again from history, and after a direct payment."""
 
 from storage import Delivered
-from telegram.routing import Context
-from telegram.texts import code_block
+from telegram.client import BotClient
+from telegram.routing.context import send_long
+from telegram.texts import Texts, code_block
 
 
-async def send_delivery(ctx: Context, delivered: Delivered) -> None:
+async def send_delivery(bot: BotClient, chat_id: int, t: Texts, delivered: Delivered) -> None:
     """Secrets in <code> blocks (as a .txt document when too long for one message), or the item's file."""
     if delivered.kind == "file":
         if delivered.file_data is None:
-            await ctx.reply(ctx.t("delivery.file_missing", title=delivered.item_title))
+            await bot.send_message(chat_id, t("delivery.file_missing", title=delivered.item_title))
             return
-        caption = ctx.t("delivery.document", title=delivered.item_title, purchase_id=delivered.purchase_id)
-        await ctx.bot.send_document(ctx.chat_id, delivered.file_name or "file", delivered.file_data, caption=caption)
+        caption = t("delivery.document", title=delivered.item_title, purchase_id=delivered.purchase_id)
+        await bot.send_document(chat_id, delivered.file_name or "file", delivered.file_data, caption=caption)
         return
-    text = ctx.t(
-        "buy.delivery", title=delivered.item_title, units=code_block(delivered.units), purchase_id=delivered.purchase_id
-    )
-    await ctx.send_long(
-        text,
+    text = t("buy.delivery", title=delivered.item_title, units=code_block(delivered.units), purchase_id=delivered.purchase_id)
+    await send_long(
+        bot, chat_id, text,
         filename=f"purchase-{delivered.purchase_id}.txt",
         file_text="\n".join(delivered.units),
-        caption=ctx.t("buy.delivery_file", title=delivered.item_title),
+        caption=t("buy.delivery_file", title=delivered.item_title),
     )

@@ -22,6 +22,7 @@ import trio
 from actors.config import Settings, validate
 from actors.shop import Running, run_shop
 from storage import Store
+from telegram.cryptopay import CryptoPayTwin
 from telegram.emulator import Emulator
 
 PG_SERVER = os.environ.get("SHOPKEEPER_TEST_PG", "postgres://postgres@127.0.0.1:5432")
@@ -71,13 +72,16 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(f"{request.param}_url")
 
 
-def shop_settings(database_url: str, *, shop: dict[str, Any] | None = None, **telegram: Any) -> Settings:
+def shop_settings(
+    database_url: str, *, shop: dict[str, Any] | None = None, payments: dict[str, Any] | None = None, **telegram: Any
+) -> Settings:
     return validate(
         {
             "telegram": {"token": TOKEN, "owner_id": OWNER_ID, "api_base_url": "http://emulator", **telegram},
             "storage": {"database_url": database_url},
             "web": {"port": 0},
             "shop": shop or {},
+            "payments": payments or {},
         }
     )
 
@@ -92,10 +96,17 @@ class RunningShop:
 
 @asynccontextmanager
 async def open_shop(
-    database_url: str, emu: Emulator | None = None, *, shop: dict[str, Any] | None = None, **telegram: Any
+    database_url: str,
+    emu: Emulator | None = None,
+    *,
+    shop: dict[str, Any] | None = None,
+    payments: dict[str, Any] | None = None,
+    cryptopay: CryptoPayTwin | None = None,
+    **telegram: Any,
 ) -> AsyncIterator[RunningShop]:
-    """The whole shop (every actor, the web server) talking to an in-process emulator; `shop` sets
-    [shop] keys, other keywords set [telegram] keys."""
+    """The whole shop (every actor, the web server) talking to an in-process emulator; `shop` and
+    `payments` set those sections' keys, other keywords set [telegram] keys. With `cryptopay`, the
+    shop takes CryptoPay payments through that twin (in process)."""
     if emu is None:
         emu = Emulator()
         emu.create_bot(token=TOKEN, username="shop_bot", first_name="Shop")
@@ -105,11 +116,16 @@ async def open_shop(
         stores.append(store)
 
     stop = trio.Event()
-    settings = shop_settings(database_url, shop=shop, **telegram)
+    payments = dict(payments or {})
+    if cryptopay is not None:
+        payments.setdefault("cryptopay_token", cryptopay.token)
+        payments.setdefault("cryptopay_url", "http://cryptopay")
+    settings = shop_settings(database_url, shop=shop, payments=payments, **telegram)
     async with trio.open_nursery() as nursery:
-        running = await nursery.start(
-            partial(run_shop, settings, transport=emu.transport(), stop=stop, handle_signals=False, prepare=prepare)
-        )
+        running = await nursery.start(partial(
+            run_shop, settings, transport=emu.transport(), stop=stop, handle_signals=False, prepare=prepare,
+            cryptopay_transport=cryptopay.transport() if cryptopay is not None else None,
+        ))
         try:
             yield RunningShop(emu=emu, store=stores[0], running=running, stop=stop)
         finally:

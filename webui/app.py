@@ -6,19 +6,58 @@ from collections.abc import Awaitable, Callable
 import hypercorn.config
 import hypercorn.trio
 import trio
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from quart import Response
+import msgspec
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
+from quart import Response, request
 from quart_trio import QuartTrio
 
+from storage import StorageError
+from telegram.cryptopay import WebhookUpdate, verify
+from telegram.payments import PaymentDesk
 from webui.config import WebSettings
 from webui.health import HealthReport
 
 log = logging.getLogger(__name__)
 
+WEBHOOKS = Counter("shopkeeper_cryptopay_webhooks_total", "CryptoPay webhook requests, by outcome", ["outcome"])
+# The path to give CryptoPay (Crypto Bot → Crypto Pay → My Apps → Webhooks) behind the shop's URL.
+CRYPTOPAY_WEBHOOK = "/cryptopay/webhook"
 
-def create_app(health: Callable[[], HealthReport]) -> QuartTrio:
-    """The app; `health` returns the current report (it is computed by the health watcher, not here)."""
+
+def create_app(health: Callable[[], HealthReport], payments: PaymentDesk | None = None) -> QuartTrio:
+    """The app; `health` returns the current report (it is computed by the health watcher, not here).
+    With a payment desk that has CryptoPay on, the CryptoPay webhook is served too."""
     app = QuartTrio("shopkeeper")
+
+    @app.post(CRYPTOPAY_WEBHOOK)
+    async def cryptopay_webhook() -> Response:
+        if payments is None or payments.cryptopay is None:
+            return _text(404, "CryptoPay is not configured")
+        body = await request.get_data(cache=False)
+        if not verify(payments.settings.cryptopay_token, body, request.headers.get("crypto-pay-api-signature")):
+            WEBHOOKS.labels("bad_signature").inc()
+            await payments.store.record_event(
+                "payment.webhook_bad_signature", actor_id=None, target=request.remote_addr or "",
+                detail=f"{len(body)} bytes", security=True,
+            )
+            return _text(401, "bad signature")
+        try:
+            update = msgspec.json.decode(body, type=WebhookUpdate)
+        except msgspec.DecodeError as error:
+            WEBHOOKS.labels("malformed").inc()
+            return _text(400, f"malformed update: {error}")
+        if update.update_type != "invoice_paid":
+            WEBHOOKS.labels("ignored").inc()
+            return _text(200, "ignored")
+        try:
+            await payments.crypto_paid(update.payload)
+        except StorageError as error:
+            # CryptoPay delivers again later, and the reconciler polls meanwhile.
+            WEBHOOKS.labels("failed").inc()
+            log.warning("CryptoPay webhook for invoice %s not settled: %s", update.payload.invoice_id, error)
+            return _text(503, "try again later")
+        WEBHOOKS.labels("settled").inc()
+        return _text(200, "ok")
 
     @app.get("/health")
     async def health_route() -> Response:
@@ -30,6 +69,10 @@ def create_app(health: Callable[[], HealthReport]) -> QuartTrio:
         return Response(generate_latest(REGISTRY), status=200, content_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _text(status: int, text: str) -> Response:
+    return Response(text, status=status, content_type="text/plain; charset=utf-8")
 
 
 async def serve_web(

@@ -13,7 +13,7 @@ from telegram.client import BotClient
 from telegram.errors import BadRequest
 from telegram.routing.shop import Shop
 from telegram.texts import Texts
-from telegram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, PreCheckoutQuery, Update
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class Context:
         self.t = texts
         self.message: Message | None = update.message
         self.callback: CallbackQuery | None = update.callback_query
+        self.pre_checkout: PreCheckoutQuery | None = update.pre_checkout_query
         self.callback_data: CallbackData | None = (
             parse_callback_data(self.callback.data) if self.callback and self.callback.data else None
         )
@@ -86,6 +87,8 @@ class Context:
     def chat_id(self) -> int:
         if self.message is not None:
             return self.message.chat.id
+        if self.pre_checkout is not None:
+            return self.pre_checkout.from_.id
         assert self.callback is not None
         if self.callback.message is not None:
             return self.callback.message.chat.id
@@ -135,14 +138,7 @@ class Context:
             log.info("chat %s: message %s not deleted: %s", self.chat_id, message.message_id, error)
 
     async def send_long(self, text: str, *, filename: str, file_text: str, caption: str) -> None:
-        """`text` as a message, or `file_text` as a .txt document when the message would be too long.
-
-        Telegram counts UTF-16 code units (an emoji can be two), so that is what is measured; the HTML
-        tags counted along make the test err on the side of the document."""
-        if len(text.encode("utf-16-le")) // 2 <= MAX_TEXT:
-            await self.reply(text)
-        else:
-            await self.bot.send_document(self.chat_id, filename, file_text.encode(), caption=caption)
+        await send_long(self.bot, self.chat_id, text, filename=filename, file_text=file_text, caption=caption)
 
     async def notify(self, text: str | None = None, *, alert: bool = False) -> None:
         """Answer the pressed button, optionally with a toast (or an alert box); only the first counts."""
@@ -179,6 +175,17 @@ class Context:
 
     async def finish(self) -> None:
         await self.notify()
+
+
+async def send_long(bot: BotClient, chat_id: int, text: str, *, filename: str, file_text: str, caption: str) -> None:
+    """`text` as a message, or `file_text` as a .txt document when the message would be too long.
+
+    Telegram counts UTF-16 code units (an emoji can be two), so that is what is measured; the HTML
+    tags counted along make the test err on the side of the document."""
+    if len(text.encode("utf-16-le")) // 2 <= MAX_TEXT:
+        await bot.send_message(chat_id, text)
+    else:
+        await bot.send_document(chat_id, filename, file_text.encode(), caption=caption)
 
 
 def keyboard(*rows: Sequence[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:

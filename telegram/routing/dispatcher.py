@@ -88,6 +88,11 @@ class Dispatcher:
                 update, bot=self.bot, shop=self.shop, user=user, texts=self.texts_for(user), remember=self.remember,
                 asked=self.asked,
             )
+            if _is_payment(update):
+                # Money moves whatever the user's state: no gate, no pending question applies.
+                if not await self.router.route(ctx):
+                    outcome = "unhandled"
+                return
             if self.guard is not None and not await self.guard(ctx):
                 outcome = "guarded"
                 return
@@ -147,4 +152,13 @@ def _kind_and_sender(update: Update) -> tuple[str, User | None]:
         return "message", update.message.from_
     if update.callback_query is not None:
         return "callback_query", update.callback_query.from_
+    if update.pre_checkout_query is not None:
+        return "pre_checkout_query", update.pre_checkout_query.from_
     return "other", None
+
+
+def _is_payment(update: Update) -> bool:
+    message = update.message
+    return update.pre_checkout_query is not None or (
+        message is not None and (message.successful_payment is not None or message.refunded_payment is not None)
+    )

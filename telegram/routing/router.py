@@ -53,6 +53,20 @@ class Router:
 
         return self._register(match)
 
+    def pre_checkout(self) -> Callable[[Handler], Handler]:
+        """Pre-checkout queries (the last step before a payment); the handler gets the query."""
+        return self._register(lambda ctx: (ctx.pre_checkout,) if ctx.pre_checkout is not None else None)
+
+    def message_with(self, field: str) -> Callable[[Handler], Handler]:
+        """Messages carrying `field` (a service message such as "successful_payment"); the handler gets
+        its value."""
+
+        def match(ctx: Context) -> tuple[Any, ...] | None:
+            value = getattr(ctx.message, field, None) if ctx.message is not None else None
+            return (value,) if value is not None else None
+
+        return self._register(match)
+
     def text(self) -> Callable[[Handler], Handler]:
         """Any message with text (commands included): for fallbacks, registered last."""
         return self._register(lambda ctx: () if ctx.message is not None else None)

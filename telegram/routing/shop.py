@@ -2,10 +2,14 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from storage import PurchaseRequest, PurchaseResult, Store
 from telegram.client import BotClient
 from telegram.config import ShopSettings
+
+if TYPE_CHECKING:  # the desk sends deliveries through the screens, which import routing
+    from telegram.payments import PaymentDesk
 
 
 class PurchaseUnavailable(Exception):
@@ -34,7 +38,9 @@ class Shop:
     """The screens' interface to the shop.
 
     `store` answers reads and simple writes (one transaction each); `buy` hands a purchase to the
-    purchase serializer and waits for its result, raising PurchaseUnavailable when there is none.
+    purchase serializer and waits for its result, raising PurchaseUnavailable when there is none;
+    `payments` opens orders and settles payments (None in shops wired without payments, e.g. tests
+    of other screens).
     """
 
     store: Store
@@ -42,3 +48,4 @@ class Shop:
     settings: ShopSettings
     owner_id: int
     identity: BotIdentity = field(default_factory=BotIdentity)
+    payments: "PaymentDesk | None" = None

@@ -32,10 +32,12 @@ from telegram.screens.user.callbacks import (
     OpenItem,
     OpenMenu,
     OpenShop,
+    PayItem,
     RateItem,
+    TopUp,
 )
 from telegram.screens.user.catalog import categories, item_card
-from telegram.screens.user.delivery import send_delivery
+from telegram.delivery import send_delivery
 
 router = Router(name=__name__)
 
@@ -249,13 +251,21 @@ async def show_confirmation(ctx: Context, preview: PurchasePreview) -> None:
     elif isinstance(promo, PromoRefusal):
         lines.append(ctx.t("buy.confirm_promo_dropped", code=promo.code, reason=promo_reason(ctx, promo.reason)))
     lines.append(ctx.t("buy.confirm_total", total=preview.total, balance=preview.balance))
-    markup = keyboard(
+    rows: list[list[tuple[str, CallbackData]]] = [
         [(ctx.t.plain("button.confirm"), ConfirmPurchase(
             item_id=item.id, quantity=preview.quantity, total=preview.total, order=secrets.token_urlsafe(9)
         ))],
-        [(ctx.t.plain("buy.button_promo"), AskPromo(item_id=item.id, quantity=preview.quantity))],
-        [(ctx.t.plain("button.cancel"), OpenItem(item_id=item.id))],
-    )
+    ]
+    desk = ctx.shop.payments
+    if desk is not None and preview.total > 0:
+        if "stars" in desk.methods:
+            stars = desk.price("stars", preview.total)[1]
+            rows.append([(ctx.t.plain("buy.button_stars", stars=stars), PayItem(item_id=item.id, quantity=preview.quantity, total=preview.total))])
+        if preview.balance < preview.total:
+            rows.append([(ctx.t.plain("profile.button.topup"), TopUp())])
+    rows.append([(ctx.t.plain("buy.button_promo"), AskPromo(item_id=item.id, quantity=preview.quantity))])
+    rows.append([(ctx.t.plain("button.cancel"), OpenItem(item_id=item.id))])
+    markup = keyboard(*rows)
     await ctx.show("\n".join(lines), markup)
 
 
@@ -312,7 +322,7 @@ async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
         case Delivered():
             await ctx.notify()
             await drop_code(ctx)
-            await send_delivery(ctx, result)
+            await send_delivery(ctx.bot, ctx.chat_id, ctx.t, result)
             await show_done(ctx, result)
         case SoldOut(stock_left=left) if left > 0:
             await ctx.notify(ctx.t.n_plain("buy.only_left", left), alert=True)

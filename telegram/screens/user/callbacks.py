@@ -112,3 +112,37 @@ class ShowReviews(CallbackData, prefix="revs"):
 
 class OpenHelp(CallbackData, prefix="help"):
     """The Help screen: the shop's help text and its Rules / Support / Terms / Privacy pages."""
+
+
+class TopUp(CallbackData, prefix="topup"):
+    """Ask how much to add to the balance (Profile's button, and the answer to a short balance)."""
+
+
+class TopUpAmount(CallbackData, prefix="tamt"):
+    """An amount to top up by (a preset button, or the typed amount's confirmation): the methods
+    to pay with. `amount` is checked against the configured bounds on press."""
+
+    amount: Decimal
+
+
+class PayWith(CallbackData, prefix="pay"):
+    """Top up by `amount` with `method` ("stars", "fiat", "cryptopay"): both checked on press."""
+
+    method: str
+    amount: Decimal
+
+
+class PayItem(CallbackData, prefix="payi"):
+    """Buy the order on the confirmation screen directly with Stars, without the balance: `total`
+    is what the buyer saw; a different price refuses the order."""
+
+    item_id: int
+    quantity: int
+    total: Decimal
+
+
+class CheckPayment(CallbackData, prefix="chk"):
+    """Ask CryptoPay whether the order's invoice is paid. `order` is the order id's 32 hex digits,
+    checked against the presser."""
+
+    order: str

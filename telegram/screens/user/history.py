@@ -10,7 +10,7 @@ from telegram.routing import Context, Router, keyboard
 from telegram.screens.paging import pager
 from telegram.screens.user.callbacks import OpenMenu, OpenProfile, OpenPurchase, PurchaseHistory, RateItem
 from telegram.screens.user.dates import date_time, short_date
-from telegram.screens.user.delivery import send_delivery
+from telegram.delivery import send_delivery
 from telegram.types import InlineKeyboardMarkup
 
 router = Router(name=__name__)
@@ -64,4 +64,4 @@ async def purchase(ctx: Context, data: OpenPurchase) -> None:
     )
     await ctx.notify()
     await ctx.show(text, markup)
-    await send_delivery(ctx, delivered)
+    await send_delivery(ctx.bot, ctx.chat_id, ctx.t, delivered)

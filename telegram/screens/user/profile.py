@@ -10,6 +10,7 @@ from telegram.screens.user.callbacks import (
     OpenReferrals,
     PurchaseHistory,
     SetLanguage,
+    TopUp,
 )
 from telegram.screens.user.referrals import link_of
 from telegram.texts import Safe
@@ -34,6 +35,7 @@ async def profile(ctx: Context, _data: OpenProfile) -> None:
     if link:
         text = "\n".join([text, ctx.t("profile.referral_link", link=link)])
     markup = keyboard(
+        *([[(ctx.t.plain("profile.button.topup"), TopUp())]] if ctx.shop.payments is not None else []),
         [(ctx.t.plain("profile.button.history"), PurchaseHistory()), (ctx.t.plain("profile.button.ledger"), BalanceHistory())],
         [(ctx.t.plain("profile.button.referrals"), OpenReferrals()), (ctx.t.plain("profile.button.language"), ChooseLanguage())],
         [(ctx.t.plain("button.main_menu"), OpenMenu())],
