@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the shop against the Bot API at telegram.api_base_url").set_defaults(handler=_run)
     sandbox = commands.add_parser("sandbox", help="run the shop locally with SQLite and the Bot API emulator")
     sandbox.add_argument("--emulator-port", type=int, default=8081, metavar="PORT")
+    sandbox.add_argument("--cryptopay-port", type=int, default=8082, metavar="PORT", help="the CryptoPay twin's port (0: any free one)")
     sandbox.set_defaults(handler=_sandbox)
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(handler=_migrate)
 
@@ -138,7 +139,7 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def _sandbox(args: argparse.Namespace) -> None:
-    trio.run(lambda: run_sandbox(args.config, os.environ, emulator_port=args.emulator_port))
+    trio.run(lambda: run_sandbox(args.config, os.environ, emulator_port=args.emulator_port, cryptopay_port=args.cryptopay_port))
 
 
 def _config_check(args: argparse.Namespace) -> None:

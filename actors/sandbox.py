@@ -1,7 +1,8 @@
 """`shopkeeper sandbox`: the whole shop on one machine, with the emulator standing in for Telegram.
 
 SQLite under ./data, the Bot API emulator on loopback (the bot talks to it over HTTP exactly as it
-would to Telegram), and a demo catalog seeded into an empty shop.
+would to Telegram), the CryptoPay twin on loopback (sending its signed webhooks to the shop's web
+server), every payment method on, and a demo catalog seeded into an empty shop.
 """
 
 import logging
@@ -14,6 +15,7 @@ import trio
 from actors.config import load_settings
 from actors.shop import Running, run_shop
 from storage import Store
+from telegram.cryptopay import CryptoPayTwin, serve_twin
 from telegram.emulator import Emulator, serve_emulator
 
 log = logging.getLogger(__name__)
@@ -24,17 +26,29 @@ SANDBOX_OWNER = 1
 DEFAULTS: dict[str, dict[str, Any]] = {
     "telegram": {"token": SANDBOX_TOKEN, "owner_id": SANDBOX_OWNER},
     "storage": {"database_url": "sqlite://data/shop.db"},
+    # The emulator takes any provider token; the twin is reached at the URL filled in at start.
+    "payments": {"provider_token": "sandbox:card-provider", "cryptopay_token": "1:sandbox-cryptopay-token", "cryptopay_poll_interval": 5},
 }
 
 
-async def run_sandbox(config_path: str | None, environ: Mapping[str, str], *, emulator_port: int = 8081) -> None:
-    """Run the emulator and the shop until the shop stops (Ctrl+C / SIGTERM)."""
+async def run_sandbox(
+    config_path: str | None, environ: Mapping[str, str], *, emulator_port: int = 8081, cryptopay_port: int = 8082
+) -> None:
+    """Run the emulator, the CryptoPay twin and the shop until the shop stops (Ctrl+C / SIGTERM)."""
     emulator = Emulator()
     emulator.create_bot(token=SANDBOX_TOKEN, username=SANDBOX_BOT, first_name="Shopkeeper sandbox")
+    twin = CryptoPayTwin(str(DEFAULTS["payments"]["cryptopay_token"]))
     async with trio.open_nursery() as nursery:
         port = await nursery.start(serve_emulator, emulator, "127.0.0.1", emulator_port)
-        defaults = {**DEFAULTS, "telegram": {**DEFAULTS["telegram"], "api_base_url": f"http://127.0.0.1:{port}"}}
+        twin_port = await nursery.start(serve_twin, twin, "127.0.0.1", cryptopay_port)
+        defaults = {
+            **DEFAULTS,
+            "telegram": {**DEFAULTS["telegram"], "api_base_url": f"http://127.0.0.1:{port}"},
+            "payments": {**DEFAULTS["payments"], "cryptopay_url": f"http://127.0.0.1:{twin_port}"},
+        }
         settings = load_settings(config_path, environ, defaults=defaults)
+        # A config naming another CryptoPay token (the real testnet) leaves the twin unused.
+        twin.token = settings.payments.cryptopay_token
 
         async def shop(*, task_status: trio.TaskStatus[Running] = trio.TASK_STATUS_IGNORED) -> None:
             try:
@@ -43,7 +57,8 @@ async def run_sandbox(config_path: str | None, environ: Mapping[str, str], *, em
                 nursery.cancel_scope.cancel()  # the emulator stops with the shop
 
         running = await nursery.start(shop)
-        print(_instructions(f"http://127.0.0.1:{port}", running.web_binds[0]), flush=True)
+        twin.webhook_url = f"{running.web_binds[0]}/cryptopay/webhook"
+        print(_instructions(f"http://127.0.0.1:{port}", running.web_binds[0], f"http://127.0.0.1:{twin_port}"), flush=True)
 
 
 async def _seed(store: Store) -> None:
@@ -62,7 +77,7 @@ async def _seed(store: Store) -> None:
     log.info("seeded the demo catalog")
 
 
-def _instructions(emulator: str, web: str) -> str:
+def _instructions(emulator: str, web: str, cryptopay: str) -> str:
     user = f"{emulator}/_emulator/users/1001"
     return f"""
 Shopkeeper sandbox is running (stop it with Ctrl+C).
@@ -77,4 +92,13 @@ Chat with the bot as user 1001:
 Give them money to spend (in another terminal):
   shopkeeper user credit 1001 50 --reason "sandbox top-up"
 Promo codes: DEMO10 (10 % off, at the order's 🎟 Promo code), GIFT5 (5 credited: /redeem GIFT5).
+
+Payments (Profile → 💳 Top up, or ⭐ Pay with Stars on an order; every emulated user has 10000 ⭐):
+  Stars or card: after choosing the method, pay the invoice the bot sent:
+    curl -s -X POST {user}/pay -H 'content-type: application/json' -d '{{}}'
+  CryptoPay twin ({cryptopay}): after choosing crypto, pay the invoice and send its signed webhook:
+    curl -s {cryptopay}/_twin/invoices
+    curl -s -X POST {cryptopay}/_twin/invoices/<invoice_id>/pay
+    curl -s -X POST {cryptopay}/_twin/invoices/<invoice_id>/webhook
+  (or press 🔄 Check payment; without the webhook the reconciler finds the payment within 5 s).
 """

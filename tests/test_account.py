@@ -42,7 +42,7 @@ async def test_profile_counts_purchases_with_plural_forms(sqlite_url: str) -> No
             card = await open_profile(ann, "ru")
             assert text in card["text"], card["text"]
         assert f"Баланс: {Decimal(100) - 10 * made:.2f} USD" in card["text"]
-        assert labels(card) == ["🧾 Покупки", "💰 История баланса", "👥 Рефералы", "🌐 Язык", "🏠 Главное меню"]
+        assert labels(card) == ["💳 Пополнить", "🧾 Покупки", "💰 История баланса", "👥 Рефералы", "🌐 Язык", "🏠 Главное меню"]
 
         await bought(shop.store, bob.id, item, quantity=2, key="bob-1")
         card = await open_profile(bob)
@@ -51,7 +51,7 @@ async def test_profile_counts_purchases_with_plural_forms(sqlite_url: str) -> No
         await bought(shop.store, bob.id, item, key="bob-2")
         card = await open_profile(bob)
         assert "2 purchases, 30.00 USD spent" in card["text"]
-        assert labels(card) == ["🧾 Purchases", "💰 Balance history", "👥 Referrals", "🌐 Language", "🏠 Main menu"]
+        assert labels(card) == ["💳 Top up", "🧾 Purchases", "💰 Balance history", "👥 Referrals", "🌐 Language", "🏠 Main menu"]
         # The bot's username was asked once (at start-up), not once per profile shown.
         assert sum(1 for _, method, _ in shop.emu.calls if method == "getMe") == 1
         assert await shop.store.check_ledger() == []

@@ -49,9 +49,9 @@ async def stop(process: subprocess.Popen[str]) -> tuple[str, str]:
 
 
 async def test_sandbox_is_healthy_within_30_seconds_and_sells(tmp_path: Path) -> None:
-    web, emulator = free_port(), free_port()
+    web, emulator, cryptopay = free_port(), free_port(), free_port()
     process = subprocess.Popen(
-        [SHOPKEEPER, "sandbox", "--emulator-port", str(emulator)],
+        [SHOPKEEPER, "sandbox", "--emulator-port", str(emulator), "--cryptopay-port", str(cryptopay)],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=environment(SHOPKEEPER_WEB_PORT=str(web)),
     )
@@ -82,6 +82,29 @@ async def test_sandbox_is_healthy_within_30_seconds_and_sells(tmp_path: Path) ->
             assert refused.status_code == 404
             await client.post(f"{base}/users/1001/send", json={"text": "/redeem gift5"})
             await shows("+5.00 USD")
+
+            # Every payment method, driven as the printed instructions say: Stars through the emulator's
+            # pay, CryptoPay through the twin's test API and its signed webhook to the shop.
+            async def top_up(method: str) -> None:
+                await client.post(f"{base}/users/1001/send", json={"text": "/start"})
+                await shows("Welcome")
+                for label in ("👤 Profile", "💳 Top up", "10.00 USD", method):
+                    await client.post(f"{base}/users/1001/press", json={"label": label})
+                    await trio.sleep(0.3)
+
+            await top_up("⭐ Telegram Stars (500 ⭐)")
+            paid = (await client.post(f"{base}/users/1001/pay", json={})).json()
+            assert paid["status"] == "paid", paid
+            await shows("Payment received: 10.00 USD")
+            await top_up("🪙 Crypto via CryptoPay (10.00 USD)")
+            twin = f"http://127.0.0.1:{cryptopay}/_twin/invoices"
+            with trio.fail_after(10):
+                while not (invoices := (await client.get(twin)).json()):
+                    await trio.sleep(0.1)
+            invoice_id = invoices[0]["invoice_id"]
+            assert (await client.post(f"{twin}/{invoice_id}/pay")).status_code == 200
+            assert (await client.post(f"{twin}/{invoice_id}/webhook")).json()["status"] == 200
+            await shows("Balance: 25.00 USD")
     finally:
         out, _ = await stop(process)
     assert "Chat with the bot as user 1001" in out and "GIFT5" in out
