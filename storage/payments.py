@@ -282,35 +282,43 @@ async def begin_refund(reference: str, *, revoke: bool = False) -> RefundStarted
     """Take back the credit of a paid Stars payment, found by order id or charge id (step one of a
     refund). When the balance no longer covers it, the refund is refused (balance_spent), unless
     `revoke`: then the payment's own purchase, and if need be the buyer's other purchases since the
-    payment (newest first), are revoked and their totals credited back until it is covered."""
-    async with in_transaction() as conn:
-        payment = await _payment_by_reference(conn, reference)
-        if payment is None:
-            return RefundRefused(reason="unknown")
-        record = payment_record(payment)
-        if payment.status in (PaymentStatus.REFUNDING, PaymentStatus.REFUNDED):
-            return RefundRefused(reason="already_refunded", payment=record)
-        if payment.status != PaymentStatus.PAID:
-            return RefundRefused(reason="not_paid", payment=record)
-        if payment.method != PaymentMethod.STARS:
-            return RefundRefused(reason="not_refundable", payment=record)
-        if not await Payment.filter(id=payment.id, status=PaymentStatus.PAID).using_db(conn).update(status=PaymentStatus.REFUNDING):
-            return RefundRefused(reason="already_refunded", payment=record)
-        user_id = payment.user_id  # type: ignore[attr-defined]
-        locked = await User.filter(id=user_id).using_db(conn).select_for_update(no_key=True).only("id", "balance").first()
-        balance = locked.balance if locked is not None else Decimal(0)
-        revoked: list[str] = []
-        if balance < payment.amount:
-            if not revoke:
-                await Payment.filter(id=payment.id).using_db(conn).update(status=PaymentStatus.PAID)
-                return RefundRefused(reason="balance_spent", payment=record, needed=record.amount, balance=balance)
-            balance, revoked = await _revoke_until_covered(conn, payment, balance)
+    payment (newest first), are revoked and their totals credited back until it is covered. A
+    refused refund changes nothing: purchases revoked on the way are rolled back with it."""
+    try:
+        async with in_transaction() as conn:
+            payment = await _payment_by_reference(conn, reference)
+            if payment is None:
+                return RefundRefused(reason="unknown")
+            record = payment_record(payment)
+            if payment.status in (PaymentStatus.REFUNDING, PaymentStatus.REFUNDED):
+                return RefundRefused(reason="already_refunded", payment=record)
+            if payment.status != PaymentStatus.PAID:
+                return RefundRefused(reason="not_paid", payment=record)
+            if payment.method != PaymentMethod.STARS:
+                return RefundRefused(reason="not_refundable", payment=record)
+            if not await Payment.filter(id=payment.id, status=PaymentStatus.PAID).using_db(conn).update(status=PaymentStatus.REFUNDING):
+                return RefundRefused(reason="already_refunded", payment=record)
+            user_id = payment.user_id  # type: ignore[attr-defined]
+            locked = await User.filter(id=user_id).using_db(conn).select_for_update(no_key=True).only("id", "balance").first()
+            held = locked.balance if locked is not None else Decimal(0)
+            balance, revoked = held, []
+            if balance < payment.amount and revoke:
+                balance, revoked = await _revoke_until_covered(conn, payment, balance)
             if balance < payment.amount:
-                await Payment.filter(id=payment.id).using_db(conn).update(status=PaymentStatus.PAID)
-                return RefundRefused(reason="balance_spent", payment=record, needed=record.amount, balance=balance)
-        balance = await apply_credit(conn, user_id, -payment.amount, kind=LedgerKind.REVERSAL, reason=str(payment.id))
-        payment = await Payment.get(id=payment.id).using_db(conn)
-        return RefundStarted(payment=payment_record(payment), balance=balance, revoked=revoked)
+                raise _Refused(RefundRefused(reason="balance_spent", payment=record, needed=record.amount, balance=held))
+            balance = await apply_credit(conn, user_id, -payment.amount, kind=LedgerKind.REVERSAL, reason=str(payment.id))
+            payment = await Payment.get(id=payment.id).using_db(conn)
+            return RefundStarted(payment=payment_record(payment), balance=balance, revoked=revoked)
+    except _Refused as refused:
+        return refused.refusal
+
+
+class _Refused(Exception):
+    """Leaves begin_refund's transaction, rolling back what it wrote, with the refusal to report."""
+
+    def __init__(self, refusal: RefundRefused) -> None:
+        super().__init__(refusal.reason)
+        self.refusal = refusal
 
 
 async def _payment_by_reference(conn: BaseDBAsyncClient, reference: str) -> Payment | None:
