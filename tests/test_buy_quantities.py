@@ -46,7 +46,8 @@ async def test_buying_three_units_delivers_three_distinct_keys(database_url: str
         await ann.press("3")
         confirm = await ann.wait_for_text("Quantity: 3")
         assert "Unit price: 10.00 USD\nTotal: 30.00 USD\nYour balance: 50.00 USD" in confirm["text"]
-        assert labels(confirm) == ["✅ Confirm", "🎟 Promo code", "Cancel"]
+        # 30.00 USD at 50 Stars each; no Top up button, since the balance covers it.
+        assert labels(confirm) == ["✅ Confirm", "⭐ Pay with Stars: 1500", "🎟 Promo code", "Cancel"]
         await ann.press("✅ Confirm")
         done = await ann.wait_for_text("Purchase complete")
         assert "Quest × 3 for 30.00 USD" in done["text"] and "Balance left: 20.00 USD" in done["text"]

@@ -24,6 +24,7 @@ title or description no source gives the text: TITLE_INVALID and DESCRIPTION_INV
 import copy
 import itertools
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -271,8 +272,13 @@ def _charge_ids(currency: str) -> tuple[str, str]:
     return f"{secrets.randbelow(10**10)}_{secrets.randbelow(10**10)}", "ch_" + secrets.token_hex(12)
 
 
-async def pay(emu: "Emulator", user: "EmulatedUser", chat: Chat, invoice: InvoiceRecord) -> PaymentOutcome:
-    """Run one payment of `invoice` by `user` in `chat` (see the module docstring); waits for the bot."""
+async def pay(
+    emu: "Emulator", user: "EmulatedUser", chat: Chat, invoice: InvoiceRecord,
+    before_charge: Callable[[], Awaitable[None]] | None = None,
+) -> PaymentOutcome:
+    """Run one payment of `invoice` by `user` in `chat` (see the module docstring); waits for the bot.
+    `before_charge` is awaited once the bot accepted the pre-checkout query, before the charge and
+    the successful_payment update: a test's hook into that moment."""
     outcome = PaymentOutcome("insufficient_stars", invoice.currency, invoice.total_amount, invoice.payload)
     if invoice.currency == STARS and user.stars < invoice.total_amount:
         await trio.lowlevel.checkpoint()
@@ -295,6 +301,8 @@ async def pay(emu: "Emulator", user: "EmulatedUser", chat: Chat, invoice: Invoic
     if not query.ok:
         outcome.status, outcome.error_message = "refused", query.error_message
         return outcome
+    if before_charge is not None:
+        await before_charge()
     charge_id, provider_id = _charge_ids(invoice.currency)
     emu.payments.charges[charge_id] = Charge(charge_id, chat.bot.id, user.id, invoice.currency,
                                              invoice.total_amount, invoice.payload, provider_id)

@@ -9,7 +9,7 @@ corrupt the emulator by mutating what they get.
 
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import trio
@@ -143,7 +143,7 @@ class EmulatedUser:
         raise ButtonNotFound(label, available)
 
     async def pay(self, invoice_message_id: int | None = None, *, link: str | None = None,
-                  bot: Any = None) -> PaymentOutcome:
+                  bot: Any = None, before_charge: Callable[[], Awaitable[None]] | None = None) -> PaymentOutcome:
         """Pay an invoice: the bot message `invoice_message_id` (default: the newest unpaid invoice in the
         chat), or the invoice behind `link` (from createInvoiceLink; its bot is the one that made it).
 
@@ -151,6 +151,7 @@ class EmulatedUser:
         trio time) for answerPreCheckoutQuery; if it says ok, the user is charged and sends the
         successful_payment message (an update for the bot). Returns the outcome, also appended to
         `self.payments`. Raises EmulatorError when there is no such invoice or it is already paid.
+        `before_charge` is awaited between the bot's ok and the charge (see `payments.pay`).
         """
         if link is not None:
             invoice = self._emu.payments.invoice_at(link)
@@ -159,7 +160,7 @@ class EmulatedUser:
             chat = self._chat(bot)
             invoice = self._emu.payments.invoice_in(chat, invoice_message_id)
         chat.started = True
-        outcome = await pay(self._emu, self, chat, invoice)
+        outcome = await pay(self._emu, self, chat, invoice, before_charge)
         self.payments.append(outcome)
         return outcome
 
