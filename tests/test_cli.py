@@ -33,6 +33,11 @@ def write_config(path: Path, extra: str = "", token: str = SECRET) -> Path:
         ("", {"SHOPKEEPER_TELEGRAM_OWNER_ID": "me"}, "telegram.owner_id"),
         ("", {"SHOPKEEPER_WEB_NOPE": "1"}, "SHOPKEEPER_WEB_NOPE"),
         ("[storage2]\nx = 1\n", {}, "storage2"),
+        ("[payments]\nmin_topup = 10\nmax_topup = 5\n", {}, "payments.max_topup"),
+        ("[payments]\nstars_per_unit = 0\n", {}, "payments.stars_per_unit"),
+        ("[payments]\nstars = false\n", {}, "payments.stars"),
+        ("", {"SHOPKEEPER_PAYMENTS_ORDER_TTL": "5"}, "payments.order_ttl"),
+        ("[payments]\ncryptopay_token = \"1:x\"\ncryptopay_assets = []\n", {}, "payments.cryptopay_assets"),
     ],
 )
 def test_config_errors_name_the_key_and_hide_the_token(tmp_path: Path, extra: str, env: dict[str, str], key: str) -> None:
@@ -53,7 +58,7 @@ def test_missing_token_and_bad_token(tmp_path: Path) -> None:
 
 
 def test_config_check_prints_the_effective_config_masked(tmp_path: Path) -> None:
-    config = write_config(tmp_path / "shop.toml")
+    config = write_config(tmp_path / "shop.toml", '[payments]\nprovider_token = "284685063:TEST:ProviderSecret"\ncryptopay_token = "12345:CryptoSecret"\n')
     result = shopkeeper("--config", str(config), "config", "check", cwd=tmp_path, SHOPKEEPER_WEB_PORT="9090",
                         SHOPKEEPER_LOG_LEVEL="warning",
                         SHOPKEEPER_STORAGE_DATABASE_URL="postgres://shop:hunter2@db:5432/shop")
@@ -62,6 +67,8 @@ def test_config_check_prints_the_effective_config_masked(tmp_path: Path) -> None
     assert "port = 9090" in result.stdout
     assert 'database_url = "postgres://shop:****@db:5432/shop"' in result.stdout
     assert "SuperSecret" not in result.stdout + result.stderr and "hunter2" not in result.stdout
+    assert 'provider_token = "****"' in result.stdout and 'cryptopay_token = "****"' in result.stdout
+    assert "ProviderSecret" not in result.stdout and "CryptoSecret" not in result.stdout
 
 
 def test_catalog_and_credit_commands(tmp_path: Path) -> None:
