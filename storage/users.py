@@ -81,14 +81,15 @@ async def set_language(user_id: int, language: str) -> UserRecord:
 
 
 async def profile(user_id: int) -> Profile:
-    """The user with what they spent, how many purchases they made, whom they invited and what that
-    earned them; raises UnknownUser for an unknown id."""
+    """The user with what they spent, how many purchases they made (revoked ones, credited back,
+    count for neither), whom they invited and what that earned them; raises UnknownUser for an
+    unknown id."""
     async with in_transaction() as conn:
         user = await User.get_or_none(id=user_id).using_db(conn)
         if user is None:
             raise UnknownUser(user_id)
         bought = (
-            await Purchase.filter(user_id=user_id)
+            await Purchase.filter(user_id=user_id, revoked_at=None)
             .using_db(conn)
             .annotate(spent=Sum("total"), count=Count("id"))
             .first()
