@@ -214,7 +214,8 @@ async def settle_payment(event: PaymentEvent, referral: ReferralTerms | None = N
             if existing is not None:
                 return await _repeated(conn, existing)
             payment = await _extra_payment(conn, payment, event, now)
-        late = payment.status == PaymentStatus.EXPIRED
+        # Expired, or due to be: the sweep may not have come by yet.
+        late = payment.status == PaymentStatus.EXPIRED or (payment.status == PaymentStatus.PENDING and payment.expires_at <= now)
         payment = await Payment.get(id=payment.id).using_db(conn)
         balance = await apply_credit(
             conn, payment.user_id, payment.amount, kind=LedgerKind.TOPUP, reason=f"{method}:{payment.id}",  # type: ignore[attr-defined]
