@@ -1,10 +1,10 @@
 """The payment reconciler: the actor that owns every payment still in flight.
 
-On start it finishes what a crash interrupted (refunds whose ledger was reversed before Telegram was
-asked) and asks CryptoPay about every open invoice, so a payment made while the shop was down is
-credited. Then, every `cryptopay_poll_interval` seconds, it expires the orders whose time is up and
-polls CryptoPay again: payments arrive without a public webhook URL, and a late one (after its order
-expired) is still credited and announced. Stars and card payments need no polling: their
+Every `cryptopay_poll_interval` seconds (and first thing on start) it finishes the refunds a crash
+or an unreachable Telegram interrupted (the ledger was reversed, Telegram not yet asked), expires the
+orders whose time is up and asks CryptoPay about every open invoice: a payment made while the shop
+was down, or without a public webhook URL, is credited, and a late one (after its order expired) is
+still credited and announced. Stars and card payments need no polling: their
 successful_payment updates wait in the update inbox until handled, crash or not.
 
 Crediting goes through the payment desk, like the webhook and the chat, so the database's guarantees
@@ -31,17 +31,18 @@ class PaymentReconciler:
         self.interval = settings.cryptopay_poll_interval
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
-        resumed = await self.desk.resume_refunds()
-        if resumed:
-            log.info("finished %d interrupted refunds", resumed)
         task_status.started()
         while True:
             await self.round()
             await trio.sleep(self.interval)
 
     async def round(self) -> None:
-        """Expire what is due, then credit what CryptoPay says was paid. A provider that cannot be
-        reached costs this round's poll only; the database's failures restart the actor."""
+        """Finish interrupted refunds, expire what is due, then credit what CryptoPay says was paid.
+        A provider that cannot be reached costs this round's call only; the database's failures
+        restart the actor."""
+        resumed = await self.desk.resume_refunds()
+        if resumed:
+            log.info("finished %d interrupted refunds", resumed)
         expired = await self.desk.expire()
         try:
             credited = await self.desk.poll_cryptopay()

@@ -134,6 +134,7 @@ class Store:
     attach_invoice = use_case(payments.attach_invoice)
     get_payment = use_case(payments.get_payment)
     find_payment = use_case(payments.find_payment)
+    recent_payments = use_case(payments.recent_payments)
     pre_checkout = use_case(payments.pre_checkout)
     settle_payment = use_case(payments.settle_payment)
     expire_orders = use_case(payments.expire_orders)

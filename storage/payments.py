@@ -145,6 +145,12 @@ async def find_payment(reference: str) -> PaymentRecord | None:
     return None if payment is None else payment_record(payment)
 
 
+async def recent_payments(user_id: int, limit: int = 5) -> list[PaymentRecord]:
+    """The user's latest orders, newest first (what a payment dispute shows the staff)."""
+    payments = await Payment.filter(user_id=user_id).order_by("-created_at").limit(limit)
+    return [payment_record(payment) for payment in payments]
+
+
 async def pre_checkout(order_id: str, user_id: int, currency: str, total_amount: int) -> PreCheckoutReason | None:
     """Whether Telegram may take this payment (None) or why not: the order must be this user's,
     pending and unexpired, for exactly this amount; the user not blocked; a direct purchase's item

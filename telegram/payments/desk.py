@@ -85,6 +85,15 @@ class RefundFailed(Exception):
         self.payment = payment
 
 
+class RefundDeferred(Exception):
+    """Telegram could not be reached: the credit stays taken back, the payment stays refunding, and
+    the reconciler asks Telegram again until it answers."""
+
+    def __init__(self, payment: PaymentRecord, detail: str) -> None:
+        super().__init__(detail)
+        self.payment = payment
+
+
 class PaymentDesk:
     def __init__(
         self,
@@ -285,7 +294,8 @@ class PaymentDesk:
 
     async def refund(self, reference: str, *, admin_id: int, revoke: bool = False) -> RefundStarted | RefundRefused:
         """Refund a Stars payment (by order id or charge id): the ledger first, then Telegram.
-        Raises RefundFailed when Telegram refuses (the credit is back by then)."""
+        Raises RefundFailed when Telegram refuses (the credit is back by then), RefundDeferred when
+        it cannot be reached (the reconciler finishes the refund later)."""
         started = await self.store.begin_refund(reference, revoke=revoke)
         if isinstance(started, RefundRefused):
             await self.store.record_event(
@@ -297,7 +307,22 @@ class PaymentDesk:
             detail=f"{started.payment.amount} to user {started.payment.user_id}; revoked {', '.join(started.revoked) or 'none'}",
         )
         await self._complete_refund(started.payment)
+        await self._tell_refunded(started)
         return started
+
+    async def _tell_refunded(self, started: RefundStarted) -> None:
+        payment = started.payment
+        user = await self.store.get_user(payment.user_id)
+        if user is None:
+            return
+        t = self.texts_for(user)
+        text = t("payment.refunded", amount=payment.amount, stars=payment.provider_amount, balance=started.balance)
+        if started.revoked:
+            text = "\n".join([text, t.n("payment.refunded_revoked", len(started.revoked))])
+        try:
+            await self.bot.send_message(user.id, text)
+        except TelegramError as error:
+            log.warning("refund of payment %s: could not tell user %s: %s", payment.id, user.id, error)
 
     async def _complete_refund(self, payment: PaymentRecord) -> None:
         assert payment.external_id is not None
@@ -308,19 +333,27 @@ class PaymentDesk:
                 await self.store.finish_refund(payment.id, refunded=False)
                 PAYMENTS.labels(payment.method, "refund_failed").inc()
                 raise RefundFailed(payment, error.description) from error
+        except TelegramError as error:
+            PAYMENTS.labels(payment.method, "refund_deferred").inc()
+            raise RefundDeferred(payment, str(error)) from error
         await self.store.finish_refund(payment.id, refunded=True)
         PAYMENTS.labels(payment.method, "refunded").inc()
 
     async def resume_refunds(self) -> int:
-        """Finish the refunds a crash interrupted (the ledger was reversed, Telegram maybe not asked):
-        asking again is safe, a second refund is reported as already done. Returns how many."""
+        """Finish the refunds a crash or an unreachable Telegram interrupted (the ledger was reversed,
+        Telegram maybe not asked): asking again is safe, a second refund is reported as already done.
+        The buyer is told once it is done. Returns how many were finished."""
         done = 0
         for payment in await self.store.refunding_payments():
             try:
                 await self._complete_refund(payment)
-                done += 1
-            except RefundFailed as error:
-                log.warning("refund of payment %s failed: %s", payment.id, error)
+            except (RefundFailed, RefundDeferred) as error:
+                log.warning("refund of payment %s not finished: %s", payment.id, error)
+                continue
+            done += 1
+            user = await self.store.get_user(payment.user_id)
+            if user is not None:
+                await self._tell_refunded(RefundStarted(payment=payment, balance=user.balance))
         return done
 
     async def refunded(self, notice: RefundedPayment) -> None:

@@ -1,0 +1,1 @@
+"""The staff's screens (owner and admins)."""

@@ -146,3 +146,7 @@ class CheckPayment(CallbackData, prefix="chk"):
     checked against the presser."""
 
     order: str
+
+
+class OpenDispute(CallbackData, prefix="dispute"):
+    """Ask the buyer to describe a payment problem for the staff (/paysupport's button)."""

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from telegram.callback_data import CallbackData
 from telegram.routing import Context, Router, keyboard
-from telegram.screens.user.callbacks import OpenHelp, OpenMenu
+from telegram.screens.user.callbacks import OpenDispute, OpenHelp, OpenMenu
 from telegram.texts import Safe
 from telegram.types import InlineKeyboardMarkup
 
@@ -64,8 +64,12 @@ def _help_markup(ctx: Context) -> InlineKeyboardMarkup:
     return keyboard(buttons[:2], buttons[2:], [(ctx.t.plain("button.main_menu"), OpenMenu())])
 
 
-def _page_markup(ctx: Context) -> InlineKeyboardMarkup:
-    return keyboard([(ctx.t.plain("pages.button.help"), OpenHelp()), (ctx.t.plain("button.main_menu"), OpenMenu())])
+def _page_markup(ctx: Context, page: PageName) -> InlineKeyboardMarkup:
+    rows: list[list[tuple[str, CallbackData]]] = []
+    if page == PageName.PAYSUPPORT and ctx.shop.payments is not None:
+        rows.append([(ctx.t.plain("dispute.button"), OpenDispute())])
+    rows.append([(ctx.t.plain("pages.button.help"), OpenHelp()), (ctx.t.plain("button.main_menu"), OpenMenu())])
+    return keyboard(*rows)
 
 
 def _help_text(ctx: Context) -> str:
@@ -85,9 +89,10 @@ async def help_screen(ctx: Context, _data: OpenHelp) -> None:
 @router.command(*(name.value for name in PageName))
 async def page_command(ctx: Context, _args: str) -> None:
     assert ctx.command is not None
-    await ctx.reply(page_text(ctx, PageName(ctx.command[0])), _page_markup(ctx))
+    page = PageName(ctx.command[0])
+    await ctx.reply(page_text(ctx, page), _page_markup(ctx, page))
 
 
 @router.callback(OpenPage)
 async def page_screen(ctx: Context, data: OpenPage) -> None:
-    await ctx.show(page_text(ctx, data.page), _page_markup(ctx))
+    await ctx.show(page_text(ctx, data.page), _page_markup(ctx, data.page))

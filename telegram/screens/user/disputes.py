@@ -1,0 +1,63 @@
+"""Payment disputes: from /paysupport a buyer describes a payment problem, and the owner and the admins
+get it in their chats with who wrote and the buyer's latest payments; it is also audited."""
+
+import logging
+from typing import Any
+
+from storage import PaymentRecord
+from telegram.errors import TelegramError
+from telegram.routing import Context, Router, keyboard
+from telegram.screens.user.callbacks import OpenDispute, OpenMenu
+from telegram.screens.user.dates import date_time
+from telegram.texts import Texts
+
+log = logging.getLogger(__name__)
+
+router = Router(name=__name__)
+
+MAX_TEXT = 1000
+RECENT = 5
+
+
+@router.callback(OpenDispute)
+async def open_dispute(ctx: Context, _data: OpenDispute) -> None:
+    await ctx.expect("dispute")
+    await ctx.show(ctx.t("dispute.ask", limit=MAX_TEXT), keyboard([(ctx.t.plain("button.cancel"), OpenMenu())]))
+
+
+@router.pending("dispute")
+async def typed_dispute(ctx: Context, text: str, _data: dict[str, Any]) -> None:
+    text = text.strip()
+    cancel = keyboard([(ctx.t.plain("button.cancel"), OpenMenu())])
+    if not text:
+        await ctx.reply(ctx.t("dispute.empty"), cancel)
+        return
+    if len(text) > MAX_TEXT:
+        await ctx.reply(ctx.t("dispute.too_long", limit=MAX_TEXT, length=len(text)), cancel)
+        return
+    await ctx.forget()
+    store = ctx.shop.store
+    payments = await store.recent_payments(ctx.user.id, RECENT)
+    await store.record_event("payment.dispute", actor_id=ctx.user.id, target=str(ctx.user.id), detail=text)
+    staff = sorted({*await store.staff_ids(), ctx.shop.owner_id} - {ctx.user.id})
+    desk = ctx.shop.payments
+    for staff_id in staff:
+        staff_user = await store.get_user(staff_id)
+        # Staff read it in their own language (the owner may not have started the bot yet: the default).
+        t = desk.texts_for(staff_user) if desk is not None and staff_user is not None else ctx.t
+        lines = [t("dispute.to_staff", name=ctx.user.first_name, username=f"@{ctx.user.username}" if ctx.user.username else "—",
+                   user_id=ctx.user.id, text=text)]
+        lines += [_payment_line(ctx, t, payment) for payment in payments] or [t("dispute.no_payments")]
+        try:
+            await ctx.bot.send_message(staff_id, "\n".join(lines))
+        except TelegramError as error:
+            # One staff member who blocked the bot (or never started it) must not keep it from the others.
+            log.info("dispute of %s not delivered to %s: %s", ctx.user.id, staff_id, error)
+    await ctx.reply(ctx.t("dispute.sent"), keyboard([(ctx.t.plain("button.main_menu"), OpenMenu())]))
+
+
+def _payment_line(ctx: Context, t: Texts, payment: PaymentRecord) -> str:
+    return t(
+        "dispute.payment", date=date_time(ctx, payment.created_at), method=payment.method, amount=payment.amount,
+        status=payment.status, reference=payment.external_id or payment.id,
+    )

@@ -1,0 +1,108 @@
+"""Refunds of Stars payments by the staff (`/refund`), and Telegram's refunded_payment."""
+
+from decimal import Decimal
+
+from conftest import OWNER_ID, RunningShop, open_shop
+from helpers import eventually, seed_item
+from paying import top_up
+from storage import PurchaseRequest
+from telegram.emulator import EmulatedUser, Fault
+
+
+async def balance(shop: RunningShop, user_id: int) -> Decimal:
+    user = await shop.store.get_user(user_id)
+    assert user is not None
+    return user.balance
+
+
+async def ask(user: EmulatedUser, text: str) -> str:
+    """Send `text`; the bot's reply's text."""
+    sent = await user.send_text(text)
+    reply = await user.wait_for(lambda m: m["message_id"] > sent["message_id"])
+    return reply.get("text") or ""
+
+
+async def test_the_owner_refunds_a_stars_top_up_and_the_buyer_gets_the_stars_back(database_url: str) -> None:
+    async with open_shop(database_url) as shop:
+        owner, ann = shop.emu.user(OWNER_ID, "Owner"), shop.emu.user(1001, "Ann")
+        paid = await top_up(ann)
+        await ann.wait_for_text("Payment received")
+        assert ann.stars == 10_000 - 500
+        answer = await ask(owner, f"/refund {paid.charge_id}")
+        assert "Refunded 10.00 USD (500 ⭐) to user 1001" in answer
+        await ann.wait_for_text("was refunded")
+        assert ann.stars == 10_000
+        assert await balance(shop, 1001) == Decimal("0.00")
+        payment = await shop.store.find_payment(paid.charge_id)
+        assert payment is not None and payment.status == "refunded"
+        ledger = await shop.store.ledger_page(1001, 1, 10)
+        assert [(row.kind, row.amount) for row in ledger.rows] == [("reversal", Decimal("-10.00")), ("topup", Decimal("10.00"))]
+        assert await shop.store.check_ledger() == []
+        # A second refund of the same payment is reported, not an error; Telegram is not asked again.
+        assert "already refunded" in await ask(owner, f"/refund {paid.charge_id}")
+        # Telegram's refunded_payment came in meanwhile and changed nothing more.
+        await eventually(lambda: any("refunded_payment" in m for m in ann.transcript()), what="refunded_payment")
+        assert await balance(shop, 1001) == Decimal("0.00") and ann.stars == 10_000
+
+
+async def test_a_spent_credit_is_refunded_only_with_revoke(database_url: str) -> None:
+    async with open_shop(database_url) as shop:
+        await seed_item(shop.store, price="8.00", units=["KEY-1"])
+        owner, ann = shop.emu.user(OWNER_ID, "Owner"), shop.emu.user(1001, "Ann")
+        paid = await top_up(ann)
+        await ann.wait_for_text("Payment received")
+        bought = await shop.store.buy([_request(1001)])
+        assert bought[0].units == ("KEY-1",)  # type: ignore[union-attr]
+        refused = await ask(owner, f"/refund {paid.charge_id}")
+        assert "the payment credited 10.00 USD, but user 1001 has only 2.00 USD left" in refused
+        assert await balance(shop, 1001) == Decimal("2.00") and ann.stars == 10_000 - 500
+        done = await ask(owner, f"/refund {paid.charge_id} revoke")
+        assert "Refunded 10.00 USD" in done and "1 purchase was revoked" in done
+        assert ann.stars == 10_000
+        assert await balance(shop, 1001) == Decimal("0.00")
+        # The revoked purchase stays readable in the buyer's history, and no longer counts as spent.
+        history = await shop.store.purchase_history(1001, 1, 10)
+        assert [row.item_title for row in history.rows] == ["Space <Game> & Co"]
+        profile = await shop.store.profile(1001)
+        assert profile.purchases == 0 and profile.spent == Decimal("0.00")
+        assert await shop.store.check_ledger() == []
+
+
+async def test_a_refund_telegram_cannot_take_now_is_finished_by_the_reconciler(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url, payments={"cryptopay_poll_interval": 0.2}, max_retries=0) as shop:
+        owner, ann = shop.emu.user(OWNER_ID, "Owner"), shop.emu.user(1001, "Ann")
+        paid = await top_up(ann)
+        await ann.wait_for_text("Payment received")
+        shop.emu.faults.inject(Fault(method="refundStarPayment", kind="server_error", status=502))
+        answer = await ask(owner, f"/refund {paid.charge_id}")
+        assert "Telegram did not answer" in answer
+        assert await balance(shop, 1001) == Decimal("0.00")
+        await ann.wait_for_text("was refunded")
+        assert ann.stars == 10_000
+        payment = await shop.store.find_payment(paid.charge_id)
+        assert payment is not None and payment.status == "refunded"
+        assert await shop.store.check_ledger() == []
+
+
+async def test_refusals_are_explained(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url) as shop:
+        owner = shop.emu.user(OWNER_ID, "Owner")
+        assert "Usage: /refund CHARGE_ID" in await ask(owner, "/refund")
+        assert "No payment nope" in await ask(owner, "/refund nope")
+        assert "Usage" in await ask(owner, "/refund a b c")
+
+
+async def test_a_buyer_cannot_refund_and_the_attempt_is_audited(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url) as shop:
+        ann = shop.emu.user(1001, "Ann")
+        paid = await top_up(ann)
+        await ann.wait_for_text("Payment received")
+        answer = await ask(ann, f"/refund {paid.charge_id}")
+        assert answer == "I don't know that command. Use the menu below."
+        assert await balance(shop, 1001) == Decimal("10.00") and ann.stars == 10_000 - 500
+        events = await shop.store.audit_page(1, 10, security_only=True)
+        assert [(e.action, e.actor_id, e.target) for e in events.rows] == [("permission.refused", 1001, "refund")]
+
+
+def _request(user_id: int) -> PurchaseRequest:
+    return PurchaseRequest(key=f"test:{user_id}", user_id=user_id, item_id=1)
