@@ -1,0 +1,43 @@
+"""/paysupport: a buyer's payment dispute reaches the owner (and admins), with their latest payments."""
+
+from conftest import OWNER_ID, open_shop
+from paying import top_up
+
+
+async def test_a_dispute_reaches_the_owner_with_the_buyers_payments_and_is_audited(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url) as shop:
+        owner, ann = shop.emu.user(OWNER_ID, "Owner"), shop.emu.user(1001, "Ann", username="ann")
+        await owner.send_text("/start")
+        await owner.wait_for_text("Welcome")
+        paid = await top_up(ann)
+        await ann.wait_for_text("Payment received")
+        await ann.send_text("/paysupport")
+        await ann.wait_for(lambda m: "📝 Open a payment dispute" in str(m.get("reply_markup")))
+        await ann.press("📝 Open a payment dispute")
+        await ann.wait_for_text("Describe the problem")
+        await ann.send_text("x" * 1001)
+        await ann.wait_for_text("That is 1001 characters; please keep it to 1000.")
+        await ann.send_text("I paid <twice> & got one key")
+        await ann.wait_for_text("Your message reached the shop's staff")
+        note = await owner.wait_for_text("Payment dispute")
+        assert "from Ann (@ann, id 1001):\nI paid <twice> & got one key" in note["text"]
+        assert f"stars · 10.00 USD · paid · {paid.charge_id}" in note["text"]
+        events = await shop.store.audit_page(1, 10)
+        assert [(e.action, e.actor_id, e.detail) for e in events.rows] == [
+            ("payment.dispute", 1001, "I paid <twice> & got one key")
+        ]
+
+
+async def test_a_command_instead_of_the_description_cancels_the_dispute(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url) as shop:
+        owner, ann = shop.emu.user(OWNER_ID, "Owner"), shop.emu.user(1001, "Ann")
+        await ann.send_text("/paysupport")
+        await ann.wait_for(lambda m: "📝 Open a payment dispute" in str(m.get("reply_markup")))
+        await ann.press("📝 Open a payment dispute")
+        await ann.wait_for_text("Describe the problem")
+        await ann.send_text("/menu")
+        await ann.wait_for_text("Choose what you need below.")
+        await ann.send_text("never mind")
+        await ann.wait_for_text("Please use the buttons below.")
+        assert owner.bot_messages() == []
+        assert (await shop.store.audit_page(1, 10)).total == 0
