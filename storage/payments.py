@@ -162,10 +162,12 @@ async def pre_checkout(order_id: str, user_id: int, currency: str, total_amount:
         payment = await Payment.get_or_none(id=key, user_id=user_id).using_db(conn)
         if payment is None:
             return "unknown"
+        if payment.status == PaymentStatus.EXPIRED or (
+            payment.status == PaymentStatus.PENDING and payment.expires_at <= datetime.now(UTC)
+        ):
+            return "expired"
         if payment.status != PaymentStatus.PENDING:
             return "not_pending"
-        if payment.expires_at <= datetime.now(UTC):
-            return "expired"
         if payment.currency != currency or payment.provider_amount != total_amount:
             return "amount"
         if await User.filter(id=user_id, blocked=True).using_db(conn).exists():

@@ -70,7 +70,8 @@ async def typed_amount(ctx: Context, text: str, _data: dict[str, Any]) -> None:
 
 
 def parse_amount(text: str) -> Decimal | None:
-    """A typed amount: digits with at most two decimals, a comma or a point between; else None."""
+    """A typed amount: digits with at most two decimals, a comma or a point between (0 included:
+    the bounds are checked next); else None."""
     cleaned = text.strip().replace(",", ".").replace(" ", "")
     if not cleaned or len(cleaned) > AMOUNT_CHARS:
         return None
@@ -78,7 +79,7 @@ def parse_amount(text: str) -> Decimal | None:
         amount = Decimal(cleaned)
     except InvalidOperation:
         return None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT) or not cleaned.replace(".", "", 1).isdigit():
+    if not cleaned.replace(".", "", 1).isdigit() or amount != amount.quantize(CENT):
         return None
     return amount.quantize(CENT)
 
