@@ -46,7 +46,7 @@ async def test_every_page_command_in_english_and_russian(sqlite_url: str) -> Non
         paysupport = await ask(ivan, "/paysupport", "номер покупки")
         assert paysupport["text"].startswith("Помощь с оплатой\n")
         labels = [b["text"] for row in paysupport["reply_markup"]["inline_keyboard"] for b in row]
-        assert labels == ["ℹ️ Помощь", "🏠 Главное меню"]
+        assert labels == ["📝 Открыть спор о платеже", "ℹ️ Помощь", "🏠 Главное меню"]
 
 
 async def test_the_help_button_opens_the_pages_in_place(sqlite_url: str) -> None:

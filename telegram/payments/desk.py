@@ -109,6 +109,8 @@ class PaymentDesk:
         self.settings = settings
         self.cryptopay = cryptopay if settings.cryptopay_token else None
         self.texts = {language: Texts(shop, language) for language in LANGUAGES}
+        # Refunds this process is asking Telegram for right now: the reconciler leaves them alone.
+        self._refunding: set[str] = set()
 
     @property
     def methods(self) -> list[str]:
@@ -302,11 +304,16 @@ class PaymentDesk:
                 "payment.refund_refused", actor_id=admin_id, target=reference[:128], detail=started.reason
             )
             return started
-        await self.store.record_event(
-            "payment.refund", actor_id=admin_id, target=started.payment.id,
-            detail=f"{started.payment.amount} to user {started.payment.user_id}; revoked {', '.join(started.revoked) or 'none'}",
-        )
-        await self._complete_refund(started.payment)
+        payment = started.payment
+        self._refunding.add(payment.id)  # at once: no other task runs between begin_refund and here
+        try:
+            await self.store.record_event(
+                "payment.refund", actor_id=admin_id, target=payment.id,
+                detail=f"{payment.amount} to user {payment.user_id}; revoked {', '.join(started.revoked) or 'none'}",
+            )
+            await self._ask_telegram_to_refund(payment)
+        finally:
+            self._refunding.discard(payment.id)
         await self._tell_refunded(started)
         return started
 
@@ -324,7 +331,7 @@ class PaymentDesk:
         except TelegramError as error:
             log.warning("refund of payment %s: could not tell user %s: %s", payment.id, user.id, error)
 
-    async def _complete_refund(self, payment: PaymentRecord) -> None:
+    async def _ask_telegram_to_refund(self, payment: PaymentRecord) -> None:
         assert payment.external_id is not None
         try:
             await self.bot.refund_star_payment(payment.user_id, payment.external_id)
@@ -345,11 +352,16 @@ class PaymentDesk:
         The buyer is told once it is done. Returns how many were finished."""
         done = 0
         for payment in await self.store.refunding_payments():
+            if payment.id in self._refunding:
+                continue
+            self._refunding.add(payment.id)
             try:
-                await self._complete_refund(payment)
+                await self._ask_telegram_to_refund(payment)
             except (RefundFailed, RefundDeferred) as error:
                 log.warning("refund of payment %s not finished: %s", payment.id, error)
                 continue
+            finally:
+                self._refunding.discard(payment.id)
             done += 1
             user = await self.store.get_user(payment.user_id)
             if user is not None:
