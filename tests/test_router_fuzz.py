@@ -43,6 +43,7 @@ from storage import ReferralTerms, Store, open_store
 from telegram.callback_data import MAX_BYTES, CallbackData
 from telegram.client import BotClient
 from telegram.emulator import Emulator, EmulatedUser
+from telegram.payments import PaymentDesk
 from telegram.routing import Dispatcher, Router
 from telegram.screens.user.callbacks import ConfirmPurchase
 
@@ -225,7 +226,9 @@ async def open_harness(database_url: str, channel: str = "") -> AsyncIterator[Ha
             emu=emu,
             bot=bot,
             store=store,
-            dispatcher=chat_dispatcher(config, store, bot, serializer),
+            dispatcher=chat_dispatcher(
+                config, store, bot, serializer, PaymentDesk(store, bot, config.shop, config.payments)
+            ),
             database=database_url.removeprefix("sqlite://"),
             channel=channel,
             referral=config.shop.referral_terms(),
