@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from buying import press_when_shown
 from conftest import OWNER_ID, RunningShop, open_shop
 from helpers import eventually, seed_item
 from paying import top_up
@@ -38,6 +39,11 @@ async def test_the_owner_refunds_a_stars_top_up_and_the_buyer_gets_the_stars_bac
         ledger = await shop.store.ledger_page(1001, 1, 10)
         assert [(row.kind, row.amount) for row in ledger.rows] == [("reversal", Decimal("-10.00")), ("topup", Decimal("10.00"))]
         assert await shop.store.check_ledger() == []
+        await ann.send_text("/start")
+        await press_when_shown(ann, "👤 Profile")
+        await press_when_shown(ann, "💰 Balance history")
+        history = await ann.wait_for_text("Payment refunded to you")
+        assert "−10.00 USD" in history["text"]
         # A second refund of the same payment is reported, not an error; Telegram is not asked again.
         assert "already refunded" in await ask(owner, f"/refund {paid.charge_id}")
         # Telegram's refunded_payment came in meanwhile and changed nothing more.

@@ -16,6 +16,7 @@ KIND_TEXT = {
     "adjustment": "ledger.kind.adjustment",
     "referral": "ledger.kind.referral",
     "promo": "ledger.kind.promo",
+    "reversal": "ledger.kind.reversal",
 }
 # Kinds whose stored reason the buyer may read (an item title, a referred user, a promo code). Other
 # reasons are the operator's or a payment provider's notes.
