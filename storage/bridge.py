@@ -98,6 +98,7 @@ class Store:
     register_user = use_case(users.register_user)
     get_user = use_case(users.get_user)
     set_language = use_case(users.set_language)
+    set_blocked = use_case(users.set_blocked)
     credit_user = use_case(ledger.credit_user)
     check_ledger = use_case(ledger.check_ledger)
     profile = use_case(users.profile)

@@ -29,6 +29,7 @@ class UserRecord(Record):
     language: str | None
     role: str
     balance: Decimal
+    blocked: bool
 
 
 class CategoryRecord(Record):

@@ -131,6 +131,20 @@ async def test_pre_checkout_refuses_an_expired_order(database_url: str) -> None:
         assert ann.stars == 10_000 and await balance(shop, 1001) == Decimal("0.00")
 
 
+async def test_pre_checkout_refuses_a_user_blocked_since_the_invoice(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url) as shop:
+        ann = shop.emu.user(1001, "Ann")
+        before = len(invoices(ann))
+        await choose_top_up(ann)
+        await ann.wait_for(lambda _: len(invoices(ann)) > before)
+        await shop.store.set_blocked(1001, True)
+        outcome = await ann.pay()
+        assert (outcome.status, outcome.error_message) == (
+            "refused", "Your account cannot make payments in this shop. Write /paysupport if you think this is a mistake."
+        )
+        assert ann.stars == 10_000 and await balance(shop, 1001) == Decimal("0.00")
+
+
 async def test_pre_checkout_refuses_an_item_sold_out_since_the_invoice(database_url: str) -> None:
     async with open_shop(database_url) as shop:
         await seed_item(shop.store, units=["LAST"])

@@ -364,6 +364,14 @@ async def test_pre_checkout_refuses_an_order_already_paid(store: Store) -> None:
     assert await store.pre_checkout(order.id, BUYER, "XTR", STARS) == "not_pending"
 
 
+async def test_pre_checkout_refuses_a_blocked_user_until_unblocked(store: Store) -> None:
+    order = await stars_order(store)
+    assert (await store.set_blocked(BUYER, True)).blocked
+    assert await store.pre_checkout(order.id, BUYER, "XTR", STARS) == "blocked"
+    assert not (await store.set_blocked(BUYER, False)).blocked
+    assert await store.pre_checkout(order.id, BUYER, "XTR", STARS) is None
+
+
 async def test_pre_checkout_refuses_a_direct_purchase_sold_out_meanwhile(store: Store) -> None:
     item = await unique_item(store, 1)
     order = await direct_order(store, item)
