@@ -21,6 +21,17 @@ class Role(StrEnum):
     OWNER = "owner"
 
 
+class Permission(StrEnum):
+    """What an admin may do; the owner may do everything, and alone manages admins."""
+
+    CATALOG = "catalog"  # categories, items, promo codes
+    STOCK = "stock"
+    USERS = "users"  # find, balance adjustments, block
+    PAYMENTS = "payments"  # refunds, the payments of a user
+    BROADCAST = "broadcast"
+    STATISTICS = "statistics"
+
+
 class LedgerKind(StrEnum):
     TOPUP = "topup"
     PURCHASE = "purchase"
@@ -52,6 +63,13 @@ class PaymentStatus(StrEnum):
     REFUNDED = "refunded"
 
 
+class BroadcastStatus(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+
 class PromoKind(StrEnum):
     PERCENT = "percent"  # off the order total
     FIXED = "fixed"  # an amount off the order total
@@ -75,8 +93,12 @@ class User(models.Model):
     # the two running totals the referral caps are checked against.
     referral_paid = fields.DecimalField(**MONEY, default=0, db_default=0)
     referral_earned = fields.DecimalField(**MONEY, default=0, db_default=0)
-    # A blocked user pays for nothing: pre-checkout queries are refused.
+    # Blocked by the staff: answered once with a short notice, and pays for nothing.
     blocked = fields.BooleanField(default=False, db_default=False)
+    # An admin's permissions, comma-separated Permission values (empty for others).
+    permissions = fields.CharField(max_length=128, default="", db_default="")
+    # The user blocked the bot (Telegram answered 403): broadcasts skip them until they write again.
+    bot_blocked = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -92,6 +114,9 @@ class Category(models.Model):
     parent: fields.ForeignKeyNullableRelation["Category"] = fields.ForeignKeyField(
         "shop.Category", related_name="children", null=True, on_delete=fields.RESTRICT
     )
+    hidden = fields.BooleanField(default=False, db_default=False)
+    # A deleted category that still holds (deleted) items with sales: kept for them, shown nowhere.
+    deleted_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -124,6 +149,8 @@ class Item(models.Model):
     # Kept in step with reviews in the same transactions, so a card needs no aggregate query.
     rating_sum = fields.IntField(default=0, db_default=0)
     rating_count = fields.IntField(default=0, db_default=0)
+    # A deleted item that has sales: kept (hidden) so every purchase of it stays readable.
+    deleted_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -332,3 +359,43 @@ class InboxUpdate(models.Model):
 
     class Meta:
         table = "inbox_updates"
+
+
+class Broadcast(models.Model):
+    """A message to an audience, sent by the broadcaster in user id order. `cursor` is the highest
+    user id handled: a restart goes on after it, so nobody is skipped and only the batch that was in
+    flight can be sent twice."""
+
+    id = fields.IntField(primary_key=True)
+    created_by = fields.BigIntField()
+    text = fields.TextField()  # Telegram HTML
+    button_text = fields.CharField(max_length=64, null=True)
+    button_url = fields.CharField(max_length=512, null=True)
+    # "all", "buyers", or "lang:<code>"
+    audience = fields.CharField(max_length=16)
+    paid = fields.BooleanField(default=False)  # allow_paid_broadcast
+    status = fields.CharEnumField(BroadcastStatus, default=BroadcastStatus.RUNNING, max_length=16)
+    cursor = fields.BigIntField(default=0)
+    total = fields.IntField(default=0)
+    delivered = fields.IntField(default=0)
+    blocked = fields.IntField(default=0)
+    failed = fields.IntField(default=0)
+    # The message the broadcaster edits with the progress bar.
+    progress_chat_id = fields.BigIntField(null=True)
+    progress_message_id = fields.IntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "broadcasts"
+        indexes = (("status",),)
+
+
+class Setting(models.Model):
+    """Shop-wide switches the staff change at run time (maintenance mode), shared by every process."""
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    value = fields.TextField()
+
+    class Meta:
+        table = "settings"
