@@ -6,8 +6,12 @@ Other rooms use only what is named here.
 from storage.bridge import Store, open_store
 from storage.catalog import PHOTO_REF
 from storage.config import StorageSettings, backend_of
-from storage.errors import Duplicate, InsufficientBalance, InvalidItem, NestingTooDeep, NotStockable, StorageError, StorageUnavailable, UnknownCategory, UnknownItem, UnknownPromo, UnknownUser
-from storage.models import CENT
+from storage.errors import (
+    Duplicate, InsufficientBalance, InvalidItem, NestingTooDeep, NotStockable, OwnerProtected, StorageError, StorageUnavailable,
+    UnknownCategory, UnknownItem, UnknownPermission, UnknownPromo, UnknownUser,
+)
+from storage.staff import PERMISSIONS
+from storage.models import CENT, Permission
 from storage.promos import PROMO_CODE
 from storage.records import (
     AuditRecord,
@@ -31,6 +35,7 @@ from storage.records import (
     RefundRefused,
     RefundStarted,
     Settled,
+    ShopSwitches,
     Profile,
     PriceChanged,
     PromoCredited,
@@ -60,5 +65,6 @@ __all__ = [
     "PurchaseResult", "ReviewRecord", "ReviewSaved", "ReviewTarget", "SoldOut", "Store",
     "StorageError", "StorageSettings", "StorageUnavailable", "UnknownCategory", "UnknownItem", "UnknownUser",
     "UserRecord", "backend_of", "open_store",
+    "OwnerProtected", "PERMISSIONS", "Permission", "ShopSwitches", "UnknownPermission",
     "PaymentEvent", "PaymentRecord", "PaymentRejected", "PreCheckoutReason", "RefundRefused", "RefundStarted", "Settled",
 ]

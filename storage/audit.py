@@ -1,6 +1,8 @@
 """The audit log: who did what to what. Security events mark refused or suspicious attempts
 (a forged button, another user's purchase id); admin actions are recorded here too."""
 
+from typing import Any
+
 from storage.models import AuditEvent
 from storage.paging import paginate
 from storage.records import AuditRecord, Page
@@ -23,10 +25,17 @@ async def record_event(
 ) -> AuditRecord:
     """Write one event. `action` is a dotted name ("purchase.foreign_id"); `target` what it was
     about (an id, cut to 128 characters, since it may come from a forged button)."""
-    event = await AuditEvent.create(
-        actor_id=actor_id, action=action[:64], target=_storable(target)[:128], detail=_storable(detail), security=security
+    return audit_record(await write_event(None, action, actor_id=actor_id, target=target, detail=detail, security=security))
+
+
+async def write_event(
+    conn: Any, action: str, *, actor_id: int | None, target: str = "", detail: str = "", security: bool = False
+) -> AuditEvent:
+    """`record_event` inside a use case's transaction `conn`: the action and its record commit together."""
+    return await AuditEvent.create(
+        actor_id=actor_id, action=action[:64], target=_storable(target)[:128], detail=_storable(detail),
+        security=security, using_db=conn,
     )
-    return audit_record(event)
 
 
 def _storable(text: str) -> str:

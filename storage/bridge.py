@@ -25,7 +25,7 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from redis.exceptions import RedisError
 
-from storage import audit, catalog, history, inbox, ledger, payments, promos, purchases, reviews, users
+from storage import audit, catalog, history, inbox, ledger, payments, promos, purchases, reviews, staff, switches, users
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StorageConflict, StorageError, StorageUnavailable
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
@@ -98,7 +98,6 @@ class Store:
     register_user = use_case(users.register_user)
     get_user = use_case(users.get_user)
     set_language = use_case(users.set_language)
-    set_blocked = use_case(users.set_blocked)
     credit_user = use_case(ledger.credit_user)
     check_ledger = use_case(ledger.check_ledger)
     profile = use_case(users.profile)
@@ -145,6 +144,14 @@ class Store:
     finish_refund = use_case(payments.finish_refund)
     record_refunded = use_case(payments.record_refunded)
     staff_ids = use_case(users.staff_ids)
+    grant_admin = use_case(staff.grant_admin)
+    revoke_admin = use_case(staff.revoke_admin)
+    set_blocked = use_case(staff.set_blocked)
+    find_user = use_case(staff.find_user)
+    list_admins = use_case(staff.list_admins)
+    adjust_balance = use_case(staff.adjust_balance)
+    shop_switches = use_case(switches.shop_switches)
+    set_maintenance = use_case(switches.set_maintenance)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""

@@ -11,7 +11,9 @@
     ├── Duplicate               a unique name or title is taken
     ├── NestingTooDeep          a subcategory cannot have subcategories (one level)
     ├── InvalidItem             an item's fields do not fit together (a "file" item without a file, …)
-    └── NotStockable            stock units are for "unique" items only
+    ├── NotStockable            stock units are for "unique" items only
+    ├── UnknownPermission       not one of the admin permissions
+    └── OwnerProtected          the owner cannot be blocked, demoted or made an admin
 
 Expected purchase outcomes (sold out, not enough balance) are not errors: they are `PurchaseResult`
 variants in `storage.records`.
@@ -90,3 +92,16 @@ class NotStockable(StorageError):
         super().__init__(f"item {title!r} is of kind {kind!r}: only 'unique' items take stock units")
         self.title = title
         self.kind = kind
+
+
+class UnknownPermission(StorageError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown permission {name!r}: use {', '.join(known)}")
+        self.name = name
+
+
+class OwnerProtected(StorageError):
+    def __init__(self, user_id: int, action: str) -> None:
+        super().__init__(f"user {user_id} is the owner: cannot {action}")
+        self.user_id = user_id
+        self.action = action

@@ -30,6 +30,8 @@ class UserRecord(Record):
     role: str
     balance: Decimal
     blocked: bool
+    # An admin's permissions (storage.models.Permission values); the owner needs none.
+    permissions: tuple[str, ...] = ()
 
 
 class CategoryRecord(Record):
@@ -404,3 +406,9 @@ class RefundRefused(Record):
     payment: PaymentRecord | None = None
     needed: Decimal = Decimal(0)
     balance: Decimal = Decimal(0)
+
+
+class ShopSwitches(Record):
+    """Shop-wide switches the staff set at run time."""
+
+    maintenance: bool = False

@@ -22,6 +22,7 @@ def user_record(user: User) -> UserRecord:
         role=str(user.role),
         balance=Decimal(user.balance).quantize(CENT),
         blocked=user.blocked,
+        permissions=tuple(user.permissions.split(",")) if user.permissions else (),
     )
 
 
@@ -77,14 +78,6 @@ async def get_user(user_id: int) -> UserRecord | None:
 async def set_language(user_id: int, language: str) -> UserRecord:
     """Remember the user's chosen language; raises UnknownUser for an unknown id."""
     if not await User.filter(id=user_id).update(language=language):
-        raise UnknownUser(user_id)
-    return user_record(await User.get(id=user_id))
-
-
-async def set_blocked(user_id: int, blocked: bool) -> UserRecord:
-    """Block or unblock a user; raises UnknownUser for an unknown id. Whether the caller may (and that
-    the owner is never blocked) is the caller's check."""
-    if not await User.filter(id=user_id).update(blocked=blocked):
         raise UnknownUser(user_id)
     return user_record(await User.get(id=user_id))
 

@@ -137,7 +137,7 @@ async def test_pre_checkout_refuses_a_user_blocked_since_the_invoice(sqlite_url:
         before = len(invoices(ann))
         await choose_top_up(ann)
         await ann.wait_for(lambda _: len(invoices(ann)) > before)
-        await shop.store.set_blocked(1001, True)
+        await shop.store.set_blocked(1001, True, actor_id=None)
         outcome = await ann.pay()
         assert (outcome.status, outcome.error_message) == (
             "refused", "Your account cannot make payments in this shop. Write /paysupport if you think this is a mistake."

@@ -366,9 +366,9 @@ async def test_pre_checkout_refuses_an_order_already_paid(store: Store) -> None:
 
 async def test_pre_checkout_refuses_a_blocked_user_until_unblocked(store: Store) -> None:
     order = await stars_order(store)
-    assert (await store.set_blocked(BUYER, True)).blocked
+    assert (await store.set_blocked(BUYER, True, actor_id=None)).blocked
     assert await store.pre_checkout(order.id, BUYER, "XTR", STARS) == "blocked"
-    assert not (await store.set_blocked(BUYER, False)).blocked
+    assert not (await store.set_blocked(BUYER, False, actor_id=None)).blocked
     assert await store.pre_checkout(order.id, BUYER, "XTR", STARS) is None
 
 

@@ -98,16 +98,23 @@ async def test_refusals_are_explained(sqlite_url: str) -> None:
         assert "Usage" in await ask(owner, "/refund a b c")
 
 
-async def test_a_buyer_cannot_refund_and_the_attempt_is_audited(sqlite_url: str) -> None:
+async def test_a_buyer_or_an_admin_without_the_payments_permission_cannot_refund_and_is_audited(sqlite_url: str) -> None:
     async with open_shop(sqlite_url) as shop:
-        ann = shop.emu.user(1001, "Ann")
+        ann, bob = shop.emu.user(1001, "Ann"), shop.emu.user(1002, "Bob")
         paid = await top_up(ann)
         await ann.wait_for_text("Payment received")
-        answer = await ask(ann, f"/refund {paid.charge_id}")
-        assert answer == "I don't know that command. Use the menu below."
+        assert await ask(ann, f"/refund {paid.charge_id}") == "⛔ This is for the shop's staff only."
+        await bob.send_text("/start")
+        await bob.wait_for_text("Welcome")
+        await shop.store.grant_admin(1002, ["stock"], actor_id=OWNER_ID)
+        assert await ask(bob, f"/refund {paid.charge_id}") == (
+            "⛔ This needs the “Payments” permission. Ask the owner if you need it."
+        )
         assert await balance(shop, 1001) == Decimal("10.00") and ann.stars == 10_000 - 500
         events = await shop.store.audit_page(1, 10, security_only=True)
-        assert [(e.action, e.actor_id, e.target) for e in events.rows] == [("permission.refused", 1001, "refund")]
+        assert [(e.action, e.actor_id, e.target) for e in reversed(events.rows)] == [
+            ("permission.refused", 1001, "refund"), ("permission.refused", 1002, "refund")
+        ]
 
 
 def _request(user_id: int) -> PurchaseRequest:

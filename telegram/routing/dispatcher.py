@@ -25,27 +25,10 @@ HANDLING = Histogram(
     "shopkeeper_update_seconds", "Time to handle one update", buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 )
 
-# A user's identity and role are cached so that browsing costs no user query; the balance is never
-# taken from the cache (screens that show money read it fresh).
-USER_CACHE_SECONDS = 60.0
-USER_CACHE_SIZE = 100_000
-
-
-class UserCache:
-    def __init__(self) -> None:
-        self._users: dict[int, tuple[float, UserRecord]] = {}
-
-    def get(self, user_id: int) -> UserRecord | None:
-        entry = self._users.get(user_id)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, user: UserRecord) -> None:
-        if len(self._users) >= USER_CACHE_SIZE:
-            self._users.clear()
-        self._users[user.id] = (time.monotonic() + USER_CACHE_SECONDS, user)
-
+STAFF = frozenset({"owner", "admin"})
+BLOCKED_NOTICE_SECONDS = 86_400.0
+# What a user who may not use the shop now is told instead of any screen.
+NOTICE = {"blocked": "error.blocked", "maintenance": "error.maintenance"}
 
 # Runs before routing (e.g. the channel gate); False: it has answered the update itself, don't route it.
 type Guard = Callable[[Context], Awaitable[bool]]
@@ -60,7 +43,7 @@ class Dispatcher:
         self.bot = bot
         self.shop = shop
         self.texts = {language: Texts(shop.settings, language) for language in LANGUAGES}
-        self.users = UserCache()
+        self.users = shop.users
         self.asked: set[int] = set()
 
     def remember(self, user: UserRecord) -> Texts:
@@ -92,6 +75,14 @@ class Dispatcher:
                 # Money moves whatever the user's state: no gate, no pending question applies.
                 if not await self.router.route(ctx):
                     outcome = "unhandled"
+                return
+            if user.blocked:
+                outcome = "blocked"
+                await self._tell_blocked(ctx)
+                return
+            if user.role not in STAFF and (await self.shop.switches.get(self.shop.store)).maintenance:
+                outcome = "maintenance"
+                await self._tell(ctx, "maintenance")
                 return
             if self.guard is not None and not await self.guard(ctx):
                 outcome = "guarded"
@@ -134,6 +125,17 @@ class Dispatcher:
         )
         self.users.put(user)
         return user
+
+    async def _tell_blocked(self, ctx: Context) -> None:
+        """A blocked user hears it once a day at most; everything else they send goes unanswered."""
+        if await self.shop.store.kv.set_if_absent(f"blocked-told:{ctx.user.id}", "1", ttl=BLOCKED_NOTICE_SECONDS):
+            await self._tell(ctx, "blocked")
+
+    async def _tell(self, ctx: Context, notice: str) -> None:
+        if ctx.callback is not None:
+            await ctx.notify(ctx.t.plain(NOTICE[notice]), alert=True)
+        else:
+            await ctx.reply(ctx.t(NOTICE[notice]))
 
     async def _apologise(self, ctx: Context | None, chat_id: int) -> None:
         texts = ctx.t if ctx is not None else self.texts[self.shop.settings.default_language]

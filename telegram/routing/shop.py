@@ -1,15 +1,66 @@
 """What the screens may use of the shop: handed to them at start-up by the actors."""
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from storage import PurchaseRequest, PurchaseResult, Store
+from storage import PurchaseRequest, PurchaseResult, ShopSwitches, Store, UserRecord
 from telegram.client import BotClient
 from telegram.config import ShopSettings
 
 if TYPE_CHECKING:  # the desk sends deliveries through the screens, which import routing
     from telegram.payments import PaymentDesk
+
+
+# A user's identity and role are cached so that browsing costs no user query; the balance is never
+# taken from the cache (screens that show money read it fresh).
+USER_CACHE_SECONDS = 60.0
+USER_CACHE_SIZE = 100_000
+
+
+class UserCache:
+    def __init__(self) -> None:
+        self._users: dict[int, tuple[float, UserRecord]] = {}
+
+    def get(self, user_id: int) -> UserRecord | None:
+        entry = self._users.get(user_id)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def drop(self, user_id: int) -> None:
+        """Forget a user the staff changed (blocked, made an admin): their next update reads them afresh."""
+        self._users.pop(user_id, None)
+
+    def put(self, user: UserRecord) -> None:
+        if len(self._users) >= USER_CACHE_SIZE:
+            self._users.clear()
+        self._users[user.id] = (time.monotonic() + USER_CACHE_SECONDS, user)
+
+
+# Every update asks whether the shop is in maintenance; the database is asked at most this often.
+SWITCHES_SECONDS = 5.0
+
+
+class SwitchCache:
+    """The shop-wide switches (maintenance mode) as last read, re-read every SWITCHES_SECONDS. A staff
+    screen that changes them puts the new value, so this process sees it at once; others within
+    SWITCHES_SECONDS."""
+
+    def __init__(self) -> None:
+        self._switches: ShopSwitches | None = None
+        self._until = 0.0
+
+    async def get(self, store: Store) -> ShopSwitches:
+        if self._switches is None or self._until <= time.monotonic():
+            self.put(await store.shop_switches())
+        assert self._switches is not None
+        return self._switches
+
+    def put(self, switches: ShopSwitches) -> None:
+        self._switches = switches
+        self._until = time.monotonic() + SWITCHES_SECONDS
 
 
 class PurchaseUnavailable(Exception):
@@ -49,3 +100,6 @@ class Shop:
     owner_id: int
     identity: BotIdentity = field(default_factory=BotIdentity)
     payments: "PaymentDesk | None" = None
+    # Users as the dispatcher last read them (shared so that a staff screen can drop one it changed).
+    users: UserCache = field(default_factory=UserCache)
+    switches: SwitchCache = field(default_factory=SwitchCache)

@@ -1,18 +1,17 @@
 """`/refund <charge id or order id> [revoke]`: the owner or an admin gives a Stars payment back.
 
-Only staff may: anyone else is answered as for any unknown command (the command's existence is not
-advertised) and the attempt is written to the audit log as a security event. The desk does the work
+Only the owner and admins with the payments permission may; anyone else is refused plainly and the
+attempt is written to the audit log as a security event. The desk does the work
 (ledger first, then Telegram; see telegram.payments.desk) and tells the buyer.
 """
 
-from storage import RefundRefused
+from storage import Permission, RefundRefused
 from telegram.payments import RefundDeferred, RefundFailed
 from telegram.routing import Context, Router
-from telegram.screens.fallback import unknown_text
+from telegram.screens.admin.access import permitted
 
 router = Router(name=__name__)
 
-STAFF = frozenset({"owner", "admin"})
 REVOKE = "revoke"
 REFUSAL_TEXT = {
     "unknown": "admin.refund.unknown",
@@ -23,22 +22,9 @@ REFUSAL_TEXT = {
 }
 
 
-def is_staff(ctx: Context) -> bool:
-    return ctx.user.role in STAFF or ctx.user.id == ctx.shop.owner_id
-
-
-async def refused_to_non_staff(ctx: Context, target: str) -> bool:
-    """True (and answered, and audited) when the sender is not staff."""
-    if is_staff(ctx):
-        return False
-    await ctx.shop.store.record_event("permission.refused", actor_id=ctx.user.id, target=target, security=True)
-    await unknown_text(ctx)
-    return True
-
-
 @router.command("refund")
 async def refund(ctx: Context, args: str) -> None:
-    if await refused_to_non_staff(ctx, "refund"):
+    if not await permitted(ctx, Permission.PAYMENTS, "refund"):
         return
     desk = ctx.shop.payments
     words = args.split()

@@ -1,6 +1,8 @@
 """/start and the main menu."""
 
 from telegram.routing import Context, Router, keyboard
+from telegram.screens.admin.access import is_staff
+from telegram.screens.admin.callbacks import AdminPanel
 from telegram.screens.user.callbacks import OpenHelp, OpenMenu, OpenProfile, OpenShop, RedeemPromo, StartSearch
 from telegram.types import InlineKeyboardMarkup
 
@@ -15,6 +17,7 @@ def main_keyboard(ctx: Context) -> InlineKeyboardMarkup:
             (ctx.t.plain("button.profile"), OpenProfile()),
         ],
         [(ctx.t.plain("buy.button_redeem"), RedeemPromo()), (ctx.t.plain("pages.button.help"), OpenHelp())],
+        *([[(ctx.t.plain("admin.button.panel"), AdminPanel())]] if is_staff(ctx.user) else []),
     )
 
 

@@ -1,0 +1,103 @@
+"""The staff's use cases about people: admins and their permissions, blocking users.
+
+Each writes its audit event in the same transaction as the change, so the log never misses an action
+that happened nor records one that did not. Whether the caller may do it is checked above this room
+(the chat screens, the CLI's operator); that the owner is never blocked, demoted or made a mere admin
+is checked here, whoever asks.
+"""
+
+from decimal import Decimal
+
+from tortoise.transactions import in_transaction
+
+from storage.audit import write_event
+from storage.errors import OwnerProtected, UnknownPermission, UnknownUser
+from storage.ledger import apply_credit
+from storage.models import CENT, Permission, Role, User
+from storage.records import UserRecord
+from storage.users import user_record
+
+PERMISSIONS = [permission.value for permission in Permission]
+
+
+def permission_set(names: list[str]) -> list[str]:
+    """`names` checked and in the canonical order; raises UnknownPermission."""
+    for name in names:
+        if name not in PERMISSIONS:
+            raise UnknownPermission(name, PERMISSIONS)
+    return [permission for permission in PERMISSIONS if permission in names]
+
+
+async def grant_admin(user_id: int, permissions: list[str], *, actor_id: int | None) -> UserRecord:
+    """Make the user an admin with exactly `permissions` (an admin's permissions are replaced)."""
+    chosen = permission_set(permissions)
+    async with in_transaction() as conn:
+        user = await _staff_target(conn, user_id, "make an admin")
+        await User.filter(id=user_id).using_db(conn).update(role=Role.ADMIN, permissions=",".join(chosen))
+        await write_event(
+            conn, "admin.grant", actor_id=actor_id, target=str(user_id),
+            detail=f"{user.role}→admin: {','.join(chosen) or 'no permissions'}",
+        )
+        return user_record(await User.get(id=user_id).using_db(conn))
+
+
+async def revoke_admin(user_id: int, *, actor_id: int | None) -> UserRecord:
+    """The user is no admin any more (a no-op for a user who was not one)."""
+    async with in_transaction() as conn:
+        user = await _staff_target(conn, user_id, "revoke the owner")
+        if user.role == Role.ADMIN:
+            await User.filter(id=user_id).using_db(conn).update(role=Role.USER, permissions="")
+            await write_event(conn, "admin.revoke", actor_id=actor_id, target=str(user_id), detail=user.permissions)
+        return user_record(await User.get(id=user_id).using_db(conn))
+
+
+async def set_blocked(user_id: int, blocked: bool, *, actor_id: int | None) -> UserRecord:
+    """Block or unblock a user. Blocking an admin also ends their admin role: a blocked user acts for
+    nobody."""
+    async with in_transaction() as conn:
+        user = await _staff_target(conn, user_id, "block the owner") if blocked else await _get(conn, user_id)
+        changes: dict[str, object] = {"blocked": blocked}
+        if blocked and user.role == Role.ADMIN:
+            changes.update(role=Role.USER, permissions="")
+        if user.blocked != blocked or len(changes) > 1:
+            await User.filter(id=user_id).using_db(conn).update(**changes)
+            await write_event(conn, "user.block" if blocked else "user.unblock", actor_id=actor_id, target=str(user_id))
+        return user_record(await User.get(id=user_id).using_db(conn))
+
+
+async def find_user(query: str) -> UserRecord | None:
+    """A user by Telegram id ("1001") or username ("@ann" or "ann", any case)."""
+    text = query.strip()
+    if text.isdigit():
+        user = await User.get_or_none(id=int(text)) if len(text) <= 19 else None
+    else:
+        name = text.removeprefix("@")
+        user = await User.filter(username__iexact=name).order_by("id").first() if name else None
+    return None if user is None else user_record(user)
+
+
+async def list_admins() -> list[UserRecord]:
+    return [user_record(user) for user in await User.filter(role=Role.ADMIN).order_by("id")]
+
+
+async def adjust_balance(user_id: int, amount: Decimal, reason: str, *, actor_id: int | None) -> Decimal:
+    """Credit (amount > 0) or debit (amount < 0) a balance by hand, as an "adjustment" ledger entry with
+    its reason; returns the new balance. Raises InsufficientBalance rather than go below zero."""
+    async with in_transaction() as conn:
+        balance = await apply_credit(conn, user_id, amount, kind="adjustment", reason=reason)
+        await write_event(conn, "balance.adjust", actor_id=actor_id, target=str(user_id), detail=f"{amount:+} {reason}")
+    return Decimal(balance).quantize(CENT)
+
+
+async def _get(conn: object, user_id: int) -> User:
+    user = await User.get_or_none(id=user_id).using_db(conn)
+    if user is None:
+        raise UnknownUser(user_id)
+    return user
+
+
+async def _staff_target(conn: object, user_id: int, action: str) -> User:
+    user = await _get(conn, user_id)
+    if user.role == Role.OWNER:
+        raise OwnerProtected(user_id, action)
+    return user

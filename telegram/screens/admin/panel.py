@@ -1,0 +1,70 @@
+"""/admin and the panel: one button per section the staff member may use, maintenance mode.
+
+The buttons shown follow the (cached) role; each section checks the permission afresh when used.
+"""
+
+from storage import PERMISSIONS
+from telegram.callback_data import CallbackData
+from telegram.routing import Context, Router, keyboard
+from telegram.screens.admin.access import Need, may, permission_name, permitted
+from telegram.screens.admin.callbacks import AdminCancel, AdminPanel, ToggleMaintenance
+
+router = Router(name=__name__)
+
+# (section, button, what it needs), in the panel's order.
+SECTIONS: list[tuple[str, CallbackData, Need]] = []
+SECTION_LABEL: dict[str, str] = {}
+
+
+@router.command("admin")
+async def admin_command(ctx: Context, _args: str) -> None:
+    if await permitted(ctx, "staff", "admin.panel"):
+        await _show_panel(ctx)
+
+
+@router.callback(AdminPanel)
+async def admin_panel(ctx: Context, _data: AdminPanel) -> None:
+    if await permitted(ctx, "staff", "admin.panel"):
+        await _show_panel(ctx)
+
+
+@router.callback(AdminCancel)
+async def cancel(ctx: Context, _data: AdminCancel) -> None:
+    # The press itself made the dispatcher forget the question.
+    await ctx.notify(ctx.t.plain("admin.cancelled"))
+    if await permitted(ctx, "staff", "admin.panel"):
+        await _show_panel(ctx)
+
+
+@router.callback(ToggleMaintenance)
+async def toggle_maintenance(ctx: Context, data: ToggleMaintenance) -> None:
+    if not await permitted(ctx, "owner", "maintenance"):
+        return
+    switches = await ctx.shop.store.set_maintenance(data.on, actor_id=ctx.user.id)
+    ctx.shop.switches.put(switches)
+    await ctx.notify(ctx.t.plain("admin.maintenance.on" if switches.maintenance else "admin.maintenance.off"), alert=True)
+    await _show_panel(ctx)
+
+
+async def _show_panel(ctx: Context) -> None:
+    user = ctx.user
+    if may(user, "owner", ctx.shop.owner_id):
+        role = ctx.t.plain("admin.role.owner")
+    else:
+        names = ", ".join(permission_name(ctx, name) for name in PERMISSIONS if name in user.permissions)
+        role = ctx.t.plain("admin.role.admin", permissions=names or ctx.t.plain("admin.role.none"))
+    rows = [[(ctx.t.plain(SECTION_LABEL[name]), data)] for name, data, need in SECTIONS if may(user, need, ctx.shop.owner_id)]
+    if may(user, "owner", ctx.shop.owner_id):
+        maintenance = (await ctx.shop.switches.get(ctx.shop.store)).maintenance
+        label = "admin.button.maintenance_off" if maintenance else "admin.button.maintenance_on"
+        rows.append([(ctx.t.plain(label), ToggleMaintenance(on=not maintenance))])
+    await ctx.show(ctx.t("admin.panel", role=role), keyboard(*rows))
+
+
+def back_row(ctx: Context) -> list[tuple[str, CallbackData]]:
+    return [(ctx.t.plain("admin.button.back"), AdminPanel())]
+
+
+def cancel_row(ctx: Context) -> list[tuple[str, CallbackData]]:
+    return [(ctx.t.plain("admin.button.cancel"), AdminCancel())]
+

@@ -1,0 +1,99 @@
+"""The staff's use cases about people, on SQLite and PostgreSQL: admins with permissions, blocking,
+the owner's protection, and the audit event each change writes with it."""
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+
+from storage import InsufficientBalance, OwnerProtected, StorageSettings, Store, UnknownPermission, UnknownUser, open_store
+
+OWNER = 1
+ANN = 1001
+BOB = 1002
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    async with open_store(StorageSettings(database_url=database_url)) as opened:
+        for user_id in (OWNER, ANN, BOB):
+            await opened.register_user(
+                user_id, username=None, first_name=f"u{user_id}", language_code="en", owner_id=OWNER, referrer_id=None
+            )
+        yield opened
+
+
+async def actions(store: Store) -> list[tuple[str | None, str, str]]:
+    page = await store.audit_page(1, 50)
+    return [(row.action, row.target, row.detail) for row in reversed(page.rows)]
+
+
+async def test_an_admin_gets_exactly_the_permissions_granted_and_loses_them_on_revoke(store: Store) -> None:
+    ann = await store.grant_admin(ANN, ["stock", "catalog"], actor_id=OWNER)
+    assert (ann.role, ann.permissions) == ("admin", ("catalog", "stock"))
+    # A second grant replaces the set.
+    assert (await store.grant_admin(ANN, ["statistics"], actor_id=OWNER)).permissions == ("statistics",)
+    ann = await store.revoke_admin(ANN, actor_id=OWNER)
+    assert (ann.role, ann.permissions) == ("user", ())
+    # Revoking someone who is no admin changes and records nothing.
+    await store.revoke_admin(BOB, actor_id=OWNER)
+    assert await actions(store) == [
+        ("admin.grant", str(ANN), "user→admin: catalog,stock"),
+        ("admin.grant", str(ANN), "admin→admin: statistics"),
+        ("admin.revoke", str(ANN), "statistics"),
+    ]
+
+
+async def test_bad_grants_change_nothing(store: Store) -> None:
+    with pytest.raises(UnknownPermission, match="'refunds'"):
+        await store.grant_admin(ANN, ["stock", "refunds"], actor_id=OWNER)
+    with pytest.raises(UnknownUser):
+        await store.grant_admin(4242, ["stock"], actor_id=OWNER)
+    with pytest.raises(OwnerProtected):
+        await store.grant_admin(OWNER, ["stock"], actor_id=OWNER)
+    with pytest.raises(OwnerProtected):
+        await store.revoke_admin(OWNER, actor_id=OWNER)
+    ann = await store.get_user(ANN)
+    owner = await store.get_user(OWNER)
+    assert ann is not None and owner is not None
+    assert (ann.role, owner.role) == ("user", "owner")
+    assert await actions(store) == []
+
+
+async def test_the_owner_cannot_be_blocked_and_a_blocked_admin_is_no_admin(store: Store) -> None:
+    with pytest.raises(OwnerProtected):
+        await store.set_blocked(OWNER, True, actor_id=ANN)
+    await store.grant_admin(ANN, ["users"], actor_id=OWNER)
+    ann = await store.set_blocked(ANN, True, actor_id=OWNER)
+    assert (ann.blocked, ann.role, ann.permissions) == (True, "user", ())
+    # Blocking twice records once; unblocking gives no role back.
+    await store.set_blocked(ANN, True, actor_id=OWNER)
+    ann = await store.set_blocked(ANN, False, actor_id=OWNER)
+    assert (ann.blocked, ann.role) == (False, "user")
+    assert [action for action, _, _ in await actions(store)] == ["admin.grant", "user.block", "user.unblock"]
+
+
+async def test_a_user_is_found_by_id_or_username_in_any_case(store: Store) -> None:
+    await store.register_user(
+        2001, username="Ann_Shop", first_name="Ann", language_code="en", owner_id=OWNER, referrer_id=None
+    )
+    for query in ("2001", " 2001 ", "@ann_shop", "ANN_SHOP"):
+        found = await store.find_user(query)
+        assert found is not None and found.id == 2001, query
+    for query in ("9999", "@nobody", "@", "", "9" * 40):
+        assert await store.find_user(query) is None, query
+
+
+async def test_a_balance_adjustment_is_a_ledger_entry_with_its_reason_and_never_goes_below_zero(store: Store) -> None:
+    assert await store.adjust_balance(ANN, Decimal("12.50"), "goodwill", actor_id=OWNER) == Decimal("12.50")
+    assert await store.adjust_balance(ANN, Decimal("-2.50"), "typo", actor_id=OWNER) == Decimal("10.00")
+    with pytest.raises(InsufficientBalance):
+        await store.adjust_balance(ANN, Decimal("-10.01"), "too much", actor_id=OWNER)
+    ledger = await store.ledger_page(ANN, 1, 10)
+    assert [(row.kind, row.amount, row.reason) for row in ledger.rows] == [
+        ("adjustment", Decimal("-2.50"), "typo"), ("adjustment", Decimal("12.50"), "goodwill")
+    ]
+    assert await store.check_ledger() == []
+    assert await actions(store) == [
+        ("balance.adjust", str(ANN), "+12.50 goodwill"), ("balance.adjust", str(ANN), "-2.50 typo")
+    ]
