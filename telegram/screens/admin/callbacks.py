@@ -16,3 +16,69 @@ class ToggleMaintenance(CallbackData, prefix="admmnt"):
     """`on` is what the owner asked for, so a stale button cannot flip the switch the wrong way."""
 
     on: bool
+
+
+class OpenAdmins(CallbackData, prefix="admadm"):
+    """The owner's list of admins."""
+
+
+class AddAdmin(CallbackData, prefix="admadd"):
+    """Ask for the id or @username of a user to make an admin."""
+
+
+class EditAdmin(CallbackData, prefix="admed"):
+    """One user's role and permissions, as toggles."""
+
+    user_id: int
+
+
+class TogglePermission(CallbackData, prefix="admperm"):
+    """Give (`on`) or take a permission; `on` is what the owner asked for, so a stale button cannot
+    flip it the wrong way."""
+
+    user_id: int
+    permission: str
+    on: bool
+
+
+class RevokeAdmin(CallbackData, prefix="admrev"):
+    user_id: int
+
+
+class FindUser(CallbackData, prefix="admusr"):
+    """Ask for the id or @username of a user to look at."""
+
+
+class OpenUser(CallbackData, prefix="admu"):
+    user_id: int
+
+
+class UserLedger(CallbackData, prefix="admul"):
+    user_id: int
+    page: int = 1
+
+
+class UserPurchases(CallbackData, prefix="admup"):
+    user_id: int
+
+
+class UserPayments(CallbackData, prefix="admupay"):
+    user_id: int
+
+
+class AdjustBalance(CallbackData, prefix="admbal"):
+    """Ask for "+10 reason" or "-5 reason"."""
+
+    user_id: int
+
+
+class SetBlocked(CallbackData, prefix="admblk"):
+    user_id: int
+    blocked: bool
+
+
+class OpenAudit(CallbackData, prefix="admaud"):
+    """The audit log, newest first; only security events with `security`."""
+
+    page: int = 1
+    security: bool = False

@@ -3,17 +3,21 @@
 The buttons shown follow the (cached) role; each section checks the permission afresh when used.
 """
 
-from storage import PERMISSIONS
+from storage import PERMISSIONS, Permission
 from telegram.callback_data import CallbackData
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.access import Need, may, permission_name, permitted
-from telegram.screens.admin.callbacks import AdminCancel, AdminPanel, ToggleMaintenance
+from telegram.screens.admin.callbacks import AdminCancel, AdminPanel, FindUser, OpenAdmins, OpenAudit, ToggleMaintenance
 
 router = Router(name=__name__)
 
 # (section, button, what it needs), in the panel's order.
-SECTIONS: list[tuple[str, CallbackData, Need]] = []
-SECTION_LABEL: dict[str, str] = {}
+SECTIONS: list[tuple[str, CallbackData, Need]] = [
+    ("users", FindUser(), Permission.USERS),
+    ("admins", OpenAdmins(), "owner"),
+    ("audit", OpenAudit(), "owner"),
+]
+SECTION_LABEL = {"users": "admin.button.users", "admins": "admin.button.admins", "audit": "admin.button.audit"}
 
 
 @router.command("admin")

@@ -40,9 +40,13 @@ async def balance_history(ctx: Context, data: BalanceHistory) -> None:
     await ctx.show("\n\n".join(lines), keyboard(*([pages] if pages else []), back))
 
 
+def kind_name(ctx: Context, kind: str) -> str:
+    return ctx.t.plain(KIND_TEXT.get(kind, "ledger.kind.adjustment"))
+
+
 def _entry(ctx: Context, row: LedgerRow) -> str:
     amount = ctx.t.plain("ledger.credit" if row.amount >= 0 else "ledger.debit", amount=abs(row.amount))
-    kind = ctx.t.plain(KIND_TEXT.get(row.kind, "ledger.kind.adjustment"))
+    kind = kind_name(ctx, row.kind)
     if row.kind in SHOWN_REASONS and row.reason:
         detail = row.reason if len(row.reason) <= MAX_REASON else row.reason[: MAX_REASON - 1] + "…"
         kind = ctx.t.plain("ledger.with_detail", kind=kind, detail=detail)

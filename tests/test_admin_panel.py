@@ -1,0 +1,130 @@
+"""Running the shop from the chat, as the staff sees it through the emulator: the panel, making an
+admin with chosen permissions, the users screen (balance adjustment, blocking), the audit log and
+maintenance mode; refusals for everyone else."""
+
+from decimal import Decimal
+
+from account_helpers import press_data
+from buying import labels, press_when_shown, reply_to
+from conftest import OWNER_ID, RunningShop, open_shop
+from helpers import eventually
+from telegram.emulator import EmulatedUser
+from telegram.screens.admin.callbacks import OpenAdmins, OpenAudit, SetBlocked, ToggleMaintenance
+
+
+async def started(shop: RunningShop, user_id: int, name: str, username: str | None = None) -> EmulatedUser:
+    user = shop.emu.user(user_id, name, username=username) if username else shop.emu.user(user_id, name)
+    await user.send_text("/start")
+    await user.wait_for_text("Welcome")
+    return user
+
+
+async def security_events(shop: RunningShop) -> list[tuple[str, int | None, str]]:
+    page = await shop.store.audit_page(1, 50, security_only=True)
+    return [(e.action, e.actor_id, e.target) for e in reversed(page.rows)]
+
+
+async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions_given(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url) as shop:
+        owner = await started(shop, OWNER_ID, "Owner")
+        bob = await started(shop, 1002, "Bob", "bob_helps")
+        ann = await started(shop, 1001, "Ann", "ann")
+        # A buyer has no admin button, and /admin is refused plainly and audited.
+        assert "🛠 Admin" not in labels(ann.bot_messages()[-1])
+        assert (await reply_to(ann, "/admin"))["text"] == "⛔ This is for the shop's staff only."
+        assert await security_events(shop) == [("permission.refused", 1001, "admin.panel")]
+
+        panel = await reply_to(owner, "/admin")
+        assert "You are the owner" in panel["text"]
+        assert labels(panel) == ["👥 Users", "🔑 Admins", "📜 Audit log", "🚧 Maintenance: off → turn on"]
+        await owner.press("🔑 Admins")
+        await press_when_shown(owner, "➕ Make an admin")
+        await owner.wait_for_text("Send the id or @username")
+        card = await reply_to(owner, "@BOB_HELPS")
+        assert "Bob (@bob_helps, 1002)" in card["text"] and "Permissions: nothing yet" in card["text"]
+        await owner.press("▫️ Users", card["message_id"])
+        await owner.wait_for(lambda m: "Permissions: Users" in (m.get("text") or ""))
+
+        # Bob sees the panel with Users only; Admins and the audit log stay the owner's.
+        panel = await reply_to(bob, "/admin")
+        assert "an admin with: Users" in panel["text"]
+        assert labels(panel) == ["👥 Users"]
+        await bob.press("👥 Users")
+        await bob.wait_for_text("Send the id or @username of the user.")
+        assert (await reply_to(bob, "@nobody"))["text"] == "No user @nobody. Send another id or @username, or cancel."
+        card = await reply_to(bob, "1001")
+        assert "Ann (@ann, 1001)" in card["text"] and "Balance: 0.00 USD" in card["text"]
+
+        # A balance adjustment needs a reason, and is a ledger entry.
+        await bob.press("💰 Adjust balance", card["message_id"])
+        await bob.wait_for_text("+10 goodwill")
+        assert "non-zero amount" in (await reply_to(bob, "+10"))["text"]
+        assert "it is now 10.00 USD" in (await reply_to(bob, "+10 sorry for the wait"))["text"]
+        ledger = await shop.store.ledger_page(1001, 1, 10)
+        assert [(r.kind, r.amount, r.reason) for r in ledger.rows] == [("adjustment", Decimal("10.00"), "sorry for the wait")]
+
+        # Blocking: Ann hears it once, then nothing.
+        card = await bob.wait_for(lambda m: "Ann (@ann, 1001)" in (m.get("text") or "") and "⛔ Block" in labels(m))
+        await bob.press("⛔ Block", card["message_id"])
+        await bob.wait_for(lambda m: "⛔ Blocked" in (m.get("text") or ""))
+        assert (await reply_to(ann, "/start"))["text"] == "⛔ You are blocked in this shop."
+        before = len(ann.bot_messages())
+        await ann.send_text("/menu")
+        await reply_to(owner, "/menu")  # the shop has handled Ann's message by the time it answers the owner's
+        assert len(ann.bot_messages()) == before
+
+        # Bob cannot reach the owner's screens even with a forged button; the owner cannot be blocked.
+        answers = len(bob.callback_answers)
+        await press_data(shop, bob, OpenAdmins().pack())
+        await eventually(lambda: len(bob.callback_answers) > answers, what="the refusal")
+        assert bob.callback_answers[-1]["text"] == "⛔ Only the owner can do this."
+        answers = len(bob.callback_answers)
+        await press_data(shop, bob, SetBlocked(user_id=OWNER_ID, blocked=True).pack())
+        await eventually(lambda: len(bob.callback_answers) > answers, what="the refusal")
+        assert bob.callback_answers[-1]["text"] == "The owner cannot be blocked."
+        owner_record = await shop.store.get_user(OWNER_ID)
+        assert owner_record is not None and not owner_record.blocked
+
+        # The owner takes Users away again: Bob's next attempt is refused at once.
+        await reply_to(owner, "/admin")
+        await press_when_shown(owner, "🔑 Admins")
+        await press_when_shown(owner, "Bob (@bob_helps, 1002)")
+        await press_when_shown(owner, "✅ Users")
+        await owner.wait_for(lambda m: "Permissions: nothing yet" in (m.get("text") or ""))
+        assert (await reply_to(bob, "/admin"))["text"].startswith("🛠")
+        answers = len(bob.callback_answers)
+        await press_data(shop, bob, SetBlocked(user_id=1001, blocked=False).pack())
+        await eventually(lambda: len(bob.callback_answers) > answers, what="the refusal")
+        assert bob.callback_answers[-1]["text"] == "⛔ This needs the “Users” permission. Ask the owner if you need it."
+        ann_record = await shop.store.get_user(1001)
+        assert ann_record is not None and ann_record.blocked
+
+        assert await security_events(shop) == [
+            ("permission.refused", 1001, "admin.panel"),
+            ("permission.refused", 1002, "admins"),
+            ("permission.refused", 1002, "users.block"),
+        ]
+        # The owner reads it all in the audit log.
+        await press_data(shop, owner, OpenAudit().pack())
+        log = await owner.wait_for(lambda m: "Audit log" in (m.get("text") or ""))
+        for action in ("admin.grant", "balance.adjust", "user.block", "permission.refused"):
+            assert action in log["text"]
+
+
+async def test_maintenance_mode_closes_the_shop_to_buyers_but_not_to_the_staff(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url) as shop:
+        owner = await started(shop, OWNER_ID, "Owner")
+        ann = await started(shop, 1001, "Ann")
+        await reply_to(owner, "/admin")
+        await press_when_shown(owner, "🚧 Maintenance: off → turn on")
+        await owner.wait_for(lambda m: "🚧 Maintenance: ON → turn off" in labels(m))
+        assert "closed for maintenance" in (await reply_to(ann, "/start"))["text"]
+        assert "Admin panel" in (await reply_to(owner, "/admin"))["text"]
+        # A stale "turn on" button pressed again leaves it on, it does not flip it off.
+        await press_data(shop, owner, ToggleMaintenance(on=True).pack())
+        await owner.wait_for(lambda m: "🚧 Maintenance: ON → turn off" in labels(m))
+        await press_when_shown(owner, "🚧 Maintenance: ON → turn off")
+        await owner.wait_for(lambda m: "🚧 Maintenance: off → turn on" in labels(m))
+        assert "Welcome" in (await reply_to(ann, "/start"))["text"]
+        page = await shop.store.audit_page(1, 10)
+        assert [e.action for e in reversed(page.rows)] == ["maintenance.on", "maintenance.on", "maintenance.off"]
