@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import msgspec
 
 from storage import StorageSettings, backend_of
-from telegram.config import PaymentSettings, ShopSettings, TelegramSettings
+from telegram.config import AdminSettings, PaymentSettings, ShopSettings, TelegramSettings
 from telegram.i18n import LANGUAGES
 from webui.config import WebSettings
 
@@ -34,6 +34,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     web: WebSettings = WebSettings()
     shop: ShopSettings = ShopSettings()
     payments: PaymentSettings = PaymentSettings()
+    admin: AdminSettings = AdminSettings()
 
 
 SECTIONS: dict[str, type[msgspec.Struct]] = {
@@ -164,6 +165,7 @@ def validate(data: dict[str, Any]) -> Settings:
         raise ConfigError("web.port", "must be between 0 (any free port) and 65535")
     _check_shop(settings.shop)
     _check_payments(settings.payments)
+    _check_admin(settings.admin, settings.telegram)
     return settings
 
 
@@ -188,6 +190,14 @@ def _check_payments(payments: PaymentSettings) -> None:
         raise ConfigError("payments.cryptopay_assets", "must name at least one asset when CryptoPay is on")
     if not payments.methods():
         raise ConfigError("payments.stars", "no payment method is on: keep Stars on or configure another method")
+
+
+def _check_admin(admin: AdminSettings, telegram: TelegramSettings) -> None:
+    if not admin.paid_broadcast and admin.broadcast_rate > telegram.global_rate:
+        raise ConfigError(
+            "admin.broadcast_rate",
+            f"must not exceed telegram.global_rate ({telegram.global_rate:g}/s) unless admin.paid_broadcast is on",
+        )
 
 
 def _config_error(error: msgspec.ValidationError) -> ConfigError:

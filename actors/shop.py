@@ -6,6 +6,7 @@
     └── root nursery
         ├── purchase serializer   (supervised)
         ├── payment reconciler    (supervised)
+        ├── broadcaster           (supervised)
         ├── health watcher        (supervised)
         ├── web server            (hypercorn, quart-trio app)
         └── update poller + lanes (supervised)
@@ -20,6 +21,7 @@ import httpx
 import msgspec
 import trio
 
+from actors.broadcaster import Broadcaster
 from actors.config import Settings
 from actors.health import HealthWatcher
 from actors.poller import UpdatePoller
@@ -98,7 +100,8 @@ async def run_shop(
         serializer = PurchaseSerializer(store)
         payments = PaymentDesk(store, bot, settings.shop, settings.payments, cryptopay)
         reconciler = PaymentReconciler(payments, settings.payments)
-        dispatcher = chat_dispatcher(settings, store, bot, serializer, payments)
+        broadcaster = Broadcaster(store, bot, settings.admin, settings.shop, settings.telegram.owner_id)
+        dispatcher = chat_dispatcher(settings, store, bot, serializer, payments, broadcaster.ring)
         poller = UpdatePoller(bot, dispatcher, settings.telegram, store)
         actors = ActorStatus()
         health = HealthWatcher(store, poller, actors)
@@ -116,6 +119,7 @@ async def run_shop(
                 root.start_soon(_stop_on_signal, stop)
             await root.start(supervise, "purchases", serializer.run, actors)
             await root.start(supervise, "reconciler", reconciler.run, actors)
+            await root.start(supervise, "broadcaster", broadcaster.run, actors)
             await root.start(supervise, "health", health.run, actors)
             binds = await root.start(serve_web, create_app(health.report, payments), settings.web, web_closing.wait)
             root.start_soon(_announce, bot, dispatcher.shop.identity, settings.shop)
@@ -134,11 +138,17 @@ async def run_shop(
 
 
 def chat_dispatcher(
-    settings: Settings, store: Store, bot: BotClient, serializer: PurchaseSerializer, payments: PaymentDesk | None = None
+    settings: Settings,
+    store: Store,
+    bot: BotClient,
+    serializer: PurchaseSerializer,
+    payments: PaymentDesk | None = None,
+    broadcast_doorbell: Callable[[], None] = lambda: None,
 ) -> Dispatcher:
     """The screens as every update meets them: the shop interface, the channel gate, the router."""
     shop = Shop(
-        store=store, buy=serializer.buy, settings=settings.shop, owner_id=settings.telegram.owner_id, payments=payments
+        store=store, buy=serializer.buy, settings=settings.shop, owner_id=settings.telegram.owner_id, payments=payments,
+        paid_broadcast=settings.admin.paid_broadcast, broadcast_doorbell=broadcast_doorbell,
     )
     return Dispatcher(build_router(), bot=bot, shop=shop, guard=build_gate(bot, settings.shop))
 

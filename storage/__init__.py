@@ -7,7 +7,7 @@ from storage.bridge import Store, open_store
 from storage.catalog import PHOTO_REF
 from storage.config import StorageSettings, backend_of
 from storage.errors import (
-    Duplicate, InsufficientBalance, InvalidItem, NestingTooDeep, NotStockable, OwnerProtected, StorageError, StorageUnavailable,
+    Duplicate, InsufficientBalance, InvalidAudience, InvalidItem, NestingTooDeep, NotStockable, OwnerProtected, StorageError, StorageUnavailable,
     UnknownCategory, UnknownItem, UnknownPermission, UnknownPromo, UnknownUser,
 )
 from storage.staff import PERMISSIONS
@@ -15,6 +15,7 @@ from storage.models import CENT, Permission
 from storage.promos import PROMO_CODE
 from storage.records import (
     AuditRecord,
+    BroadcastRecord,
     CategoryPage,
     CategoryRecord,
     Delivered,
@@ -65,6 +66,6 @@ __all__ = [
     "PurchaseResult", "ReviewRecord", "ReviewSaved", "ReviewTarget", "SoldOut", "Store",
     "StorageError", "StorageSettings", "StorageUnavailable", "UnknownCategory", "UnknownItem", "UnknownUser",
     "UserRecord", "backend_of", "open_store",
-    "OwnerProtected", "PERMISSIONS", "Permission", "ShopSwitches", "UnknownPermission",
+    "BroadcastRecord", "InvalidAudience", "OwnerProtected", "PERMISSIONS", "Permission", "ShopSwitches", "UnknownPermission",
     "PaymentEvent", "PaymentRecord", "PaymentRejected", "PreCheckoutReason", "RefundRefused", "RefundStarted", "Settled",
 ]

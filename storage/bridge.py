@@ -25,7 +25,7 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from redis.exceptions import RedisError
 
-from storage import audit, catalog, history, inbox, ledger, payments, promos, purchases, reviews, staff, switches, users
+from storage import audit, broadcasts, catalog, history, inbox, ledger, payments, promos, purchases, reviews, staff, switches, users
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StorageConflict, StorageError, StorageUnavailable
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
@@ -150,6 +150,16 @@ class Store:
     find_user = use_case(staff.find_user)
     list_admins = use_case(staff.list_admins)
     adjust_balance = use_case(staff.adjust_balance)
+    audience_size = use_case(broadcasts.audience_size)
+    create_broadcast = use_case(broadcasts.create_broadcast)
+    get_broadcast = use_case(broadcasts.get_broadcast)
+    running_broadcasts = use_case(broadcasts.running_broadcasts)
+    recent_broadcasts = use_case(broadcasts.recent_broadcasts)
+    audience_batch = use_case(broadcasts.audience_batch)
+    record_batch = use_case(broadcasts.record_batch)
+    finish_broadcast = use_case(broadcasts.finish_broadcast)
+    move_broadcast = use_case(broadcasts.move_broadcast)
+    set_progress_message = use_case(broadcasts.set_progress_message)
     shop_switches = use_case(switches.shop_switches)
     set_maintenance = use_case(switches.set_maintenance)
 

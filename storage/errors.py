@@ -13,7 +13,8 @@
     ├── InvalidItem             an item's fields do not fit together (a "file" item without a file, …)
     ├── NotStockable            stock units are for "unique" items only
     ├── UnknownPermission       not one of the admin permissions
-    └── OwnerProtected          the owner cannot be blocked, demoted or made an admin
+    ├── OwnerProtected          the owner cannot be blocked, demoted or made an admin
+    └── InvalidAudience         a broadcast audience other than all, buyers or lang:<code>
 
 Expected purchase outcomes (sold out, not enough balance) are not errors: they are `PurchaseResult`
 variants in `storage.records`.
@@ -105,3 +106,9 @@ class OwnerProtected(StorageError):
         super().__init__(f"user {user_id} is the owner: cannot {action}")
         self.user_id = user_id
         self.action = action
+
+
+class InvalidAudience(StorageError):
+    def __init__(self, audience: str) -> None:
+        super().__init__(f"unknown audience {audience!r}: use all, buyers or lang:<code>")
+        self.audience = audience

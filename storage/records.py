@@ -412,3 +412,25 @@ class ShopSwitches(Record):
     """Shop-wide switches the staff set at run time."""
 
     maintenance: bool = False
+
+
+class BroadcastRecord(Record):
+    """A broadcast job (see storage.models.Broadcast); `status` is running, paused, cancelled or done."""
+
+    id: int
+    created_by: int
+    text: str
+    button_text: str | None
+    button_url: str | None
+    audience: str
+    paid: bool
+    status: str
+    cursor: int
+    total: int
+    delivered: int
+    blocked: int
+    failed: int
+    progress_chat_id: int | None
+    progress_message_id: int | None
+    created_at: datetime
+    finished_at: datetime | None

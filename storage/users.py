@@ -64,6 +64,8 @@ async def register_user(
         changes["first_name"] = first_name[:128]
     if user_id == owner_id and user.role != Role.OWNER:
         changes["role"] = Role.OWNER
+    if user.bot_blocked:  # they had blocked the bot and are back: broadcasts reach them again
+        changes["bot_blocked"] = False
     if changes:
         await User.filter(id=user_id).update(**changes)
         user = await User.get(id=user_id)

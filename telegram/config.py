@@ -125,3 +125,17 @@ class PaymentSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
             for name in self.__struct_fields__
         )
         return f"PaymentSettings({shown})"
+
+
+class AdminSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The `[admin]` section: broadcasts and the audit log."""
+
+    # Broadcast messages per second. Without paid broadcasts Telegram allows about 30/s for the whole
+    # bot, so this may not exceed telegram.global_rate; buyers' answers share that budget.
+    broadcast_rate: Annotated[float, Meta(gt=0, le=1000)] = 30.0
+    # allow_paid_broadcast: up to 1000 messages/s, each charged 0.1 Star to the bot's balance.
+    paid_broadcast: bool = False
+    # How often a running broadcast's progress message is edited, seconds.
+    broadcast_progress_interval: Annotated[float, Meta(ge=1)] = 5.0
+    # Audit events older than this many days are deleted; 0 keeps them forever.
+    audit_retention_days: Annotated[int, Meta(ge=0)] = 0

@@ -3,6 +3,7 @@ admin with chosen permissions, the users screen (balance adjustment, blocking), 
 maintenance mode; refusals for everyone else."""
 
 from decimal import Decimal
+from typing import Any
 
 from account_helpers import press_data
 from buying import labels, press_when_shown, reply_to
@@ -25,7 +26,7 @@ async def security_events(shop: RunningShop) -> list[tuple[str, int | None, str]
 
 
 async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions_given(sqlite_url: str) -> None:
-    async with open_shop(sqlite_url) as shop:
+    async with open_shop(sqlite_url, chat_rate=50.0, chat_burst=50) as shop:
         owner = await started(shop, OWNER_ID, "Owner")
         bob = await started(shop, 1002, "Bob", "bob_helps")
         ann = await started(shop, 1001, "Ann", "ann")
@@ -36,7 +37,7 @@ async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions
 
         panel = await reply_to(owner, "/admin")
         assert "You are the owner" in panel["text"]
-        assert labels(panel) == ["👥 Users", "🔑 Admins", "📜 Audit log", "🚧 Maintenance: off → turn on"]
+        assert labels(panel) == ["👥 Users", "📣 Broadcasts", "🔑 Admins", "📜 Audit log", "🚧 Maintenance: off → turn on"]
         await owner.press("🔑 Admins")
         await press_when_shown(owner, "➕ Make an admin")
         await owner.wait_for_text("Send the id or @username")
@@ -128,3 +129,41 @@ async def test_maintenance_mode_closes_the_shop_to_buyers_but_not_to_the_staff(s
         assert "Welcome" in (await reply_to(ann, "/start"))["text"]
         page = await shop.store.audit_page(1, 10)
         assert [e.action for e in reversed(page.rows)] == ["maintenance.on", "maintenance.on", "maintenance.off"]
+
+
+async def test_a_broadcast_made_in_the_chat_reaches_its_audience_with_its_button(sqlite_url: str) -> None:
+    # The owner's chat gets many messages in a row here; Telegram's per-chat pace is not the subject.
+    async with open_shop(sqlite_url, chat_rate=50.0, chat_burst=50) as shop:
+        owner = await started(shop, OWNER_ID, "Owner")
+        await started(shop, 1001, "Ann")
+        ivan = shop.emu.user(1003, "Ivan", language_code="ru")
+        await ivan.send_text("/start")
+        await ivan.wait_for_text("Добро пожаловать")
+        await reply_to(owner, "/admin")
+        await press_when_shown(owner, "📣 Broadcasts")
+        await press_when_shown(owner, "➕ New broadcast")
+        await owner.wait_for_text("Send the broadcast's text")
+        # Broken HTML is refused with Telegram's reason, and the question stays.
+        refusal = await _send_and_wait(owner, "<b>oops", "cannot show")
+        assert refusal["text"].startswith("Telegram cannot show this text: Bad Request: can't parse entities")
+        draft = await _send_and_wait(owner, "<b>Новинки</b> в магазине", "New broadcast")
+        assert "Audience: Everyone — 3 users now." in draft["text"]
+        await owner.press("Russian speakers", draft["message_id"])
+        await owner.wait_for(lambda m: "Russian speakers — 1 users now." in (m.get("text") or ""))
+        await owner.press("🔘 Add a link button")
+        await owner.wait_for_text("Send the button's label")
+        assert "a label of at most 64 characters" in (await _send_and_wait(owner, "no link here", "label of at most"))["text"]
+        draft = await _send_and_wait(owner, "Открыть магазин https://t.me/shop_bot", "New broadcast")
+        await owner.press("✅ Send to 1 users", draft["message_id"])
+        got = await ivan.wait_for_text("Новинки в магазине")
+        assert got["reply_markup"]["inline_keyboard"] == [[{"text": "Открыть магазин", "url": "https://t.me/shop_bot"}]]
+        await owner.wait_for_text("Broadcast #1 finished: ✅ 1 delivered, 🚫 0 blocked the bot, ⚠️ 0 failed.")
+        progress = await owner.wait_for(lambda m: "Broadcast #1</b>" in (m.get("text") or "") or "Broadcast #1 ·" in (m.get("text") or ""))
+        assert "100%" in progress["text"]
+        # Ann (English) got nothing.
+        assert not any("Новинки" in (m.get("text") or "") for m in shop.emu.user(1001).bot_messages())
+
+
+async def _send_and_wait(user: EmulatedUser, text: str, expected: str) -> dict[str, Any]:
+    sent = await user.send_text(text)
+    return await user.wait_for(lambda m: m["message_id"] > sent["message_id"] and expected in (m.get("text") or ""))

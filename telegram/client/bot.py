@@ -118,6 +118,7 @@ class BotClient:
         parse_mode: str | None = "HTML",
         disable_web_page_preview: bool = False,
         disable_notification: bool = False,
+        allow_paid_broadcast: bool = False,
     ) -> Message:
         params = {
             "chat_id": chat_id,
@@ -126,6 +127,7 @@ class BotClient:
             "reply_markup": reply_markup,
             "link_preview_options": _no_preview(disable_web_page_preview),
             "disable_notification": disable_notification or None,
+            "allow_paid_broadcast": allow_paid_broadcast or None,
         }
         return await self._request("sendMessage", params, Message)
 

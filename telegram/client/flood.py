@@ -5,7 +5,8 @@ burst of `chat_burst` back-to-back messages. Both are token buckets on `trio.cur
 `MockClock` drives them in tests. Waiters are served first come, first served (each bucket is guarded by
 a `trio.Lock`, which is fair), so a chat's sends leave in the order they were made.
 
-Only message-creating methods (`LIMITED_METHODS`) are limited. getUpdates is not a send; and
+Only message-creating methods (`LIMITED_METHODS`) are limited, and a paid broadcast message
+(allow_paid_broadcast, up to 1000/s) only per chat: the broadcaster paces those itself. getUpdates is not a send; and
 answerCallbackQuery and edits are answers to what the user just did: Telegram does not count them as
 messages sent, and queuing them behind a broadcast would leave the user's button spinning (a callback
 query also expires). The server still has the last word: a 429 on them is obeyed by `auto_retry`.
@@ -115,15 +116,16 @@ class FloodControl:
     async def __call__(self, prev: Call, method: str, params: dict[str, Any], files: dict[str, Any] | None) -> Any:
         if method not in self._methods:
             return await prev(method, params, files)
-        await self.wait_turn(params.get("chat_id"))
+        await self.wait_turn(params.get("chat_id"), paid=bool(params.get("allow_paid_broadcast")))
         try:
             return await prev(method, params, files)
         except RetryAfter as e:
             self.pause(e.retry_after)
             raise
 
-    async def wait_turn(self, chat_id: Hashable | None) -> None:
-        """Wait until one more message may be sent to `chat_id` (None: only the global limit applies)."""
+    async def wait_turn(self, chat_id: Hashable | None, *, paid: bool = False) -> None:
+        """Wait until one more message may be sent to `chat_id` (None: only the global limit applies).
+        A paid broadcast message (allow_paid_broadcast) is outside the global limit: its sender paces it."""
         if chat_id is None:
             async with self._global.lock:
                 await self._global.take_locked()
@@ -133,6 +135,9 @@ class FloodControl:
         # Hold the chat's lock through the global wait: a chat's sends keep their order.
         async with bucket.lock:
             await bucket.take_locked()
+            if paid:
+                await self._wait_unpaused()
+                return
             async with self._global.lock:
                 await self._global.take_locked()
                 await self._wait_unpaused()

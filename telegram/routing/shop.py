@@ -103,3 +103,7 @@ class Shop:
     # Users as the dispatcher last read them (shared so that a staff screen can drop one it changed).
     users: UserCache = field(default_factory=UserCache)
     switches: SwitchCache = field(default_factory=SwitchCache)
+    # Broadcasts: whether they are paid (allow_paid_broadcast), and how a screen tells the broadcaster
+    # that one was created or moved (it also looks every few seconds on its own).
+    paid_broadcast: bool = False
+    broadcast_doorbell: Callable[[], None] = field(default=lambda: None)

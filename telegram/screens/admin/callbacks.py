@@ -82,3 +82,38 @@ class OpenAudit(CallbackData, prefix="admaud"):
 
     page: int = 1
     security: bool = False
+
+
+class OpenBroadcasts(CallbackData, prefix="admbc"):
+    """The latest broadcasts and "New broadcast"."""
+
+
+class NewBroadcast(CallbackData, prefix="admbcn"):
+    """Ask for a broadcast's text."""
+
+
+class BroadcastAudience(CallbackData, prefix="admbca"):
+    """Choose the draft's audience: "all", "buyers", or a language code."""
+
+    audience: str
+
+
+class BroadcastButton(CallbackData, prefix="admbcb"):
+    """Ask for the draft's button ("Label https://link")."""
+
+
+class SendBroadcast(CallbackData, prefix="admbcs"):
+    pass
+
+
+class OpenBroadcast(CallbackData, prefix="admbco"):
+    """One broadcast's progress, with its controls."""
+
+    broadcast_id: int
+
+
+class MoveBroadcast(CallbackData, prefix="admbcm"):
+    """Pause, resume or cancel a broadcast; a move its status does not allow changes nothing."""
+
+    broadcast_id: int
+    move: str

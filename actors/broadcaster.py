@@ -1,0 +1,150 @@
+"""The broadcaster: the actor that sends broadcasts, one at a time, oldest first.
+
+It paces sends with its own token bucket at `admin.broadcast_rate` (the client's flood control also
+holds every send to `telegram.global_rate`, and obeys a 429's retry_after for the whole bot), one
+second's worth of recipients per batch. After each batch the cursor and the counts are written in one
+transaction: a crash or restart resumes after the last batch written, so nobody is skipped and only
+that batch can be sent twice. Between batches it notices a pause or cancel pressed in any process.
+
+Users who blocked the bot (403) are counted and marked, and later broadcasts skip them until they
+/start again. The creator's progress message is edited every `broadcast_progress_interval` seconds,
+and a final report is sent when the broadcast ends.
+"""
+
+import logging
+import math
+from typing import NoReturn
+
+import msgspec
+import trio
+from prometheus_client import Counter
+
+from storage import BroadcastRecord, Store
+from telegram.client import BotClient
+from telegram.client.flood import TokenBucket
+from telegram.config import AdminSettings, ShopSettings
+from telegram.errors import Forbidden, TelegramError
+from telegram.i18n import pick_language
+from telegram.screens.admin.broadcasts import final_report, link_markup, progress_view
+from telegram.texts import Texts
+
+log = logging.getLogger(__name__)
+
+SENT = Counter("shopkeeper_broadcast_messages_total", "Broadcast messages, by outcome", ["outcome"])
+
+# How often it looks for broadcasts created or resumed by another process (or the CLI).
+POLL_SECONDS = 5.0
+# Telegram's ceiling for paid broadcasts.
+PAID_RATE = 1000.0
+
+
+class Broadcaster:
+    def __init__(self, store: Store, bot: BotClient, admin: AdminSettings, shop: ShopSettings, owner_id: int) -> None:
+        self.store = store
+        self.bot = bot
+        self.rate = admin.broadcast_rate
+        self.progress_interval = admin.broadcast_progress_interval
+        self.shop = shop
+        self.owner_id = owner_id
+        self._doorbell = trio.Event()
+
+    def ring(self) -> None:
+        """A broadcast was created, paused, resumed or cancelled: look now."""
+        self._doorbell.set()
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
+        task_status.started()
+        while True:
+            # Reset before looking: a ring during the work below makes the next wait return at once.
+            self._doorbell = trio.Event()
+            for job in await self.store.running_broadcasts():
+                await self.work(job)
+            with trio.move_on_after(POLL_SECONDS):
+                await self._doorbell.wait()
+
+    async def work(self, job: BroadcastRecord) -> BroadcastRecord:
+        """Send `job` from its cursor until its audience is exhausted or the staff pause or cancel it."""
+        rate = min(self.rate, PAID_RATE) if job.paid else self.rate
+        bucket = TokenBucket(rate, 1)
+        batch_size = max(1, math.ceil(rate))
+        markup = link_markup(job.button_text, job.button_url)
+        texts = await self._texts_of(job.created_by)
+        if job.progress_message_id is None:
+            job = await self._new_progress_message(job, texts)
+        next_progress = trio.current_time()
+        log.info("broadcast %d: sending from user %d at %g/s", job.id, job.cursor, rate)
+        while True:
+            recipients = await self.store.audience_batch(job.audience, job.cursor, batch_size)
+            if not recipients:
+                job = await self.store.finish_broadcast(job.id)
+                break
+            delivered, blocked, failed = 0, [], 0
+
+            async def send(user_id: int) -> None:
+                nonlocal delivered, failed
+                try:
+                    await self.bot.send_message(user_id, job.text, reply_markup=markup, allow_paid_broadcast=job.paid)
+                except Forbidden:
+                    blocked.append(user_id)
+                    SENT.labels("blocked").inc()
+                except TelegramError as error:
+                    failed += 1
+                    SENT.labels("failed").inc()
+                    log.info("broadcast %d: user %d: %s", job.id, user_id, error)
+                else:
+                    delivered += 1
+                    SENT.labels("delivered").inc()
+
+            async with trio.open_nursery() as sending:
+                for user_id in recipients:
+                    await bucket.take()
+                    sending.start_soon(send, user_id)
+            job = await self.store.record_batch(
+                job.id, recipients[-1], delivered=delivered, blocked=blocked, failed=failed
+            )
+            if job.status != "running":
+                break
+            if trio.current_time() >= next_progress:
+                await self._show_progress(job, texts)
+                next_progress = trio.current_time() + self.progress_interval
+        await self._show_progress(job, texts)
+        if job.status in ("done", "cancelled"):
+            await self._report(job, texts)
+        log.info("broadcast %d %s: %d delivered, %d blocked, %d failed", job.id, job.status, job.delivered, job.blocked, job.failed)
+        return job
+
+    async def _texts_of(self, user_id: int) -> Texts:
+        user = await self.store.get_user(user_id) if user_id else None
+        language = pick_language(
+            user.language if user else None, user.language_code if user else None, self.shop.default_language
+        )
+        return Texts(self.shop, language)
+
+    async def _new_progress_message(self, job: BroadcastRecord, texts: Texts) -> BroadcastRecord:
+        """A broadcast made outside the chat (the CLI) reports to its creator, or else to the owner."""
+        chat_id = job.created_by or self.owner_id
+        text, markup = progress_view(texts, job)
+        try:
+            message = await self.bot.send_message(chat_id, text, reply_markup=markup)
+        except TelegramError as error:
+            log.warning("broadcast %d: no progress message for %d: %s", job.id, chat_id, error)
+            return job
+        await self.store.set_progress_message(job.id, chat_id, message.message_id)
+        return msgspec.structs.replace(job, progress_chat_id=chat_id, progress_message_id=message.message_id)
+
+    async def _show_progress(self, job: BroadcastRecord, texts: Texts) -> None:
+        if job.progress_chat_id is None or job.progress_message_id is None:
+            return
+        text, markup = progress_view(texts, job)
+        try:
+            await self.bot.edit_message_text(job.progress_chat_id, job.progress_message_id, text, reply_markup=markup)
+        except TelegramError as error:  # deleted, or too old: the report still comes
+            log.info("broadcast %d: progress not shown: %s", job.id, error)
+
+    async def _report(self, job: BroadcastRecord, texts: Texts) -> None:
+        chat_id = job.progress_chat_id or job.created_by or self.owner_id
+        try:
+            await self.bot.send_message(chat_id, final_report(texts, job))
+        except TelegramError as error:
+            log.warning("broadcast %d: report to %d failed: %s", job.id, chat_id, error)
+
