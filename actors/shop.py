@@ -7,6 +7,7 @@
         ├── purchase serializer   (supervised)
         ├── payment reconciler    (supervised)
         ├── broadcaster           (supervised)
+        ├── housekeeper           (supervised: audit retention)
         ├── health watcher        (supervised)
         ├── web server            (hypercorn, quart-trio app)
         └── update poller + lanes (supervised)
@@ -24,6 +25,7 @@ import trio
 from actors.broadcaster import Broadcaster
 from actors.config import Settings
 from actors.health import HealthWatcher
+from actors.housekeeper import Housekeeper
 from actors.poller import UpdatePoller
 from actors.purchases import PurchaseSerializer
 from actors.reconciler import PaymentReconciler
@@ -101,6 +103,7 @@ async def run_shop(
         payments = PaymentDesk(store, bot, settings.shop, settings.payments, cryptopay)
         reconciler = PaymentReconciler(payments, settings.payments)
         broadcaster = Broadcaster(store, bot, settings.admin, settings.shop, settings.telegram.owner_id)
+        housekeeper = Housekeeper(store, settings.admin.audit_retention_days)
         dispatcher = chat_dispatcher(settings, store, bot, serializer, payments, broadcaster.ring)
         poller = UpdatePoller(bot, dispatcher, settings.telegram, store)
         actors = ActorStatus()
@@ -120,6 +123,7 @@ async def run_shop(
             await root.start(supervise, "purchases", serializer.run, actors)
             await root.start(supervise, "reconciler", reconciler.run, actors)
             await root.start(supervise, "broadcaster", broadcaster.run, actors)
+            await root.start(supervise, "housekeeper", housekeeper.run, actors)
             await root.start(supervise, "health", health.run, actors)
             binds = await root.start(serve_web, create_app(health.report, payments), settings.web, web_closing.wait)
             root.start_soon(_announce, bot, dispatcher.shop.identity, settings.shop)

@@ -1,6 +1,7 @@
 """The audit log: who did what to what. Security events mark refused or suspicious attempts
 (a forged button, another user's purchase id); admin actions are recorded here too."""
 
+from datetime import datetime
 from typing import Any
 
 from storage.models import AuditEvent
@@ -47,3 +48,8 @@ async def audit_page(page: int, size: int, *, security_only: bool = False) -> Pa
     """Page `page` of the log, newest first; only security events with `security_only`."""
     query = AuditEvent.all() if not security_only else AuditEvent.filter(security=True)
     return await paginate(query.order_by("-created_at", "-id"), page, size, audit_record)
+
+
+async def prune_audit(before: datetime) -> int:
+    """Delete the events older than `before` (the configured retention); returns how many."""
+    return await AuditEvent.filter(created_at__lt=before).delete()

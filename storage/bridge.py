@@ -106,6 +106,7 @@ class Store:
     purchase_of = use_case(history.purchase_of)
     record_event = use_case(audit.record_event)
     audit_page = use_case(audit.audit_page)
+    prune_audit = use_case(audit.prune_audit)
     add_category = use_case(catalog.add_category)
     add_item = use_case(catalog.add_item)
     add_items = use_case(catalog.add_items)

@@ -2,9 +2,13 @@
 the owner's protection, and the audit event each change writes with it."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import trio
+
+from actors.housekeeper import Housekeeper
 
 from storage import InsufficientBalance, OwnerProtected, StorageSettings, Store, UnknownPermission, UnknownUser, open_store
 
@@ -97,3 +101,15 @@ async def test_a_balance_adjustment_is_a_ledger_entry_with_its_reason_and_never_
     assert await actions(store) == [
         ("balance.adjust", str(ANN), "+12.50 goodwill"), ("balance.adjust", str(ANN), "-2.50 typo")
     ]
+
+
+async def test_the_housekeeper_deletes_audit_events_past_the_retention_only(store: Store) -> None:
+    await store.record_event("old.one", actor_id=OWNER)
+    await trio.sleep(0.02)
+    between = datetime.now(UTC)
+    await trio.sleep(0.02)
+    await store.record_event("new.one", actor_id=OWNER)
+    assert await Housekeeper(store, 0).tidy(between + timedelta(days=365)) == 0  # 0 keeps everything
+    assert await Housekeeper(store, 30).tidy(between + timedelta(days=29)) == 0
+    assert await Housekeeper(store, 30).tidy(between + timedelta(days=30)) == 1
+    assert [action for action, _, _ in await actions(store)] == ["new.one"]
