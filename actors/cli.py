@@ -20,7 +20,7 @@ import trio
 from actors.config import LOG_LEVEL_ENV, ConfigError, OperatorSettings, load_operator_settings, load_settings, masked, render_toml
 from actors.sandbox import run_sandbox
 from actors.shop import run_shop
-from storage import PHOTO_REF, PROMO_CODE, PromoRecord, StorageError, Store, open_store
+from storage import PERMISSIONS, PHOTO_REF, PROMO_CODE, InvalidAudience, PromoRecord, StorageError, Store, open_store
 
 log = logging.getLogger("shopkeeper")
 
@@ -110,6 +110,27 @@ def _parser() -> argparse.ArgumentParser:
         help="topup (default: money the user paid; pays their referrer's reward) or adjustment (a correction)",
     )
     credit.set_defaults(handler=_credit)
+
+    admin = commands.add_parser("admin", help="the shop's admins").add_subparsers(dest="action", required=True, metavar="ACTION")
+    grant = admin.add_parser("grant", help="make a user an admin with these permissions (replacing an admin's)")
+    grant.add_argument("user_id", metavar="USER_ID")
+    grant.add_argument(
+        "--permissions", required=True, metavar="LIST",
+        help=f"comma-separated: {','.join(PERMISSIONS)}, or all",
+    )
+    grant.set_defaults(handler=_grant_admin)
+    revoke = admin.add_parser("revoke", help="make an admin a plain user again")
+    revoke.add_argument("user_id", metavar="USER_ID")
+    revoke.set_defaults(handler=_revoke_admin)
+    admin.add_parser("list", help="the admins and their permissions").set_defaults(handler=_list_admins)
+
+    broadcast = commands.add_parser("broadcast", help="broadcasts").add_subparsers(dest="action", required=True, metavar="ACTION")
+    send = broadcast.add_parser("send", help="queue a broadcast; the running shop sends it and reports to the owner")
+    send.add_argument("--text", required=True, metavar="HTML", help="the message, Telegram HTML")
+    send.add_argument("--audience", default="all", metavar="WHO", help="all (default), buyers, or lang:<code> (e.g. lang:ru)")
+    send.add_argument("--button-text", metavar="LABEL", help="a link button's label (with --button-url)")
+    send.add_argument("--button-url", metavar="URL", help="the link button's https:// address")
+    send.set_defaults(handler=_send_broadcast)
 
     promo = commands.add_parser("promo", help="promo codes").add_subparsers(dest="action", required=True, metavar="ACTION")
     add_promo = promo.add_parser("add", help="create a promo code: a discount (percent, fixed) or a balance credit")
@@ -236,10 +257,7 @@ def _add_stock(args: argparse.Namespace) -> None:
 
 
 def _credit(args: argparse.Namespace) -> None:
-    try:
-        user_id = int(args.user_id)
-    except ValueError:
-        raise UsageError(f"USER_ID: {args.user_id!r} is not a Telegram user id") from None
+    user_id = _user_id(args)
     amount = _amount("AMOUNT", args.amount)
     settings = load_operator_settings(args.config)
     # A top-up pays the user's referrer, on the shop's terms, in the same transaction.
@@ -250,6 +268,57 @@ def _credit(args: argparse.Namespace) -> None:
         settings,
     )
     print(f"credited {amount} to user {user_id}; balance is now {balance}")
+
+
+def _user_id(args: argparse.Namespace) -> int:
+    try:
+        return int(args.user_id)
+    except ValueError:
+        raise UsageError(f"USER_ID: {args.user_id!r} is not a Telegram user id") from None
+
+
+def _grant_admin(args: argparse.Namespace) -> None:
+    user_id = _user_id(args)
+    names = [name.strip() for name in args.permissions.split(",") if name.strip()]
+    names = PERMISSIONS if names == ["all"] else names
+    for name in names:
+        if name not in PERMISSIONS:
+            raise UsageError(f"--permissions: unknown permission {name!r}: use {','.join(PERMISSIONS)} or all")
+    user = _with_store(args, lambda store: store.grant_admin(user_id, names, actor_id=None))
+    print(f"user {user.id} is an admin with: {', '.join(user.permissions) or 'no permissions'}")
+
+
+def _revoke_admin(args: argparse.Namespace) -> None:
+    user_id = _user_id(args)
+    user = _with_store(args, lambda store: store.revoke_admin(user_id, actor_id=None))
+    print(f"user {user.id} is now a {user.role}")
+
+
+def _list_admins(args: argparse.Namespace) -> None:
+    admins = _with_store(args, lambda store: store.list_admins())
+    for user in admins:
+        print(f"{user.id}\t@{user.username or '-'}\t{','.join(user.permissions) or '-'}")
+    if not admins:
+        print("no admins")
+
+
+def _send_broadcast(args: argparse.Namespace) -> None:
+    text = args.text.strip()
+    if not text or len(text) > 4096:
+        raise UsageError("--text: 1 to 4096 characters")
+    if bool(args.button_text) != bool(args.button_url):
+        raise UsageError("--button-text and --button-url go together")
+    if args.button_url and not args.button_url.startswith(("https://", "http://", "tg://")):
+        raise UsageError(f"--button-url: a link starting with https://, http:// or tg://, got {args.button_url!r}")
+    settings = load_operator_settings(args.config)
+    try:
+        job = _with_store(args, lambda store: store.create_broadcast(
+            None, text, args.audience, button_text=args.button_text, button_url=args.button_url,
+            paid=settings.admin.paid_broadcast,
+        ), settings)
+    except InvalidAudience as error:
+        raise UsageError(f"--audience: {error}") from None
+    print(f"broadcast #{job.id} queued for {job.total} users; the running shop sends it and reports to the owner")
 
 
 def _add_promo(args: argparse.Namespace) -> None:

@@ -110,15 +110,18 @@ class OperatorSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
 
     storage: StorageSettings = StorageSettings()
     shop: ShopSettings = ShopSettings()
+    admin: AdminSettings = AdminSettings()
 
 
 def load_operator_settings(cli_path: str | None = None, environ: Mapping[str, str] | None = None) -> OperatorSettings:
-    """The [storage] and [shop] sections, with the same sources and checks: operator commands need no
+    """The [storage], [shop] and [admin] sections, with the same sources and checks: operator commands need no
     bot token. Other sections are checked for unknown names only."""
     data = _gather(cli_path, environ, None)
     _check_sections(data)
     try:
-        settings = msgspec.convert({name: data.get(name, {}) for name in ("storage", "shop")}, OperatorSettings, strict=False)
+        settings = msgspec.convert(
+            {name: data.get(name, {}) for name in ("storage", "shop", "admin")}, OperatorSettings, strict=False
+        )
     except msgspec.ValidationError as error:
         raise _config_error(error) from None
     _check_database_url(settings.storage)

@@ -38,6 +38,8 @@ def write_config(path: Path, extra: str = "", token: str = SECRET) -> Path:
         ("[payments]\nstars = false\n", {}, "payments.stars"),
         ("", {"SHOPKEEPER_PAYMENTS_ORDER_TTL": "5"}, "payments.order_ttl"),
         ("[payments]\ncryptopay_token = \"1:x\"\ncryptopay_assets = []\n", {}, "payments.cryptopay_assets"),
+        ("[admin]\nbroadcast_rate = 40\n", {}, "admin.broadcast_rate"),
+        ("", {"SHOPKEEPER_ADMIN_AUDIT_RETENTION_DAYS": "-1"}, "admin.audit_retention_days"),
     ],
 )
 def test_config_errors_name_the_key_and_hide_the_token(tmp_path: Path, extra: str, env: dict[str, str], key: str) -> None:
