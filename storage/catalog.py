@@ -217,17 +217,31 @@ async def list_items(category_id: int) -> list[ItemRecord]:
 
 
 def _visible_here(table: str) -> str:
-    """SQL condition: the category row `table` holds a visible item itself."""
-    return f'EXISTS (SELECT 1 FROM "items" vh WHERE vh."category_id" = {table}."id" AND vh."hidden" = FALSE)'
+    """SQL condition: the category row `table` is not hidden and holds a visible item itself."""
+    return (
+        f'{table}."hidden" = FALSE AND'
+        f' EXISTS (SELECT 1 FROM "items" vh WHERE vh."category_id" = {table}."id" AND vh."hidden" = FALSE)'
+    )
 
 
 def _visible_anywhere(table: str) -> str:
-    """SQL condition: the category row `table` holds a visible item itself or in a subcategory."""
+    """SQL condition: the category row `table` is not hidden and holds a visible item itself or in a
+    subcategory that is not hidden."""
     below = (
         'EXISTS (SELECT 1 FROM "items" vb JOIN "categories" vc ON vc."id" = vb."category_id"'
-        f' WHERE vc."parent_id" = {table}."id" AND vb."hidden" = FALSE)'
+        f' WHERE vc."parent_id" = {table}."id" AND vc."hidden" = FALSE AND vb."hidden" = FALSE)'
     )
-    return f"({_visible_here(table)} OR {below})"
+    return f'({_visible_here(table)} OR ({table}."hidden" = FALSE AND {below}))'
+
+
+def _shown_category() -> Q:
+    """A category that is not hidden, nor under a hidden one."""
+    return Q(hidden=False) & (Q(parent_id=None) | Q(parent__hidden=False))
+
+
+def in_shown_category() -> Q:
+    """An item whose category is shown (see _shown_category)."""
+    return Q(category__hidden=False) & (Q(category__parent_id=None) | Q(category__parent__hidden=False))
 
 
 def _flag(condition: str) -> RawSQL:
@@ -241,7 +255,7 @@ def _direct_count() -> RawSQL:
 def _nested_count() -> RawSQL:
     return RawSQL(
         '(SELECT COUNT(*) FROM "items" nc JOIN "categories" ns ON ns."id" = nc."category_id"'
-        ' WHERE ns."parent_id" = "categories"."id" AND nc."hidden" = FALSE)'
+        ' WHERE ns."parent_id" = "categories"."id" AND ns."hidden" = FALSE AND nc."hidden" = FALSE)'
     )
 
 
@@ -283,7 +297,7 @@ async def category_page(category_id: int, page: int = 1, size: int = 8) -> Categ
     )
     subcategories = f'(SELECT COUNT(*) FROM "categories" sc WHERE sc."parent_id" = "categories"."id" AND {_visible_here("sc")})'
     head = (
-        await Category.filter(id=category_id)
+        await Category.filter(_shown_category(), id=category_id)
         .annotate(item_count=_direct_count(), subcategories=RawSQL(subcategories), before=RawSQL(before))
         .first()
         .values("id", "name", "parent_id", "parent__name", "item_count", "subcategories", "before")
@@ -320,7 +334,8 @@ async def category_page(category_id: int, page: int = 1, size: int = 8) -> Categ
 
 
 async def item_card(item_id: int, page_size: int = 8) -> ItemCard | None:
-    """A visible item and the page of its category's screen that lists it; None when unknown or hidden."""
+    """A visible item and the page of its category's screen that lists it; None when unknown or hidden
+    (itself, or its category)."""
     before = (
         '(SELECT COUNT(*) FROM "items" ib WHERE ib."category_id" = "items"."category_id"'
         ' AND ib."hidden" = FALSE AND ib."title" < "items"."title")'
@@ -329,7 +344,7 @@ async def item_card(item_id: int, page_size: int = 8) -> ItemCard | None:
     if not 0 < item_id <= ID_MAX:
         return None
     item = (
-        await Item.filter(id=item_id, hidden=False)
+        await Item.filter(in_shown_category(), id=item_id, hidden=False)
         .only(*SHOWN)
         .annotate(before=RawSQL(before), subcategories=RawSQL(subcategories))
         .first()
@@ -343,15 +358,17 @@ async def item_card(item_id: int, page_size: int = 8) -> ItemCard | None:
 async def search_items(text: str, page: int = 1, size: int = 8) -> Page[ItemRecord]:
     """Visible items whose title contains `text`, case-insensitively in every script (both sides are
     casefolded), by title. `%` and `_` match themselves: Tortoise's `contains` escapes them."""
-    query = Item.filter(hidden=False, title_folded__contains=text.casefold()).only(*SHOWN).order_by("title")
+    query = (
+        Item.filter(in_shown_category(), hidden=False, title_folded__contains=text.casefold()).only(*SHOWN).order_by("title")
+    )
     return await paginate(query, page, size, item_record)
 
 
 async def get_item(item_id: int) -> ItemRecord | None:
-    """A visible item, or None for an unknown or hidden one."""
+    """A visible item, or None for an unknown or hidden one (itself, or its category)."""
     if not 0 < item_id <= ID_MAX:
         return None
-    item = await Item.filter(id=item_id, hidden=False).only(*SHOWN).first()
+    item = await Item.filter(in_shown_category(), id=item_id, hidden=False).only(*SHOWN).first()
     return None if item is None else item_record(item)
 
 

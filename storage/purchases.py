@@ -34,7 +34,7 @@ from pypika_tortoise.terms import ValueWrapper
 from tortoise.expressions import Case, Expression, F, ResolveContext, ResolveResult, When
 from tortoise.transactions import in_transaction
 
-from storage.catalog import ID_MAX, item_record
+from storage.catalog import ID_MAX, in_shown_category, item_record
 from storage.errors import StorageError
 from storage.models import (
     CENT,
@@ -78,7 +78,7 @@ async def purchase_preview(user_id: int, item_id: int, quantity: int = 1, promo_
     if not 0 < item_id <= ID_MAX or not 0 < quantity <= ID_MAX:
         return None
     async with in_transaction() as conn:
-        item = await Item.get_or_none(id=item_id, hidden=False).using_db(conn)
+        item = await Item.get_or_none(in_shown_category(), id=item_id, hidden=False).using_db(conn)
         if item is None:
             return None
         balance = await User.filter(id=user_id).using_db(conn).first().values_list("balance", flat=True)
@@ -133,7 +133,8 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
 
     # An id no column can hold (a forged button) names no item; the driver would refuse to send it.
     wanted = {r.item_id for r in fresh if 0 < r.item_id <= ID_MAX}
-    items = {item.id: item for item in await Item.filter(id__in=wanted).using_db(conn)} if wanted else {}
+    # An item whose category was hidden is off sale like a hidden item: it is left out here.
+    items = {item.id: item for item in await Item.filter(in_shown_category(), id__in=wanted).using_db(conn)} if wanted else {}
     by_item: dict[int, list[PurchaseRequest]] = {}
     for request in fresh:
         by_item.setdefault(request.item_id, []).append(request)
