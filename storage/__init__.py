@@ -7,16 +7,19 @@ from storage.bridge import Store, open_store
 from storage.catalog import PHOTO_REF
 from storage.config import StorageSettings, backend_of
 from storage.errors import (
-    Duplicate, InsufficientBalance, InvalidAudience, InvalidItem, NestingTooDeep, NotStockable, OwnerProtected, StorageError, StorageUnavailable,
+    CategoryNotEmpty, Duplicate, InsufficientBalance, InvalidAudience, InvalidItem, NestingTooDeep, NotStockable, OwnerProtected, StorageError, StorageUnavailable,
     UnknownCategory, UnknownItem, UnknownPermission, UnknownPromo, UnknownUser,
 )
 from storage.staff import PERMISSIONS
 from storage.models import CENT, Permission
 from storage.promos import PROMO_CODE
 from storage.records import (
+    AdminCategory,
+    AdminItem,
     AuditRecord,
     BroadcastRecord,
     CategoryPage,
+    CategoryTree,
     CategoryRecord,
     Delivered,
     InsufficientFunds,
@@ -66,6 +69,6 @@ __all__ = [
     "PurchaseResult", "ReviewRecord", "ReviewSaved", "ReviewTarget", "SoldOut", "Store",
     "StorageError", "StorageSettings", "StorageUnavailable", "UnknownCategory", "UnknownItem", "UnknownUser",
     "UserRecord", "backend_of", "open_store",
-    "BroadcastRecord", "InvalidAudience", "OwnerProtected", "PERMISSIONS", "Permission", "ShopSwitches", "UnknownPermission",
+    "AdminCategory", "AdminItem", "CategoryNotEmpty", "CategoryTree", "BroadcastRecord", "InvalidAudience", "OwnerProtected", "PERMISSIONS", "Permission", "ShopSwitches", "UnknownPermission",
     "PaymentEvent", "PaymentRecord", "PaymentRejected", "PreCheckoutReason", "RefundRefused", "RefundStarted", "Settled",
 ]

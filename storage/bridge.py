@@ -25,7 +25,7 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from redis.exceptions import RedisError
 
-from storage import audit, broadcasts, catalog, history, inbox, ledger, payments, promos, purchases, reviews, staff, switches, users
+from storage import audit, broadcasts, catalog, catalog_admin, history, inbox, ledger, payments, promos, purchases, reviews, staff, switches, users
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StorageConflict, StorageError, StorageUnavailable
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
@@ -111,6 +111,14 @@ class Store:
     add_item = use_case(catalog.add_item)
     add_items = use_case(catalog.add_items)
     add_stock = use_case(catalog.add_stock)
+    category_tree = use_case(catalog_admin.category_tree)
+    admin_item = use_case(catalog_admin.admin_item)
+    rename_category = use_case(catalog_admin.rename_category)
+    set_category_hidden = use_case(catalog_admin.set_category_hidden)
+    delete_category = use_case(catalog_admin.delete_category)
+    update_item = use_case(catalog_admin.update_item)
+    set_item_hidden = use_case(catalog_admin.set_item_hidden)
+    delete_item = use_case(catalog_admin.delete_item)
     list_categories = use_case(catalog.list_categories)
     list_items = use_case(catalog.list_items)
     get_item = use_case(catalog.get_item)

@@ -14,7 +14,8 @@
     ├── NotStockable            stock units are for "unique" items only
     ├── UnknownPermission       not one of the admin permissions
     ├── OwnerProtected          the owner cannot be blocked, demoted or made an admin
-    └── InvalidAudience         a broadcast audience other than all, buyers or lang:<code>
+    ├── InvalidAudience         a broadcast audience other than all, buyers or lang:<code>
+    └── CategoryNotEmpty        a category still holds items or subcategories
 
 Expected purchase outcomes (sold out, not enough balance) are not errors: they are `PurchaseResult`
 variants in `storage.records`.
@@ -112,3 +113,11 @@ class InvalidAudience(StorageError):
     def __init__(self, audience: str) -> None:
         super().__init__(f"unknown audience {audience!r}: use all, buyers or lang:<code>")
         self.audience = audience
+
+
+class CategoryNotEmpty(StorageError):
+    def __init__(self, name: str, items: int, subcategories: int) -> None:
+        super().__init__(f"category {name!r} still holds {items} item(s) and {subcategories} subcategory(ies)")
+        self.name = name
+        self.items = items
+        self.subcategories = subcategories

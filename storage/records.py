@@ -434,3 +434,35 @@ class BroadcastRecord(Record):
     progress_message_id: int | None
     created_at: datetime
     finished_at: datetime | None
+
+
+class AdminCategory(Record):
+    """A category as the staff sees it: hidden ones too; `items` counts its items that are not deleted."""
+
+    id: int
+    name: str
+    hidden: bool
+    parent_id: int | None
+    items: int
+
+
+class AdminItem(Record):
+    """An item as the staff sees it (never its content or file)."""
+
+    id: int
+    category_id: int
+    title: str
+    description: str
+    price: Decimal
+    kind: str
+    stock_left: int
+    hidden: bool
+    photo: str | None
+
+
+class CategoryTree(Record):
+    """A category (None: the top level), its subcategories and its items, for the staff's catalog screen."""
+
+    category: AdminCategory | None
+    children: list[AdminCategory]
+    items: list[AdminItem]
