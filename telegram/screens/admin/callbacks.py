@@ -117,3 +117,59 @@ class MoveBroadcast(CallbackData, prefix="admbcm"):
 
     broadcast_id: int
     move: str
+
+
+class AdminCatalog(CallbackData, prefix="admc"):
+    """A category as the staff sees it (0: the top level)."""
+
+    category_id: int = 0
+
+
+class NewCategory(CallbackData, prefix="admcn"):
+    """Ask for a new category's name, under `parent_id` (0: top level)."""
+
+    parent_id: int = 0
+
+
+class RenameCategory(CallbackData, prefix="admcr"):
+    category_id: int
+
+
+class HideCategory(CallbackData, prefix="admch"):
+    category_id: int
+    hidden: bool
+
+
+class DeleteCategory(CallbackData, prefix="admcd"):
+    """Asks first; `confirmed` deletes."""
+
+    category_id: int
+    confirmed: bool = False
+
+
+class NewItem(CallbackData, prefix="admni"):
+    """Choose the new item's kind (`kind` empty), then ask for its title."""
+
+    category_id: int
+    kind: str = ""
+
+
+class AdminItem(CallbackData, prefix="admi"):
+    item_id: int
+
+
+class EditItem(CallbackData, prefix="admie"):
+    """Ask for a new title, price, description or photo."""
+
+    item_id: int
+    field: str
+
+
+class HideItem(CallbackData, prefix="admih"):
+    item_id: int
+    hidden: bool
+
+
+class DeleteItem(CallbackData, prefix="admid"):
+    item_id: int
+    confirmed: bool = False

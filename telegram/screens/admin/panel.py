@@ -7,18 +7,19 @@ from storage import PERMISSIONS, Permission
 from telegram.callback_data import CallbackData
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.access import Need, may, permission_name, permitted
-from telegram.screens.admin.callbacks import AdminCancel, AdminPanel, FindUser, OpenAdmins, OpenAudit, OpenBroadcasts, ToggleMaintenance
+from telegram.screens.admin.callbacks import AdminCancel, AdminCatalog, AdminPanel, FindUser, OpenAdmins, OpenAudit, OpenBroadcasts, ToggleMaintenance
 
 router = Router(name=__name__)
 
 # (section, button, what it needs), in the panel's order.
 SECTIONS: list[tuple[str, CallbackData, Need]] = [
+    ("catalog", AdminCatalog(), Permission.CATALOG),
     ("users", FindUser(), Permission.USERS),
     ("broadcasts", OpenBroadcasts(), Permission.BROADCAST),
     ("admins", OpenAdmins(), "owner"),
     ("audit", OpenAudit(), "owner"),
 ]
-SECTION_LABEL = {"users": "admin.button.users", "broadcasts": "admin.button.broadcasts", "admins": "admin.button.admins", "audit": "admin.button.audit"}
+SECTION_LABEL = {"catalog": "admin.button.catalog", "users": "admin.button.users", "broadcasts": "admin.button.broadcasts", "admins": "admin.button.admins", "audit": "admin.button.audit"}
 
 
 @router.command("admin")
