@@ -1,8 +1,9 @@
 """The broadcaster: the actor that sends broadcasts, one at a time, oldest first.
 
-It paces sends with its own token bucket at `admin.broadcast_rate` (the client's flood control also
-holds every send to `telegram.global_rate`, and obeys a 429's retry_after for the whole bot), one
-second's worth of recipients per batch. After each batch the cursor and the counts are written in one
+The client's flood control holds every send to `telegram.global_rate` (and obeys a 429's
+retry_after for the whole bot); a slower `admin.broadcast_rate`, or a paid broadcast (outside that
+limit), is paced by the broadcaster's own token bucket. Only a few sends are in flight at once, so a
+buyer's answer never waits behind a long queue of them. Recipients go one second's worth per batch. After each batch the cursor and the counts are written in one
 transaction: a crash or restart resumes after the last batch written, so nobody is skipped and only
 that batch can be sent twice. Between batches it notices a pause or cancel pressed in any process.
 
@@ -36,13 +37,18 @@ SENT = Counter("shopkeeper_broadcast_messages_total", "Broadcast messages, by ou
 POLL_SECONDS = 5.0
 # Telegram's ceiling for paid broadcasts.
 PAID_RATE = 1000.0
+# A generous Bot API round trip, seconds: sends in flight at once are rate × this.
+ROUND_TRIP = 0.1
 
 
 class Broadcaster:
-    def __init__(self, store: Store, bot: BotClient, admin: AdminSettings, shop: ShopSettings, owner_id: int) -> None:
+    def __init__(
+        self, store: Store, bot: BotClient, admin: AdminSettings, shop: ShopSettings, owner_id: int, global_rate: float
+    ) -> None:
         self.store = store
         self.bot = bot
         self.rate = admin.broadcast_rate
+        self.global_rate = global_rate
         self.progress_interval = admin.broadcast_progress_interval
         self.shop = shop
         self.owner_id = owner_id
@@ -64,8 +70,12 @@ class Broadcaster:
 
     async def work(self, job: BroadcastRecord) -> BroadcastRecord:
         """Send `job` from its cursor until its audience is exhausted or the staff pause or cancel it."""
-        rate = min(self.rate, PAID_RATE) if job.paid else self.rate
-        bucket = TokenBucket(rate, 1)
+        rate = min(self.rate, PAID_RATE) if job.paid else min(self.rate, self.global_rate)
+        # At the bot's whole budget the client's flood control alone paces the sends (a second bucket in
+        # series would lose a little to each late wake-up of both); slower, or paid, it is ours.
+        bucket = TokenBucket(rate, 1) if job.paid or rate < self.global_rate else None
+        # Few sends wait at once, so a buyer's answer never queues behind more than these.
+        slots = trio.Semaphore(max(2, math.ceil(rate * ROUND_TRIP)))
         batch_size = max(1, math.ceil(rate))
         markup = link_markup(job.button_text, job.button_url)
         texts = await self._texts_of(job.created_by)
@@ -73,8 +83,8 @@ class Broadcaster:
             job = await self._new_progress_message(job, texts)
         next_progress = trio.current_time()
         log.info("broadcast %d: sending from user %d at %g/s", job.id, job.cursor, rate)
+        recipients = await self.store.audience_batch(job.audience, job.cursor, batch_size)
         while True:
-            recipients = await self.store.audience_batch(job.audience, job.cursor, batch_size)
             if not recipients:
                 job = await self.store.finish_broadcast(job.id)
                 break
@@ -94,14 +104,21 @@ class Broadcaster:
                 else:
                     delivered += 1
                     SENT.labels("delivered").inc()
+                finally:
+                    slots.release()
 
             async with trio.open_nursery() as sending:
                 for user_id in recipients:
-                    await bucket.take()
+                    if bucket is not None:
+                        await bucket.take()
+                    await slots.acquire()
                     sending.start_soon(send, user_id)
+                # Who comes next is read while the last sends finish, so the pace barely pauses.
+                following = await self.store.audience_batch(job.audience, recipients[-1], batch_size)
             job = await self.store.record_batch(
                 job.id, recipients[-1], delivered=delivered, blocked=blocked, failed=failed
             )
+            recipients = following
             if job.status != "running":
                 break
             if trio.current_time() >= next_progress:

@@ -102,7 +102,9 @@ async def run_shop(
         serializer = PurchaseSerializer(store)
         payments = PaymentDesk(store, bot, settings.shop, settings.payments, cryptopay)
         reconciler = PaymentReconciler(payments, settings.payments)
-        broadcaster = Broadcaster(store, bot, settings.admin, settings.shop, settings.telegram.owner_id)
+        broadcaster = Broadcaster(
+            store, bot, settings.admin, settings.shop, settings.telegram.owner_id, settings.telegram.global_rate
+        )
         housekeeper = Housekeeper(store, settings.admin.audit_retention_days)
         dispatcher = chat_dispatcher(settings, store, bot, serializer, payments, broadcaster.ring)
         poller = UpdatePoller(bot, dispatcher, settings.telegram, store)

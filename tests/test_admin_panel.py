@@ -37,7 +37,7 @@ async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions
 
         panel = await reply_to(owner, "/admin")
         assert "You are the owner" in panel["text"]
-        assert labels(panel) == ["👥 Users", "📣 Broadcasts", "🔑 Admins", "📜 Audit log", "🚧 Maintenance: off → turn on"]
+        assert labels(panel) == ["🗂 Catalog", "👥 Users", "📣 Broadcasts", "🔑 Admins", "📜 Audit log", "🚧 Maintenance: off → turn on"]
         await owner.press("🔑 Admins")
         await press_when_shown(owner, "➕ Make an admin")
         await owner.wait_for_text("Send the id or @username")

@@ -9,6 +9,7 @@ Resource handling: nothing here owns tasks; waiting happens in the caller's task
 `EmulatedUser.wait_for`), so cancelling the caller is all the cleanup there is.
 """
 
+import collections
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from .user import EmulatedUser
 # How long a callback query may wait for answerCallbackQuery. Telegram does not document it; clients
 # show a spinner for about 15 s and the server rejects answers after that.
 CALLBACK_ANSWER_TIMEOUT = 15.0
+# The methods that send a message, which Telegram's bulk limit counts.
+FLOOD_COUNTED = frozenset({"sendMessage", "sendDocument", "sendPhoto", "sendInvoice"})
 
 
 @dataclass
@@ -45,8 +48,13 @@ class Emulator:
     """An in-memory Telegram speaking the Bot API. Create bots and users, then hand `transport()` to httpx."""
 
     def __init__(self, *, record_calls: bool = True, callback_answer_timeout: float = CALLBACK_ANSWER_TIMEOUT,
-                 pre_checkout_timeout: float = PRE_CHECKOUT_TIMEOUT) -> None:
+                 pre_checkout_timeout: float = PRE_CHECKOUT_TIMEOUT, flood_limit: int | None = None) -> None:
         self.faults = FaultPlan()
+        # Telegram's bulk limit, enforced when set: more than `flood_limit` messages (paid broadcasts
+        # aside) in any one second get 429 "retry after 1"; `floods` counts those answers.
+        self.flood_limit = flood_limit
+        self.floods = 0
+        self._sent_times: collections.deque[float] = collections.deque()
         self.calls: list[tuple[float, str, dict[str, Any]]] = []
         self.record_calls = record_calls
         self.callback_answer_timeout = callback_answer_timeout
@@ -182,6 +190,9 @@ class Emulator:
         if self.record_calls:
             self.calls.append((trio.current_time(), name, describe(params)))
         fault = self.faults.take(name)
+        if fault is None and self._flooded(name, params):
+            self.floods += 1
+            fault = Fault(method=name, kind="retry_after", retry_after=1)
         if fault is not None and not fault.after:
             await trio.lowlevel.checkpoint()
             return self._faulted(fault)
@@ -201,6 +212,18 @@ class Emulator:
         if fault is not None:
             return self._faulted(fault)
         return outcome
+
+    def _flooded(self, name: str, params: dict[str, Any]) -> bool:
+        if self.flood_limit is None or name not in FLOOD_COUNTED or params.get("allow_paid_broadcast"):
+            return False
+        now = trio.current_time()
+        # (a hair's tolerance: a sender pacing at exactly the limit must not trip over float rounding)
+        while self._sent_times and self._sent_times[0] <= now - 1.0 + 1e-6:
+            self._sent_times.popleft()
+        if len(self._sent_times) >= self.flood_limit:
+            return True
+        self._sent_times.append(now)
+        return False
 
     @staticmethod
     def _faulted(fault: Fault) -> ApiOutcome:

@@ -54,3 +54,17 @@ async def test_drop_after_execution_still_delivers(emu: Emulator, client, ann) -
 def test_bad_fault_kind() -> None:
     with pytest.raises(ValueError):
         Fault(kind="explode")
+
+
+async def test_the_flood_limit_answers_429_beyond_the_bulk_rate_but_not_paid_broadcasts(autojump_clock: trio.abc.Clock) -> None:
+    emu = Emulator(flood_limit=3)
+    emu.create_bot(token="1:T")
+    for user_id in (1, 2, 3, 4, 5):
+        emu.user(user_id)
+        emu.chat(emu.bot(), user_id).started = True
+    codes = [(await emu.call_api("1:T", "sendMessage", {"chat_id": user_id, "text": "x"})).status for user_id in (1, 2, 3, 4)]
+    assert codes == [200, 200, 200, 429] and emu.floods == 1
+    paid = await emu.call_api("1:T", "sendMessage", {"chat_id": 5, "text": "x", "allow_paid_broadcast": True})
+    assert paid.status == 200
+    await trio.sleep(1.0)
+    assert (await emu.call_api("1:T", "sendMessage", {"chat_id": 4, "text": "x"})).status == 200
