@@ -36,11 +36,6 @@ FIELD_QUESTION = {
     "description": "admin.catalog.ask.description",
     "photo": "admin.catalog.ask.photo",
 }
-STORAGE_ERROR = {
-    "duplicate": "admin.catalog.error.duplicate",
-    "invalid": "admin.catalog.error.invalid",
-    "gone": "admin.catalog.error.gone",
-}
 MAX_DESCRIPTION = 1000
 NAME_MAX = 128
 # Typed to remove a description or a photo.
@@ -384,10 +379,10 @@ async def delete_item(ctx: Context, data: DeleteItem) -> None:
 async def _refuse(ctx: Context, error: Exception) -> None:
     """A typed value the shop cannot take: say why; the question stays open for another try."""
     if isinstance(error, Duplicate):
-        text = ctx.t(STORAGE_ERROR["duplicate"], name=error.value)
+        text = ctx.t("admin.catalog.error.duplicate", name=error.value)
     elif isinstance(error, InvalidItem):
-        text = ctx.t(STORAGE_ERROR["invalid"], reason=error.reason)
+        text = ctx.t("admin.catalog.error.invalid", reason=error.reason)
     else:
         await ctx.forget()
-        text = ctx.t(STORAGE_ERROR["gone"])
+        text = ctx.t("admin.catalog.error.gone")
     await ctx.reply(text, keyboard(cancel_row(ctx)))
