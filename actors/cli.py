@@ -18,9 +18,10 @@ from typing import Any, NoReturn
 import trio
 
 from actors.config import LOG_LEVEL_ENV, ConfigError, OperatorSettings, load_operator_settings, load_settings, masked, render_toml
+from actors.csv_export import NOUNS, open_replacing, write_table
 from actors.sandbox import run_sandbox
 from actors.shop import run_shop
-from storage import PERMISSIONS, PHOTO_REF, PROMO_CODE, InvalidAudience, PromoRecord, StorageError, Store, open_store
+from storage import EXPORT_TABLES, PERMISSIONS, PHOTO_REF, PROMO_CODE, InvalidAudience, PromoRecord, StorageError, Store, open_store
 
 log = logging.getLogger("shopkeeper")
 
@@ -148,6 +149,11 @@ def _parser() -> argparse.ArgumentParser:
     disable_promo = promo.add_parser("disable", help="stop a promo code from being used")
     disable_promo.add_argument("code", metavar="CODE")
     disable_promo.set_defaults(handler=_disable_promo)
+
+    export = commands.add_parser("export", help="write a table to a CSV file for a spreadsheet (formulas neutralised)")
+    export.add_argument("table", metavar="TABLE", help=", ".join(EXPORT_TABLES))
+    export.add_argument("--out", required=True, metavar="PATH", help="the CSV file: replaced whole, or left as it was on failure")
+    export.set_defaults(handler=_export)
     return parser
 
 
@@ -356,6 +362,19 @@ def _list_promos(args: argparse.Namespace) -> None:
 def _disable_promo(args: argparse.Namespace) -> None:
     promo = _with_store(args, lambda store: store.disable_promo(args.code))
     print(f"promo code disabled: {_promo_line(promo)}")
+
+
+def _export(args: argparse.Namespace) -> None:
+    """See actors/csv_export.py for the file's format and the spreadsheet-safety rule."""
+    if args.table not in EXPORT_TABLES:
+        raise UsageError(f"TABLE: unknown table {args.table!r}: use {', '.join(EXPORT_TABLES)}")
+    out = Path(args.out)
+    try:
+        with open_replacing(out) as file:
+            count = _with_store(args, lambda store: write_table(store, args.table, file))
+    except OSError as error:
+        raise UsageError(f"--out: cannot write {out}: {error.strerror or error}") from None
+    print(f"exported {count} {NOUNS[args.table]} to {out}")
 
 
 def _promo_line(promo: PromoRecord) -> str:

@@ -10,6 +10,7 @@ from storage.errors import (
     CategoryNotEmpty, Duplicate, InsufficientBalance, InvalidAudience, InvalidItem, NestingTooDeep, NotStockable, OwnerProtected, StorageError, StorageUnavailable,
     UnknownCategory, UnknownItem, UnknownPermission, UnknownPromo, UnknownUser,
 )
+from storage.exports import EXPORT_TABLES
 from storage.staff import PERMISSIONS
 from storage.models import CENT, Permission
 from storage.promos import PROMO_CODE
@@ -57,6 +58,13 @@ from storage.records import (
     ReviewTarget,
     SoldOut,
     UserRecord,
+    DaySales,
+    LowStockItem,
+    ShopStatistics,
+    TopItem,
+    ExportCell,
+    ExportCursor,
+    ExportPage,
 )
 
 __all__ = [
@@ -71,4 +79,6 @@ __all__ = [
     "UserRecord", "backend_of", "open_store",
     "AdminCategory", "AdminItem", "CategoryNotEmpty", "CategoryTree", "BroadcastRecord", "InvalidAudience", "OwnerProtected", "PERMISSIONS", "Permission", "ShopSwitches", "UnknownPermission",
     "PaymentEvent", "PaymentRecord", "PaymentRejected", "PreCheckoutReason", "RefundRefused", "RefundStarted", "Settled",
+    "DaySales", "LowStockItem", "ShopStatistics", "TopItem",
+    "EXPORT_TABLES", "ExportCell", "ExportCursor", "ExportPage",
 ]

@@ -25,7 +25,7 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from redis.exceptions import RedisError
 
-from storage import audit, broadcasts, catalog, catalog_admin, history, inbox, ledger, payments, promos, purchases, reviews, staff, switches, users
+from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, payments, promos, purchases, reviews, staff, statistics, switches, users
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StorageConflict, StorageError, StorageUnavailable
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
@@ -119,6 +119,7 @@ class Store:
     update_item = use_case(catalog_admin.update_item)
     set_item_hidden = use_case(catalog_admin.set_item_hidden)
     delete_item = use_case(catalog_admin.delete_item)
+    stock_items = use_case(catalog_admin.stock_items)
     list_categories = use_case(catalog.list_categories)
     list_items = use_case(catalog.list_items)
     get_item = use_case(catalog.get_item)
@@ -171,6 +172,8 @@ class Store:
     set_progress_message = use_case(broadcasts.set_progress_message)
     shop_switches = use_case(switches.shop_switches)
     set_maintenance = use_case(switches.set_maintenance)
+    shop_statistics = use_case(statistics.shop_statistics)
+    export_page = use_case(exports.export_page)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""

@@ -18,8 +18,9 @@ from tortoise.transactions import in_transaction
 from storage.audit import write_event
 from storage.catalog import ID_MAX, PHOTO_REF, TITLE_MAX
 from storage.errors import CategoryNotEmpty, Duplicate, InvalidItem, UnknownCategory, UnknownItem
-from storage.models import CENT, Category, Item, Payment, Purchase, StockUnit
-from storage.records import AdminCategory, AdminItem, CategoryTree
+from storage.models import CENT, Category, Item, ItemKind, Payment, Purchase, StockUnit
+from storage.paging import paginate
+from storage.records import AdminCategory, AdminItem, CategoryTree, Page
 
 NAME_MAX = 128
 
@@ -64,6 +65,12 @@ async def admin_item(item_id: int) -> AdminItem | None:
         return None
     item = await Item.get_or_none(id=item_id, deleted_at=None)
     return None if item is None else _admin_item(item)
+
+
+async def stock_items(page: int, size: int) -> Page[AdminItem]:
+    """The items that take stock ("unique", not deleted), fewest units left first, then by title."""
+    query = Item.filter(kind=ItemKind.UNIQUE, deleted_at=None).order_by("stock_left", "title")
+    return await paginate(query, page, size, _admin_item)
 
 
 async def rename_category(category_id: int, name: str, *, actor_id: int | None) -> None:

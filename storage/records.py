@@ -1,6 +1,6 @@
 """Plain records returned by store functions: nothing above storage touches an ORM object."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -466,3 +466,64 @@ class CategoryTree(Record):
     category: AdminCategory | None
     children: list[AdminCategory]
     items: list[AdminItem]
+
+
+class DaySales(Record):
+    """One UTC date's sales: the sum and count of its purchases that were not revoked."""
+
+    day: date
+    revenue: Decimal
+    purchases: int
+
+
+class TopItem(Record):
+    """An item among the best sellers: units sold and what they brought (revoked purchases left out)."""
+
+    item_id: int
+    title: str
+    units: int
+    revenue: Decimal
+
+
+class LowStockItem(Record):
+    item_id: int
+    title: str
+    stock_left: int
+
+
+class ShopStatistics(Record):
+    """The admin panel's Statistics screen. A "week" is today's UTC date and the six before it;
+    revoked purchases count nowhere."""
+
+    users: int
+    new_today: int
+    new_week: int
+    blocked: int
+    # Users with at least one purchase, ever.
+    buyers: int
+    # The last `days` UTC dates, oldest first, days without sales included.
+    days: list[DaySales]
+    week_revenue: Decimal
+    previous_week_revenue: Decimal
+    # Best sellers of the last 30 UTC dates by units, most first.
+    top_items: list[TopItem]
+    # Visible "unique" items running out, fewest left first.
+    low_stock: list[LowStockItem]
+    pending_payments: int
+    pending_amount: Decimal
+
+
+# A cell of an exported row: numbers stay numbers (money a Decimal at two places), datetimes are UTC.
+ExportCell = str | int | Decimal | bool | datetime | None
+# Where an export page ends: the last row's id (users, ledger) or its (created_at, id) (purchases,
+# payments, whose ids are random).
+ExportCursor = int | tuple[datetime, str]
+
+
+class ExportPage(Record):
+    """A page of a table read out for export: `next` is the cursor to pass for the page after, None
+    after the last one."""
+
+    header: tuple[str, ...]
+    rows: list[tuple[ExportCell, ...]]
+    next: ExportCursor | None
