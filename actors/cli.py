@@ -17,11 +17,13 @@ from typing import Any, NoReturn
 
 import trio
 
+from actors.catalog_csv import CsvRejected, parse_catalog
 from actors.config import LOG_LEVEL_ENV, ConfigError, OperatorSettings, load_operator_settings, load_settings, masked, render_toml
 from actors.csv_export import NOUNS, open_replacing, write_table
 from actors.sandbox import run_sandbox
 from actors.shop import run_shop
 from storage import EXPORT_TABLES, PERMISSIONS, PHOTO_REF, PROMO_CODE, InvalidAudience, PromoRecord, StorageError, Store, open_store
+from storage import CatalogRowRejected
 
 log = logging.getLogger("shopkeeper")
 
@@ -100,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     add_stock.add_argument("--item", required=True, metavar="TITLE")
     add_stock.add_argument("--file", metavar="PATH")
     add_stock.set_defaults(handler=_add_stock)
+    import_catalog = catalog.add_parser("import", help="categories, items and stock from one CSV file, all or nothing (see the README)")
+    import_catalog.add_argument("file", metavar="FILE.csv")
+    import_catalog.set_defaults(handler=_import_catalog)
 
     user = commands.add_parser("user", help="users").add_subparsers(dest="action", required=True, metavar="ACTION")
     credit = user.add_parser("credit", help="add money to a user's balance (a ledger entry)")
@@ -255,11 +260,33 @@ def _add_stock(args: argparse.Namespace) -> None:
             raise UsageError(f"--file: {args.file} is not UTF-8 text") from None
     else:
         text = sys.stdin.read()
-    units = [line.strip() for line in text.splitlines() if line.strip()]
-    if not units:
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
         raise UsageError("--file: no units (one per non-empty line)" if args.file else "stdin: no units (one per non-empty line)")
-    added = _with_store(args, lambda store: store.add_stock(args.item, units))
-    print(f"added {added} unit(s) to {args.item!r}")
+    done = _with_store(args, lambda store: store.add_stock(args.item, lines))
+    print(f"added {done.added} unit(s) to {args.item!r}, skipped {done.duplicates} duplicate(s); {done.stock_left} in stock")
+
+
+def _import_catalog(args: argparse.Namespace) -> None:
+    """See storage/catalog_import.py for what the rows mean, actors/catalog_csv.py for the file."""
+    try:
+        # utf-8-sig: spreadsheets save UTF-8 CSV with a byte-order mark.
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise UsageError(f"FILE: cannot read {args.file}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"FILE: {args.file} is not UTF-8 text") from None
+    try:
+        rows = parse_catalog(text)
+        if not rows:
+            raise UsageError(f"FILE: {args.file} has no rows after its header")
+        done = _with_store(args, lambda store: store.import_catalog(rows))
+    except (CsvRejected, CatalogRowRejected) as error:
+        raise UsageError(f"{args.file}, {error}") from None
+    print(
+        f"imported {args.file}: {done.categories_created} categories created, {done.items_created} items created, "
+        f"{done.units_added} units added, {done.duplicates} duplicates skipped"
+    )
 
 
 def _credit(args: argparse.Namespace) -> None:

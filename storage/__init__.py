@@ -10,6 +10,7 @@ from storage.errors import (
     CategoryNotEmpty, Duplicate, InsufficientBalance, InvalidAudience, InvalidItem, NestingTooDeep, NotStockable, OwnerProtected, StorageError, StorageUnavailable,
     UnknownCategory, UnknownItem, UnknownPermission, UnknownPromo, UnknownUser,
 )
+from storage.errors import CatalogRowRejected
 from storage.exports import EXPORT_TABLES
 from storage.staff import PERMISSIONS
 from storage.models import CENT, Permission
@@ -65,6 +66,10 @@ from storage.records import (
     ExportCell,
     ExportCursor,
     ExportPage,
+    CatalogImport,
+    CatalogRow,
+    StockImport,
+    StockUnitRecord,
 )
 
 __all__ = [
@@ -81,4 +86,5 @@ __all__ = [
     "PaymentEvent", "PaymentRecord", "PaymentRejected", "PreCheckoutReason", "RefundRefused", "RefundStarted", "Settled",
     "DaySales", "LowStockItem", "ShopStatistics", "TopItem",
     "EXPORT_TABLES", "ExportCell", "ExportCursor", "ExportPage",
+    "CatalogImport", "CatalogRow", "CatalogRowRejected", "StockImport", "StockUnitRecord",
 ]

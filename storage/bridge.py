@@ -26,6 +26,7 @@ from tortoise.migrations.executor import MigrationExecutor
 from redis.exceptions import RedisError
 
 from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, payments, promos, purchases, reviews, staff, statistics, switches, users
+from storage import catalog_import, stock
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StorageConflict, StorageError, StorageUnavailable
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
@@ -110,7 +111,7 @@ class Store:
     add_category = use_case(catalog.add_category)
     add_item = use_case(catalog.add_item)
     add_items = use_case(catalog.add_items)
-    add_stock = use_case(catalog.add_stock)
+    add_stock = use_case(stock.add_stock)
     category_tree = use_case(catalog_admin.category_tree)
     admin_item = use_case(catalog_admin.admin_item)
     rename_category = use_case(catalog_admin.rename_category)
@@ -174,6 +175,11 @@ class Store:
     set_maintenance = use_case(switches.set_maintenance)
     shop_statistics = use_case(statistics.shop_statistics)
     export_page = use_case(exports.export_page)
+    import_stock = use_case(stock.import_stock)
+    unsold_units = use_case(stock.unsold_units)
+    remove_unit = use_case(stock.remove_unit)
+    import_catalog = use_case(catalog_import.import_catalog)
+    get_promo = use_case(promos.get_promo)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""

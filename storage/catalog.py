@@ -1,5 +1,5 @@
-"""Use cases about the catalog: categories (one level of subcategories), items of every kind, stock,
-and what buyers browse and search. Each function is one transaction (or one consistent set of reads).
+"""Use cases about the catalog: categories (one level of subcategories), items of every kind, and
+what buyers browse and search (stock units: storage/stock.py). Each function is one transaction (or one consistent set of reads).
 """
 
 import re
@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q, RawSQL
+from tortoise.expressions import Q, RawSQL
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from storage.errors import Duplicate, InvalidItem, NestingTooDeep, NotStockable, UnknownCategory, UnknownItem
+from storage.errors import Duplicate, InvalidItem, NestingTooDeep, UnknownCategory
 from storage.models import CENT, Category, Item, ItemKind, StockUnit
 from storage.paging import page_count, paginate
 from storage.records import CategoryPage, CategoryRecord, ItemCard, ItemRecord, NewItem, Page
@@ -83,7 +83,7 @@ async def add_item(
         file_data=file_data, photo=photo, hidden=hidden,
     )
     async with in_transaction() as conn:
-        item = _new_item(await _category_id(category, conn), new)
+        item = new_item(await _category_id(category, conn), new)
         try:
             await item.save(using_db=conn)
         except IntegrityError:
@@ -100,7 +100,7 @@ async def add_items(category: str, items: list[NewItem]) -> int:
         raise Duplicate("item", twice)
     async with in_transaction() as conn:
         category_id = await _category_id(category, conn)
-        rows = [_new_item(category_id, new) for new in items]
+        rows = [new_item(category_id, new) for new in items]
         titles = list(counts)
         for start in range(0, len(titles), 500):
             chunk = titles[start : start + 500]
@@ -121,7 +121,7 @@ async def _category_id(name: str, conn: Any) -> int:
     return category_id
 
 
-def _new_item(category_id: int, new: NewItem) -> Item:
+def new_item(category_id: int, new: NewItem) -> Item:
     """The item row for `new`, refusing fields that do not fit together (InvalidItem)."""
     title = new.title
 
@@ -164,31 +164,6 @@ def _new_item(category_id: int, new: NewItem) -> Item:
         photo=new.photo,
         hidden=new.hidden,
     )
-
-
-async def add_stock(item_title: str, contents: list[str]) -> int:
-    """Add one unit per entry to a "unique" item; returns how many were added. Other kinds never run
-    out: they are refused with NotStockable.
-
-    The stock counter is bumped first so that SQLite takes its write lock at the start of the
-    transaction (a read first could meet another process's commit and fail to upgrade).
-    """
-    async with in_transaction() as conn:
-        changed = await (
-            Item.filter(title=item_title, kind=ItemKind.UNIQUE)
-            .using_db(conn)
-            .update(stock_left=F("stock_left") + len(contents))
-        )
-        if not changed:
-            kind = await Item.filter(title=item_title).using_db(conn).first().values_list("kind", flat=True)
-            if kind is None:
-                raise UnknownItem(item_title)
-            raise NotStockable(item_title, str(kind))
-        item_id = await Item.filter(title=item_title).using_db(conn).first().values_list("id", flat=True)
-        await StockUnit.bulk_create(
-            [StockUnit(item_id=item_id, content=content) for content in contents], batch_size=1000, using_db=conn
-        )
-    return len(contents)
 
 
 async def list_categories() -> list[CategoryRecord]:

@@ -15,7 +15,8 @@
     ├── UnknownPermission       not one of the admin permissions
     ├── OwnerProtected          the owner cannot be blocked, demoted or made an admin
     ├── InvalidAudience         a broadcast audience other than all, buyers or lang:<code>
-    └── CategoryNotEmpty        a category still holds items or subcategories
+    ├── CategoryNotEmpty        a category still holds items or subcategories
+    └── CatalogRowRejected      a row of a catalog import is wrong (its line and column named)
 
 Expected purchase outcomes (sold out, not enough balance) are not errors: they are `PurchaseResult`
 variants in `storage.records`.
@@ -121,3 +122,11 @@ class CategoryNotEmpty(StorageError):
         self.name = name
         self.items = items
         self.subcategories = subcategories
+
+
+class CatalogRowRejected(StorageError):
+    def __init__(self, line: int, column: str, reason: str) -> None:
+        super().__init__(f"line {line}, column {column}: {reason}")
+        self.line = line
+        self.column = column
+        self.reason = reason

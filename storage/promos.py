@@ -22,6 +22,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from storage.audit import write_event
 from storage.errors import (
     Duplicate,
     StorageError,
@@ -240,8 +241,10 @@ async def create_promo(
     expires_at: datetime | None = None,
     item: str | None = None,
     category: str | None = None,
+    actor_id: int | None = None,
 ) -> PromoRecord:
     """Create a code (stored upper-case). `item` (a title) or `category` (a name) scopes a discount.
+    A "promo.create" audit event by `actor_id` commits with it.
 
     The caller validates the values (the CLI does, naming the argument at fault); a code, kind or
     value out of range raises ValueError. Raises Duplicate, UnknownItem or UnknownCategory.
@@ -273,6 +276,7 @@ async def create_promo(
             )
         except IntegrityError:  # created by another process between the check and the insert
             raise Duplicate("promo code", code) from None
+        await write_event(conn, "promo.create", actor_id=actor_id, target=code, detail=f"{promo_kind} {promo.value}")
     return PromoRecord(
         id=promo.id, code=promo.code, kind=str(promo.kind), value=promo.value, max_uses=promo.max_uses, uses=0,
         once_per_user=promo.once_per_user, expires_at=promo.expires_at, active=True, item_title=item, category_name=category,
@@ -301,11 +305,21 @@ async def list_promos(page: int = 1, size: int = 50) -> Page[PromoRecord]:
     return Page(rows=[_promo_record(row) for row in rows], number=number, pages=pages, total=total)
 
 
-async def disable_promo(code: str) -> PromoRecord:
-    """Stop a code from being used (uses already made stay). Raises UnknownPromo."""
+async def get_promo(code: str) -> PromoRecord | None:
+    """The code as typed (any case), or None."""
+    row = await PromoCode.filter(code=normalize_code(code)).first().values(*PROMO_FIELDS)
+    return None if row is None else _promo_record(row)
+
+
+async def disable_promo(code: str, *, actor_id: int | None = None) -> PromoRecord:
+    """Stop a code from being used (uses already made stay), with a "promo.disable" audit event by
+    `actor_id` in the same transaction. A code already disabled stays so and logs nothing.
+    Raises UnknownPromo."""
     code = normalize_code(code)
     async with in_transaction() as conn:
-        if not await PromoCode.filter(code=code).using_db(conn).update(active=False):
-            raise UnknownPromo(code)
+        if await PromoCode.filter(code=code, active=True).using_db(conn).update(active=False):
+            await write_event(conn, "promo.disable", actor_id=actor_id, target=code)
         row = await PromoCode.filter(code=code).using_db(conn).first().values(*PROMO_FIELDS)
+        if row is None:
+            raise UnknownPromo(code)
     return _promo_record(row)

@@ -527,3 +527,41 @@ class ExportPage(Record):
     header: tuple[str, ...]
     rows: list[tuple[ExportCell, ...]]
     next: ExportCursor | None
+
+
+class StockImport(Record):
+    """What an import of stock lines did: `duplicates` are lines equal to a unit the item already had
+    (sold or not) or to an earlier line; `empty` are blank lines; `stock_left` is the count after."""
+
+    added: int
+    duplicates: int
+    empty: int
+    stock_left: int
+
+
+class StockUnitRecord(Record):
+    id: int
+    content: str
+    created_at: datetime
+
+
+class CatalogRow(Record):
+    """One row of a catalog import (see storage/catalog_import.py for what the columns mean); `line` is
+    where it starts in the file, for errors. Empty text means the column was left empty."""
+
+    line: int
+    title: str
+    category: str = ""
+    subcategory: str = ""
+    price: Decimal | None = None
+    kind: str = ""
+    description: str = ""
+    content: str = ""
+    unit: str = ""
+
+
+class CatalogImport(Record):
+    categories_created: int
+    items_created: int
+    units_added: int
+    duplicates: int

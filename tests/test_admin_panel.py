@@ -9,6 +9,7 @@ from account_helpers import press_data
 from buying import labels, press_when_shown, reply_to
 from conftest import OWNER_ID, RunningShop, open_shop
 from helpers import eventually
+from storage import Delivered, PurchaseRequest
 from telegram.emulator import EmulatedUser
 from telegram.screens.admin.callbacks import OpenAdmins, OpenAudit, SetBlocked, ToggleMaintenance
 
@@ -37,7 +38,11 @@ async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions
 
         panel = await reply_to(owner, "/admin")
         assert "You are the owner" in panel["text"]
-        assert labels(panel) == ["🗂 Catalog", "👥 Users", "📣 Broadcasts", "🔑 Admins", "📜 Audit log", "🚧 Maintenance: off → turn on"]
+        assert labels(panel) == [
+            "📊 Statistics", "🗂 Catalog", "📦 Stock", "👥 Users", "📣 Broadcasts", "🏷 Promo codes", "🔑 Admins",
+            "📜 Audit log",
+            "🚧 Maintenance: off → turn on",
+        ]
         await owner.press("🔑 Admins")
         await press_when_shown(owner, "➕ Make an admin")
         await owner.wait_for_text("Send the id or @username")
@@ -167,3 +172,27 @@ async def test_a_broadcast_made_in_the_chat_reaches_its_audience_with_its_button
 async def _send_and_wait(user: EmulatedUser, text: str, expected: str) -> dict[str, Any]:
     sent = await user.send_text(text)
     return await user.wait_for(lambda m: m["message_id"] > sent["message_id"] and expected in (m.get("text") or ""))
+
+
+async def test_statistics_show_the_shop_as_it_stands(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url, chat_rate=50.0, chat_burst=50) as shop:
+        owner = await started(shop, OWNER_ID, "Owner")
+        await started(shop, 1001, "Ann")
+        await shop.store.add_category("Games")
+        quest = await shop.store.add_item("Games", "Quest", Decimal("7.50"))
+        await shop.store.add_stock("Quest", ["Q1", "Q2", "Q3"])
+        await shop.store.credit_user(1001, Decimal("20.00"), kind="adjustment")
+        [bought] = await shop.store.buy([PurchaseRequest(key="s1", user_id=1001, item_id=quest.id, quantity=2)])
+        assert isinstance(bought, Delivered)
+        await reply_to(owner, "/admin")
+        await press_when_shown(owner, "📊 Statistics")
+        shown = await owner.wait_for_text("Statistics ·")
+        for line in (
+            "👥 Users: 2 · new today 2, this week 2 · blocked 0",
+            "🛒 Buyers: 1",
+            "💰 Revenue this week: 15.00 USD (the week before: 0.00 USD)",
+            "1. Quest: 2 sold, 15.00 USD",
+            "Quest: 1 left",
+            "⏳ Pending payments: 0, 0.00 USD",
+        ):
+            assert line in shown["text"], line

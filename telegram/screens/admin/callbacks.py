@@ -173,3 +173,58 @@ class HideItem(CallbackData, prefix="admih"):
 class DeleteItem(CallbackData, prefix="admid"):
     item_id: int
     confirmed: bool = False
+
+
+class OpenStock(CallbackData, prefix="adms"):
+    """The items that take stock, with their counts, one page at a time."""
+
+    page: int = 1
+
+
+class ItemStock(CallbackData, prefix="admsi"):
+    """One item's unsold units, one page at a time, with Add and Remove."""
+
+    item_id: int
+    page: int = 1
+
+
+class AddStock(CallbackData, prefix="admsa"):
+    """Ask for units: lines of text, or a .txt/.csv document."""
+
+    item_id: int
+
+
+class RemoveUnit(CallbackData, prefix="admsr"):
+    """Remove one unsold unit (a sold one is never removed)."""
+
+    item_id: int
+    unit_id: int
+    page: int = 1
+
+
+class OpenStatistics(CallbackData, prefix="admst"):
+    pass
+
+
+class OpenPromos(CallbackData, prefix="admp"):
+    """The promo codes, by code, one page at a time."""
+
+    page: int = 1
+
+
+class NewPromo(CallbackData, prefix="admpn"):
+    """Ask for a new promo code."""
+
+
+class PromoKindChosen(CallbackData, prefix="admpk"):
+    """The new code's kind; `code` is the code typed before (checked again: a button can be forged)."""
+
+    code: str
+    kind: str
+
+
+class DisablePromo(CallbackData, prefix="admpd"):
+    """Disable an active code, then show the list's page `page` again."""
+
+    code: str
+    page: int = 1

@@ -15,8 +15,8 @@ from telegram.callback_data import CallbackData
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.access import permitted
 from telegram.screens.admin.callbacks import (
-    AdminCatalog, AdminItem, DeleteCategory, DeleteItem, EditItem, HideCategory, HideItem, NewCategory, NewItem,
-    RenameCategory,
+    AdminCatalog, AdminItem, DeleteCategory, DeleteItem, EditItem, HideCategory, HideItem, ItemStock, NewCategory,
+    NewItem, RenameCategory,
 )
 from telegram.screens.admin.panel import back_row, cancel_row
 from telegram.screens.user.topup import parse_amount
@@ -293,6 +293,7 @@ async def _show_item(ctx: Context, item_id: int, *, new: bool = False) -> None:
         [(ctx.t.plain("admin.catalog.button.show" if item.hidden else "admin.catalog.button.hide"),
           HideItem(item_id=item.id, hidden=not item.hidden)),
          (ctx.t.plain("admin.catalog.button.delete"), DeleteItem(item_id=item.id))],
+        *([[(ctx.t.plain("admin.stock.button.list"), ItemStock(item_id=item.id))]] if item.kind == "unique" else []),
         [(ctx.t.plain("button.back"), AdminCatalog(category_id=item.category_id))],
     ]
     if new:

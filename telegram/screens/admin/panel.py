@@ -7,19 +7,22 @@ from storage import PERMISSIONS, Permission
 from telegram.callback_data import CallbackData
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.access import Need, may, permission_name, permitted
-from telegram.screens.admin.callbacks import AdminCancel, AdminCatalog, AdminPanel, FindUser, OpenAdmins, OpenAudit, OpenBroadcasts, ToggleMaintenance
+from telegram.screens.admin.callbacks import AdminCancel, AdminCatalog, AdminPanel, FindUser, OpenAdmins, OpenAudit, OpenBroadcasts, OpenPromos, OpenStatistics, OpenStock, ToggleMaintenance
 
 router = Router(name=__name__)
 
 # (section, button, what it needs), in the panel's order.
 SECTIONS: list[tuple[str, CallbackData, Need]] = [
+    ("statistics", OpenStatistics(), Permission.STATISTICS),
     ("catalog", AdminCatalog(), Permission.CATALOG),
+    ("stock", OpenStock(), Permission.STOCK),
     ("users", FindUser(), Permission.USERS),
     ("broadcasts", OpenBroadcasts(), Permission.BROADCAST),
+    ("promos", OpenPromos(), Permission.CATALOG),
     ("admins", OpenAdmins(), "owner"),
     ("audit", OpenAudit(), "owner"),
 ]
-SECTION_LABEL = {"catalog": "admin.button.catalog", "users": "admin.button.users", "broadcasts": "admin.button.broadcasts", "admins": "admin.button.admins", "audit": "admin.button.audit"}
+SECTION_LABEL = {"statistics": "admin.button.statistics", "catalog": "admin.button.catalog", "stock": "admin.button.stock", "users": "admin.button.users", "broadcasts": "admin.button.broadcasts", "promos": "admin.button.promos", "admins": "admin.button.admins", "audit": "admin.button.audit"}
 
 
 @router.command("admin")

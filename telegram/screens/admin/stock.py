@@ -1,0 +1,165 @@
+"""The staff's stock screen: the items that take stock with their counts; one item's unsold units,
+with Remove; adding units by sending lines of text or a .txt/.csv document (one unit per line).
+
+Duplicates (a unit the item already has, sold or not, or a line given twice) and blank lines are
+skipped and counted. A large import goes in chunks, each one transaction, with a progress message
+edited as it goes. Needs the stock permission, checked on every press and every answer.
+"""
+
+from typing import Any
+
+from storage import NotStockable, Permission, UnknownItem
+from telegram.errors import TelegramError
+from telegram.routing import Context, Router, keyboard
+from telegram.screens.admin.access import permitted
+from telegram.screens.admin.callbacks import AddStock, AdminItem, ItemStock, OpenStock, RemoveUnit
+from telegram.screens.admin.panel import back_row, cancel_row
+from telegram.screens.paging import pager
+
+router = Router(name=__name__)
+
+PAGE_SIZE = 8
+UNIT_LABEL = 40
+# Units per transaction of a large import; past one chunk a progress message is shown.
+CHUNK = 2000
+# The largest document taken (Telegram lets bots download up to 20 MB).
+MAX_DOCUMENT = 20 * 1024 * 1024
+DOCUMENT_SUFFIXES = (".txt", ".csv")
+
+
+async def _allowed(ctx: Context, action: str) -> bool:
+    return await permitted(ctx, Permission.STOCK, action)
+
+
+@router.callback(OpenStock)
+async def stock(ctx: Context, data: OpenStock) -> None:
+    if not await _allowed(ctx, "stock.view"):
+        return
+    page = await ctx.shop.store.stock_items(data.page, PAGE_SIZE)
+    rows = [
+        [(ctx.t.plain("admin.stock.item_button", title=item.title, stock=item.stock_left), ItemStock(item_id=item.id))]
+        for item in page.rows
+    ]
+    pages = pager(ctx, page, lambda number: OpenStock(page=number))
+    text = ctx.t("admin.stock.title") if page.total else ctx.t("admin.stock.none")
+    await ctx.show(text, keyboard(*rows, *([pages] if pages else []), back_row(ctx)))
+
+
+@router.callback(ItemStock)
+async def item_stock(ctx: Context, data: ItemStock) -> None:
+    if await _allowed(ctx, "stock.view"):
+        await _show_item_stock(ctx, data.item_id, data.page)
+
+
+async def _show_item_stock(ctx: Context, item_id: int, page_number: int = 1, *, new: bool = False) -> None:
+    item = await ctx.shop.store.admin_item(item_id)
+    if item is None or item.kind != "unique":
+        await ctx.notify(ctx.t.plain("error.stale_button"))
+        return
+    page = await ctx.shop.store.unsold_units(item_id, page_number, PAGE_SIZE)
+    rows = [
+        [(ctx.t.plain("admin.stock.remove_button", unit=_short(unit.content)),
+          RemoveUnit(item_id=item_id, unit_id=unit.id, page=page.number))]
+        for unit in page.rows
+    ]
+    pages = pager(ctx, page, lambda number: ItemStock(item_id=item_id, page=number))
+    rows += [pages] if pages else []
+    rows.append([(ctx.t.plain("admin.stock.button.add"), AddStock(item_id=item_id))])
+    rows.append([(ctx.t.plain("admin.stock.button.item"), AdminItem(item_id=item_id)),
+                 (ctx.t.plain("admin.stock.button.list"), OpenStock())])
+    text = ctx.t("admin.stock.item", title=item.title, stock=item.stock_left)
+    if new:
+        await ctx.reply(text, keyboard(*rows))
+    else:
+        await ctx.show(text, keyboard(*rows))
+
+
+def _short(content: str) -> str:
+    line = " ".join(content.split())
+    return line if len(line) <= UNIT_LABEL else line[: UNIT_LABEL - 1] + "…"
+
+
+@router.callback(RemoveUnit)
+async def remove_unit(ctx: Context, data: RemoveUnit) -> None:
+    if not await _allowed(ctx, "stock.remove"):
+        return
+    removed = await ctx.shop.store.remove_unit(data.unit_id)
+    if removed:
+        await ctx.shop.store.record_event("stock.remove", actor_id=ctx.user.id, target=str(data.item_id), detail=str(data.unit_id))
+    await ctx.notify(ctx.t.plain("admin.stock.removed" if removed else "admin.stock.not_removed"))
+    await _show_item_stock(ctx, data.item_id, data.page)
+
+
+@router.callback(AddStock)
+async def add_stock(ctx: Context, data: AddStock) -> None:
+    if not await _allowed(ctx, "stock.add"):
+        return
+    await ctx.expect("stock_add", item_id=data.item_id)
+    await ctx.show(ctx.t("admin.stock.ask"), keyboard(cancel_row(ctx)))
+
+
+@router.pending("stock_add")
+async def units_sent(ctx: Context, text: str, data: dict[str, Any]) -> None:
+    if not await _allowed(ctx, "stock.add"):
+        await ctx.forget()
+        return
+    item_id = int(data.get("item_id") or 0)
+    document = ctx.message.document if ctx.message is not None else None
+    if document is not None:
+        content = await _read_document(ctx, document)
+        if content is None:
+            return
+        text = content
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        await ctx.reply(ctx.t("admin.stock.empty"), keyboard(cancel_row(ctx)))
+        return
+    await ctx.forget()
+    await _import(ctx, item_id, lines)
+
+
+async def _read_document(ctx: Context, document: Any) -> str | None:
+    """The document's text, or None (and why) when it is not a UTF-8 .txt/.csv file the bot can read."""
+    name = (document.file_name or "").lower()
+    if not name.endswith(DOCUMENT_SUFFIXES):
+        await ctx.reply(ctx.t("admin.stock.bad_document"), keyboard(cancel_row(ctx)))
+        return None
+    if document.file_size is not None and document.file_size > MAX_DOCUMENT:
+        await ctx.reply(ctx.t("admin.stock.too_big"), keyboard(cancel_row(ctx)))
+        return None
+    try:
+        found = await ctx.bot.get_file(document.file_id)
+        raw = await ctx.bot.download_file(found.file_path or "", max_bytes=MAX_DOCUMENT)
+    except TelegramError as error:
+        await ctx.reply(ctx.t("admin.stock.download_failed", reason=str(error)), keyboard(cancel_row(ctx)))
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        await ctx.reply(ctx.t("admin.stock.not_utf8"), keyboard(cancel_row(ctx)))
+        return None
+
+
+async def _import(ctx: Context, item_id: int, lines: list[str]) -> None:
+    added = duplicates = empty = 0
+    progress = None
+    if len(lines) > CHUNK:
+        progress = await ctx.bot.send_message(ctx.chat_id, ctx.t("admin.stock.progress", done=0, total=len(lines)))
+    for start in range(0, len(lines), CHUNK):
+        try:
+            result = await ctx.shop.store.import_stock(item_id, lines[start : start + CHUNK])
+        except (UnknownItem, NotStockable):
+            await ctx.reply(ctx.t("admin.catalog.error.gone"), keyboard(back_row(ctx)))
+            return
+        added, duplicates, empty = added + result.added, duplicates + result.duplicates, empty + result.empty
+        if progress is not None:
+            done = min(start + CHUNK, len(lines))
+            try:
+                await ctx.bot.edit_message_text(ctx.chat_id, progress.message_id, ctx.t("admin.stock.progress", done=done, total=len(lines)))
+            except TelegramError:
+                pass  # the progress line is a courtesy; the summary follows
+    await ctx.shop.store.record_event(
+        "stock.add", actor_id=ctx.user.id, target=str(item_id), detail=f"{added} added, {duplicates} duplicates"
+    )
+    await ctx.reply(ctx.t("admin.stock.imported", added=added, duplicates=duplicates, empty=empty))
+    await _show_item_stock(ctx, item_id, new=True)
