@@ -12,6 +12,7 @@ from tortoise.expressions import Q, RawSQL
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from storage.audit import write_event
 from storage.errors import Duplicate, InvalidItem, NestingTooDeep, UnknownCategory
 from storage.models import CENT, Category, Item, ItemKind, StockUnit
 from storage.paging import page_count, paginate
@@ -44,9 +45,10 @@ def item_record(item: Item) -> ItemRecord:
     )
 
 
-async def add_category(name: str, parent: str | None = None) -> CategoryRecord:
+async def add_category(name: str, parent: str | None = None, *, actor_id: int | None = None) -> CategoryRecord:
     """A new category, top level or under `parent` (by name). Subcategories go one level deep:
-    a parent that is itself a subcategory is refused with NestingTooDeep."""
+    a parent that is itself a subcategory is refused with NestingTooDeep. Audited with `actor_id`
+    (None: an operator command)."""
     async with in_transaction() as conn:
         parent_id = None
         if parent is not None:
@@ -60,6 +62,7 @@ async def add_category(name: str, parent: str | None = None) -> CategoryRecord:
             category = await Category.create(name=name, parent_id=parent_id, using_db=conn)
         except IntegrityError:
             raise Duplicate("category", name) from None
+        await write_event(conn, "category.create", actor_id=actor_id, target=str(category.id), detail=name)
     return CategoryRecord(id=category.id, name=category.name, item_count=0, parent_id=parent_id)
 
 
@@ -75,9 +78,10 @@ async def add_item(
     file_data: bytes | None = None,
     photo: str | None = None,
     hidden: bool = False,
+    actor_id: int | None = None,
 ) -> ItemRecord:
     """A new item in the category named `category` (see NewItem for the kinds); InvalidItem when its
-    fields do not fit together."""
+    fields do not fit together. Audited with `actor_id` (None: an operator command)."""
     new = NewItem(
         title=title, price=price, description=description, kind=kind, content=content, file_name=file_name,
         file_data=file_data, photo=photo, hidden=hidden,
@@ -88,6 +92,7 @@ async def add_item(
             await item.save(using_db=conn)
         except IntegrityError:
             raise Duplicate("item", title) from None
+        await write_event(conn, "item.create", actor_id=actor_id, target=str(item.id), detail=title)
     return item_record(item)
 
 

@@ -123,12 +123,12 @@ async def category_named(ctx: Context, text: str, data: dict[str, Any]) -> None:
     parent = await ctx.shop.store.category_tree(parent_id) if parent_id else None
     try:
         created = await ctx.shop.store.add_category(
-            name, parent.category.name if parent is not None and parent.category is not None else None
+            name, parent.category.name if parent is not None and parent.category is not None else None,
+            actor_id=ctx.user.id,
         )
     except (Duplicate, InvalidItem, NestingTooDeep, UnknownCategory) as error:
         await _refuse(ctx, error)
         return
-    await ctx.shop.store.record_event("category.create", actor_id=ctx.user.id, target=str(created.id), detail=created.name)
     await ctx.forget()
     await _show_category(ctx, created.id, new=True)
 
@@ -256,12 +256,12 @@ async def _create_item(ctx: Context, data: dict[str, Any], price: str, content: 
         return
     try:
         item = await ctx.shop.store.add_item(
-            tree.category.name, str(data.get("title")), Decimal(price), kind=str(data.get("kind")), content=content
+            tree.category.name, str(data.get("title")), Decimal(price), kind=str(data.get("kind")), content=content,
+            actor_id=ctx.user.id,
         )
     except (Duplicate, InvalidItem) as error:
         await _refuse(ctx, error)
         return
-    await ctx.shop.store.record_event("item.create", actor_id=ctx.user.id, target=str(item.id), detail=item.title)
     await ctx.forget()
     await _show_item(ctx, item.id, new=True)
 
