@@ -4,6 +4,7 @@
     ├── NetworkError            the request did not get an answer (connect/read timeout, dropped connection)
     └── BotAPIError             the server answered ok=false: method, error_code, description
         ├── BadRequest          400
+        │   └── FileTooBig      getFile's "file is too big" (over 20 MB), or a download over its max_bytes
         ├── Unauthorized        401 (bad token)
         ├── Forbidden           403 (e.g. the user blocked the bot)
         ├── NotFound            404 (unknown method)
@@ -41,6 +42,11 @@ class BadRequest(BotAPIError):
         return "message is not modified" in self.description
 
 
+class FileTooBig(BadRequest):
+    """The file is larger than the bot may take: Telegram's 20 MB for getFile, or the caller's `max_bytes`
+    for `BotClient.download_file` (refused locally, method "downloadFile", before the rest is read)."""
+
+
 class Unauthorized(BotAPIError):
     pass
 
@@ -73,5 +79,7 @@ def error_for(method: str, error_code: int, description: str, retry_after: float
         return RetryAfter(method, error_code, description, retry_after if retry_after is not None else 1.0)
     if error_code >= 500:
         return ServerError(method, error_code, description)
+    if error_code == 400 and "file is too big" in description:
+        return FileTooBig(method, error_code, description)
     cls = {400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict}.get(error_code, BotAPIError)
     return cls(method, error_code, description)

@@ -9,9 +9,10 @@ import msgspec
 
 from ..config import TelegramSettings
 from ..errors import BadRequest
-from ..types import BotCommand, ChatMember, InlineKeyboardMarkup, LabeledPrice, Message, Update, User
+from ..types import BotCommand, ChatMember, File, InlineKeyboardMarkup, LabeledPrice, Message, Update, User
 from .api import HttpCall
 from .chain import Call, Transformer, compose
+from .download import download
 from .flood import FloodControl
 from .retry import auto_retry
 
@@ -207,6 +208,21 @@ class BotClient:
             "reply_markup": reply_markup,
         }
         return await self._request("sendPhoto", params, Message)
+
+    async def get_file(self, file_id: str) -> File:
+        """Prepare a file for `download_file`: the answer's `file_path` stays valid for at least an hour.
+        Telegram lets bots download up to 20 MB: a bigger file is `FileTooBig` ("file is too big"), an
+        unknown file_id a BadRequest ("invalid file_id")."""
+        return await self._request("getFile", {"file_id": file_id}, File)
+
+    async def download_file(self, file_path: str, *, max_bytes: int) -> bytes:
+        """The bytes of `file_path` (from `get_file`), refused with `FileTooBig` once they pass `max_bytes`.
+
+        Streams `{api_base_url}/file/bot<token>/<file_path>` on this client's transport, outside the call
+        chain (see `telegram.client.download`); an unknown or expired path is `NotFound`.
+        """
+        url = f"{self._settings.api_base_url.rstrip('/')}/file/bot{self._settings.token}/{file_path.lstrip('/')}"
+        return await download(self._http, url, max_bytes=max_bytes)
 
     async def delete_message(self, chat_id: ChatId, message_id: int) -> bool:
         return await self._request("deleteMessage", {"chat_id": chat_id, "message_id": message_id}, bool)

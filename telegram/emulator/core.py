@@ -61,6 +61,8 @@ class Emulator:
         self.pre_checkout_timeout = pre_checkout_timeout
         self.queries: dict[str, CallbackQuery] = {}
         self.files: dict[str, StoredFile] = {}
+        self.file_paths: dict[str, StoredFile] = {}  # what getFile made downloadable, by file_path
+        self._file_numbers = itertools.count(1)
         self.channels = Channels()
         self.payments = Payments()
         self._bots_by_token: dict[str, BotRecord] = {}
@@ -153,9 +155,11 @@ class Emulator:
             raise forbidden("bot can't initiate conversation with a user")
         return chat
 
-    def store_file(self, name: str | None, content: bytes | None, mime_type: str | None) -> StoredFile:
+    def store_file(self, name: str | None, content: bytes | None, mime_type: str | None,
+                   *, kind: str = "documents") -> StoredFile:
+        """Keep a file under a new file_id; `kind` is "documents" or "photos"."""
         file_id, unique = new_file_ids()
-        stored = StoredFile(file_id, unique, name, content, mime_type)
+        stored = StoredFile(file_id, unique, name, content, mime_type, kind, next(self._file_numbers))
         self.files[file_id] = stored
         return stored
 

@@ -1,7 +1,8 @@
 """The HTTP face of the emulator: one request handler, two doors.
 
 `handle(emu, method, path, query, content_type, body) -> Reply` routes `/bot<token>/<method>` to the
-Bot API core and `/_emulator/...` to the test API. `EmulatorTransport` (httpx) and `asgi_app` (ASGI3,
+Bot API core, `GET /file/bot<token>/<file_path>` to the files getFile made downloadable (`files.py`) and
+`/_emulator/...` to the test API. `EmulatorTransport` (httpx) and `asgi_app` (ASGI3,
 for hypercorn) are thin adapters around it, so a bot under test sees the same answers either way.
 
 Lost answers (faults "timeout" and "drop") are where the doors differ, as real networks do:
@@ -22,6 +23,7 @@ import msgspec
 import trio
 
 from .errors import ApiError
+from .files import downloadable
 from .params import decode_params
 from .testapi import handle_test_api
 
@@ -58,6 +60,11 @@ async def handle(emu: "Emulator", method: str, path: str, query: bytes, content_
             if outcome.lost:
                 return Reply(0, lost=outcome.lost)
             return json_reply(outcome.status, outcome.body, outcome.headers)
+    if path.startswith("/file/bot") and method.upper() == "GET":
+        token, _, file_path = path.removeprefix("/file/bot").partition("/")
+        stored = downloadable(emu, token, file_path)
+        if stored is not None and stored.content is not None:
+            return Reply(200, stored.content, [("content-type", stored.mime_type or "application/octet-stream")])
     return json_reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
 
 

@@ -14,6 +14,7 @@ import trio
 from .channels import get_chat_member
 from .entities import parse_html
 from .errors import QUERY_TOO_OLD, ApiError, bad_request
+from .files import document_fields, get_file
 from .markup import validate_markup
 from .params import UploadedFile, chat_id_of, get_bool, get_int, get_json, get_str, require_int
 from .payments import answer_pre_checkout_query, create_invoice_link, refund_star_payment, send_invoice
@@ -162,32 +163,25 @@ async def answer_callback_query(emu: "Emulator", bot: BotRecord, p: dict[str, An
 def _input_file(emu: "Emulator", p: dict[str, Any], field: str) -> StoredFile:
     """The file a send method names in `field`: uploaded, re-sent by file_id, by URL, or attach://."""
     given = p.get(field)
+    kind = "photos" if field == "photo" else "documents"
     if isinstance(given, UploadedFile):
-        return emu.store_file(given.filename, given.content, given.content_type)
+        return emu.store_file(given.filename, given.content, given.content_type, kind=kind)
     if isinstance(given, str) and given in emu.files:
         return emu.files[given]
     if isinstance(given, str) and given.startswith(("http://", "https://")):
-        return emu.store_file(given.rstrip("/").rsplit("/", 1)[-1] or "file", None, None)
+        return emu.store_file(given.rstrip("/").rsplit("/", 1)[-1] or "file", None, None, kind=kind)
     if isinstance(given, str) and given.startswith("attach://"):
         attached = p.get(given.removeprefix("attach://"))
         if not isinstance(attached, UploadedFile):
             raise bad_request("wrong file identifier/HTTP URL specified")
-        return emu.store_file(attached.filename, attached.content, attached.content_type)
+        return emu.store_file(attached.filename, attached.content, attached.content_type, kind=kind)
     if not given:
         raise bad_request(f"there is no {field} in the request")
     raise bad_request("wrong file identifier/HTTP URL specified")
 
 
 def _document(emu: "Emulator", p: dict[str, Any]) -> dict[str, Any]:
-    stored = _input_file(emu, p, "document")
-    out: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
-    if stored.file_name is not None:
-        out["file_name"] = stored.file_name
-    if stored.mime_type:
-        out["mime_type"] = stored.mime_type
-    if stored.content is not None:
-        out["file_size"] = len(stored.content)
-    return out
+    return document_fields(_input_file(emu, p, "document"))
 
 
 def _photo_sizes(emu: "Emulator", p: dict[str, Any]) -> list[dict[str, Any]]:
@@ -300,6 +294,7 @@ METHODS = _table(
     ("getWebhookInfo", get_webhook_info), ("logOut", log_out), ("close", log_out),
     ("getChatMember", get_chat_member), ("sendInvoice", send_invoice), ("createInvoiceLink", create_invoice_link),
     ("answerPreCheckoutQuery", answer_pre_checkout_query), ("refundStarPayment", refund_star_payment),
+    ("getFile", get_file),
 )
 
 

@@ -80,3 +80,5 @@ class StoredFile:
     file_name: str | None
     content: bytes | None  # None for a document sent by URL
     mime_type: str | None = None
+    kind: str = "documents"  # or "photos": the folder of its file_path (see files.py)
+    number: int = 0  # its place in the order files were stored, which names its file_path

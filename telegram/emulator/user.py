@@ -1,6 +1,6 @@
 """EmulatedUser: a person in a private chat, as seen by tests.
 
-Contract: `send_text`, `press` and `press_data` queue exactly one update for the chosen bot (default: the first bot
+Contract: `send_text`, `send_document`, `send_photo`, `press` and `press_data` queue exactly one update for the chosen bot (default: the first bot
 created) and return at once; nothing here waits for the bot except `wait_for*` and `pay` (which waits for the
 bot's answer to the pre-checkout query, see `payments.py`). Read methods return
 copies of the messages in their CURRENT state (edits applied, deleted ones gone), so tests cannot
@@ -8,6 +8,7 @@ corrupt the emulator by mutating what they get.
 """
 
 import copy
+import mimetypes
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from .errors import ButtonNotFound, EmulatorError
+from .files import document_fields, photo_sizes
 from .markup import inline_buttons, pressable_labels
+from .methods import CAPTION_LIMIT
 from .payments import STARTING_STARS, PaymentOutcome, pay
 
 if TYPE_CHECKING:
@@ -69,11 +72,32 @@ class EmulatedUser:
         """Write `text` to the bot; a leading /command gets a bot_command entity. Returns the message."""
         await trio.lowlevel.checkpoint()
         chat = self._chat(bot)
-        chat.started = True
         fields: dict[str, Any] = {"text": text}
         match = _COMMAND.match(text)
         if match:
             fields["entities"] = [{"type": "bot_command", "offset": 0, "length": match.end()}]
+        return self._post(chat, fields)
+
+    async def send_document(self, file_name: str, content: bytes, *, caption: str | None = None,
+                            mime_type: str | None = None, bot: Any = None) -> dict[str, Any]:
+        """Send the bot a file as a document. Without `mime_type` the one its name suggests is sent, as
+        Telegram's apps do. Returns the message; `emu.files[message["document"]["file_id"]]` holds the bytes."""
+        await trio.lowlevel.checkpoint()
+        chat = self._chat(bot)
+        captioned = _caption(caption)
+        stored = self._emu.store_file(file_name, content, mime_type or mimetypes.guess_type(file_name)[0])
+        return self._post(chat, {"document": document_fields(stored), **captioned})
+
+    async def send_photo(self, content: bytes, *, caption: str | None = None, bot: Any = None) -> dict[str, Any]:
+        """Send the bot a picture: the message's `photo` holds three sizes, smallest first, the last one
+        being `content` itself (see `files.PHOTO_SIZES`). Returns the message."""
+        await trio.lowlevel.checkpoint()
+        chat = self._chat(bot)
+        captioned = _caption(caption)
+        return self._post(chat, {"photo": photo_sizes(self._emu, content), **captioned})
+
+    def _post(self, chat: "Chat", fields: dict[str, Any]) -> dict[str, Any]:
+        chat.started = True
         message = chat.add(self.as_user(), self._emu.unix_now(), fields)
         chat.bot.queue.push("message", dict(message))
         return copy.deepcopy(message)
@@ -214,3 +238,10 @@ class EmulatedUser:
 
     def __repr__(self) -> str:
         return f"EmulatedUser(id={self.id}, first_name={self.first_name!r})"
+
+
+def _caption(caption: str | None) -> dict[str, Any]:
+    """The caption field of a user's media message; the apps refuse a longer caption, and drop an empty one."""
+    if caption and len(caption) > CAPTION_LIMIT:
+        raise EmulatorError(f"a caption is at most {CAPTION_LIMIT} characters, got {len(caption)}")
+    return {"caption": caption} if caption else {}

@@ -7,8 +7,9 @@ Only the fields we use are declared; unknown fields in Telegram's JSON are ignor
 
 from .base import BotCommand, ResponseParameters, TelegramType
 from .chat import Chat, ChatMember, User
+from .file import File
 from .keyboard import InlineKeyboardButton, InlineKeyboardMarkup
-from .message import Document, Message, MessageEntity
+from .message import Document, Message, MessageEntity, PhotoSize
 from .payment import Invoice, LabeledPrice, RefundedPayment, SuccessfulPayment
 from .update import CallbackQuery, PreCheckoutQuery, Update
 
@@ -18,12 +19,14 @@ __all__ = [
     "Chat",
     "ChatMember",
     "Document",
+    "File",
     "InlineKeyboardButton",
     "InlineKeyboardMarkup",
     "Invoice",
     "LabeledPrice",
     "Message",
     "MessageEntity",
+    "PhotoSize",
     "PreCheckoutQuery",
     "RefundedPayment",
     "ResponseParameters",

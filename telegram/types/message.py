@@ -1,4 +1,4 @@
-"""Messages and what they carry: entities, documents, invoices and payments (see `payment.py`)."""
+"""Messages and what they carry: entities, documents, photos, invoices and payments (see `payment.py`)."""
 
 import msgspec
 
@@ -30,6 +30,16 @@ class Document(TelegramType):
     file_size: int | None = None
 
 
+class PhotoSize(TelegramType):
+    """One size of a photo. A photo message carries several, smallest first: take the last for the original."""
+
+    file_id: str
+    file_unique_id: str
+    width: int
+    height: int
+    file_size: int | None = None
+
+
 class Message(TelegramType):
     """A message, or an inaccessible one.
 
@@ -47,6 +57,7 @@ class Message(TelegramType):
     caption: str | None = None
     caption_entities: list[MessageEntity] | None = None
     document: Document | None = None
+    photo: list[PhotoSize] | None = None
     reply_markup: InlineKeyboardMarkup | None = None
     invoice: Invoice | None = None
     successful_payment: SuccessfulPayment | None = None

@@ -14,8 +14,8 @@ def test_client_surface() -> None:
 
 def test_types_surface() -> None:
     assert sorted(telegram.types.__all__) == sorted([
-        "BotCommand", "CallbackQuery", "Chat", "ChatMember", "Document", "InlineKeyboardButton", "InlineKeyboardMarkup",
-        "Invoice", "LabeledPrice", "Message", "MessageEntity", "PreCheckoutQuery", "RefundedPayment", "ResponseParameters",
+        "BotCommand", "CallbackQuery", "Chat", "ChatMember", "Document", "File", "InlineKeyboardButton", "InlineKeyboardMarkup",
+        "Invoice", "LabeledPrice", "Message", "MessageEntity", "PhotoSize", "PreCheckoutQuery", "RefundedPayment", "ResponseParameters",
         "SuccessfulPayment", "TelegramType", "Update", "User",
     ])  # fmt: skip
     assert all(hasattr(telegram.types, name) for name in telegram.types.__all__)
