@@ -40,7 +40,7 @@ async def test_the_owner_sets_up_and_runs_a_shop_entirely_in_the_chat(sqlite_url
         await owner.wait_for_text("Send the units")
         done = await answer(owner, "KEY-1\nKEY-2\n\nKEY-2\nKEY-3", "Units added")
         assert done["text"] == "✅ Units added: 3. Skipped: duplicates 1, blank lines 1."
-        await owner.wait_for_text("Starfall: 3 units left")
+        await owner.wait_for_text("Starfall · units left: 3")
 
         # An admin for the stock and the statistics.
         await reply_to(owner, "/admin")

@@ -333,7 +333,9 @@ async def item_edited(ctx: Context, text: str, data: dict[str, Any]) -> None:
             return
         changes["description"] = "" if value in NONE_WORDS else value
     elif field == "photo":
-        changes["photo"] = "" if value in NONE_WORDS else value
+        sent = ctx.message.photo if ctx.message is not None else None
+        # A picture sent in the chat is kept by its largest size's file_id (Telegram lists them smallest first).
+        changes["photo"] = sent[-1].file_id if sent else "" if value in NONE_WORDS else value
     else:
         changes["title"] = value
     try:
