@@ -87,3 +87,29 @@ async def test_the_owner_builds_and_changes_the_catalog_in_the_chat(sqlite_url: 
         assert item.price == Decimal("7.50")
         actions = [e.action for e in reversed((await shop.store.audit_page(1, 20)).rows)]
         assert actions == ["category.create", "item.create", "item.create", "item.edit", "item.hide", "item.edit", "item.delete"]
+
+
+async def test_a_file_item_is_made_from_a_document_sent_in_the_chat(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url, chat_rate=50.0, chat_burst=50) as shop:
+        owner, ann = shop.emu.user(OWNER_ID, "Owner"), shop.emu.user(1001, "Ann")
+        await owner.send_text("/start")
+        await owner.wait_for_text("Welcome")
+        await shop.store.add_category("Books")
+        await catalog_screen(shop, owner)
+        await press_when_shown(owner, "📁 Books (0)")
+        await press_when_shown(owner, "➕ New item")
+        await press_when_shown(owner, "📄 A file")
+        await owner.wait_for_text("Send the item's title")
+        await answer(owner, "Artbook", "Send the price")
+        await answer(owner, "4", "Send the file every buyer gets")
+        # A text is not a file: the question stays.
+        await answer(owner, "here it is", "Send the file every buyer gets")
+        sent = await owner.send_document("artbook.pdf", b"%PDF-1.7 artbook")
+        card = await owner.wait_for(lambda m: m["message_id"] > sent["message_id"] and "Kind: 📄 A file" in (m.get("text") or ""))
+        assert "Artbook" in card["text"]
+        await open_card(ann, "Books (1)", "Artbook · 4.00 USD")
+        await shop.store.credit_user(1001, Decimal("4.00"), kind="adjustment")
+        await ann.press("Buy")
+        await press_when_shown(ann, "✅ Confirm")
+        delivered = await ann.wait_for(lambda m: "document" in m)
+        assert delivered["document"]["file_name"] == "artbook.pdf"

@@ -1,8 +1,8 @@
 """The staff's catalog screens: categories and items, hidden ones included; create, rename or edit,
 hide or show, delete. Needs the catalog permission, checked on every press and every typed answer.
 
-A new item is made in steps (kind, title, price, and for an "unlimited" item the content every buyer
-gets), kept as conversation state; "unique" items then take stock (the stock screen). Deleting asks
+A new item is made in steps (kind, title, price, and the content every buyer gets of an "unlimited"
+item, or the document of a "file" one), kept as conversation state; "unique" items then take stock (the stock screen). Deleting asks
 first; an item with sales is kept out of sight so its buyers can still read what they bought.
 """
 
@@ -19,6 +19,7 @@ from telegram.screens.admin.callbacks import (
     NewItem, RenameCategory,
 )
 from telegram.screens.admin.panel import back_row, cancel_row
+from telegram.screens.admin.uploads import download_document
 from telegram.screens.user.topup import parse_amount
 
 router = Router(name=__name__)
@@ -28,8 +29,7 @@ KIND_LABEL = {
     "unlimited": "admin.catalog.kind.unlimited",
     "file": "admin.catalog.kind.file",
 }
-# Kinds made in the chat: a "file" item needs a document upload (the CLI makes those).
-CHAT_KINDS = ("unique", "unlimited")
+CHAT_KINDS = ("unique", "unlimited", "file")
 FIELD_QUESTION = {
     "title": "admin.catalog.ask.title",
     "price": "admin.catalog.ask.price",
@@ -234,6 +234,10 @@ async def item_priced(ctx: Context, text: str, data: dict[str, Any]) -> None:
         await ctx.expect("catalog_item_content", **data, price=str(price))
         await ctx.reply(ctx.t("admin.catalog.ask.content"), keyboard(cancel_row(ctx)))
         return
+    if data.get("kind") == "file":
+        await ctx.expect("catalog_item_file", **data, price=str(price))
+        await ctx.reply(ctx.t("admin.catalog.ask.file"), keyboard(cancel_row(ctx)))
+        return
     await _create_item(ctx, data, str(price), "")
 
 
@@ -248,7 +252,24 @@ async def item_content(ctx: Context, text: str, data: dict[str, Any]) -> None:
     await _create_item(ctx, data, str(data.get("price")), text)
 
 
-async def _create_item(ctx: Context, data: dict[str, Any], price: str, content: str) -> None:
+@router.pending("catalog_item_file")
+async def item_file(ctx: Context, _text: str, data: dict[str, Any]) -> None:
+    if not await _allowed(ctx, "item.create"):
+        await ctx.forget()
+        return
+    document = ctx.message.document if ctx.message is not None else None
+    if document is None:
+        await ctx.reply(ctx.t("admin.catalog.ask.file"), keyboard(cancel_row(ctx)))
+        return
+    raw = await download_document(ctx, document)
+    if raw is None:
+        return
+    await _create_item(ctx, data, str(data.get("price")), "", file=(document.file_name or "file", raw))
+
+
+async def _create_item(
+    ctx: Context, data: dict[str, Any], price: str, content: str, *, file: tuple[str, bytes] | None = None
+) -> None:
     tree = await ctx.shop.store.category_tree(int(data.get("category_id") or 0) or None)
     if tree is None or tree.category is None:
         await ctx.forget()
@@ -257,7 +278,7 @@ async def _create_item(ctx: Context, data: dict[str, Any], price: str, content: 
     try:
         item = await ctx.shop.store.add_item(
             tree.category.name, str(data.get("title")), Decimal(price), kind=str(data.get("kind")), content=content,
-            actor_id=ctx.user.id,
+            file_name=file[0] if file else None, file_data=file[1] if file else None, actor_id=ctx.user.id,
         )
     except (Duplicate, InvalidItem) as error:
         await _refuse(ctx, error)

@@ -14,7 +14,9 @@ from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.access import permitted
 from telegram.screens.admin.callbacks import AddStock, AdminItem, ItemStock, OpenStock, RemoveUnit
 from telegram.screens.admin.panel import back_row, cancel_row
+from telegram.screens.admin.uploads import download_document
 from telegram.screens.paging import pager
+from telegram.types import Document
 
 router = Router(name=__name__)
 
@@ -22,8 +24,6 @@ PAGE_SIZE = 8
 UNIT_LABEL = 40
 # Units per transaction of a large import; past one chunk a progress message is shown.
 CHUNK = 2000
-# The largest document taken (Telegram lets bots download up to 20 MB).
-MAX_DOCUMENT = 20 * 1024 * 1024
 DOCUMENT_SUFFIXES = (".txt", ".csv")
 
 
@@ -118,20 +118,14 @@ async def units_sent(ctx: Context, text: str, data: dict[str, Any]) -> None:
     await _import(ctx, item_id, lines)
 
 
-async def _read_document(ctx: Context, document: Any) -> str | None:
+async def _read_document(ctx: Context, document: Document) -> str | None:
     """The document's text, or None (and why) when it is not a UTF-8 .txt/.csv file the bot can read."""
     name = (document.file_name or "").lower()
     if not name.endswith(DOCUMENT_SUFFIXES):
         await ctx.reply(ctx.t("admin.stock.bad_document"), keyboard(cancel_row(ctx)))
         return None
-    if document.file_size is not None and document.file_size > MAX_DOCUMENT:
-        await ctx.reply(ctx.t("admin.stock.too_big"), keyboard(cancel_row(ctx)))
-        return None
-    try:
-        found = await ctx.bot.get_file(document.file_id)
-        raw = await ctx.bot.download_file(found.file_path or "", max_bytes=MAX_DOCUMENT)
-    except TelegramError as error:
-        await ctx.reply(ctx.t("admin.stock.download_failed", reason=str(error)), keyboard(cancel_row(ctx)))
+    raw = await download_document(ctx, document)
+    if raw is None:
         return None
     try:
         return raw.decode("utf-8-sig")
