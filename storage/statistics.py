@@ -8,6 +8,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
+from storage.catalog import in_shown_category
 from storage.models import CENT, Item, ItemKind, Payment, PaymentStatus, Purchase, User
 from storage.records import DaySales, LowStockItem, ShopStatistics, TopItem
 
@@ -76,7 +77,7 @@ async def shop_statistics(now: datetime, *, days: int = 7, top: int = 5, low_sto
             "-sold", "-revenue", "item__title"
         ).limit(top).values("item_id", "item__title", "sold", "revenue")
         running_out = await Item.filter(
-            hidden=False, deleted_at=None, kind=ItemKind.UNIQUE, stock_left__lte=low_stock
+            in_shown_category(), hidden=False, deleted_at=None, kind=ItemKind.UNIQUE, stock_left__lte=low_stock
         ).using_db(conn).order_by("stock_left", "title").limit(LOW_STOCK_ROWS).values("id", "title", "stock_left")
         pending = await Payment.filter(status=PaymentStatus.PENDING).using_db(conn).annotate(
             n=Count("id"), amount=Sum("amount")

@@ -83,6 +83,9 @@ async def sale_time(store: Store) -> datetime:
     await store.add_stock("Plenty", [f"plenty-{n}" for n in range(6)])
     await store.add_item("Keys", "Secret", Decimal("1.00"), hidden=True)
     await store.add_stock("Secret", ["secret"])
+    closed = await store.add_category("Closed")
+    await store.add_item("Closed", "Shut", Decimal("1.00"))
+    await store.set_category_hidden(closed.id, True, actor_id=None)
 
     await revoked_purchase(store, key.id)
     await store.credit_user(OTHER, Decimal("20.00"))
@@ -113,7 +116,7 @@ async def test_the_figures_on_the_day_of_the_sales(store: Store, sale_time: date
             TopItem(item_id=stats.top_items[1].item_id, title="Game", units=1, revenue=Decimal("4.50")),
         ],
         # Key: 5 units, 3 sold (a revoked unit stays sold). Plenty (6) is above the limit; Secret is
-        # hidden; Game never runs out.
+        # hidden, Shut in a hidden category; Game never runs out.
         low_stock=[
             LowStockItem(item_id=stats.low_stock[0].item_id, title="Rare", stock_left=0),
             LowStockItem(item_id=stats.low_stock[1].item_id, title="Key", stock_left=2),
