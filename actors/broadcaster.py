@@ -7,6 +7,10 @@ buyer's answer never waits behind a long queue of them. Recipients go one second
 transaction: a crash or restart resumes after the last batch written, so nobody is skipped and only
 that batch can be sent twice. Between batches it notices a pause or cancel pressed in any process.
 
+A broadcaster sends a broadcast only while it holds the broadcast's lease in the database (renewed with
+every batch), so two shop processes never send one broadcast at once; when a process dies, another takes
+the broadcast over once the lease runs out (LEASE_SECONDS).
+
 Users who blocked the bot (403) are counted and marked, and later broadcasts skip them until they
 /start again. The creator's progress message is edited every `broadcast_progress_interval` seconds,
 and a final report is sent when the broadcast ends.
@@ -14,6 +18,9 @@ and a final report is sent when the broadcast ends.
 
 import logging
 import math
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 import msgspec
@@ -37,14 +44,29 @@ SENT = Counter("shopkeeper_broadcast_messages_total", "Broadcast messages, by ou
 POLL_SECONDS = 5.0
 # Telegram's ceiling for paid broadcasts.
 PAID_RATE = 1000.0
+# How long a broadcaster's hold on a broadcast lasts unless renewed (every batch renews it): after a
+# crash, another process takes the broadcast over this long after the last batch at most.
+LEASE_SECONDS = 60.0
 # A generous Bot API round trip, seconds: sends in flight at once are rate × this.
 ROUND_TRIP = 0.1
 
 
 class Broadcaster:
     def __init__(
-        self, store: Store, bot: BotClient, admin: AdminSettings, shop: ShopSettings, owner_id: int, global_rate: float
+        self,
+        store: Store,
+        bot: BotClient,
+        admin: AdminSettings,
+        shop: ShopSettings,
+        owner_id: int,
+        global_rate: float,
+        *,
+        wall: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        # This broadcaster's name on the leases it holds (one per process).
+        self.identity = uuid.uuid4().hex
+        # Leases are wall-clock times in the database, compared across processes.
+        self.wall = wall
         self.store = store
         self.bot = bot
         self.rate = admin.broadcast_rate
@@ -69,7 +91,12 @@ class Broadcaster:
                 await self._doorbell.wait()
 
     async def work(self, job: BroadcastRecord) -> BroadcastRecord:
-        """Send `job` from its cursor until its audience is exhausted or the staff pause or cancel it."""
+        """Send `job` from its cursor until its audience is exhausted or the staff pause or cancel it.
+        A broadcast another broadcaster holds the lease of is left to it (returned as it was)."""
+        claimed = await self.store.claim_broadcast(job.id, self.identity, now=self.wall(), until=self._lease_end())
+        if claimed is None:
+            return job
+        job = claimed
         rate = min(self.rate, PAID_RATE) if job.paid else min(self.rate, self.global_rate)
         # At the bot's whole budget the client's flood control alone paces the sends (a second bucket in
         # series would lose a little to each late wake-up of both); slower, or paid, it is ours.
@@ -115,9 +142,14 @@ class Broadcaster:
                     sending.start_soon(send, user_id)
                 # Who comes next is read while the last sends finish, so the pace barely pauses.
                 following = await self.store.audience_batch(job.audience, recipients[-1], batch_size)
-            job = await self.store.record_batch(
-                job.id, recipients[-1], delivered=delivered, blocked=blocked, failed=failed
+            recorded = await self.store.record_batch(
+                job.id, recipients[-1], delivered=delivered, blocked=blocked, failed=failed,
+                owner=self.identity, until=self._lease_end(),
             )
+            if recorded is None:
+                log.warning("broadcast %d: lease lost to another broadcaster; leaving it", job.id)
+                return job
+            job = recorded
             recipients = following
             if job.status != "running":
                 break
@@ -127,8 +159,13 @@ class Broadcaster:
         await self._show_progress(job, texts)
         if job.status in ("done", "cancelled"):
             await self._report(job, texts)
+        else:
+            await self.store.release_broadcast(job.id, self.identity)
         log.info("broadcast %d %s: %d delivered, %d blocked, %d failed", job.id, job.status, job.delivered, job.blocked, job.failed)
         return job
+
+    def _lease_end(self) -> datetime:
+        return self.wall() + timedelta(seconds=LEASE_SECONDS)
 
     async def _texts_of(self, user_id: int) -> Texts:
         user = await self.store.get_user(user_id) if user_id else None

@@ -168,6 +168,8 @@ class Store:
     recent_broadcasts = use_case(broadcasts.recent_broadcasts)
     audience_batch = use_case(broadcasts.audience_batch)
     record_batch = use_case(broadcasts.record_batch)
+    claim_broadcast = use_case(broadcasts.claim_broadcast)
+    release_broadcast = use_case(broadcasts.release_broadcast)
     finish_broadcast = use_case(broadcasts.finish_broadcast)
     move_broadcast = use_case(broadcasts.move_broadcast)
     set_progress_message = use_case(broadcasts.set_progress_message)

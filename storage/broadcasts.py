@@ -4,7 +4,9 @@ A broadcast's audience is read batch by batch (`audience_batch`, ids after the c
 creation: a user who joins during a long broadcast gets it too, one who blocked the bot since is
 skipped. `record_batch` moves the cursor past a batch and adds its outcomes in one transaction, so a
 restart resumes after the last batch recorded: nobody is skipped, and only the batch in flight at a
-crash can be sent twice.
+crash can be sent twice. A broadcaster works on a broadcast only while it holds its lease
+(`claim_broadcast`, renewed by every `record_batch`), so two processes never send one broadcast at
+once; a crashed process's lease runs out and another takes the broadcast over.
 """
 
 import re
@@ -99,16 +101,36 @@ async def audience_batch(audience: str, after: int, size: int) -> list[int]:
     return list(await _audience(audience).filter(id__gt=after).order_by("id").limit(size).values_list("id", flat=True))
 
 
-async def record_batch(
-    broadcast_id: int, cursor: int, *, delivered: int, blocked: list[int], failed: int
-) -> BroadcastRecord:
-    """A batch is done: move the cursor to `cursor` (its last user id), add its outcomes, and mark the
-    users who blocked the bot so later broadcasts skip them."""
+async def claim_broadcast(broadcast_id: int, owner: str, *, now: datetime, until: datetime) -> BroadcastRecord | None:
+    """Take (or renew) the lease of a running broadcast for `owner` until `until`; None when it is not
+    running, or another broadcaster's lease has not run out by `now`."""
     async with in_transaction() as conn:
-        await Broadcast.filter(id=broadcast_id).using_db(conn).update(
-            cursor=cursor, delivered=F("delivered") + delivered, blocked=F("blocked") + len(blocked),
-            failed=F("failed") + failed,
+        free = Q(lease_until=None) | Q(lease_until__lt=now) | Q(lease_owner=owner)
+        taken = await Broadcast.filter(free, id=broadcast_id, status=BroadcastStatus.RUNNING).using_db(conn).update(
+            lease_owner=owner, lease_until=until
         )
+        return broadcast_record(await Broadcast.get(id=broadcast_id).using_db(conn)) if taken else None
+
+
+async def release_broadcast(broadcast_id: int, owner: str) -> None:
+    """`owner` stops working on the broadcast (it was paused): another broadcaster may take it at once."""
+    await Broadcast.filter(id=broadcast_id, lease_owner=owner).update(lease_owner=None, lease_until=None)
+
+
+async def record_batch(
+    broadcast_id: int, cursor: int, *, delivered: int, blocked: list[int], failed: int, owner: str, until: datetime
+) -> BroadcastRecord | None:
+    """A batch is done: move the cursor to `cursor` (its last user id), add its outcomes, renew
+    `owner`'s lease until `until`, and mark the users who blocked the bot so later broadcasts skip
+    them. None when `owner` no longer holds the lease (it ran out and another broadcaster took over):
+    nothing is recorded then, and `owner` must stop."""
+    async with in_transaction() as conn:
+        held = await Broadcast.filter(id=broadcast_id, lease_owner=owner).using_db(conn).update(
+            cursor=cursor, delivered=F("delivered") + delivered, blocked=F("blocked") + len(blocked),
+            failed=F("failed") + failed, lease_until=until,
+        )
+        if not held:
+            return None
         if blocked:
             await User.filter(id__in=blocked).using_db(conn).update(bot_blocked=True)
         return broadcast_record(await Broadcast.get(id=broadcast_id).using_db(conn))
@@ -118,7 +140,7 @@ async def finish_broadcast(broadcast_id: int) -> BroadcastRecord:
     """The audience is exhausted: done (unless the staff cancelled it meanwhile)."""
     async with in_transaction() as conn:
         await Broadcast.filter(id=broadcast_id, status=BroadcastStatus.RUNNING).using_db(conn).update(
-            status=BroadcastStatus.DONE, finished_at=datetime.now(UTC)
+            status=BroadcastStatus.DONE, finished_at=datetime.now(UTC), lease_owner=None, lease_until=None
         )
         return broadcast_record(await Broadcast.get(id=broadcast_id).using_db(conn))
 

@@ -4,11 +4,12 @@ obeyed, and a crash mid-way resumed without skipping anyone."""
 
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import trio
 
-from actors.broadcaster import Broadcaster
+from actors.broadcaster import LEASE_SECONDS, Broadcaster
 from storage import StorageSettings, Store, open_store
 from telegram.client import BotClient
 from telegram.config import AdminSettings, ShopSettings, TelegramSettings
@@ -72,8 +73,12 @@ def emu() -> Emulator:
     return emulator
 
 
-def broadcaster(store: Store, bot: BotClient) -> Broadcaster:
-    return Broadcaster(store, bot, AdminSettings(broadcast_rate=RATE), ShopSettings(), OWNER, global_rate=RATE)
+def broadcaster(store: Store, bot: BotClient, *, later: float = 0.0) -> Broadcaster:
+    """A broadcaster (as in one process) whose wall clock is `later` seconds ahead."""
+    return Broadcaster(
+        store, bot, AdminSettings(broadcast_rate=RATE), ShopSettings(), OWNER, global_rate=RATE,
+        wall=lambda: datetime.now(UTC) + timedelta(seconds=later),
+    )
 
 
 async def test_two_thousand_users_each_get_it_once_within_the_rate(
@@ -112,12 +117,29 @@ async def test_a_crash_mid_way_resumes_after_the_last_batch_written(
                 await broadcaster(store, bot).work(job)
         [left] = await store.running_broadcasts()
         assert 0 < left.cursor < ids[-1]
-        # A new process picks it up where the database says it stopped.
-        done = await broadcaster(store, bot).work(left)
+        # Another process leaves it alone while the dead one's lease lasts ...
+        sends = len(broadcast_times(emu, "News"))
+        assert await broadcaster(store, bot).work(left) == left and len(broadcast_times(emu, "News")) == sends
+        # ... and picks it up, where the database says it stopped, once the lease has run out.
+        done = await broadcaster(store, bot, later=LEASE_SECONDS + 1).work(left)
 
     counts = received(emu, ids, "News")
     assert min(counts.values()) == 1, "nobody is skipped"
     twice = [user_id for user_id, count in counts.items() if count > 1]
     assert 0 < len(twice) <= RATE, "only the batch in flight is sent again"
     assert all(user_id > left.cursor for user_id in twice)
+    assert (done.status, done.delivered) == ("done", len(ids))
+
+
+async def test_two_processes_never_send_one_broadcast_twice(
+    store: Store, emu: Emulator, autojump_clock: trio.testing.MockClock
+) -> None:
+    ids = await audience(store, emu, 300)
+    job = await store.create_broadcast(OWNER, "Once", "all")
+    async with BotClient(TelegramSettings(token=TOKEN, owner_id=OWNER), transport=emu.transport()) as bot:
+        async with trio.open_nursery() as nursery:
+            for _ in range(2):
+                nursery.start_soon(broadcaster(store, bot).work, job)
+    assert set(received(emu, ids, "Once").values()) == {1}
+    [done] = await store.recent_broadcasts(1)
     assert (done.status, done.delivered) == ("done", len(ids))
