@@ -6,8 +6,8 @@ instead of filling memory.
 
 Confirmation: getUpdates confirms every update below its `offset`. Each fetched batch is written to
 the update inbox (storage) before the next getUpdates confirms it, and an update leaves the inbox
-once handled; at start the poller replays whatever a crash left there. A crash therefore loses
-nothing, and the poller never fetches again the updates it holds: with many chats in hand, new
+once handled; at start the poller replays whatever a crash left there (of the process, or of the
+poller alone, which the supervisor restarts). A crash therefore loses nothing, and the poller never fetches again the updates it holds: with many chats in hand, new
 updates keep flowing instead of waiting behind the oldest one. Updates seen twice are recognised by
 id and handled once. (Across a crash an update may be handled again; the purchase it carries is
 idempotent by its order token, so nobody is charged twice.)
@@ -57,14 +57,21 @@ class UpdatePoller:
         self._highest: int | None = None
         self._progress = trio.Event()
         self._to_release: list[int] = []
+        self._stopping = False
         self._intake = trio.CancelScope()
 
     def stop(self) -> None:
         """Stop fetching; updates already fetched are still handled, then `run` returns."""
+        self._stopping = True
         self._intake.cancel()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         lanes: list[trio.MemorySendChannel[Update]] = []
+        # A run after a crash starts afresh: what the crashed run had in hand is in the inbox, replayed below.
+        self._in_flight.clear()
+        self._intake = trio.CancelScope()
+        if self._stopping:
+            self._intake.cancel()
         async with trio.open_nursery() as outer:
             outer.start_soon(self._releaser)
             async with trio.open_nursery() as nursery:
@@ -81,9 +88,12 @@ class UpdatePoller:
         await self._finish()
 
     async def _replay(self, lanes: list[trio.MemorySendChannel[Update]]) -> None:
-        """Hand out what a crash left in the inbox, oldest first."""
+        """Hand out what a crash left in the inbox, oldest first (after a crash of this run, not what
+        it handled and has yet to release)."""
         for payload in await self.store.unhandled_updates():
-            await self._hand_out(msgspec.json.decode(payload, type=Update), lanes)
+            update = msgspec.json.decode(payload, type=Update)
+            if update.update_id not in self._handled:
+                await self._hand_out(update, lanes)
 
     async def _poll(self, lanes: list[trio.MemorySendChannel[Update]], task_status: trio.TaskStatus[None]) -> NoReturn:
         started = False
@@ -139,8 +149,8 @@ class UpdatePoller:
                     # One update that breaks a handler must not stop its chat's lane or be fetched
                     # again forever: it is logged, counted as failed, and confirmed like the rest.
                     log.exception("update %s failed", update.update_id)
-                finally:
-                    self._done(update.update_id)
+                # Not on cancellation: an update cut off by a crash stays in the inbox for the replay.
+                self._done(update.update_id)
 
     def _done(self, update_id: int) -> None:
         self._in_flight.discard(update_id)
@@ -180,7 +190,7 @@ class UpdatePoller:
                 return
             try:
                 await self.bot.get_updates(offset=offset, limit=1, timeout=0, allowed_updates=ALLOWED_UPDATES)
-            except BotAPIError | NetworkError as error:
+            except (BotAPIError, NetworkError) as error:
                 log.info("final confirmation failed: %s", error)
 
 

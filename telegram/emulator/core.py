@@ -242,4 +242,6 @@ class Emulator:
         if fault.kind == "server_error":
             status = fault.status
             return ApiOutcome(status, {"ok": False, "error_code": status, "description": REASONS.get(status, "Bad Gateway")})
+        if fault.kind == "unauthorized":
+            return ApiOutcome(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         return ApiOutcome(0, {}, lost=fault.kind)

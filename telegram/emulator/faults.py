@@ -4,6 +4,7 @@ A `Fault` hits the next `times` Bot API calls whose method matches (None = any m
 
 - "retry_after": 429 `Too Many Requests: retry after N`, parameters.retry_after = N, header Retry-After: N
 - "server_error": HTTP `status` (default 502) with the matching reason phrase as description
+- "unauthorized": 401 `Unauthorized`, what Telegram answers a revoked token
 - "timeout": no answer. The httpx transport waits the client's read timeout then raises httpx.ReadTimeout;
   over ASGI the request hangs until the client gives up (is cancelled).
 - "drop": the connection closes without an answer (httpx.RemoteProtocolError from the transport).
@@ -15,7 +16,7 @@ delivered the message).
 
 from dataclasses import dataclass
 
-KINDS = frozenset({"retry_after", "server_error", "timeout", "drop"})
+KINDS = frozenset({"retry_after", "server_error", "unauthorized", "timeout", "drop"})
 
 REASONS = {
     500: "Internal Server Error",
