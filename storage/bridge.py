@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 
 from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, payments, promos, purchases, reviews, staff, statistics, switches, users
 from storage import catalog_import, stock
+from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StorageConflict, StorageError, StorageUnavailable
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
@@ -55,12 +56,31 @@ async def _in_context[**P, R](
     return await fn(*args, **kwargs)
 
 
-def use_case[**P, R](fn: Callable[P, Awaitable[R]]) -> Callable[..., Awaitable[R]]:
-    """A Store method running `fn` in one crossing."""
+def use_case[**P, R](fn: Callable[P, Awaitable[R]], *, changes_catalog: bool = False) -> Callable[..., Awaitable[R]]:
+    """A Store method running `fn` in one crossing. One that `changes_catalog` (anything a buyer's
+    catalog screens show: categories, items, their stock or rating) drops the catalog cache."""
 
     @functools.wraps(fn)
     async def method(self: "Store", *args: P.args, **kwargs: P.kwargs) -> R:
         return await self.cross(fn, *args, **kwargs)
+
+    @functools.wraps(fn)
+    async def changing(self: "Store", *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await self.cross(fn, *args, **kwargs)
+        finally:
+            self.catalog_cache.invalidate()
+
+    return changing if changes_catalog else method
+
+
+def catalog_read[**P, R](fn: Callable[P, Awaitable[R]]) -> Callable[..., Awaitable[R]]:
+    """A Store method answering a buyer's catalog screen from the catalog cache, or in one crossing."""
+
+    @functools.wraps(fn)
+    async def method(self: "Store", *args: P.args, **kwargs: P.kwargs) -> R:
+        key = (fn.__name__, args, tuple(sorted(kwargs.items())))
+        return await self.catalog_cache.get(key, functools.partial(self.cross, fn, *args, **kwargs))
 
     return method
 
@@ -72,11 +92,14 @@ class Store:
     context explicitly instead of relying on the calling task's context variables.
     """
 
-    def __init__(self, backend: str, loop: trio_asyncio.TrioEventLoop, tortoise: TortoiseContext) -> None:
+    def __init__(
+        self, backend: str, loop: trio_asyncio.TrioEventLoop, tortoise: TortoiseContext, *, catalog_cache_seconds: float
+    ) -> None:
         self.backend = backend
         self._loop = loop
         self._tortoise = tortoise
         self.kv: KeyValue = MemoryKV()
+        self.catalog_cache = CatalogCache(catalog_cache_seconds)
 
     async def cross[**P, R](self, fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run one asyncio use case from trio: one crossing, errors mapped to the storage tree."""
@@ -108,29 +131,29 @@ class Store:
     record_event = use_case(audit.record_event)
     audit_page = use_case(audit.audit_page)
     prune_audit = use_case(audit.prune_audit)
-    add_category = use_case(catalog.add_category)
-    add_item = use_case(catalog.add_item)
-    add_items = use_case(catalog.add_items)
-    add_stock = use_case(stock.add_stock)
+    add_category = use_case(catalog.add_category, changes_catalog=True)
+    add_item = use_case(catalog.add_item, changes_catalog=True)
+    add_items = use_case(catalog.add_items, changes_catalog=True)
+    add_stock = use_case(stock.add_stock, changes_catalog=True)
     category_tree = use_case(catalog_admin.category_tree)
     admin_item = use_case(catalog_admin.admin_item)
-    rename_category = use_case(catalog_admin.rename_category)
-    set_category_hidden = use_case(catalog_admin.set_category_hidden)
-    delete_category = use_case(catalog_admin.delete_category)
-    update_item = use_case(catalog_admin.update_item)
-    set_item_hidden = use_case(catalog_admin.set_item_hidden)
-    delete_item = use_case(catalog_admin.delete_item)
+    rename_category = use_case(catalog_admin.rename_category, changes_catalog=True)
+    set_category_hidden = use_case(catalog_admin.set_category_hidden, changes_catalog=True)
+    delete_category = use_case(catalog_admin.delete_category, changes_catalog=True)
+    update_item = use_case(catalog_admin.update_item, changes_catalog=True)
+    set_item_hidden = use_case(catalog_admin.set_item_hidden, changes_catalog=True)
+    delete_item = use_case(catalog_admin.delete_item, changes_catalog=True)
     stock_items = use_case(catalog_admin.stock_items)
     list_categories = use_case(catalog.list_categories)
     list_items = use_case(catalog.list_items)
     get_item = use_case(catalog.get_item)
-    shop_page = use_case(catalog.shop_page)
-    category_page = use_case(catalog.category_page)
-    item_card = use_case(catalog.item_card)
+    shop_page = catalog_read(catalog.shop_page)
+    category_page = catalog_read(catalog.category_page)
+    item_card = catalog_read(catalog.item_card)
     search_items = use_case(catalog.search_items)
     purchase_preview = use_case(purchases.purchase_preview)
-    seed_demo_catalog = use_case(catalog.seed_demo_catalog)
-    buy = use_case(purchases.buy)
+    seed_demo_catalog = use_case(catalog.seed_demo_catalog, changes_catalog=True)
+    buy = use_case(purchases.buy, changes_catalog=True)
     stash_updates = use_case(inbox.stash_updates)
     release_updates = use_case(inbox.release_updates)
     unhandled_updates = use_case(inbox.unhandled_updates)
@@ -139,7 +162,7 @@ class Store:
     disable_promo = use_case(promos.disable_promo)
     redeem_promo = use_case(promos.redeem_promo)
     review_target = use_case(reviews.review_target)
-    save_review = use_case(reviews.save_review)
+    save_review = use_case(reviews.save_review, changes_catalog=True)
     item_reviews = use_case(reviews.item_reviews)
     open_order = use_case(payments.open_order)
     attach_invoice = use_case(payments.attach_invoice)
@@ -147,7 +170,7 @@ class Store:
     find_payment = use_case(payments.find_payment)
     recent_payments = use_case(payments.recent_payments)
     pre_checkout = use_case(payments.pre_checkout)
-    settle_payment = use_case(payments.settle_payment)
+    settle_payment = use_case(payments.settle_payment, changes_catalog=True)
     expire_orders = use_case(payments.expire_orders)
     open_invoices = use_case(payments.open_invoices)
     refunding_payments = use_case(payments.refunding_payments)
@@ -177,10 +200,10 @@ class Store:
     set_maintenance = use_case(switches.set_maintenance)
     shop_statistics = use_case(statistics.shop_statistics)
     export_page = use_case(exports.export_page)
-    import_stock = use_case(stock.import_stock)
+    import_stock = use_case(stock.import_stock, changes_catalog=True)
     unsold_units = use_case(stock.unsold_units)
-    remove_unit = use_case(stock.remove_unit)
-    import_catalog = use_case(catalog_import.import_catalog)
+    remove_unit = use_case(stock.remove_unit, changes_catalog=True)
+    import_catalog = use_case(catalog_import.import_catalog, changes_catalog=True)
     get_promo = use_case(promos.get_promo)
 
     async def ping(self) -> bool:
@@ -238,7 +261,7 @@ async def open_store(settings: StorageSettings, *, migrate: bool = True) -> Asyn
                             await trio_asyncio.aio_as_trio(_migrate)(config, backend)
                     except (DBConnectionError, OSError) as error:
                         raise StorageUnavailable(f"database unavailable: {error}") from error
-                    store = Store(backend, loop, ctx)
+                    store = Store(backend, loop, ctx, catalog_cache_seconds=settings.catalog_cache_seconds)
                     if settings.redis_url:
                         client = await store.cross(open_redis_client, settings.redis_url)
                         store.kv = RedisKV(store.cross, client)

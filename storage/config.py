@@ -24,6 +24,8 @@ class StorageSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     pool_max: Annotated[int, Meta(ge=2)] = 10
     # How long a SQLite writer waits for another process's write lock, in milliseconds.
     sqlite_busy_timeout_ms: int = 5000
+    # How long buyers' catalog screens are answered from memory (storage.catalog_cache); 0 turns it off.
+    catalog_cache_seconds: Annotated[float, Meta(ge=0, le=3600)] = 2.0
 
 
 def backend_of(database_url: str) -> str:

@@ -73,12 +73,17 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 def shop_settings(
-    database_url: str, *, shop: dict[str, Any] | None = None, payments: dict[str, Any] | None = None, **telegram: Any
+    database_url: str,
+    *,
+    shop: dict[str, Any] | None = None,
+    payments: dict[str, Any] | None = None,
+    storage: dict[str, Any] | None = None,
+    **telegram: Any,
 ) -> Settings:
     return validate(
         {
             "telegram": {"token": TOKEN, "owner_id": OWNER_ID, "api_base_url": "http://emulator", **telegram},
-            "storage": {"database_url": database_url},
+            "storage": {"database_url": database_url, **(storage or {})},
             "web": {"port": 0},
             "shop": shop or {},
             "payments": payments or {},
@@ -102,10 +107,11 @@ async def open_shop(
     shop: dict[str, Any] | None = None,
     payments: dict[str, Any] | None = None,
     cryptopay: CryptoPayTwin | None = None,
+    storage: dict[str, Any] | None = None,
     **telegram: Any,
 ) -> AsyncIterator[RunningShop]:
-    """The whole shop (every actor, the web server) talking to an in-process emulator; `shop` and
-    `payments` set those sections' keys, other keywords set [telegram] keys. With `cryptopay`, the
+    """The whole shop (every actor, the web server) talking to an in-process emulator; `shop`,
+    `payments` and `storage` set those sections' keys, other keywords set [telegram] keys. With `cryptopay`, the
     shop takes CryptoPay payments through that twin (in process)."""
     if emu is None:
         emu = Emulator()
@@ -120,7 +126,7 @@ async def open_shop(
     if cryptopay is not None:
         payments.setdefault("cryptopay_token", cryptopay.token)
         payments.setdefault("cryptopay_url", "http://cryptopay")
-    settings = shop_settings(database_url, shop=shop, payments=payments, **telegram)
+    settings = shop_settings(database_url, shop=shop, payments=payments, storage=storage, **telegram)
     async with trio.open_nursery() as nursery:
         running = await nursery.start(partial(
             run_shop, settings, transport=emu.transport(), stop=stop, handle_signals=False, prepare=prepare,
