@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
-from storage import StorageSettings, backend_of
+from storage import StorageSettings, backend_of, parse_stock_key
 from telegram.config import AdminSettings, PaymentSettings, ShopSettings, TelegramSettings
 from telegram.i18n import LANGUAGES
 from webui.config import WebSettings
@@ -40,7 +40,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 SECTIONS: dict[str, type[msgspec.Struct]] = {
     name: field.type for name, field in zip(Settings.__struct_fields__, msgspec.structs.fields(Settings))
 }
-SECRET_KEYS = {("telegram", "token"), ("payments", "provider_token"), ("payments", "cryptopay_token")}
 
 
 class ConfigError(Exception):
@@ -124,7 +123,7 @@ def load_operator_settings(cli_path: str | None = None, environ: Mapping[str, st
         )
     except msgspec.ValidationError as error:
         raise _config_error(error) from None
-    _check_database_url(settings.storage)
+    _check_storage(settings.storage)
     _check_shop(settings.shop)
     return settings
 
@@ -146,11 +145,16 @@ def _check_sections(data: dict[str, Any]) -> None:
             raise ConfigError(section, "must be a table")
 
 
-def _check_database_url(storage: StorageSettings) -> None:
+def _check_storage(storage: StorageSettings) -> None:
     try:
         backend_of(storage.database_url)
     except ValueError as error:
         raise ConfigError("storage.database_url", str(error)) from None
+    if storage.stock_key:
+        try:
+            parse_stock_key(storage.stock_key)
+        except ValueError as error:
+            raise ConfigError("storage.stock_key", str(error)) from None
 
 
 def validate(data: dict[str, Any]) -> Settings:
@@ -163,7 +167,7 @@ def validate(data: dict[str, Any]) -> Settings:
         raise _config_error(error) from None
     if not TOKEN_RE.match(settings.telegram.token):
         raise ConfigError("telegram.token", "not a bot token (expected <digits>:<secret> as given by @BotFather)")
-    _check_database_url(settings.storage)
+    _check_storage(settings.storage)
     if not 0 <= settings.web.port <= 65535:
         raise ConfigError("web.port", "must be between 0 (any free port) and 65535")
     _check_shop(settings.shop)
@@ -229,9 +233,9 @@ def masked(settings: Settings) -> dict[str, dict[str, Any]]:
     data["telegram"]["token"] = token.split(":", 1)[0] + ":****"
     for section, key in (("storage", "database_url"), ("storage", "redis_url")):
         data[section][key] = mask_url(data[section][key])
-    for key in ("provider_token", "cryptopay_token"):
-        if data["payments"][key]:
-            data["payments"][key] = "****"
+    for section, key in (("payments", "provider_token"), ("payments", "cryptopay_token"), ("storage", "stock_key")):
+        if data[section][key]:
+            data[section][key] = "****"
     return data
 
 

@@ -10,8 +10,9 @@ from storage.errors import (
     CategoryNotEmpty, Duplicate, InsufficientBalance, InvalidAudience, InvalidItem, NestingTooDeep, NotStockable, OwnerProtected, StorageError, StorageUnavailable,
     UnknownCategory, UnknownItem, UnknownPermission, UnknownPromo, UnknownUser,
 )
-from storage.errors import CatalogRowRejected
+from storage.errors import CatalogRowRejected, StockKeyError
 from storage.exports import EXPORT_TABLES
+from storage.vault import parse_stock_key
 from storage.staff import PERMISSIONS
 from storage.models import CENT, Permission
 from storage.promos import PROMO_CODE
@@ -73,6 +74,8 @@ from storage.records import (
 )
 
 __all__ = [
+    "parse_stock_key",
+    "StockKeyError",
     "CENT",
     "InvalidItem", "ItemCard", "NestingTooDeep", "NewItem", "NotStockable", "PHOTO_REF",
     "AuditRecord", "LedgerRow", "Profile", "PurchaseRow", "ReferralTerms",

@@ -29,8 +29,9 @@ from storage import audit, broadcasts, catalog, catalog_admin, exports, history,
 from storage import catalog_import, stock
 from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
-from storage.errors import StorageConflict, StorageError, StorageUnavailable
+from storage.errors import StockKeyError, StorageConflict, StorageError, StorageUnavailable
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
+from storage.vault import Vault, bind_vault, current_vault, load_key
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,12 @@ def _is_retryable(error: BaseException) -> bool:
 
 
 async def _in_context[**P, R](
-    tortoise: TortoiseContext, fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs
+    tortoise: TortoiseContext, sealer: Vault, fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs
 ) -> R:
-    # Runs as its own asyncio Task, whose context is a copy: setting the variable here is seen by
+    # Runs as its own asyncio Task, whose context is a copy: setting the variables here is seen by
     # this use case only, whichever trio task asked for it.
     _current_context.set(tortoise)
+    current_vault.set(sealer)
     return await fn(*args, **kwargs)
 
 
@@ -93,11 +95,18 @@ class Store:
     """
 
     def __init__(
-        self, backend: str, loop: trio_asyncio.TrioEventLoop, tortoise: TortoiseContext, *, catalog_cache_seconds: float
+        self,
+        backend: str,
+        loop: trio_asyncio.TrioEventLoop,
+        tortoise: TortoiseContext,
+        *,
+        vault: Vault,
+        catalog_cache_seconds: float,
     ) -> None:
         self.backend = backend
         self._loop = loop
         self._tortoise = tortoise
+        self._vault = vault
         self.kv: KeyValue = MemoryKV()
         self.catalog_cache = CatalogCache(catalog_cache_seconds)
 
@@ -105,7 +114,7 @@ class Store:
         """Run one asyncio use case from trio: one crossing, errors mapped to the storage tree."""
         for attempt in range(RETRIES):
             try:
-                return await self._loop.run_aio_coroutine(_in_context(self._tortoise, fn, *args, **kwargs))
+                return await self._loop.run_aio_coroutine(_in_context(self._tortoise, self._vault, fn, *args, **kwargs))
             except (DBConnectionError, OSError, RedisError) as error:
                 raise StorageUnavailable(f"{fn.__name__}: unavailable: {error}") from error
             except (OperationalError, sqlite3.OperationalError, asyncpg.TransactionRollbackError) as error:
@@ -261,7 +270,13 @@ async def open_store(settings: StorageSettings, *, migrate: bool = True) -> Asyn
                             await trio_asyncio.aio_as_trio(_migrate)(config, backend)
                     except (DBConnectionError, OSError) as error:
                         raise StorageUnavailable(f"database unavailable: {error}") from error
-                    store = Store(backend, loop, ctx, catalog_cache_seconds=settings.catalog_cache_seconds)
+                    # Only once the database answered: a shop that cannot reach it leaves no key file behind.
+                    try:
+                        sealer = Vault(load_key(settings))
+                    except (OSError, ValueError) as error:
+                        raise StockKeyError(f"stock key: {error}") from error
+                    store = Store(backend, loop, ctx, vault=sealer, catalog_cache_seconds=settings.catalog_cache_seconds)
+                    await store.cross(bind_vault)
                     if settings.redis_url:
                         client = await store.cross(open_redis_client, settings.redis_url)
                         store.kv = RedisKV(store.cross, client)

@@ -17,6 +17,7 @@ from storage.errors import Duplicate, InvalidItem, NestingTooDeep, UnknownCatego
 from storage.models import CENT, Category, Item, ItemKind, StockUnit
 from storage.paging import page_count, paginate
 from storage.records import CategoryPage, CategoryRecord, ItemCard, ItemRecord, NewItem, Page
+from storage.vault import vault
 
 # What lists and cards read of an item: never the delivered content or a file's bytes.
 SHOWN = ("id", "category_id", "title", "description", "price", "kind", "stock_left", "photo", "rating_sum", "rating_count")
@@ -377,7 +378,7 @@ async def seed_demo_catalog() -> bool:
                 )
                 slug = "".join(word[:3].upper() for word in title.split())
                 await StockUnit.bulk_create(
-                    [StockUnit(item=item, content=f"{slug}-DEMO-{n:04d}") for n in range(1, units + 1)],
+                    [vault().unit(item.id, f"{slug}-DEMO-{n:04d}") for n in range(1, units + 1)],
                     using_db=conn,
                 )
     return True

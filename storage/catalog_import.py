@@ -28,6 +28,7 @@ from storage.errors import CatalogRowRejected
 from storage.models import CENT, Category, Item, ItemKind, StockUnit
 from storage.records import CatalogImport, CatalogRow, NewItem
 from storage.stock import INSERT_BATCH, LOOKUP_CHUNK, distinct_lines, units_present
+from storage.vault import vault
 
 # The columns whose value makes a row a definition, in the order errors name them.
 DEFINING = ("category", "subcategory", "price", "kind", "description", "content")
@@ -143,6 +144,7 @@ async def import_catalog(rows: list[CatalogRow]) -> CatalogImport:
         to_create = [row for title, row in checked.definitions.items() if title not in existing]
         category_ids, categories_created = await _categories(conn, to_create)
 
+        sealer = vault()
         units: list[StockUnit] = []
         duplicates = 0
         items: list[Item] = []
@@ -158,7 +160,7 @@ async def import_catalog(rows: list[CatalogRow]) -> CatalogImport:
         created = {row.title for row in to_create if row.title in checked.units}
         for chunk in _chunks(sorted(created)):
             for title, item_id in await Item.filter(title__in=chunk).using_db(conn).values_list("title", "id"):
-                units += [StockUnit(item_id=item_id, content=c) for c in distinct_lines(checked.units[title]).contents]
+                units += [sealer.unit(item_id, c) for c in distinct_lines(checked.units[title]).contents]
 
         for title, lines in checked.units.items():
             if title not in existing:
@@ -169,7 +171,7 @@ async def import_catalog(rows: list[CatalogRow]) -> CatalogImport:
             new = [content for content in split.contents if content not in present]
             duplicates += split.repeated + len(present)
             if new:
-                units += [StockUnit(item_id=item_id, content=c) for c in new]
+                units += [sealer.unit(item_id, c) for c in new]
                 await Item.filter(id=item_id).using_db(conn).update(stock_left=F("stock_left") + len(new))
         await StockUnit.bulk_create(units, batch_size=INSERT_BATCH, using_db=conn)
     return CatalogImport(

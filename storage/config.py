@@ -1,5 +1,6 @@
 """The `[storage]` configuration section and the Tortoise configuration derived from it."""
 
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,11 @@ class StorageSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     sqlite_busy_timeout_ms: int = 5000
     # How long buyers' catalog screens are answered from memory (storage.catalog_cache); 0 turns it off.
     catalog_cache_seconds: Annotated[float, Meta(ge=0, le=3600)] = 2.0
+    # The key stock units are sealed with (storage.vault): 32 bytes in base64. Empty: the key in
+    # `stock_key_file`, created there on first start; by default `stock.key` beside a SQLite
+    # database, `data/stock.key` in the working directory with PostgreSQL.
+    stock_key: str = ""
+    stock_key_file: str = ""
 
 
 def backend_of(database_url: str) -> str:
@@ -38,6 +44,19 @@ def backend_of(database_url: str) -> str:
     raise ValueError(f"unsupported database scheme {scheme!r}: use sqlite:// or postgres://")
 
 
+def stock_key_path(settings: StorageSettings) -> Path:
+    """Where the stock key file is (see StorageSettings.stock_key_file)."""
+    if settings.stock_key_file:
+        return Path(settings.stock_key_file)
+    if backend_of(settings.database_url) == "sqlite":
+        return Path(sqlite_path(settings.database_url)).parent / "stock.key"
+    return Path("data/stock.key")
+
+
+def sqlite_path(database_url: str) -> str:
+    return database_url.split("://", 1)[1].split("?", 1)[0]
+
+
 def tortoise_config(settings: StorageSettings) -> dict[str, Any]:
     """The Tortoise config dict for these settings.
 
@@ -46,7 +65,7 @@ def tortoise_config(settings: StorageSettings) -> dict[str, Any]:
     """
     backend = backend_of(settings.database_url)
     if backend == "sqlite":
-        path = settings.database_url.split("://", 1)[1].split("?", 1)[0]
+        path = sqlite_path(settings.database_url)
         credentials: dict[str, Any] = {
             "file_path": path,
             "journal_mode": "WAL",

@@ -16,7 +16,9 @@
     ├── OwnerProtected          the owner cannot be blocked, demoted or made an admin
     ├── InvalidAudience         a broadcast audience other than all, buyers or lang:<code>
     ├── CategoryNotEmpty        a category still holds items or subcategories
-    └── CatalogRowRejected      a row of a catalog import is wrong (its line and column named)
+    ├── CatalogRowRejected      a row of a catalog import is wrong (its line and column named)
+    ├── StockKeyError           the stock key is unreadable, malformed, or not the one the stock is sealed with
+    └── SealBroken              a stock unit does not open with the stock key (altered, or another key)
 
 Expected purchase outcomes (sold out, not enough balance) are not errors: they are `PurchaseResult`
 variants in `storage.records`.
@@ -130,3 +132,11 @@ class CatalogRowRejected(StorageError):
         self.line = line
         self.column = column
         self.reason = reason
+
+
+class StockKeyError(StorageError):
+    pass
+
+
+class SealBroken(StorageError):
+    pass

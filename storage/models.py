@@ -195,7 +195,11 @@ class StockUnit(models.Model):
     item: fields.ForeignKeyRelation[Item] = fields.ForeignKeyField(
         "shop.Item", related_name="units", on_delete=fields.RESTRICT
     )
+    # Sealed (storage.vault): never the secret itself.
     content = fields.TextField()
+    # HMAC of the secret, to find an item's duplicates without opening units; null only for a unit
+    # stored before sealing existed, until the next start seals it.
+    fingerprint = fields.CharField(max_length=64, null=True)
     sold = fields.BooleanField(default=False)
     purchase: fields.ForeignKeyNullableRelation[Purchase] = fields.ForeignKeyField(
         "shop.Purchase", related_name="units", null=True, on_delete=fields.RESTRICT
@@ -205,7 +209,7 @@ class StockUnit(models.Model):
     class Meta:
         table = "stock_units"
         # The next unit to sell is found by (item, unsold, lowest id): an index seek whatever the stock.
-        indexes = (("item_id", "sold", "id"),)
+        indexes = (("item_id", "sold", "id"), ("item_id", "fingerprint"))
 
 
 class LedgerEntry(models.Model):

@@ -60,6 +60,7 @@ from storage.records import (
     PurchaseResult,
     SoldOut,
 )
+from storage.vault import vault
 
 
 
@@ -310,10 +311,11 @@ async def _claim_units(conn: BaseDBAsyncClient, item_id: int, granted: list[_Sal
     ]
     if len(units) < taken:
         raise StockOutOfStep(f"item {item_id}: counter says {taken}, found {len(units)} units")
+    sealer = vault()
     for sale in granted:
         mine, units = units[: sale.purchase.quantity], units[sale.purchase.quantity :]
         sale.unit_ids = [unit_id for unit_id, _ in mine]
-        sale.units = tuple(content for _, content in mine)
+        sale.units = tuple(sealer.open(content) for _, content in mine)
 
 
 async def delivery_of(conn: BaseDBAsyncClient, purchase: Purchase, *, balance: Decimal, repeated: bool) -> Delivered:
@@ -321,8 +323,10 @@ async def delivery_of(conn: BaseDBAsyncClient, purchase: Purchase, *, balance: D
     units: tuple[str, ...] = ()
     file_name = file_data = None
     if purchase.kind == ItemKind.UNIQUE:
+        sealer = vault()
         units = tuple(
-            await StockUnit.filter(purchase_id=purchase.id).using_db(conn).order_by("id").values_list("content", flat=True)
+            sealer.open(content)
+            for content in await StockUnit.filter(purchase_id=purchase.id).using_db(conn).order_by("id").values_list("content", flat=True)
         )
     elif purchase.kind == ItemKind.UNLIMITED:
         units = (purchase.content or "",)

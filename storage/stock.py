@@ -21,6 +21,7 @@ from storage.errors import NotStockable, UnknownItem
 from storage.models import Item, ItemKind, StockUnit
 from storage.paging import paginate
 from storage.records import Page, StockImport, StockUnitRecord
+from storage.vault import vault
 
 # Contents per duplicate lookup (`content IN (…)`): well under both drivers' parameter limits.
 LOOKUP_CHUNK = 1000
@@ -48,12 +49,16 @@ def distinct_lines(lines: list[str]) -> Lines:
 
 
 async def units_present(conn: BaseDBAsyncClient, item_id: int, contents: list[str]) -> set[str]:
-    """Which of `contents` the item already has as units, sold or not."""
+    """Which of `contents` the item already has as units, sold or not: found by fingerprint through the
+    (item, fingerprint) index, no unit opened."""
+    sealer = vault()
+    by_print = {sealer.fingerprint(content): content for content in contents}
+    prints = list(by_print)
     present: set[str] = set()
-    for start in range(0, len(contents), LOOKUP_CHUNK):
-        chunk = contents[start : start + LOOKUP_CHUNK]
-        found = await StockUnit.filter(item_id=item_id, content__in=chunk).using_db(conn).values_list("content", flat=True)
-        present.update(found)
+    for start in range(0, len(prints), LOOKUP_CHUNK):
+        chunk = prints[start : start + LOOKUP_CHUNK]
+        found = await StockUnit.filter(item_id=item_id, fingerprint__in=chunk).using_db(conn).values_list("fingerprint", flat=True)
+        present.update(by_print[fingerprint] for fingerprint in found)
     return present
 
 
@@ -88,13 +93,14 @@ async def _stock(conn: BaseDBAsyncClient, which: Q, name: str, lines: list[str])
     present = await units_present(conn, item_id, split.contents)
     new = [content for content in split.contents if content not in present]
     if new:
-        await StockUnit.bulk_create([StockUnit(item_id=item_id, content=c) for c in new], batch_size=INSERT_BATCH, using_db=conn)
+        sealer = vault()
+        await StockUnit.bulk_create([sealer.unit(item_id, c) for c in new], batch_size=INSERT_BATCH, using_db=conn)
         await Item.filter(id=item_id).using_db(conn).update(stock_left=F("stock_left") + len(new))
     return StockImport(added=len(new), duplicates=split.repeated + len(present), empty=split.empty, stock_left=stock_left + len(new))
 
 
 def _unit_record(unit: StockUnit) -> StockUnitRecord:
-    return StockUnitRecord(id=unit.id, content=unit.content, created_at=unit.created_at)
+    return StockUnitRecord(id=unit.id, content=vault().open(unit.content), created_at=unit.created_at)
 
 
 async def unsold_units(item_id: int, page: int = 1, size: int = 8) -> Page[StockUnitRecord]:

@@ -21,7 +21,8 @@ import trio
 
 from actors.config import Settings, validate
 from actors.shop import Running, run_shop
-from storage import Store
+from storage import StorageSettings, Store
+from storage.config import stock_key_path
 from telegram.cryptopay import CryptoPayTwin
 from telegram.emulator import Emulator
 
@@ -70,6 +71,13 @@ def sqlite_url(tmp_path: Any) -> str:
 def database_url(request: pytest.FixtureRequest) -> str:
     """Runs the test once on SQLite and once on PostgreSQL."""
     return request.getfixturevalue(f"{request.param}_url")
+
+
+def storage_section(database_url: str) -> str:
+    """The [storage] section of a config file for another process on this test's database: the same
+    stock key file as the test's own store (the default's place depends on the working directory)."""
+    key_file = stock_key_path(StorageSettings(database_url=database_url)).resolve()
+    return f'[storage]\ndatabase_url = "{database_url}"\nstock_key_file = "{key_file}"\n'
 
 
 def shop_settings(

@@ -10,6 +10,7 @@ import pytest
 import trio
 
 from actors.cli import main
+from conftest import storage_section
 from storage import AdminItem, StorageSettings, open_store
 from tests.test_cli import shopkeeper
 
@@ -32,7 +33,7 @@ GOOD = "\r\n".join([
 
 def write_config(tmp_path: Path, database_url: str) -> str:
     path = tmp_path / "shop.toml"
-    path.write_text(f'[storage]\ndatabase_url = "{database_url}"\n')
+    path.write_text(storage_section(database_url))
     return str(path)
 
 

@@ -11,6 +11,7 @@ from actors.cli import main
 
 SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")
 SECRET = "987654:SuperSecretTokenValue"
+STOCK_KEY = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="
 
 
 def shopkeeper(*args: str, cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
@@ -40,6 +41,7 @@ def write_config(path: Path, extra: str = "", token: str = SECRET) -> Path:
         ("[payments]\ncryptopay_token = \"1:x\"\ncryptopay_assets = []\n", {}, "payments.cryptopay_assets"),
         ("[admin]\nbroadcast_rate = 40\n", {}, "admin.broadcast_rate"),
         ("", {"SHOPKEEPER_ADMIN_AUDIT_RETENTION_DAYS": "-1"}, "admin.audit_retention_days"),
+        ("", {"SHOPKEEPER_STORAGE_STOCK_KEY": "c2hvcnQ="}, "storage.stock_key"),
     ],
 )
 def test_config_errors_name_the_key_and_hide_the_token(tmp_path: Path, extra: str, env: dict[str, str], key: str) -> None:
@@ -63,7 +65,8 @@ def test_config_check_prints_the_effective_config_masked(tmp_path: Path) -> None
     config = write_config(tmp_path / "shop.toml", '[payments]\nprovider_token = "284685063:TEST:ProviderSecret"\ncryptopay_token = "12345:CryptoSecret"\n')
     result = shopkeeper("--config", str(config), "config", "check", cwd=tmp_path, SHOPKEEPER_WEB_PORT="9090",
                         SHOPKEEPER_LOG_LEVEL="warning",
-                        SHOPKEEPER_STORAGE_DATABASE_URL="postgres://shop:hunter2@db:5432/shop")
+                        SHOPKEEPER_STORAGE_DATABASE_URL="postgres://shop:hunter2@db:5432/shop",
+                        SHOPKEEPER_STORAGE_STOCK_KEY=STOCK_KEY)
     assert result.returncode == 0, result.stderr
     assert 'token = "987654:****"' in result.stdout
     assert "port = 9090" in result.stdout
@@ -71,6 +74,7 @@ def test_config_check_prints_the_effective_config_masked(tmp_path: Path) -> None
     assert "SuperSecret" not in result.stdout + result.stderr and "hunter2" not in result.stdout
     assert 'provider_token = "****"' in result.stdout and 'cryptopay_token = "****"' in result.stdout
     assert "ProviderSecret" not in result.stdout and "CryptoSecret" not in result.stdout
+    assert 'stock_key = "****"' in result.stdout and STOCK_KEY not in result.stdout
 
 
 def test_catalog_and_credit_commands(tmp_path: Path) -> None:

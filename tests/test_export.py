@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from actors.csv_export import cell_text
+from conftest import storage_section
 from storage import PaymentEvent, PaymentRecord, PurchaseRequest, StorageSettings, Store, open_store
 from test_cli import shopkeeper
 
@@ -46,7 +47,7 @@ async def shop(tmp_path: Path, database_url: str) -> Path:
     """A seeded shop and a config that points at it; returns the working directory."""
     async with open_store(StorageSettings(database_url=database_url)) as store:
         await seed(store)
-    (tmp_path / "shop.toml").write_text(f'[storage]\ndatabase_url = "{database_url}"\n')
+    (tmp_path / "shop.toml").write_text(storage_section(database_url))
     return tmp_path
 
 

@@ -22,6 +22,7 @@ import httpx
 import trio
 
 from buying import press_when_shown
+from conftest import storage_section
 from helpers import eventually
 from storage import StorageSettings, open_store
 from telegram.emulator import Emulator, serve_emulator
@@ -78,7 +79,7 @@ async def test_a_payment_in_hand_at_a_kill_is_credited_once_after_restart(databa
         port = await nursery.start(serve_emulator, emu, "127.0.0.1", 0)
         config.write_text(
             f'[telegram]\ntoken = "{TOKEN}"\nowner_id = 1\napi_base_url = "http://127.0.0.1:{port}"\npoll_timeout = 2\n'
-            f'[storage]\ndatabase_url = "{database_url}"\n[web]\nport = {web}\n'
+            f'{storage_section(database_url)}[web]\nport = {web}\n'
         )
         start = partial(
             subprocess.Popen, [SHOPKEEPER, "--config", str(config), "run"], cwd=tmp_path,

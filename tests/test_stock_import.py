@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import trio
 
+from conftest import storage_section
 from storage import (
     Delivered,
     ItemRecord,
@@ -135,7 +136,7 @@ async def test_two_processes_importing_one_file_stock_each_line_once(database_ur
     """Two `catalog add-stock` commands at once, each its own process and connection."""
     async with open_store(StorageSettings(database_url=database_url)) as store:
         item = await key_item(store)
-    (tmp_path / "shop.toml").write_text(f'[storage]\ndatabase_url = "{database_url}"\n')
+    (tmp_path / "shop.toml").write_text(storage_section(database_url))
     (tmp_path / "a.txt").write_text("".join(f"K{n}\n" for n in range(0, 4_000)))
     (tmp_path / "b.txt").write_text("".join(f"K{n}\n" for n in range(2_000, 6_000)))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEPER_")}
