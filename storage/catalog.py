@@ -164,9 +164,9 @@ def new_item(category_id: int, new: NewItem) -> Item:
         description=new.description,
         price=new.price.quantize(CENT),
         kind=kind,
-        content=new.content,
+        content=vault().seal(new.content) if new.content else "",
         file_name=new.file_name,
-        file_data=new.file_data,
+        file_data=vault().seal_bytes(new.file_data) if new.file_data is not None else None,
         photo=new.photo,
         hidden=new.hidden,
     )

@@ -116,7 +116,7 @@ class _Sale:
         self.entry = entry
         self.item = item
         self.unit_ids: list[int] = []
-        self.units: tuple[str, ...] = (purchase.content,) if purchase.kind == ItemKind.UNLIMITED else ()
+        self.units: tuple[str, ...] = (vault().open(purchase.content),) if purchase.kind == ItemKind.UNLIMITED else ()
 
 
 async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> list[PurchaseResult]:
@@ -216,7 +216,7 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
             quantity=purchase.quantity, units=sale.units, total=purchase.total, discount=purchase.discount,
             balance=balances[purchase.user_id], created_at=now,  # type: ignore[attr-defined]
             file_name=item.file_name if is_file else None,
-            file_data=bytes(item.file_data) if is_file and item.file_data is not None else None,
+            file_data=vault().open_bytes(bytes(item.file_data)) if is_file and item.file_data is not None else None,
         )
     return [results[r.key] for r in requests]
 
@@ -329,11 +329,11 @@ async def delivery_of(conn: BaseDBAsyncClient, purchase: Purchase, *, balance: D
             for content in await StockUnit.filter(purchase_id=purchase.id).using_db(conn).order_by("id").values_list("content", flat=True)
         )
     elif purchase.kind == ItemKind.UNLIMITED:
-        units = (purchase.content or "",)
+        units = (vault().open(purchase.content) if purchase.content else "",)
     else:
         found = await Item.filter(id=purchase.item_id).using_db(conn).first().values_list("file_name", "file_data")  # type: ignore[attr-defined]
         if found is not None:
-            file_name, file_data = found[0], bytes(found[1]) if found[1] is not None else None
+            file_name, file_data = found[0], vault().open_bytes(bytes(found[1])) if found[1] is not None else None
     return Delivered(
         purchase_id=str(purchase.id), item_id=purchase.item_id, item_title=purchase.item_title,  # type: ignore[attr-defined]
         kind=str(purchase.kind), quantity=purchase.quantity, units=units, total=purchase.total,

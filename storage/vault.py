@@ -1,15 +1,17 @@
-"""Stock secrets sealed at rest: AES-256-GCM for a unit's content, an HMAC fingerprint to find duplicates.
+"""Secrets sealed at rest: AES-256-GCM for what buyers get, an HMAC fingerprint to find duplicate units.
 
-A unit's content is stored as `v1.` + base64url(nonce ‖ ciphertext ‖ tag); a copy of the database, a
-backup or a dump shows no key. Its fingerprint (HMAC-SHA256 of the content) has its own indexed column,
+Sealed are stock units' contents, unlimited items' contents (and purchases' snapshots of them) and file
+items' files. A text is stored as `v1.` + base64url(nonce ‖ ciphertext ‖ tag), a file as nonce ‖
+ciphertext ‖ tag; a copy of the database, a backup or a dump shows no key or file. Its fingerprint (HMAC-SHA256 of the content) has its own indexed column,
 so a stock import skips the lines an item already has without opening a single unit. Both keys are
 derived (HKDF-SHA256) from the one stock key of the configuration: `storage.stock_key`, or else the key
 file (`storage.stock_key_file`; by default beside a SQLite database), created on first start.
 
 The database remembers a check value of its key (the `settings` row STOCK_KEY_CHECK): a process started
 with another key refuses to start (StockKeyError) instead of stocking units no other process can
-open. Units stored before sealing existed (no fingerprint) are sealed by the first process that opens
-the database with its key.
+open. What was stored in clear before sealing existed (units without a fingerprint; contents and files
+until the `settings` row CONTENTS_SEALED exists) is sealed by the first process that opens the database
+with its key.
 
 Use cases reach the vault of their store through a context variable, set for each crossing like
 Tortoise's own context (storage.bridge).
@@ -31,12 +33,13 @@ from tortoise.transactions import in_transaction
 
 from storage.config import StorageSettings, stock_key_path
 from storage.errors import SealBroken, StockKeyError
-from storage.models import Setting, StockUnit
+from storage.models import Item, Purchase, Setting, StockUnit
 
 KEY_BYTES = 32
 PREFIX = "v1."
 NONCE_BYTES = 12
 STOCK_KEY_CHECK = "stock_key_check"
+CONTENTS_SEALED = "contents_sealed"
 SEAL_BATCH = 500
 
 current_vault: ContextVar["Vault"] = ContextVar("current_vault")
@@ -59,18 +62,27 @@ class Vault:
     def __repr__(self) -> str:
         return "<Vault>"
 
-    def seal(self, content: str) -> str:
+    def seal_bytes(self, data: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, content.encode(), None)
-        return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+        return nonce + self._aead.encrypt(nonce, data, None)
+
+    def open_bytes(self, sealed: bytes) -> bytes:
+        """What `seal_bytes` sealed; SealBroken when it was sealed with another key or altered."""
+        try:
+            return self._aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], None)
+        except (InvalidTag, ValueError) as error:
+            raise SealBroken("a sealed secret cannot be opened with this stock key") from error
+
+    def seal(self, content: str) -> str:
+        return PREFIX + base64.urlsafe_b64encode(self.seal_bytes(content.encode())).decode()
 
     def open(self, stored: str) -> str:
-        """The content of a sealed unit; SealBroken when it was not sealed with this key or was altered."""
+        """What `seal` sealed; SealBroken when it was sealed with another key or altered."""
         try:
             raw = base64.urlsafe_b64decode(stored.removeprefix(PREFIX))
-            return self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None).decode()
-        except (InvalidTag, binascii.Error, ValueError) as error:
-            raise SealBroken("a stock unit cannot be opened with this stock key") from error
+        except (binascii.Error, ValueError) as error:
+            raise SealBroken("a sealed secret is not in the sealed form") from error
+        return self.open_bytes(raw).decode()
 
     def fingerprint(self, content: str) -> str:
         return hmac.new(self._mac_key, content.encode(), hashlib.sha256).hexdigest()
@@ -140,4 +152,27 @@ async def bind_vault() -> None:
                     content=sealer.seal(unit.content), fingerprint=sealer.fingerprint(unit.content)
                 )
         if len(legacy) < SEAL_BATCH:
-            return
+            break
+    if not await Setting.exists(key=CONTENTS_SEALED):
+        await _seal_contents(sealer)
+
+
+async def _seal_contents(sealer: Vault) -> None:
+    """Seal what a version before sealing stored in clear: unlimited items' contents, file items'
+    files and purchases' snapshots of contents. One transaction, marked done by its first statement, so
+    of processes starting together one seals and the others find it done (or wait for it)."""
+    try:
+        async with in_transaction() as conn:
+            await Setting.create(key=CONTENTS_SEALED, value="done", using_db=conn)
+            for item_id in await Item.filter(content__not="").using_db(conn).values_list("id", flat=True):
+                content = await Item.filter(id=item_id).using_db(conn).get().values_list("content", flat=True)
+                await Item.filter(id=item_id).using_db(conn).update(content=sealer.seal(content))
+            for item_id in await Item.filter(file_data__not_isnull=True).using_db(conn).values_list("id", flat=True):
+                data = await Item.filter(id=item_id).using_db(conn).get().values_list("file_data", flat=True)
+                await Item.filter(id=item_id).using_db(conn).update(file_data=sealer.seal_bytes(bytes(data)))
+            # Many purchases share one content (an item's buyers): each distinct one is sealed once.
+            snapshots = await Purchase.filter(content__not_isnull=True).using_db(conn).distinct().values_list("content", flat=True)
+            for content in snapshots:
+                await Purchase.filter(content=content).using_db(conn).update(content=sealer.seal(content))
+    except IntegrityError:
+        return  # another process sealed them

@@ -1,7 +1,7 @@
-"""Stock secrets are sealed at rest, on SQLite and PostgreSQL: the database holds no secret in clear yet
-buyers, history and the staff's unit list show them; duplicates are still found; a database is bound to
-its stock key, so a process with another key refuses to start; units stored before sealing are sealed
-at the next start; the key file is created owner-only beside a SQLite database."""
+"""Secrets are sealed at rest, on SQLite and PostgreSQL: the database holds no stock unit, unlimited
+content or file in clear, yet buyers, history and the staff's unit list show them; duplicates are still
+found; a database is bound to its stock key, so a process with another key refuses to start; what was
+stored before sealing is sealed at the next start; the key file is made owner-only beside SQLite."""
 
 import base64
 import os
@@ -16,6 +16,7 @@ import pytest
 from tortoise.connection import get_connection
 
 from storage import Delivered, PurchaseRequest, StockKeyError, StorageSettings, Store, open_store
+from storage.models import Item, Purchase, Setting
 
 BUYER = 5001
 SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")
@@ -130,3 +131,75 @@ def test_an_operator_command_with_another_key_says_so_in_one_line(tmp_path: Path
     assert second.returncode == 1
     assert second.stderr.startswith("error: the stock key is not the one") and len(second.stderr.splitlines()) == 1
     assert env["SHOPKEEPER_STORAGE_STOCK_KEY"] not in second.stderr
+
+
+LICENCE = "LICENCE-XYZ-0001"
+BOOK = b"%PDF-1.7 the secret chapter"
+
+
+async def contents_and_files(store: Store) -> tuple[int, int]:
+    await store.add_category("Goods")
+    guide = await store.add_item("Goods", "Guide", Decimal("2.00"), kind="unlimited", content=LICENCE)
+    book = await store.add_item("Goods", "Book", Decimal("3.00"), kind="file", file_name="book.pdf", file_data=BOOK)
+    return guide.id, book.id
+
+
+async def stored_contents(store: Store) -> list[bytes]:
+    """Items' contents and files and purchases' contents, as a copy of the database would show them."""
+
+    async def read() -> list[bytes]:
+        items = await Item.all().values_list("content", "file_data")
+        snapshots = await Purchase.exclude(content=None).values_list("content", flat=True)
+        return [
+            *(content.encode() for content, _ in items if content),
+            *(bytes(data) for _, data in items if data is not None),
+            *(content.encode() for content in snapshots),
+        ]
+
+    return await store.cross(read)
+
+
+async def buy_both(store: Store, guide_id: int, book_id: int, key: str) -> tuple[Delivered, Delivered]:
+    results = await store.buy([
+        PurchaseRequest(key=f"{key}-guide", user_id=BUYER, item_id=guide_id, quantity=1),
+        PurchaseRequest(key=f"{key}-book", user_id=BUYER, item_id=book_id, quantity=1),
+    ])
+    guide, book = results
+    assert isinstance(guide, Delivered) and isinstance(book, Delivered)
+    return guide, book
+
+
+async def test_unlimited_contents_and_files_are_sealed_too(database_url: str) -> None:
+    async with open_store(StorageSettings(database_url=database_url)) as store:
+        await shop_with_stock(store)
+        guide_id, book_id = await contents_and_files(store)
+        guide, book = await buy_both(store, guide_id, book_id, "k")
+        assert guide.units == (LICENCE,) and (book.file_name, book.file_data) == ("book.pdf", BOOK)
+        stored = await stored_contents(store)
+        assert len(stored) == 3 and not any(LICENCE.encode() in value or b"secret" in value for value in stored)
+        again = await store.purchase_of(BUYER, uuid.UUID(guide.purchase_id).hex)
+        assert again is not None and again.units == (LICENCE,)
+        again = await store.purchase_of(BUYER, uuid.UUID(book.purchase_id).hex)
+        assert again is not None and again.file_data == BOOK
+
+
+async def test_contents_and_files_from_before_sealing_are_sealed_at_the_next_start(database_url: str) -> None:
+    async with open_store(StorageSettings(database_url=database_url)) as store:
+        await shop_with_stock(store)
+        guide_id, book_id = await contents_and_files(store)
+        first, _ = await buy_both(store, guide_id, book_id, "k1")
+
+        async def as_before_sealing() -> None:
+            await Item.filter(id=guide_id).update(content=LICENCE)
+            await Item.filter(id=book_id).update(file_data=BOOK)
+            await Purchase.exclude(content=None).update(content=LICENCE)
+            await Setting.filter(key="contents_sealed").delete()
+
+        await store.cross(as_before_sealing)
+    async with open_store(StorageSettings(database_url=database_url)) as store:
+        stored = await stored_contents(store)
+        assert not any(LICENCE.encode() in value or b"secret" in value for value in stored)
+        again = await store.purchase_of(BUYER, uuid.UUID(first.purchase_id).hex)
+        assert again is not None and again.units == (LICENCE,)
+        guide, book = await buy_both(store, guide_id, book_id, "k2")
+        assert guide.units == (LICENCE,) and book.file_data == BOOK
