@@ -29,7 +29,7 @@ from prometheus_client import Counter
 
 from storage import BroadcastRecord, Store
 from telegram.client import BotClient
-from telegram.client.flood import TokenBucket
+from telegram.client import PacedRate
 from telegram.config import AdminSettings, ShopSettings
 from telegram.errors import Forbidden, TelegramError
 from telegram.i18n import pick_language
@@ -100,7 +100,7 @@ class Broadcaster:
         rate = min(self.rate, PAID_RATE) if job.paid else min(self.rate, self.global_rate)
         # At the bot's whole budget the client's flood control alone paces the sends (a second bucket in
         # series would lose a little to each late wake-up of both); slower, or paid, it is ours.
-        bucket = TokenBucket(rate, 1) if job.paid or rate < self.global_rate else None
+        bucket = PacedRate(rate) if job.paid or rate < self.global_rate else None
         # Few sends wait at once, so a buyer's answer never queues behind more than these.
         slots = trio.Semaphore(max(2, math.ceil(rate * ROUND_TRIP)))
         batch_size = max(1, math.ceil(rate))

@@ -19,6 +19,7 @@ non-zero only when the run is broken (not everyone got the message), never becau
 """
 
 import argparse
+import base64
 import os
 import sys
 import tempfile
@@ -33,6 +34,8 @@ from storage import StorageSettings, open_store  # noqa: E402
 from telegram.emulator import Emulator, serve_emulator  # noqa: E402
 
 TOKEN = "100000:bench-token"
+# The bench's processes share one stock key (a key file would be found relative to each one's directory).
+STOCK_KEY = base64.b64encode(os.urandom(32)).decode()
 OWNER_ID = 1
 FIRST_USER = 10_001
 TEXT = "Bench broadcast"
@@ -52,7 +55,7 @@ async def bench(args: argparse.Namespace) -> int:
         emu.chat(bot_record, user_id).started = True
     with tempfile.TemporaryDirectory() as scratch:
         database_url = args.database or f"sqlite://{scratch}/bench.db"
-        async with open_store(StorageSettings(database_url=database_url)) as store:
+        async with open_store(StorageSettings(database_url=database_url, stock_key=STOCK_KEY)) as store:
             for user_id in ids:
                 await store.register_user(user_id, username=None, first_name="B", language_code="en", owner_id=OWNER_ID, referrer_id=None)
             await store.create_broadcast(None, TEXT, "all", paid=args.paid)
@@ -62,7 +65,7 @@ async def bench(args: argparse.Namespace) -> int:
             env.update(
                 SHOPKEEPER_TELEGRAM_TOKEN=TOKEN, SHOPKEEPER_TELEGRAM_OWNER_ID=str(OWNER_ID),
                 SHOPKEEPER_TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}", SHOPKEEPER_STORAGE_DATABASE_URL=database_url,
-                SHOPKEEPER_WEB_PORT="0", SHOPKEEPER_ADMIN_BROADCAST_RATE=str(args.rate),
+                SHOPKEEPER_STORAGE_STOCK_KEY=STOCK_KEY, SHOPKEEPER_WEB_PORT="0", SHOPKEEPER_ADMIN_BROADCAST_RATE=str(args.rate),
                 SHOPKEEPER_ADMIN_PAID_BROADCAST=str(args.paid).lower(), SHOPKEEPER_TELEGRAM_GLOBAL_RATE=str(TELEGRAM_LIMIT),
             )
             with open(Path(scratch) / "shop.log", "wb") as log:
@@ -76,6 +79,9 @@ async def bench(args: argparse.Namespace) -> int:
                 elapsed = time.perf_counter() - started
                 shop.terminate()
                 await shop.wait()
+            if len(sent_times(emu)) < len(ids):
+                print("the broadcast did not finish; the end of the shop's log:", file=sys.stderr)
+                print("\n".join((Path(scratch) / "shop.log").read_text().splitlines()[-10:]), file=sys.stderr)
             nursery.cancel_scope.cancel()
     times = sent_times(emu)
     achieved = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0

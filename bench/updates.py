@@ -40,6 +40,7 @@ shop's) and prints its costliest functions by CPU time; the stats stay in FILE f
 """
 
 import argparse
+import base64
 import math
 import os
 import pstats
@@ -64,6 +65,8 @@ from telegram.emulator import ApiOutcome, EmulatedUser, Emulator, serve_emulator
 from telegram.screens.user.callbacks import OpenCategory, OpenItem, OpenMenu, OpenShop  # noqa: E402
 
 TOKEN = "100000:bench-token"
+# The bench's processes share one stock key (a key file would be found relative to each one's directory).
+STOCK_KEY = base64.b64encode(os.urandom(32)).decode()
 OWNER_ID = 1
 FIRST_USER = 10_001
 CATEGORIES = 4
@@ -225,7 +228,7 @@ async def browse(emu: TimedEmulator, user: EmulatedUser, meter: Meter, think: fl
 
 
 async def seed(database_url: str) -> None:
-    async with open_store(StorageSettings(database_url=database_url)) as store:
+    async with open_store(StorageSettings(database_url=database_url, stock_key=STOCK_KEY)) as store:
         for c in range(1, CATEGORIES + 1):
             category = f"Category {c}"
             await store.add_category(category)
@@ -300,7 +303,8 @@ def shop_environment(args: argparse.Namespace, port: int, database_url: str) -> 
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEPER_")}
     env.update(FLOOD, SHOPKEEPER_TELEGRAM_TOKEN=TOKEN, SHOPKEEPER_TELEGRAM_OWNER_ID=str(OWNER_ID),
                SHOPKEEPER_TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}",
-               SHOPKEEPER_STORAGE_DATABASE_URL=database_url, SHOPKEEPER_WEB_PORT="0")
+               SHOPKEEPER_STORAGE_DATABASE_URL=database_url, SHOPKEEPER_STORAGE_STOCK_KEY=STOCK_KEY,
+               SHOPKEEPER_WEB_PORT="0")
     if args.lanes:
         env["SHOPKEEPER_TELEGRAM_LANES"] = str(args.lanes)
     return env

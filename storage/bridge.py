@@ -31,7 +31,7 @@ from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StockKeyError, StorageConflict, StorageError, StorageUnavailable
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
-from storage.vault import Vault, bind_vault, current_vault, load_key
+from storage.vault import Vault, bind_vault, current_vault, key_source, load_key
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +276,10 @@ async def open_store(settings: StorageSettings, *, migrate: bool = True) -> Asyn
                     except (OSError, ValueError) as error:
                         raise StockKeyError(f"stock key: {error}") from error
                     store = Store(backend, loop, ctx, vault=sealer, catalog_cache_seconds=settings.catalog_cache_seconds)
-                    await store.cross(bind_vault)
+                    try:
+                        await store.cross(bind_vault)
+                    except StockKeyError as error:
+                        raise StockKeyError(f"{error} {key_source(settings)}") from None
                     if settings.redis_url:
                         client = await store.cross(open_redis_client, settings.redis_url)
                         store.kv = RedisKV(store.cross, client)

@@ -108,6 +108,13 @@ def parse_stock_key(text: str) -> bytes:
     return key
 
 
+def key_source(settings: StorageSettings) -> str:
+    """Where this process takes its stock key from, for messages (never the key itself)."""
+    if settings.stock_key:
+        return "storage.stock_key"
+    return f"the key file {stock_key_path(settings).resolve()}"
+
+
 def load_key(settings: StorageSettings) -> bytes:
     """The configured key, else the key file's, else a new key written to the key file (owner-only)."""
     if settings.stock_key:
@@ -142,7 +149,7 @@ async def bind_vault() -> None:
     if not hmac.compare_digest(stored.value, sealer.check_value):
         raise StockKeyError(
             "the stock key is not the one this database's stock is sealed with: set storage.stock_key"
-            " (or storage.stock_key_file) to that key"
+            " (or storage.stock_key_file) to that key; this process used"
         )
     while True:
         async with in_transaction() as conn:

@@ -67,8 +67,13 @@ async def test_a_process_with_another_key_refuses_to_open_the_database(database_
     async with open_store(StorageSettings(database_url=database_url)) as store:
         await shop_with_stock(store)
     other_key = base64.b64encode(os.urandom(32)).decode()
-    with pytest.raises(StockKeyError, match="not the one"):
+    with pytest.raises(StockKeyError, match="not the one .* this process used storage.stock_key$"):
         async with open_store(StorageSettings(database_url=database_url, stock_key=other_key)):
+            pass
+    # A key file elsewhere (another working directory, say) is named, so the mix-up is plain to see.
+    (tmp_path / "elsewhere.key").write_text(other_key)
+    with pytest.raises(StockKeyError, match=f"this process used the key file {tmp_path}/elsewhere.key$"):
+        async with open_store(StorageSettings(database_url=database_url, stock_key_file=str(tmp_path / "elsewhere.key"))):
             pass
     async with open_store(StorageSettings(database_url=database_url)) as store:
         assert [unit.content for unit in (await store.unsold_units(1)).rows] == SECRETS

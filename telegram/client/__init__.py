@@ -7,7 +7,7 @@ token from httpx's request lines (see `telegram.client.redaction`).
 from .api import HttpCall
 from .bot import BotClient, ChatId
 from .chain import Call, Transformer, compose
-from .flood import LIMITED_METHODS, FloodControl, TokenBucket
+from .flood import LIMITED_METHODS, FloodControl, PacedRate, TokenBucket
 from .redaction import install_log_redaction, redact
 from .retry import auto_retry
 
@@ -20,6 +20,7 @@ __all__ = [
     "ChatId",
     "FloodControl",
     "HttpCall",
+    "PacedRate",
     "TokenBucket",
     "Transformer",
     "auto_retry",

@@ -1,8 +1,8 @@
 """`FloodControl`: the transformer that keeps message sends under Telegram's flood limits.
 
 Limits (Bot FAQ): about `global_rate` messages/s overall and `chat_rate` per chat, a chat allowed a
-burst of `chat_burst` back-to-back messages. Both are token buckets on `trio.current_time()`, so a
-`MockClock` drives them in tests. Waiters are served first come, first served (each bucket is guarded by
+burst of `chat_burst` back-to-back messages. The overall limit is a PacedRate, each chat's a token
+bucket, all on `trio.current_time()`, so a `MockClock` drives them in tests. Waiters are served first come, first served (each bucket is guarded by
 a `trio.Lock`, which is fair), so a chat's sends leave in the order they were made.
 
 Only message-creating methods (`LIMITED_METHODS`) are limited, and a paid broadcast message
@@ -16,6 +16,8 @@ until `now + retry_after` (one shared deadline), then they resume at the normal 
 or a callback answer is about that one message, so it does not pause the sends.
 """
 
+import math
+from collections import deque
 from collections.abc import Collection, Hashable
 from typing import Any
 
@@ -38,6 +40,8 @@ LIMITED_METHODS: frozenset[str] = frozenset(
 _EPSILON = 1e-9
 # Idle per-chat buckets are dropped once there are more than this many.
 _MAX_IDLE_CHATS = 1024
+# The window PacedRate keeps `rate` sends in: a second, and 5 ms for requests arriving a little out of step.
+WINDOW = 1.005
 
 
 class TokenBucket:
@@ -82,6 +86,47 @@ class TokenBucket:
         return not self.lock.locked() and self._tokens >= self.burst - _EPSILON
 
 
+class PacedRate:
+    """At most `rate` sends a second, evenly spaced, losing nothing to late wake-ups.
+
+    Each send has a slot on a schedule 1/rate apart. A send that wakes up late (the event loop was busy)
+    does not push the schedule back, as a token bucket of burst 1 does: at 30/s each late wake-up cost
+    a little, about 3 % of the rate in all. So that catching up never packs more than `rate` sends
+    into a second, a send also waits until WINDOW seconds have passed since the send `floor(rate)`
+    sends before it (WINDOW is a second and a little, for the requests' own jitter on the way).
+    A sender idle for longer than one interval starts a new schedule.
+
+    Contract: as TokenBucket's `take()`/`take_locked()`, with `lock`; concurrent takers are served in
+    arrival order, and cancellation while waiting consumes nothing.
+    """
+
+    def __init__(self, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError("a paced rate needs rate > 0")
+        self.rate = rate
+        self.lock = trio.Lock()
+        self._interval = 1 / rate
+        self._recent: deque[float] = deque(maxlen=max(1, math.floor(rate)))
+        self._slot: float | None = None
+
+    async def take(self) -> None:
+        async with self.lock:
+            await self.take_locked()
+
+    async def take_locked(self) -> None:
+        """`take()` for a caller that already holds `self.lock`."""
+        now = trio.current_time()
+        if self._slot is None or now > self._slot + self._interval:
+            self._slot = now
+        start = self._slot
+        if len(self._recent) == self._recent.maxlen:
+            start = max(start, self._recent[0] + WINDOW)
+        if start > now:
+            await trio.sleep_until(start)
+        self._recent.append(trio.current_time())
+        self._slot = start + self._interval
+
+
 class FloodStatistics(msgspec.Struct, frozen=True, kw_only=True):
     paused_until: float
     chats: int
@@ -91,8 +136,7 @@ class FloodControl:
     """The flood-control transformer; install with `client.use(...)`. See the module docstring.
 
     Args:
-      global_rate: messages per second over all chats (bucket of burst `global_burst`, default 1 so that
-        no 1-second window ever holds more than `global_rate` sends).
+      global_rate: messages per second over all chats (a PacedRate: no second ever holds more).
       chat_rate, chat_burst: messages per second per chat, and its back-to-back allowance.
       methods: the methods to limit.
     """
@@ -103,10 +147,9 @@ class FloodControl:
         global_rate: float,
         chat_rate: float,
         chat_burst: int,
-        global_burst: int = 1,
         methods: Collection[str] = LIMITED_METHODS,
     ) -> None:
-        self._global = TokenBucket(global_rate, global_burst)
+        self._global = PacedRate(global_rate)
         self._chat_rate = chat_rate
         self._chat_burst = chat_burst
         self._methods = frozenset(methods)

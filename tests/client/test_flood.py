@@ -3,7 +3,7 @@
 import pytest
 import trio
 
-from telegram.client import BotClient, TokenBucket
+from telegram.client import BotClient, PacedRate, TokenBucket
 from telegram.config import TelegramSettings
 from telegram.emulator import EmulatedUser, Emulator, Fault
 
@@ -38,7 +38,8 @@ async def test_many_chats_never_exceed_the_global_rate(
     times = call_times(emu, "sendMessage")
     assert len(times) == 200
     assert max_per_window(times) <= settings.global_rate
-    assert max(times) - min(times) == pytest.approx(199 / settings.global_rate, abs=0.01)  # and not slower
+    # And not slower: 1/rate apart, each second's last send held until 1.005 s after its first.
+    assert max(times) - min(times) == pytest.approx(199 / settings.global_rate, abs=0.05)
 
 
 async def test_waiters_are_served_in_order(bot: BotClient, emu: Emulator, autojump_clock: trio.abc.Clock) -> None:
@@ -81,6 +82,36 @@ async def test_token_bucket_refills_at_rate(autojump_clock: trio.abc.Clock) -> N
     assert trio.current_time() - start == pytest.approx(2.0)  # 2 from the burst, then 4 at 2/s
     await trio.sleep(10)
     assert bucket.idle()
+
+
+async def test_a_late_send_does_not_push_the_schedule_back(autojump_clock: trio.abc.Clock) -> None:
+    paced = PacedRate(10.0)  # slots 0.1 s apart
+    start = trio.current_time()
+    await paced.take()
+    await trio.sleep(0.15)  # this sender comes late for its slot at 0.1...
+    await paced.take()
+    assert trio.current_time() - start == pytest.approx(0.15)
+    await paced.take()  # ...and the next keeps the slot at 0.2, not 0.25
+    assert trio.current_time() - start == pytest.approx(0.2)
+    await trio.sleep(1)  # idle: a new schedule starts at the next send
+    resumed = trio.current_time()
+    await paced.take()
+    await paced.take()
+    assert trio.current_time() - resumed == pytest.approx(0.1)
+
+
+async def test_catching_up_never_packs_a_second_over_the_rate(autojump_clock: trio.abc.Clock) -> None:
+    paced = PacedRate(10.0)
+    times: list[float] = []
+    await paced.take()
+    times.append(trio.current_time())
+    await trio.sleep(0.19)  # late by almost a whole interval, then eager
+    for _ in range(30):
+        await paced.take()
+        times.append(trio.current_time())
+    assert max_per_window(times) <= 10
+    assert all(b - a >= 1.0 for a, b in zip(times, times[10:], strict=False))
+    assert times[-1] - times[0] == pytest.approx(3 * 1.005, abs=0.2)
 
 
 async def test_sends_without_flood_control_would_burst(emu: Emulator, autojump_clock: trio.abc.Clock) -> None:
