@@ -28,8 +28,7 @@ import trio
 from prometheus_client import Counter
 
 from storage import BroadcastRecord, Store
-from telegram.client import BotClient
-from telegram.client import PacedRate
+from telegram.client import BotClient, PacedRate
 from telegram.config import AdminSettings, ShopSettings
 from telegram.errors import Forbidden, TelegramError
 from telegram.i18n import pick_language

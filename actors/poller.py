@@ -7,8 +7,9 @@ instead of filling memory.
 Confirmation: getUpdates confirms every update below its `offset`. Each fetched batch is written to
 the update inbox (storage) before the next getUpdates confirms it, and an update leaves the inbox
 once handled; at start the poller replays whatever a crash left there (of the process, or of the
-poller alone, which the supervisor restarts). A crash therefore loses nothing, and the poller never fetches again the updates it holds: with many chats in hand, new
-updates keep flowing instead of waiting behind the oldest one. Updates seen twice are recognised by
+poller alone, which the supervisor restarts). A crash therefore loses nothing, and the poller never
+fetches again the updates it holds: with many chats in hand, new updates keep flowing instead of
+waiting behind the oldest one. Updates seen twice are recognised by
 id and handled once. (Across a crash an update may be handled again; the purchase it carries is
 idempotent by its order token, so nobody is charged twice.)
 """

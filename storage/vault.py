@@ -2,16 +2,17 @@
 
 Sealed are stock units' contents, unlimited items' contents (and purchases' snapshots of them) and file
 items' files. A text is stored as `v1.` + base64url(nonce ‖ ciphertext ‖ tag), a file as nonce ‖
-ciphertext ‖ tag; a copy of the database, a backup or a dump shows no key or file. Its fingerprint (HMAC-SHA256 of the content) has its own indexed column,
-so a stock import skips the lines an item already has without opening a single unit. Both keys are
+ciphertext ‖ tag; a copy of the database, a backup or a dump shows no key or file. A unit's
+fingerprint (HMAC-SHA256 of its content) has its own indexed column, so a stock import skips the lines
+an item already has without opening a single unit. Both keys are
 derived (HKDF-SHA256) from the one stock key of the configuration: `storage.stock_key`, or else the key
 file (`storage.stock_key_file`; by default beside a SQLite database), created on first start.
 
 The database remembers a check value of its key (the `settings` row STOCK_KEY_CHECK): a process started
 with another key refuses to start (StockKeyError) instead of stocking units no other process can
-open. What was stored in clear before sealing existed (units without a fingerprint; contents and files
-until the `settings` row CONTENTS_SEALED exists) is sealed by the first process that opens the database
-with its key.
+open. What was stored in clear before sealing existed is sealed by the first process that opens the
+database with its key; the `settings` row CLEAR_DATA_SEALED says it is done, so later starts do not
+look again.
 
 Use cases reach the vault of their store through a context variable, set for each crossing like
 Tortoise's own context (storage.bridge).
@@ -39,7 +40,7 @@ KEY_BYTES = 32
 PREFIX = "v1."
 NONCE_BYTES = 12
 STOCK_KEY_CHECK = "stock_key_check"
-CONTENTS_SEALED = "contents_sealed"
+CLEAR_DATA_SEALED = "clear_data_sealed"
 SEAL_BATCH = 500
 
 current_vault: ContextVar["Vault"] = ContextVar("current_vault")
@@ -137,7 +138,7 @@ def load_key(settings: StorageSettings) -> bytes:
 
 async def bind_vault() -> None:
     """Check that the database's stock is sealed with this key (the first process to open the database
-    with sealing remembers its key), then seal the units stored before sealing existed. Raises
+    with sealing remembers its key), then seal what was stored in clear before sealing existed. Raises
     StockKeyError, having changed nothing, when the database was bound to another key."""
     sealer = vault()
     stored = await Setting.get_or_none(key=STOCK_KEY_CHECK)
@@ -151,6 +152,15 @@ async def bind_vault() -> None:
             "the stock key is not the one this database's stock is sealed with: set storage.stock_key"
             " (or storage.stock_key_file) to that key; this process used"
         )
+    if await Setting.exists(key=CLEAR_DATA_SEALED):
+        return
+    await _seal_units(sealer)
+    await _seal_contents(sealer)
+
+
+async def _seal_units(sealer: Vault) -> None:
+    """Seal the units a version before sealing stored in clear (those without a fingerprint), a batch
+    per transaction; each update is conditional, so processes starting together never seal one twice."""
     while True:
         async with in_transaction() as conn:
             legacy = await StockUnit.filter(fingerprint=None).using_db(conn).limit(SEAL_BATCH).only("id", "content")
@@ -159,21 +169,20 @@ async def bind_vault() -> None:
                     content=sealer.seal(unit.content), fingerprint=sealer.fingerprint(unit.content)
                 )
         if len(legacy) < SEAL_BATCH:
-            break
-    if not await Setting.exists(key=CONTENTS_SEALED):
-        await _seal_contents(sealer)
+            return
 
 
 async def _seal_contents(sealer: Vault) -> None:
-    """Seal what a version before sealing stored in clear: unlimited items' contents, file items'
-    files and purchases' snapshots of contents. One transaction, marked done by its first statement, so
-    of processes starting together one seals and the others find it done (or wait for it)."""
+    """Seal the rest of what a version before sealing stored in clear: unlimited items' contents, file
+    items' files and purchases' snapshots of contents. One transaction, whose first statement writes
+    CLEAR_DATA_SEALED, so of processes starting together one seals and the others find it done (or wait
+    for it)."""
     try:
         async with in_transaction() as conn:
-            await Setting.create(key=CONTENTS_SEALED, value="done", using_db=conn)
-            for item_id in await Item.filter(content__not="").using_db(conn).values_list("id", flat=True):
-                content = await Item.filter(id=item_id).using_db(conn).get().values_list("content", flat=True)
+            await Setting.create(key=CLEAR_DATA_SEALED, value="done", using_db=conn)
+            for item_id, content in await Item.filter(content__not="").using_db(conn).values_list("id", "content"):
                 await Item.filter(id=item_id).using_db(conn).update(content=sealer.seal(content))
+            # A file at a time: files may be large.
             for item_id in await Item.filter(file_data__not_isnull=True).using_db(conn).values_list("id", flat=True):
                 data = await Item.filter(id=item_id).using_db(conn).get().values_list("file_data", flat=True)
                 await Item.filter(id=item_id).using_db(conn).update(file_data=sealer.seal_bytes(bytes(data)))

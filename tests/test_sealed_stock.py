@@ -98,7 +98,9 @@ async def test_units_from_before_sealing_are_sealed_at_the_next_start(database_u
                 'UPDATE "stock_units" SET "content" = CASE "id" WHEN 1 THEN \'OLD-1\' WHEN 2 THEN \'OLD-2\''
                 ' ELSE \'OLD-3\' END, "fingerprint" = NULL'
             )
-            await connection.execute_query("DELETE FROM \"settings\" WHERE \"key\" = 'stock_key_check'")
+            await connection.execute_query(
+                "DELETE FROM \"settings\" WHERE \"key\" IN ('stock_key_check', 'clear_data_sealed')"
+            )
 
         await store.cross(as_before_sealing)
     async with open_store(StorageSettings(database_url=database_url)) as store:
@@ -198,7 +200,7 @@ async def test_contents_and_files_from_before_sealing_are_sealed_at_the_next_sta
             await Item.filter(id=guide_id).update(content=LICENCE)
             await Item.filter(id=book_id).update(file_data=BOOK)
             await Purchase.exclude(content=None).update(content=LICENCE)
-            await Setting.filter(key="contents_sealed").delete()
+            await Setting.filter(key="clear_data_sealed").delete()
 
         await store.cross(as_before_sealing)
     async with open_store(StorageSettings(database_url=database_url)) as store:
