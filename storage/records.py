@@ -277,6 +277,9 @@ class ReferralTerms(Record):
 
 
 class AuditRecord(Record):
+    """One row of the audit log; `count` is how many times its source did it within a minute (a
+    security event's repeats are counted on its first row; an admin action is always 1)."""
+
     id: int
     actor_id: int | None
     action: str
@@ -284,6 +287,7 @@ class AuditRecord(Record):
     detail: str
     security: bool
     created_at: datetime
+    count: int = 1
 
 
 class ReviewRecord(Record):

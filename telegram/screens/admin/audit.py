@@ -1,4 +1,5 @@
-"""The audit log viewer (owner only): every admin action and security event, newest first."""
+"""The audit log viewer (owner only): every admin action and security event, newest first; a security
+event repeated by its source within a minute is one row with its count."""
 
 from storage import AuditRecord
 from telegram.routing import Context, Router, keyboard
@@ -33,9 +34,10 @@ async def audit_log(ctx: Context, data: OpenAudit) -> None:
 
 
 def _row(ctx: Context, event: AuditRecord) -> str:
+    """One event; a security event its source repeated within a minute shows how often ("×12")."""
     detail = event.detail if len(event.detail) <= MAX_DETAIL else event.detail[: MAX_DETAIL - 1] + "…"
+    key = "admin.audit.row_repeated" if event.count > 1 else "admin.audit.row_security" if event.security else "admin.audit.row"
     return ctx.t(
-        "admin.audit.row_security" if event.security else "admin.audit.row",
-        date=date_time(ctx, event.created_at), actor=event.actor_id if event.actor_id is not None else "—",
-        action=event.action, target=event.target, detail=detail,
+        key, date=date_time(ctx, event.created_at), actor=event.actor_id if event.actor_id is not None else "—",
+        action=event.action, target=event.target, detail=detail, count=event.count,
     )
