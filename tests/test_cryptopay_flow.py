@@ -1,10 +1,12 @@
 """CryptoPay top-ups through the twin: the Pay link and Check payment, signed webhooks (once, however
 often they come), forged ones refused, and the reconciler crediting what nobody reported."""
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+import msgspec
 import trio
 
 from buying import labels, reply_to
@@ -12,6 +14,7 @@ from conftest import RunningShop, open_shop
 from helpers import eventually, last_answer
 from paying import choose_top_up, credited
 from telegram.cryptopay import CryptoInvoice, CryptoPayTwin, sign
+from telegram.cryptopay.twin import invoice_json
 from telegram.emulator import EmulatedUser
 
 CRYPTO_10 = "🪙 Crypto via CryptoPay (10.00 USD)"
@@ -127,3 +130,34 @@ async def test_the_reconciler_credits_a_payment_nobody_reported_and_a_late_one(d
         assert "Balance: 20.00 USD" in note["text"]
         assert await balance(shop, 1001) == Decimal("20.00")
         assert await shop.store.check_ledger() == []
+
+
+async def test_an_oversized_body_is_refused_unprocessed_on_every_route(database_url: str) -> None:
+    """A paid invoice's update, padded past the webhook's limit and signed right (CryptoPay never
+    sends one; a flood could): 413, declared or sent in chunks, and nothing is credited. Another
+    route refuses a large body too. The same update at its real size is credited."""
+    twin = CryptoPayTwin("4321:TWIN")
+    async with open_shop(database_url, cryptopay=twin, payments=QUIET) as shop:
+        ann = shop.emu.user(1001, "Ann")
+        invoice = await crypto_invoice(twin, ann)
+        paid = invoice_json(twin.mark_paid(invoice.invoice_id))
+        body = msgspec.json.encode({
+            "update_id": 1, "update_type": "invoice_paid", "request_date": paid["paid_at"], "payload": paid,
+            "padding": "x" * 40_000,
+        })
+        headers = {"crypto-pay-api-signature": sign(twin.token, body), "content-type": "application/json"}
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for start in range(0, len(body), 4096):
+                yield body[start:start + 4096]
+
+        async with httpx.AsyncClient() as client:
+            declared = await client.post(webhook_url(shop), content=body, headers=headers)
+            chunked = await client.post(webhook_url(shop), content=chunks(), headers=headers)
+            health = await client.request("GET", f"{shop.running.web_binds[0]}/health", content=b"x" * 100_000)
+        assert [r.status_code for r in (declared, chunked, health)] == [413, 413, 413]
+        assert await balance(shop, 1001) == Decimal("0.00") and credited(ann) == 0
+
+        assert await twin.send_webhook(invoice.invoice_id, url=webhook_url(shop)) == 200
+        await ann.wait_for_text("Payment received: 10.00 USD")
+        assert await balance(shop, 1001) == Decimal("10.00")
