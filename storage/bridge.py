@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 
 from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, payments, promos, purchases, reviews, staff, statistics, switches, users
 from storage import catalog_import, stock
+from storage import invoices
 from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StockKeyError, StorageConflict, StorageError, StorageUnavailable
@@ -186,6 +187,7 @@ class Store:
     begin_refund = use_case(payments.begin_refund)
     finish_refund = use_case(payments.finish_refund)
     record_refunded = use_case(payments.record_refunded)
+    crypto_invoice_for = use_case(invoices.crypto_invoice_for)
     staff_ids = use_case(users.staff_ids)
     grant_admin = use_case(staff.grant_admin)
     revoke_admin = use_case(staff.revoke_admin)

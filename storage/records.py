@@ -386,6 +386,13 @@ class PaymentRejected(Record):
     reason: PaymentProblem
 
 
+class InvoiceLimit(Record):
+    """No new invoice: the buyer holds `held` unpaid ones already, and `limit` is the most allowed."""
+
+    held: int
+    limit: int
+
+
 type PreCheckoutReason = Literal["unknown", "not_pending", "expired", "amount", "blocked", "sold_out", "item_gone", "price_changed"]
 
 
