@@ -91,6 +91,8 @@ async def run_shop(
     """
     stop = trio.Event() if stop is None else stop
     async with open_store(settings.storage) as store, AsyncExitStack() as clients:
+        # Before any update is handled: a former owner (telegram.owner_id changed) keeps no rights.
+        await store.settle_owner(settings.telegram.owner_id)
         if prepare is not None:
             await prepare(store)
         bot = await clients.enter_async_context(BotClient(settings.telegram, transport=transport))
