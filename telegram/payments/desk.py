@@ -243,7 +243,7 @@ class PaymentDesk:
         try:
             if isinstance(settled.purchase, Delivered):
                 await self.bot.send_message(chat_id, t("payment.paid_item", amount=payment.amount))
-                await send_delivery(self.bot, chat_id, t, settled.purchase)
+                await send_delivery(self.bot, self.store, chat_id, t, settled.purchase)
             elif settled.purchase is not None:
                 await self.bot.send_message(
                     chat_id, t("payment.item_failed", amount=payment.amount, balance=settled.balance)

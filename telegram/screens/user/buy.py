@@ -322,7 +322,7 @@ async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
         case Delivered():
             await ctx.notify()
             await drop_code(ctx)
-            await send_delivery(ctx.bot, ctx.chat_id, ctx.t, result)
+            await send_delivery(ctx.bot, ctx.shop.store, ctx.chat_id, ctx.t, result)
             await show_done(ctx, result)
         case SoldOut(stock_left=left) if left > 0:
             await ctx.notify(ctx.t.n_plain("buy.only_left", left), alert=True)
