@@ -1,5 +1,8 @@
 """Sending a purchase's goods: at purchase time, again from history, and after a direct payment.
 
+Secrets go in <code> blocks with link previews off: Telegram fetches a link in a message to draw its
+preview, and a key may well be a link (a redeem URL). A document's caption never gets a preview.
+
 A file item's document is uploaded once: its upload's file_id is kept with the item
 (`Store.keep_file_id`) and sent from then on, so a sale reads and sends no bytes. The bytes are read
 (and unsealed) only when there is no kept file_id, or when Telegram refuses the kept one (file_ids
@@ -29,6 +32,7 @@ async def send_delivery(bot: BotClient, store: Store, chat_id: int, t: Texts, de
         filename=f"purchase-{delivered.purchase_id}.txt",
         file_text="\n".join(delivered.units),
         caption=t("buy.delivery_file", title=delivered.item_title),
+        disable_web_page_preview=True,
     )
 
 
@@ -44,7 +48,7 @@ async def _send_file(bot: BotClient, store: Store, chat_id: int, t: Texts, deliv
             log.info("item %s: Telegram refused the kept file_id (%s): uploading the file again", delivered.item_id, error)
     document = await store.item_file(delivered.item_id)
     if document is None:
-        await bot.send_message(chat_id, t("delivery.file_missing", title=delivered.item_title))
+        await bot.send_message(chat_id, t("delivery.file_missing", title=delivered.item_title), disable_web_page_preview=True)
         return
     sent = await bot.send_document(chat_id, document.file_name, document.data, caption=caption)
     if sent.document is None:
