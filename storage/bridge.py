@@ -26,7 +26,7 @@ from tortoise.migrations.executor import MigrationExecutor
 from redis.exceptions import RedisError
 
 from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, payments, promos, purchases, reviews, staff, statistics, switches, users
-from storage import catalog_import, stock
+from storage import catalog_import, item_files, stock
 from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StockKeyError, StorageConflict, StorageError, StorageUnavailable
@@ -164,6 +164,8 @@ class Store:
     purchase_preview = use_case(purchases.purchase_preview)
     seed_demo_catalog = use_case(catalog.seed_demo_catalog, changes_catalog=True)
     buy = use_case(purchases.buy, changes_catalog=True)
+    item_file = use_case(item_files.item_file)
+    keep_file_id = use_case(item_files.keep_file_id)
     stash_updates = use_case(inbox.stash_updates)
     release_updates = use_case(inbox.release_updates)
     unhandled_updates = use_case(inbox.unhandled_updates)

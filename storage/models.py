@@ -143,6 +143,9 @@ class Item(models.Model):
     content = fields.TextField(default="", db_default="")
     file_name = fields.CharField(max_length=128, null=True)
     file_data = fields.BinaryField(null=True)
+    # FILE: the file_id Telegram gave the document's first upload by this shop's bot, sent instead of
+    # the bytes from then on (storage.item_files). Whatever replaces file_data sets it to None too.
+    file_id = fields.CharField(max_length=512, null=True)
     # A Telegram file_id or an https URL of the item's picture.
     photo = fields.CharField(max_length=512, null=True)
     # Unsold units of a UNIQUE item, kept in step with stock_units in the same transactions; the

@@ -10,7 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from storage.catalog import item_record
+from storage.catalog import SHOWN, item_record
 from storage.models import Item, Purchase, Review
 from storage.paging import paginate
 from storage.records import ItemReviews, ItemUnavailable, NotABuyer, ReviewRecord, ReviewSaved, ReviewTarget
@@ -40,7 +40,7 @@ async def review_target(user_id: int, item_id: int) -> ReviewTarget | NotABuyer 
     NotABuyer when the user never bought the item; ItemUnavailable for an unknown or hidden item.
     """
     async with in_transaction() as conn:
-        item = await Item.get_or_none(id=item_id, hidden=False).using_db(conn)
+        item = await Item.filter(id=item_id, hidden=False).using_db(conn).only(*SHOWN).first()
         if item is None:
             return ItemUnavailable(item_id=item_id)
         if not await _bought(conn, user_id, item_id):
@@ -81,7 +81,7 @@ async def save_review(
             await review.save(using_db=conn, update_fields=["rating", "text", "updated_at"])
             if change:
                 await Item.filter(id=item_id).using_db(conn).update(rating_sum=F("rating_sum") + change)
-        item = await Item.get(id=item_id).using_db(conn)
+        item = await Item.filter(id=item_id).using_db(conn).only(*SHOWN).get()
         await review.fetch_related("user", using_db=conn)
         return ReviewSaved(item=item_record(item), review=review_record(review), edited=existing is not None)
 
@@ -90,7 +90,7 @@ async def item_reviews(item_id: int, page: int, size: int) -> ItemReviews | None
     """A page of the visible item's reviews, the latest written or edited first; None for an unknown
     or hidden item."""
     async with in_transaction() as conn:
-        item = await Item.get_or_none(id=item_id, hidden=False).using_db(conn)
+        item = await Item.filter(id=item_id, hidden=False).using_db(conn).only(*SHOWN).first()
         if item is None:
             return None
         query = Review.filter(item_id=item_id).using_db(conn).select_related("user").order_by("-updated_at", "-id")

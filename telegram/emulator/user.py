@@ -85,7 +85,7 @@ class EmulatedUser:
         await trio.lowlevel.checkpoint()
         chat = self._chat(bot)
         captioned = _caption(caption)
-        stored = self._emu.store_file(file_name, content, mime_type or mimetypes.guess_type(file_name)[0])
+        stored = self._emu.store_file(file_name, content, mime_type or mimetypes.guess_type(file_name)[0], bot=chat.bot)
         return self._post(chat, {"document": document_fields(stored), **captioned})
 
     async def send_photo(self, content: bytes, *, caption: str | None = None, bot: Any = None) -> dict[str, Any]:
@@ -94,7 +94,7 @@ class EmulatedUser:
         await trio.lowlevel.checkpoint()
         chat = self._chat(bot)
         captioned = _caption(caption)
-        return self._post(chat, {"photo": photo_sizes(self._emu, content), **captioned})
+        return self._post(chat, {"photo": photo_sizes(self._emu, chat.bot, content), **captioned})
 
     def _post(self, chat: "Chat", fields: dict[str, Any]) -> dict[str, Any]:
         chat.started = True

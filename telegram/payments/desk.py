@@ -242,8 +242,11 @@ class PaymentDesk:
         payment = settled.payment
         try:
             if isinstance(settled.purchase, Delivered):
-                await self.bot.send_message(chat_id, t("payment.paid_item", amount=payment.amount))
-                await send_delivery(self.bot, chat_id, t, settled.purchase)
+                try:
+                    await self.bot.send_message(chat_id, t("payment.paid_item", amount=payment.amount))
+                except TelegramError as error:  # the goods never wait on the words before them
+                    log.warning("payment %s: could not tell user %s: %s", payment.id, chat_id, error)
+                await send_delivery(self.bot, self.store, chat_id, t, settled.purchase)
             elif settled.purchase is not None:
                 await self.bot.send_message(
                     chat_id, t("payment.item_failed", amount=payment.amount, balance=settled.balance)

@@ -129,6 +129,19 @@ async def test_edit_text_and_markup(api, ann) -> None:
         400, "Bad Request: chat not found")
 
 
+async def test_link_preview_options_stay_with_the_message(api, ann) -> None:
+    off = {"is_disabled": True}
+    sent = await api.ok("sendMessage", chat_id=1001, text="key: https://example.com/redeem", link_preview_options=off)
+    assert sent["link_preview_options"] == off and ann.bot_messages()[-1]["link_preview_options"] == off
+    plain = await api.ok("sendMessage", chat_id=1001, text="https://example.com")
+    assert "link_preview_options" not in plain
+    # An edit sets them anew: without them, the message has the defaults again.
+    edited = await api.ok("editMessageText", chat_id=1001, message_id=sent["message_id"], text="key: gone")
+    assert "link_preview_options" not in edited
+    assert await api.error("sendMessage", chat_id=1001, text="x", link_preview_options="[1") == (
+        400, "Bad Request: can't parse link preview options JSON object")
+
+
 async def test_delete(api, ann) -> None:
     mid = (await api.ok("sendMessage", chat_id=1001, text="bye"))["message_id"]
     assert await api.ok("deleteMessage", chat_id=1001, message_id=mid) is True
