@@ -24,6 +24,7 @@ from actors.sandbox import run_sandbox
 from actors.shop import run_shop
 from storage import EXPORT_TABLES, PERMISSIONS, PHOTO_REF, PROMO_CODE, InvalidAudience, PromoRecord, StorageError, Store, open_store
 from storage import CatalogRowRejected
+from telegram.limits import TEXT_LIMIT, html_units
 
 log = logging.getLogger("shopkeeper")
 
@@ -337,8 +338,9 @@ def _list_admins(args: argparse.Namespace) -> None:
 
 def _send_broadcast(args: argparse.Namespace) -> None:
     text = args.text.strip()
-    if not text or len(text) > 4096:
-        raise UsageError("--text: 1 to 4096 characters")
+    # Measured as Telegram measures the message: tags do not count, an emoji can count twice.
+    if not text or html_units(text) > TEXT_LIMIT:
+        raise UsageError(f"--text: 1 to {TEXT_LIMIT} characters")
     if bool(args.button_text) != bool(args.button_url):
         raise UsageError("--button-text and --button-url go together")
     if args.button_url and not args.button_url.startswith(("https://", "http://", "tg://")):

@@ -54,7 +54,7 @@ class ShopSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     page_size: Annotated[int, Meta(ge=1, le=50)] = 8
     # The most units one order may take.
     max_quantity: Annotated[int, Meta(ge=1, le=1000)] = 10
-    # Longest review text, in characters.
+    # Longest review text, in UTF-16 code units as Telegram counts them (an emoji can count twice).
     review_max_length: Annotated[int, Meta(ge=1, le=3000)] = 500
     # Percent of each credited top-up paid to the buyer's referrer; 0 turns referral rewards off.
     referral_percent: Decimal = Decimal(0)
