@@ -166,13 +166,13 @@ async def reviews(ctx: Context, data: ShowReviews) -> None:
     await ctx.show(text, keyboard(*(row for row in rows if row)))
 
 
-def _listing(ctx: Context, head: str, reviews: list[ReviewRecord]) -> str:
+def _listing(ctx: Context, head: str, shown: list[ReviewRecord]) -> str:
     """The page as one message: each review's text is cut to an equal share of what the head, the
     stars and the names leave of Telegram's limit, measured as Telegram measures it."""
-    frame = "\n\n".join([head, *(_row(ctx, review, "") for review in reviews)])
-    written = sum(1 for review in reviews if review.text)
+    frame = "\n\n".join([head, *(_row(ctx, review, "") for review in shown)])
+    written = sum(1 for review in shown if review.text)
     share = (TEXT_LIMIT - html_units(frame)) // max(written, 1)
-    return "\n\n".join([head, *(_row(ctx, review, _clip(ctx, review.text, share)) for review in reviews)])
+    return "\n\n".join([head, *(_row(ctx, review, _clip(ctx, review.text, share)) for review in shown)])
 
 
 def _row(ctx: Context, review: ReviewRecord, text: str) -> str:
