@@ -5,21 +5,20 @@ on loopback (the bot talks to it over HTTP exactly as it would to Telegram), the
 loopback (sending its signed webhooks to the shop's web server), every payment method on, and a demo
 catalog seeded into an empty shop.
 
-A sandbox and a real shop never share a database: the sandbox marks the one it runs on (a real shop
-then refuses it, see actors.shop.refuse_sandbox_database) and refuses one that holds a real shop's data.
+A sandbox and a real shop never share a database: the sandbox marks the one it runs on, a real shop
+then refuses it, and the sandbox refuses one that holds a real shop's data (actors.shop).
 """
 
 import logging
 import shlex
 from collections.abc import Mapping
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import trio
 
-from actors.config import ConfigError, load_settings
+from actors.config import load_settings
 from actors.config import config_path as config_file
 from actors.shop import Running, run_shop
 from storage import StorageSettings, Store, mask_url
@@ -66,7 +65,7 @@ async def run_sandbox(
 
         async def shop(*, task_status: trio.TaskStatus[Running] = trio.TASK_STATUS_IGNORED) -> None:
             try:
-                await run_shop(settings, prepare=partial(_prepare, settings.storage), sandbox=True, task_status=task_status)
+                await run_shop(settings, prepare=_seed, sandbox=True, task_status=task_status)
             finally:
                 nursery.cancel_scope.cancel()  # the emulator stops with the shop
 
@@ -75,18 +74,6 @@ async def run_sandbox(
         operator = _operator_command(settings.storage, config_file(config_path, environ))
         emulator_url, twin_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{twin_port}"
         print(_instructions(emulator_url, running.web_binds[0], twin_url, operator), flush=True)
-
-
-async def _prepare(storage: StorageSettings, store: Store) -> None:
-    """Take the database as the sandbox's (refused with ConfigError when it holds a real shop's
-    data), then seed it."""
-    if not await store.claim_sandbox():
-        raise ConfigError(
-            "storage.database_url",
-            f"{mask_url(storage.database_url)} holds a real shop's data and the sandbox never runs on it: "
-            f"leave storage.database_url unset for the sandbox's own database ({SANDBOX_DATABASE}), or name an empty one",
-        )
-    await _seed(store)
 
 
 async def _seed(store: Store) -> None:

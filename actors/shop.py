@@ -91,13 +91,19 @@ async def run_shop(
     emulator's and the twin's in-process doors, in tests). `prepare` runs once the database is open,
     before anything else starts.
 
-    Error handling: a real shop (not `sandbox`) refuses a sandbox's database with ConfigError before
-    it starts anything (see `refuse_sandbox_database`).
+    Error handling: before it writes to the database or starts anything, a real shop refuses a
+    sandbox's database and a `sandbox` refuses a real shop's, with ConfigError (see
+    `refuse_sandbox_database` and `claim_sandbox_database`).
     """
     stop = trio.Event() if stop is None else stop
     async with open_store(settings.storage) as store, AsyncExitStack() as clients:
-        if not sandbox:
+        # First, before anything writes to it: a sandbox and a real shop never share a database.
+        if sandbox:
+            await claim_sandbox_database(store, settings.storage)
+        else:
             await refuse_sandbox_database(store, settings.storage)
+        # Before any update is handled: a former owner (telegram.owner_id changed) keeps no rights.
+        await store.settle_owner(settings.telegram.owner_id)
         if prepare is not None:
             await prepare(store)
         bot = await clients.enter_async_context(BotClient(settings.telegram, transport=transport))
@@ -159,6 +165,18 @@ async def refuse_sandbox_database(store: Store, storage: StorageSettings) -> Non
             "storage.database_url",
             f"{mask_url(storage.database_url)} is a sandbox's database (demo goods with fake keys, public promo codes, "
             "emulated payments) and a real shop never runs on it: set storage.database_url to your shop's own database",
+        )
+
+
+async def claim_sandbox_database(store: Store, storage: StorageSettings) -> None:
+    """Take `store` as a sandbox's database (marked as such: see storage.switches.claim_sandbox), or
+    raise ConfigError (storage.database_url) when it holds a real shop's data: the sandbox's emulated
+    payments, demo goods and owner must never mix with a real shop's."""
+    if not await store.claim_sandbox():
+        raise ConfigError(
+            "storage.database_url",
+            f"{mask_url(storage.database_url)} holds a real shop's data and the sandbox never runs on it: leave "
+            "storage.database_url unset for the sandbox's own database, or name an empty one",
         )
 
 

@@ -11,6 +11,7 @@ from storage.errors import (
     CategoryNotEmpty, Duplicate, InsufficientBalance, InvalidAudience, InvalidItem, NestingTooDeep, NotStockable, OwnerProtected, StorageError, StorageUnavailable,
     UnknownCategory, UnknownItem, UnknownPermission, UnknownPromo, UnknownUser,
 )
+from storage.errors import StaffRefused
 from storage.errors import CatalogRowRejected, StockKeyError
 from storage.exports import EXPORT_TABLES
 from storage.vault import parse_stock_key
@@ -92,4 +93,5 @@ __all__ = [
     "EXPORT_TABLES", "ExportCell", "ExportCursor", "ExportPage",
     "CatalogImport", "CatalogRow", "CatalogRowRejected", "StockImport", "StockUnitRecord",
     "ConfigSection", "hidden", "mask_url",
+    "StaffRefused",
 ]

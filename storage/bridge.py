@@ -129,6 +129,7 @@ class Store:
         raise AssertionError("unreachable")
 
     register_user = use_case(users.register_user)
+    settle_owner = use_case(users.settle_owner)
     get_user = use_case(users.get_user)
     set_language = use_case(users.set_language)
     credit_user = use_case(ledger.credit_user)

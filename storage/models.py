@@ -24,12 +24,14 @@ class Role(StrEnum):
 class Permission(StrEnum):
     """What an admin may do; the owner may do everything, and alone manages admins."""
 
-    CATALOG = "catalog"  # categories, items, promo codes
+    CATALOG = "catalog"  # categories, items, discount codes
     STOCK = "stock"
-    USERS = "users"  # find, balance adjustments, block
+    USERS = "users"  # find, the card, ledger and purchases; block buyers (an admin: the owner alone)
     PAYMENTS = "payments"  # refunds, the payments of a user
     BROADCAST = "broadcast"
     STATISTICS = "statistics"
+    # Making money: balance adjustments and credit promo codes. Only the owner grants it.
+    MONEY = "money"
 
 
 class LedgerKind(StrEnum):

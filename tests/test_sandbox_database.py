@@ -38,13 +38,18 @@ async def test_a_real_shop_never_starts_on_a_sandbox_database(database_url: str,
         assert await store.claim_sandbox() and await store.claim_sandbox()
         assert await store.is_sandbox()
         await store.register_user(1001, username=None, first_name="Ann", language_code=None, owner_id=OWNER_ID)
+        await store.register_user(OWNER_ID, username=None, first_name="Sandbox owner", language_code=None, owner_id=OWNER_ID)
 
     emu = Emulator()
     emu.create_bot(token=TOKEN, username="shop_bot")
-    settings = shop_settings(database_url)
+    settings = shop_settings(database_url, owner_id=42)
     with pytest.raises(ConfigError, match=r"^config error: storage\.database_url: .* is a sandbox's database"):
         await run_shop(settings, transport=emu.transport(), stop=trio.Event(), handle_signals=False)
     assert emu.calls == []  # refused before it spoke to Telegram
+    async with open_store(StorageSettings(database_url=database_url)) as store:
+        # ... and before it wrote anything: its owner did not take the sandbox's owner's place.
+        assert (await store.get_user(OWNER_ID)).role == "owner"
+        assert (await store.audit_page(1, 10, security_only=False)).total == 0
 
     # The command line says so in one line and exits 2, for `run` and for `migrate` (which readies a
     # database for `run`); operator commands still work on it (they are how one drives the sandbox).
@@ -64,8 +69,9 @@ async def test_a_real_shop_never_starts_on_a_sandbox_database(database_url: str,
 async def test_the_sandbox_takes_an_empty_database_and_refuses_a_real_shops(database_url: str, tmp_path: Path) -> None:
     settings = StorageSettings(database_url=database_url)
     async with open_store(settings) as store:
-        await store.register_user(1001, username=None, first_name="Ann", language_code=None, owner_id=OWNER_ID)
-        # A real shop's data (a user who started the bot): the sandbox leaves it alone, unmarked.
+        await store.register_user(1001, username=None, first_name="Ann", language_code=None, owner_id=42)
+        await store.register_user(42, username=None, first_name="Real owner", language_code=None, owner_id=42)
+        # A real shop's data (users who started the bot): the sandbox leaves it alone, unmarked.
         assert not await store.claim_sandbox()
         assert not await store.is_sandbox()
 
@@ -80,12 +86,13 @@ async def test_the_sandbox_takes_an_empty_database_and_refuses_a_real_shops(data
     async with open_store(settings) as store:
         assert not await store.is_sandbox()
         assert await store.list_categories() == []  # nothing seeded
+        assert (await store.get_user(42)).role == "owner"  # the sandbox's owner (user 1) did not take over
 
     # A real shop still runs on it.
     emu = Emulator()
     emu.create_bot(token=TOKEN, username="shop_bot")
     stop = trio.Event()
     async with trio.open_nursery() as nursery:
-        await nursery.start(partial(run_shop, shop_settings(database_url), transport=emu.transport(), stop=stop,
-                                    handle_signals=False))
+        await nursery.start(partial(run_shop, shop_settings(database_url, owner_id=42), transport=emu.transport(),
+                                    stop=stop, handle_signals=False))
         stop.set()
