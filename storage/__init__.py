@@ -6,6 +6,7 @@ Other rooms use only what is named here.
 from storage.bridge import Store, open_store
 from storage.catalog import PHOTO_REF
 from storage.config import StorageSettings, backend_of
+from storage.config import ConfigSection, hidden, mask_url
 from storage.errors import (
     CategoryNotEmpty, Duplicate, InsufficientBalance, InvalidAudience, InvalidItem, NestingTooDeep, NotStockable, OwnerProtected, StorageError, StorageUnavailable,
     UnknownCategory, UnknownItem, UnknownPermission, UnknownPromo, UnknownUser,
@@ -92,5 +93,6 @@ __all__ = [
     "DaySales", "LowStockItem", "ShopStatistics", "TopItem",
     "EXPORT_TABLES", "ExportCell", "ExportCursor", "ExportPage",
     "CatalogImport", "CatalogRow", "CatalogRowRejected", "StockImport", "StockUnitRecord",
+    "ConfigSection", "hidden", "mask_url",
     "StaffRefused",
 ]

@@ -210,6 +210,8 @@ class Store:
     set_progress_message = use_case(broadcasts.set_progress_message)
     shop_switches = use_case(switches.shop_switches)
     set_maintenance = use_case(switches.set_maintenance)
+    is_sandbox = use_case(switches.is_sandbox)
+    claim_sandbox = use_case(switches.claim_sandbox)
     shop_statistics = use_case(statistics.shop_statistics)
     export_page = use_case(exports.export_page)
     import_stock = use_case(stock.import_stock, changes_catalog=True)

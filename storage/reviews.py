@@ -10,7 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from storage.catalog import SHOWN, item_record
+from storage.catalog import ID_MAX, SHOWN, item_record
 from storage.models import Item, Purchase, Review
 from storage.paging import paginate
 from storage.records import ItemReviews, ItemUnavailable, NotABuyer, ReviewRecord, ReviewSaved, ReviewTarget
@@ -37,8 +37,11 @@ async def _bought(conn: BaseDBAsyncClient, user_id: int, item_id: int) -> bool:
 async def review_target(user_id: int, item_id: int) -> ReviewTarget | NotABuyer | ItemUnavailable:
     """What the rating screen needs: the visible item and the user's review of it, if any.
 
-    NotABuyer when the user never bought the item; ItemUnavailable for an unknown or hidden item.
+    NotABuyer when the user never bought the item; ItemUnavailable for an unknown or hidden item
+    (an id no row can have, from a forged button, included).
     """
+    if not 0 < item_id <= ID_MAX:
+        return ItemUnavailable(item_id=item_id)
     async with in_transaction() as conn:
         item = await Item.filter(id=item_id, hidden=False).using_db(conn).only(*SHOWN).first()
         if item is None:
@@ -60,6 +63,8 @@ async def save_review(
     """
     if rating not in RATINGS:
         raise ValueError(f"rating {rating} is not within 1..5")
+    if not 0 < item_id <= ID_MAX:
+        return ItemUnavailable(item_id=item_id)
     async with in_transaction() as conn:
         # The first statement is a write (see the module docstring): it takes the lock the rest relies on.
         if not await Item.filter(id=item_id, hidden=False).using_db(conn).update(rating_sum=F("rating_sum")):
@@ -89,6 +94,8 @@ async def save_review(
 async def item_reviews(item_id: int, page: int, size: int) -> ItemReviews | None:
     """A page of the visible item's reviews, the latest written or edited first; None for an unknown
     or hidden item."""
+    if not 0 < item_id <= ID_MAX:
+        return None
     async with in_transaction() as conn:
         item = await Item.filter(id=item_id, hidden=False).using_db(conn).only(*SHOWN).first()
         if item is None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from .channels import get_chat_member
-from .entities import parse_html
+from .entities import parse_html, utf16_len
 from .errors import QUERY_TOO_OLD, ApiError, bad_request
 from .files import document_fields, get_file
 from .markup import validate_markup
@@ -23,6 +23,8 @@ from .state import BotRecord, Chat, StoredFile
 if TYPE_CHECKING:
     from .core import Emulator
 
+# Telegram's limits, in UTF-16 code units of the text after entity parsing (an emoji outside the
+# Basic Multilingual Plane counts twice), as Telegram counts them.
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 ANSWER_TEXT_LIMIT = 200
@@ -53,7 +55,7 @@ def _text_fields(params: dict[str, Any]) -> dict[str, Any]:
     text, entities = _formatted(params, "text", "entities")
     if not text.strip():
         raise bad_request("message text is empty")
-    if len(text) > TEXT_LIMIT:
+    if utf16_len(text) > TEXT_LIMIT:
         raise bad_request("message is too long")
     fields: dict[str, Any] = {"text": text}
     if entities:
@@ -158,7 +160,7 @@ async def answer_callback_query(emu: "Emulator", bot: BotRecord, p: dict[str, An
     ):
         raise bad_request(QUERY_TOO_OLD)
     text = get_str(p, "text")
-    if text is not None and len(text) > ANSWER_TEXT_LIMIT:
+    if text is not None and utf16_len(text) > ANSWER_TEXT_LIMIT:
         raise bad_request("MESSAGE_TOO_LONG")
     query.answered = True
     answer = {"callback_query_id": query.id, "text": text, "show_alert": get_bool(p, "show_alert")}
@@ -205,7 +207,7 @@ def _photo_sizes(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> list[dic
 
 def _with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
     caption, entities = _formatted(p, "caption", "caption_entities")
-    if len(caption) > CAPTION_LIMIT:
+    if utf16_len(caption) > CAPTION_LIMIT:
         raise bad_request("message caption is too long")
     if caption:
         fields["caption"] = caption

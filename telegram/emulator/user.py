@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
+from .entities import utf16_len
 from .errors import ButtonNotFound, EmulatorError
 from .files import document_fields, photo_sizes
 from .markup import inline_buttons, pressable_labels
@@ -242,6 +243,6 @@ class EmulatedUser:
 
 def _caption(caption: str | None) -> dict[str, Any]:
     """The caption field of a user's media message; the apps refuse a longer caption, and drop an empty one."""
-    if caption and len(caption) > CAPTION_LIMIT:
-        raise EmulatorError(f"a caption is at most {CAPTION_LIMIT} characters, got {len(caption)}")
+    if caption and utf16_len(caption) > CAPTION_LIMIT:
+        raise EmulatorError(f"a caption is at most {CAPTION_LIMIT} UTF-16 code units, got {utf16_len(caption)}")
     return {"caption": caption} if caption else {}
