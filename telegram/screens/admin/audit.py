@@ -2,6 +2,7 @@
 event repeated by its source within a minute is one row with its count."""
 
 from storage import AuditRecord
+from telegram.limits import cut
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.callbacks import OpenAudit
 from telegram.screens.admin.access import permitted
@@ -35,7 +36,7 @@ async def audit_log(ctx: Context, data: OpenAudit) -> None:
 
 def _row(ctx: Context, event: AuditRecord) -> str:
     """One event; a security event its source repeated within a minute shows how often ("×12")."""
-    detail = event.detail if len(event.detail) <= MAX_DETAIL else event.detail[: MAX_DETAIL - 1] + "…"
+    detail = cut(event.detail, MAX_DETAIL)
     key = "admin.audit.row_repeated" if event.count > 1 else "admin.audit.row_security" if event.security else "admin.audit.row"
     return ctx.t(
         key, date=date_time(ctx, event.created_at), actor=event.actor_id if event.actor_id is not None else "—",
