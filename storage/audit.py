@@ -44,15 +44,17 @@ async def record_event(
     """Write one event (or count a security event's repeat, see the module docstring). `action` is a
     dotted name ("purchase.foreign_id"); `target` what it was about (an id, cut to 128 characters,
     since it may come from a forged button). Returns the row as it is now."""
-    async with in_transaction() as conn:
-        event = await write_event(conn, action, actor_id=actor_id, target=target, detail=detail, security=security)
-        return audit_record(event)
+    return audit_record(await write_event(None, action, actor_id=actor_id, target=target, detail=detail, security=security))
 
 
 async def write_event(
     conn: Any, action: str, *, actor_id: int | None, target: str = "", detail: str = "", security: bool = False
 ) -> AuditEvent:
-    """`record_event` inside a use case's transaction `conn`: the action and its record commit together."""
+    """`record_event` inside a use case's transaction `conn`: the action and its record commit
+    together. Without one (None), the event is written in a transaction of its own."""
+    if conn is None:
+        async with in_transaction() as own:
+            return await write_event(own, action, actor_id=actor_id, target=target, detail=detail, security=security)
     action, target = action[:64], _storable(target)[:128]
     if security:
         repeated = await _count_repeat(conn, action, actor_id, target)
