@@ -26,7 +26,7 @@ from tortoise.migrations.executor import MigrationExecutor
 from redis.exceptions import RedisError
 
 from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, payments, promos, purchases, reviews, staff, statistics, switches, users
-from storage import catalog_import, stock
+from storage import catalog_import, disputes, stock
 from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StockKeyError, StorageConflict, StorageError, StorageUnavailable
@@ -164,8 +164,10 @@ class Store:
     seed_demo_catalog = use_case(catalog.seed_demo_catalog, changes_catalog=True)
     buy = use_case(purchases.buy, changes_catalog=True)
     stash_updates = use_case(inbox.stash_updates)
-    release_updates = use_case(inbox.release_updates)
+    mark_handled = use_case(inbox.mark_handled)
     unhandled_updates = use_case(inbox.unhandled_updates)
+    prune_inbox = use_case(inbox.prune_inbox)
+    open_dispute = use_case(disputes.open_dispute)
     create_promo = use_case(promos.create_promo)
     list_promos = use_case(promos.list_promos)
     disable_promo = use_case(promos.disable_promo)

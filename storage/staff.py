@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from storage.audit import write_event
 from storage.errors import OwnerProtected, UnknownPermission, UnknownUser
+from storage.inbox import claim_update
 from storage.ledger import apply_credit
 from storage.models import CENT, Permission, Role, User
 from storage.records import UserRecord
@@ -80,10 +81,14 @@ async def list_admins() -> list[UserRecord]:
     return [user_record(user) for user in await User.filter(role=Role.ADMIN).order_by("id")]
 
 
-async def adjust_balance(user_id: int, amount: Decimal, reason: str, *, actor_id: int | None) -> Decimal:
+async def adjust_balance(
+    user_id: int, amount: Decimal, reason: str, *, actor_id: int | None, once: int | None = None
+) -> Decimal:
     """Credit (amount > 0) or debit (amount < 0) a balance by hand, as an "adjustment" ledger entry with
-    its reason; returns the new balance. Raises InsufficientBalance rather than go below zero."""
+    its reason; returns the new balance. Raises InsufficientBalance rather than go below zero, and
+    AlreadyHandled when the update `once` (the typed amount) made this adjustment already (a replay)."""
     async with in_transaction() as conn:
+        await claim_update(conn, once)
         balance = await apply_credit(conn, user_id, amount, kind="adjustment", reason=reason)
         await write_event(conn, "balance.adjust", actor_id=actor_id, target=str(user_id), detail=f"{amount:+} {reason}")
     return Decimal(balance).quantize(CENT)
