@@ -19,14 +19,23 @@ from storage.models import InboxUpdate
 
 async def stash_updates(updates: list[tuple[int, int, bytes]]) -> list[int]:
     """Keep fetched updates (id, chat id, JSON). Returns the ids of those not kept before, in the
-    order given: the ones to handle (an update Telegram delivers again is kept, or was handled, already)."""
+    order given: the ones to handle. An update delivered again (same id, same JSON) is kept, or was
+    handled, already. An id kept with other JSON was given to another update since (a new bot token
+    on this database, a restarted emulator; Telegram itself restarts its ids after a week without
+    updates): the old row gives way, and the update is new."""
     ids = [update_id for update_id, _, _ in updates]
     async with in_transaction() as conn:
-        kept = set(await InboxUpdate.filter(id__in=ids).using_db(conn).values_list("id", flat=True))
+        kept = {
+            update_id: bytes(payload)
+            for update_id, payload in await InboxUpdate.filter(id__in=ids).using_db(conn).values_list("id", "payload")
+        }
         new = [
             InboxUpdate(id=update_id, chat_id=chat_id, payload=payload)
-            for update_id, chat_id, payload in updates if update_id not in kept
+            for update_id, chat_id, payload in updates if kept.get(update_id) != payload
         ]
+        reused = [row.id for row in new if row.id in kept]
+        if reused:
+            await InboxUpdate.filter(id__in=reused).using_db(conn).delete()
         # ignore_conflicts: a row another process kept meanwhile is that process's to handle.
         await InboxUpdate.bulk_create(new, ignore_conflicts=True, using_db=conn)
     return [row.id for row in new]

@@ -46,6 +46,16 @@ async def test_handled_updates_are_recorded_skipped_and_pruned_after_a_day(store
     assert await store.stash_updates([update(1)]) == [1], "a day later, an id is new again"
 
 
+async def test_an_id_given_to_another_update_is_a_new_update(store: Store) -> None:
+    """A new bot token on this database, or a restarted emulator, numbers its updates afresh: an id
+    kept for another update (other JSON) does not hide the new one."""
+    assert await store.stash_updates([update(1)]) == [1]
+    await store.mark_handled([1])
+    other = (1, ANN, msgspec.json.encode({"update_id": 1, "message": "another"}))
+    assert await store.stash_updates([other]) == [1]
+    assert await store.unhandled_updates() == [other[2]]
+
+
 async def test_an_effect_claims_its_update_once(store: Store) -> None:
     await store.create_promo("MANY5", "credit", Decimal("5.00"), once_per_user=False)
     await store.stash_updates([update(10)])
