@@ -18,7 +18,9 @@ class Migration(migrations.Migration):
             name='InboxUpdate',
             options={
                 'table': 'inbox_updates', 'app': 'shop', 'pk_attr': 'id',
-                'table_description': 'An update from Telegram, kept from before Telegram is told it arrived to a day after it was handled.',
+                'table_description': (
+                    'An update from Telegram, kept from before Telegram is told it arrived to a day after it was handled.'
+                ),
             },
         ),
         ops.AddField(
