@@ -1,5 +1,7 @@
-"""The housekeeper: deletes audit events past `admin.audit_retention_days` (0 keeps them forever),
-first thing on start and then every hour."""
+"""The housekeeper: deletes what the shop keeps only for a while, first thing on start and then every
+hour: audit events past `admin.audit_retention_days` (0 keeps them forever), and updates handled more
+than a day ago (Telegram delivers an update again for a day at most: until then the inbox recognises
+it as handled)."""
 
 import logging
 from datetime import UTC, datetime, timedelta
@@ -12,6 +14,7 @@ from storage import Store
 log = logging.getLogger(__name__)
 
 EVERY_SECONDS = 3600.0
+INBOX_KEEPS = timedelta(days=1)
 
 
 class Housekeeper:
@@ -22,7 +25,9 @@ class Housekeeper:
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
         task_status.started()
         while True:
-            await self.tidy(datetime.now(UTC))
+            now = datetime.now(UTC)
+            await self.tidy(now)
+            await self.forget_handled(now)
             await trio.sleep(EVERY_SECONDS)
 
     async def tidy(self, now: datetime) -> int:
@@ -31,4 +36,11 @@ class Housekeeper:
         pruned = await self.store.prune_audit(now - self.retention)
         if pruned:
             log.info("deleted %d audit events older than %d days", pruned, self.retention.days)
+        return pruned
+
+    async def forget_handled(self, now: datetime) -> int:
+        """Delete the inbox's updates handled more than INBOX_KEEPS before `now`; returns how many."""
+        pruned = await self.store.prune_inbox(now - INBOX_KEEPS)
+        if pruned:
+            log.info("deleted %d updates handled more than a day ago", pruned)
         return pruned

@@ -1,32 +1,34 @@
-"""The update poller: long-polls getUpdates and feeds per-chat ordered lanes.
+"""The update poller: long-polls getUpdates, keeps every update in the inbox, and offers it to the
+per-chat lanes (actors.lanes), which never make it wait.
 
-One chat's updates are handled in order (a chat always goes to the same lane); different chats run
-concurrently, one per lane. Lanes are bounded channels, so a flood of updates slows the poller down
-instead of filling memory.
+Offering never blocks: a chat that floods the shop fills only its own bounded backlog, so the poller
+goes on fetching, and every other chat is answered as usual.
 
 Confirmation: getUpdates confirms every update below its `offset`. Each fetched batch is written to
-the update inbox (storage) before the next getUpdates confirms it, and an update leaves the inbox
-once handled; at start the poller replays whatever a crash left there (of the process, or of the
-poller alone, which the supervisor restarts). A crash therefore loses nothing, and the poller never
-fetches again the updates it holds: with many chats in hand, new updates keep flowing instead of
-waiting behind the oldest one. Updates seen twice are recognised by
-id and handled once. (Across a crash an update may be handled again; the purchase it carries is
-idempotent by its order token, so nobody is charged twice.)
+the update inbox (storage) before the next getUpdates confirms it; an update is marked handled in the
+inbox once handled (or dropped), and at start the poller replays the unhandled ones (after a crash of
+the process, or of the poller alone, which the supervisor restarts). A crash therefore loses nothing,
+and the poller never fetches again the updates it holds: with many chats in hand, new updates keep
+flowing instead of waiting behind the oldest one. An update Telegram delivers again (an answer lost
+on the way, a restart before the confirmation) is in the inbox already and is not handled again.
+(Across a crash an update not yet marked may be handled again; what must happen once still does: a
+purchase by its order token, a payment by its charge id, and the effects that claim their update in
+the inbox with their own transaction, such as a credit code redeemed or a dispute opened.)
 """
 
 import logging
-from collections import deque
 from typing import NoReturn
 
 import msgspec
 import trio
 from prometheus_client import Counter
 
+from actors.lanes import ChatLanes
 from storage import StorageError, Store
 from telegram.client import BotClient
 from telegram.config import TelegramSettings
 from telegram.errors import BotAPIError, Conflict, NetworkError, ServerError, Unauthorized
-from telegram.routing import Dispatcher
+from telegram.routing import Dispatcher, chat_key
 from telegram.types import Update
 
 log = logging.getLogger(__name__)
@@ -34,11 +36,9 @@ log = logging.getLogger(__name__)
 POLL_ERRORS = Counter("shopkeeper_poll_errors_total", "getUpdates failures, by kind", ["kind"])
 
 ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query"]
-LANE_BUFFER = 16
-# Remember this many handled update ids to drop repeats.
-REMEMBERED = 10_000
-# Handled updates are released from the inbox together, at most this often.
-RELEASE_EVERY = 0.05
+# Handled updates are marked in the inbox together, at most this often; after a failed try, this much later.
+MARK_EVERY = 0.05
+MARK_RETRY = 1.0
 RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
@@ -52,12 +52,10 @@ class UpdatePoller:
         self.settings = settings
         self.last_ok: float | None = None
         self.last_error: str | None = None
-        self._in_flight: set[int] = set()
-        self._handled: set[int] = set()
-        self._handled_order: deque[int] = deque()
         self._highest: int | None = None
         self._progress = trio.Event()
-        self._to_release: list[int] = []
+        # Handled and not yet marked in the inbox; kept across a crash of the poller alone.
+        self._to_mark: list[int] = []
         self._stopping = False
         self._intake = trio.CancelScope()
 
@@ -67,36 +65,33 @@ class UpdatePoller:
         self._intake.cancel()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        lanes: list[trio.MemorySendChannel[Update]] = []
         # A run after a crash starts afresh: what the crashed run had in hand is in the inbox, replayed below.
-        self._in_flight.clear()
+        lanes = ChatLanes(self.dispatcher, workers=self.settings.lanes, done=self._done)
         self._intake = trio.CancelScope()
         if self._stopping:
             self._intake.cancel()
         async with trio.open_nursery() as outer:
-            outer.start_soon(self._releaser)
+            outer.start_soon(self._marker)
             async with trio.open_nursery() as nursery:
-                for _ in range(max(1, self.settings.lanes)):
-                    send, receive = trio.open_memory_channel[Update](LANE_BUFFER)
-                    lanes.append(send)
-                    nursery.start_soon(self._lane, receive)
+                await nursery.start(lanes.run)
                 with self._intake:
                     await self._replay(lanes)
                     await self._poll(lanes, task_status)
-                for send in lanes:
-                    await send.aclose()
+                lanes.close()
             outer.cancel_scope.cancel()
         await self._finish()
 
-    async def _replay(self, lanes: list[trio.MemorySendChannel[Update]]) -> None:
-        """Hand out what a crash left in the inbox, oldest first (after a crash of this run, not what
-        it handled and has yet to release)."""
+    async def _replay(self, lanes: ChatLanes) -> None:
+        """Offer what a crash left unhandled in the inbox, oldest first (not what a crashed run of
+        this poller handled and had yet to mark)."""
+        marking = set(self._to_mark)
         for payload in await self.store.unhandled_updates():
             update = msgspec.json.decode(payload, type=Update)
-            if update.update_id not in self._handled:
-                await self._hand_out(update, lanes)
+            self._seen(update.update_id)
+            if update.update_id not in marking:
+                lanes.offer(update)
 
-    async def _poll(self, lanes: list[trio.MemorySendChannel[Update]], task_status: trio.TaskStatus[None]) -> NoReturn:
+    async def _poll(self, lanes: ChatLanes, task_status: trio.TaskStatus[None]) -> NoReturn:
         started = False
         failures = 0
         while True:
@@ -108,10 +103,7 @@ class UpdatePoller:
                     timeout=self.settings.poll_timeout if started else 0,
                     allowed_updates=ALLOWED_UPDATES,
                 )
-                fresh = [u for u in updates if u.update_id not in self._in_flight and u.update_id not in self._handled]
-                if fresh:
-                    # Kept before the next getUpdates confirms them to Telegram.
-                    await self.store.stash_updates([(u.update_id, msgspec.json.encode(u)) for u in fresh])
+                fresh = await self._stash(updates) if updates else []
             except Unauthorized:
                 raise
             except (Conflict, ServerError, NetworkError, BotAPIError, StorageError) as error:
@@ -129,63 +121,57 @@ class UpdatePoller:
                 task_status.started()
                 started = True
             for update in fresh:
-                await self._hand_out(update, lanes)
+                lanes.offer(update)
 
-    async def _hand_out(self, update: Update, lanes: list[trio.MemorySendChannel[Update]]) -> None:
-        uid = update.update_id
-        self._in_flight.add(uid)
-        if self._highest is None or uid > self._highest:
-            self._highest = uid
-        await lanes[_chat_key(update) % len(lanes)].send(update)
+    async def _stash(self, updates: list[Update]) -> list[Update]:
+        """Keep a fetched batch in the inbox before the next getUpdates confirms it; returns the
+        updates not kept before (the others were handled, or are in hand already)."""
+        new = set(await self.store.stash_updates([(u.update_id, chat_key(u), msgspec.json.encode(u)) for u in updates]))
+        for update in updates:
+            self._seen(update.update_id)
+        return [update for update in updates if update.update_id in new]
+
+    def _seen(self, update_id: int) -> None:
+        if self._highest is None or update_id > self._highest:
+            self._highest = update_id
 
     def _offset(self) -> int | None:
         return None if self._highest is None else self._highest + 1
 
-    async def _lane(self, receive: trio.MemoryReceiveChannel[Update]) -> None:
-        async with receive:
-            async for update in receive:
-                try:
-                    await self.dispatcher.feed(update)
-                except Exception:
-                    # One update that breaks a handler must not stop its chat's lane or be fetched
-                    # again forever: it is logged, counted as failed, and confirmed like the rest.
-                    log.exception("update %s failed", update.update_id)
-                # Not on cancellation: an update cut off by a crash stays in the inbox for the replay.
-                self._done(update.update_id)
-
     def _done(self, update_id: int) -> None:
-        self._in_flight.discard(update_id)
-        self._handled.add(update_id)
-        self._handled_order.append(update_id)
-        if len(self._handled_order) > REMEMBERED:
-            self._handled.discard(self._handled_order.popleft())
-        self._to_release.append(update_id)
+        self._to_mark.append(update_id)
         self._progress.set()
 
-    async def _releaser(self) -> NoReturn:
-        """Take handled updates out of the inbox, a batch at a time."""
+    async def _marker(self) -> NoReturn:
+        """Mark handled updates in the inbox, a batch at a time."""
         while True:
             await self._progress.wait()
             self._progress = trio.Event()
-            await self._release()
-            await trio.sleep(RELEASE_EVERY)
+            if await self._mark():
+                await trio.sleep(MARK_EVERY)
+            else:
+                await trio.sleep(MARK_RETRY)
+                self._progress.set()
 
-    async def _release(self) -> None:
-        released, self._to_release = self._to_release, []
-        if not released:
-            return
+    async def _mark(self) -> bool:
+        """Mark what was handled; False when the database refused (kept for the next try)."""
+        marked, self._to_mark = self._to_mark, []
+        if not marked:
+            return True
         try:
-            await self.store.release_updates(released)
+            await self.store.mark_handled(marked)
         except StorageError as error:
-            # Kept for the next round; at worst a crash now replays updates already handled.
-            self._to_release.extend(released)
-            log.warning("could not release handled updates: %s", error)
+            # At worst a crash now replays updates already handled.
+            self._to_mark.extend(marked)
+            log.warning("could not mark handled updates: %s", error)
+            return False
+        return True
 
     async def _finish(self) -> None:
-        """Release what was handled and confirm every fetched update to Telegram (all are in the
-        inbox or handled), so the next start neither replays nor refetches them."""
+        """Mark what was handled and confirm every fetched update to Telegram (all are in the inbox),
+        so the next start neither replays what was handled nor refetches anything."""
         with trio.move_on_after(2, shield=True):
-            await self._release()
+            await self._mark()
             offset = self._offset()
             if offset is None:
                 return
@@ -193,15 +179,3 @@ class UpdatePoller:
                 await self.bot.get_updates(offset=offset, limit=1, timeout=0, allowed_updates=ALLOWED_UPDATES)
             except (BotAPIError, NetworkError) as error:
                 log.info("final confirmation failed: %s", error)
-
-
-def _chat_key(update: Update) -> int:
-    """The lane (and conversation) key: the chat, or the user for a button without a message."""
-    if update.message is not None:
-        return update.message.chat.id
-    if update.callback_query is not None:
-        query = update.callback_query
-        return query.message.chat.id if query.message is not None else query.from_.id
-    if update.pre_checkout_query is not None:
-        return update.pre_checkout_query.from_.id
-    return 0

@@ -11,8 +11,7 @@ from storage.errors import (
     CategoryNotEmpty, Duplicate, InsufficientBalance, InvalidAudience, InvalidItem, NestingTooDeep, NotStockable, OwnerProtected, StorageError, StorageUnavailable,
     UnknownCategory, UnknownItem, UnknownPermission, UnknownPromo, UnknownUser,
 )
-from storage.errors import StaffRefused
-from storage.errors import CatalogRowRejected, StockKeyError
+from storage.errors import AlreadyHandled, CatalogRowRejected, StaffRefused, StockKeyError
 from storage.exports import EXPORT_TABLES
 from storage.vault import parse_stock_key
 from storage.staff import PERMISSIONS
@@ -80,6 +79,7 @@ from storage.records import (
 __all__ = [
     "parse_stock_key",
     "StockKeyError",
+    "AlreadyHandled",
     "CENT",
     "InvalidItem", "ItemCard", "NestingTooDeep", "NewItem", "NotStockable", "PHOTO_REF",
     "AuditRecord", "LedgerRow", "Profile", "PurchaseRow", "ReferralTerms",

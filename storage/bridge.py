@@ -26,7 +26,7 @@ from tortoise.migrations.executor import MigrationExecutor
 from redis.exceptions import RedisError
 
 from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, payments, promos, purchases, reviews, staff, statistics, switches, users
-from storage import catalog_import, item_files, stock
+from storage import catalog_import, disputes, item_files, stock
 from storage import invoices
 from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
@@ -168,8 +168,10 @@ class Store:
     item_file = use_case(item_files.item_file)
     keep_file_id = use_case(item_files.keep_file_id)
     stash_updates = use_case(inbox.stash_updates)
-    release_updates = use_case(inbox.release_updates)
+    mark_handled = use_case(inbox.mark_handled)
     unhandled_updates = use_case(inbox.unhandled_updates)
+    prune_inbox = use_case(inbox.prune_inbox)
+    open_dispute = use_case(disputes.open_dispute)
     create_promo = use_case(promos.create_promo)
     list_promos = use_case(promos.list_promos)
     disable_promo = use_case(promos.disable_promo)

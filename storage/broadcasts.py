@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from storage.audit import write_event
 from storage.errors import InvalidAudience
+from storage.inbox import claim_update
 from storage.models import Broadcast, BroadcastStatus, Purchase, User
 from storage.records import BroadcastRecord
 
@@ -69,9 +70,12 @@ async def create_broadcast(
     paid: bool = False,
     progress_chat_id: int | None = None,
     progress_message_id: int | None = None,
+    once: int | None = None,
 ) -> BroadcastRecord:
-    """A running broadcast (the broadcaster takes it up); `total` is the audience's size now."""
+    """A running broadcast (the broadcaster takes it up); `total` is the audience's size now. Raises
+    AlreadyHandled when the update `once` (the staff's confirmation) created it already (a replay)."""
     async with in_transaction() as conn:
+        await claim_update(conn, once)
         total = await _audience(audience).using_db(conn).count()
         broadcast = await Broadcast.create(
             created_by=created_by or 0, text=text, audience=audience, button_text=button_text, button_url=button_url,

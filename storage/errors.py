@@ -22,7 +22,8 @@
     └── SealBroken              a stock unit does not open with the stock key (altered, or another key)
 
 Expected purchase outcomes (sold out, not enough balance) are not errors: they are `PurchaseResult`
-variants in `storage.records`.
+variants in `storage.records`. `AlreadyHandled`, outside the tree, is no failure either: a use case
+asked to act once per update found that update's effect done already (a replay after a crash).
 """
 
 from decimal import Decimal
@@ -153,3 +154,13 @@ class StockKeyError(StorageError):
 
 class SealBroken(StorageError):
     pass
+
+
+class AlreadyHandled(Exception):
+    """The update a use case was asked to do once (`once=update_id`) was handled already: its effect
+    happened before a crash, and this is the replay. The use case changed nothing. Not a
+    StorageError: nothing failed, and the caller does nothing more."""
+
+    def __init__(self, update_id: int) -> None:
+        super().__init__(f"update {update_id} was handled already")
+        self.update_id = update_id

@@ -361,16 +361,27 @@ class AuditEvent(models.Model):
 
 
 class InboxUpdate(models.Model):
-    """An update fetched from Telegram and not yet handled. It is written here before Telegram is told
-    it arrived, and deleted once handled: a crash loses nothing, and the poller never has to fetch
-    updates it already holds again."""
+    """An update from Telegram, kept from before Telegram is told it arrived to a day after it was handled.
+
+    A day is Telegram's redelivery window; the housekeeper deletes the row then.
+
+    `handled_at` stays NULL until the update is handled: a crash loses nothing (the replay takes the
+    unhandled rows), a replay skips what was handled, and an update Telegram delivers again is
+    recognised by its id. An effect that must happen once per update sets `handled_at` in its own
+    transaction (storage.inbox.claim_update), so a crash between the effect and the poller's mark
+    does not repeat it. `chat_id` is the chat whose order the update keeps (0: none)."""
 
     id = fields.BigIntField(primary_key=True, generated=False)  # the update_id
+    chat_id = fields.BigIntField(default=0, db_default=0)
     payload = fields.BinaryField()  # the update as the Bot API sent it (JSON)
     created_at = fields.DatetimeField(auto_now_add=True)
+    handled_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "inbox_updates"
+        # (handled_at): the replay reads the unhandled rows, the housekeeper the old handled ones;
+        # (chat_id, id): one chat's updates in order, for processes sharing the inbox (webhook mode).
+        indexes = (("handled_at",), ("chat_id", "id"))
 
 
 class Broadcast(models.Model):

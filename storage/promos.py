@@ -23,6 +23,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from storage.audit import write_event
+from storage.inbox import claim_update
 from storage.errors import (
     Duplicate,
     StorageError,
@@ -188,18 +189,21 @@ class DiscountGate:
 # --- use cases ------------------------------------------------------------------------------------
 
 
-async def redeem_promo(code: str, user_id: int) -> PromoCredited | PromoRefusal:
+async def redeem_promo(code: str, user_id: int, *, once: int | None = None) -> PromoCredited | PromoRefusal:
     """Redeem a credit code: the balance grows by its value, with a "promo" ledger entry.
 
-    One transaction. The conditional increment of `uses` comes first: it is the gate, SQLite takes
-    its write lock at once, and on PostgreSQL it locks the code's row until commit, which queues other
-    redeemers of the same code behind this one. A refusal after it rolls the increment back.
-    Raises UnknownUser for an unregistered user.
+    One transaction. The conditional increment of `uses` comes first (after the update's claim, see
+    `once`): it is the gate, SQLite takes its write lock at once, and on PostgreSQL it locks the code's
+    row until commit, which queues other redeemers of the same code behind this one. A refusal after it
+    rolls the increment back. Raises UnknownUser for an unregistered user. With `once` (the update that
+    asked), that update is claimed first in the same transaction: raises AlreadyHandled when it
+    redeemed already (a replay).
     """
     code = normalize_code(code)
     now = datetime.now(UTC)
     try:
         async with in_transaction() as conn:
+            await claim_update(conn, once)
             usable = (
                 PromoCode.filter(code=code, kind=PromoKind.CREDIT, active=True)
                 .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))

@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from storage.audit import write_event
 from storage.errors import OwnerProtected, UnknownPermission, UnknownUser
+from storage.inbox import claim_update
 from storage.ledger import apply_credit
 from storage.models import CENT, Permission, Role, User
 from storage.records import UserRecord
@@ -93,12 +94,16 @@ async def list_admins() -> list[UserRecord]:
 
 
 @audits_refusals
-async def adjust_balance(user_id: int, amount: Decimal, reason: str, *, actor_id: int | None) -> Decimal:
+async def adjust_balance(
+    user_id: int, amount: Decimal, reason: str, *, actor_id: int | None, once: int | None = None
+) -> Decimal:
     """Credit (amount > 0) or debit (amount < 0) a balance by hand, as an "adjustment" ledger entry with
-    its reason; returns the new balance. Raises InsufficientBalance rather than go below zero, and
-    StaffRefused for the actor's own balance or an actor without the money rights."""
+    its reason; returns the new balance. Raises InsufficientBalance rather than go below zero,
+    StaffRefused for the actor's own balance or an actor without the money rights, and AlreadyHandled
+    when the update `once` (the typed amount) made this adjustment already (a replay)."""
     async with in_transaction() as conn:
         await require_adjuster(conn, actor_id, user_id)
+        await claim_update(conn, once)
         balance = await apply_credit(conn, user_id, amount, kind="adjustment", reason=reason)
         await write_event(conn, "balance.adjust", actor_id=actor_id, target=str(user_id), detail=f"{amount:+} {reason}")
     return Decimal(balance).quantize(CENT)

@@ -15,6 +15,7 @@ client and the bot are tested against it rather than against themselves.
 from .core import CALLBACK_ANSWER_TIMEOUT, ApiOutcome, Emulator
 from .errors import ButtonNotFound, EmulatorError
 from .faults import Fault, FaultPlan
+from .groups import Group
 from .payments import PRE_CHECKOUT_TIMEOUT, PaymentOutcome
 from .server import serve_emulator
 from .state import BotRecord
@@ -30,6 +31,7 @@ __all__ = [
     "EmulatorError",
     "Fault",
     "FaultPlan",
+    "Group",
     "PRE_CHECKOUT_TIMEOUT",
     "PaymentOutcome",
     "serve_emulator",

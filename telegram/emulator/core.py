@@ -20,6 +20,7 @@ import trio
 from .channels import Channel, Channels
 from .errors import ApiError, EmulatorError, bad_request, forbidden
 from .faults import REASONS, Fault, FaultPlan
+from .groups import Group, group_chat
 from .http import EmulatorTransport, make_asgi_app
 from .methods import METHODS, new_file_ids
 from .params import describe
@@ -135,6 +136,16 @@ class Emulator:
         "kicked" member of the channel, creating the channel on first use."""
         self.channels.set_member(chat, user_id, status, is_member=is_member)
 
+    def group(
+        self, chat_id: int, *, title: str = "Group", type: str = "supergroup", bot: "BotRecord | str | int | None" = None
+    ) -> Group:
+        """Get or create a group chat (negative id) whose member is `bot` (default: the first bot); see `groups.py`."""
+        member = self.bot(bot)
+        chat = self._chats.get((member.id, chat_id))
+        if chat is None:
+            chat = self._chats[(member.id, chat_id)] = group_chat(member, chat_id, title, type)
+        return Group(self, chat)
+
     def chat(self, bot: BotRecord, user_id: int) -> Chat:
         """The private chat of `user_id` with `bot`, created on first use."""
         key = (bot.id, user_id)
@@ -146,6 +157,8 @@ class Emulator:
 
     def chat_for_bot(self, bot: BotRecord, chat_id: int, *, sending: bool = True) -> Chat:
         """The chat a bot addresses, with the official errors for unknown, unstarted and blocked chats."""
+        if chat_id < 0 and (bot.id, chat_id) in self._chats:
+            return self._chats[(bot.id, chat_id)]  # a group the bot is a member of
         if chat_id not in self._users:
             raise bad_request("chat not found")
         chat = self.chat(bot, chat_id)

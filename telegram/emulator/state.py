@@ -33,7 +33,8 @@ class BotRecord:
 
 
 class Chat:
-    """The private chat of one user with one bot."""
+    """The private chat of one user with one bot, or a group with one member bot (`user_id` is then
+    the group's negative id, see `groups.py`)."""
 
     __slots__ = ("bot", "user_id", "info", "messages", "_next_id", "_changed", "started", "blocked")
 

@@ -7,6 +7,10 @@ Routes (JSON in, JSON out; errors are {"error": "...", ...} with status 400/404)
     POST   /users/{id}/press           {label, message_id?, bot?}          → {callback_query_id}
                                        404 {error, label, available} when no such pressable button
     POST   /users/{id}/block  | /unblock  {bot?}                           → {ok: true}
+    POST   /groups/{id}/send           {text, user? | from_bot?, first_name?, title?, type?, bot?} → Message
+                                       in the group (created on first use; negative id), from user id
+                                       `user` or from another bot `from_bot` (token, username or id)
+    GET    /groups/{id}/transcript     ?bot=                               → [Message]
     POST   /users/{id}/pay             {message_id?, link?, bot?}          → {status, charge_id?, error_message?, ...}
                                        waits (up to 10 s) for the bot's answerPreCheckoutQuery
     GET    /users/{id}/stars                                               → {stars}
@@ -85,6 +89,16 @@ async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str,
             user = emu.user(int(uid))
             outcome = await user.pay(data.get("message_id"), link=data.get("link"), bot=_bot_ref(data.get("bot")))
             return _reply(200, {k: v for k, v in dataclasses.asdict(outcome).items() if v is not None})
+        case "POST", ["groups", gid, "send"]:
+            group = emu.group(int(gid), title=data.get("title", "Group"), type=data.get("type", "supergroup"),
+                              bot=_bot_ref(data.get("bot")))
+            if "from_bot" in data:
+                sender: Any = emu.bot(_bot_ref(data["from_bot"]))
+            else:
+                sender = emu.user(int(data["user"]), data.get("first_name"))
+            return _reply(200, await group.send_text(sender, data["text"]))
+        case "GET", ["groups", gid, "transcript"]:
+            return _reply(200, emu.group(int(gid), bot=_bot_ref(args.get("bot"))).transcript())
         case "GET", ["users", uid, "stars"]:
             return _reply(200, {"stars": emu.user(int(uid)).stars})
         case "GET", ["users", uid, "callback_answers"]:

@@ -72,12 +72,7 @@ class EmulatedUser:
     async def send_text(self, text: str, *, bot: Any = None) -> dict[str, Any]:
         """Write `text` to the bot; a leading /command gets a bot_command entity. Returns the message."""
         await trio.lowlevel.checkpoint()
-        chat = self._chat(bot)
-        fields: dict[str, Any] = {"text": text}
-        match = _COMMAND.match(text)
-        if match:
-            fields["entities"] = [{"type": "bot_command", "offset": 0, "length": match.end()}]
-        return self._post(chat, fields)
+        return self._post(self._chat(bot), text_fields(text))
 
     async def send_document(self, file_name: str, content: bytes, *, caption: str | None = None,
                             mime_type: str | None = None, bot: Any = None) -> dict[str, Any]:
@@ -239,6 +234,15 @@ class EmulatedUser:
 
     def __repr__(self) -> str:
         return f"EmulatedUser(id={self.id}, first_name={self.first_name!r})"
+
+
+def text_fields(text: str) -> dict[str, Any]:
+    """A text message's fields as a client sends them: a leading /command gets a bot_command entity."""
+    fields: dict[str, Any] = {"text": text}
+    match = _COMMAND.match(text)
+    if match:
+        fields["entities"] = [{"type": "bot_command", "offset": 0, "length": match.end()}]
+    return fields
 
 
 def _caption(caption: str | None) -> dict[str, Any]:

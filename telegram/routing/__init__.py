@@ -2,7 +2,11 @@
 
 from telegram.routing.context import Context, keyboard
 from telegram.routing.dispatcher import Dispatcher
+from telegram.routing.intake import chat_key, from_a_person_in_private, is_payment, reports_payment
 from telegram.routing.router import Router
 from telegram.routing.shop import BotIdentity, PurchaseUnavailable, Shop
 
-__all__ = ["BotIdentity", "Context", "Dispatcher", "PurchaseUnavailable", "Router", "Shop", "keyboard"]
+__all__ = [
+    "BotIdentity", "Context", "Dispatcher", "PurchaseUnavailable", "Router", "Shop", "keyboard",
+    "chat_key", "from_a_person_in_private", "is_payment", "reports_payment",
+]

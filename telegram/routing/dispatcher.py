@@ -8,11 +8,12 @@ import trio
 from cachetools import TTLCache
 from prometheus_client import Counter, Histogram
 
-from storage import StorageError, UserRecord
+from storage import AlreadyHandled, StorageError, UserRecord
 from telegram.client import BotClient
 from telegram.deep_links import referrer_in, start_payload
 from telegram.errors import TelegramError
 from telegram.routing.context import Context
+from telegram.routing.intake import chat_key, is_payment, reports_payment
 from telegram.routing.router import Router
 from telegram.routing.shop import PurchaseUnavailable, Shop
 from telegram.i18n import LANGUAGES, pick_language
@@ -31,8 +32,9 @@ STAFF = frozenset({"owner", "admin"})
 BLOCKED_NOTICE_SECONDS = 86_400.0
 # The most users this process remembers having asked a question (see Dispatcher.asked).
 ASKED_MAX = 100_000
-# What a user who may not use the shop now is told instead of any screen.
-NOTICE = {"blocked": "error.blocked", "maintenance": "error.maintenance"}
+# What a user who may not use the shop now is told instead of any screen; "dropped": what a chat
+# whose messages came faster than the shop answers is told when some were skipped (see `tell`).
+NOTICE = {"blocked": "error.blocked", "maintenance": "error.maintenance", "dropped": "error.dropped"}
 
 # Runs before routing (e.g. the channel gate); False: it has answered the update itself, don't route it.
 type Guard = Callable[[Context], Awaitable[bool]]
@@ -62,7 +64,12 @@ class Dispatcher:
         return self.texts[pick_language(user.language, user.language_code, self.shop.settings.default_language)]
 
     async def feed(self, update: Update) -> None:
-        """Handle one update. Errors of the shop's own rooms get an apology; others propagate."""
+        """Handle one update. Errors of the shop's own rooms get an apology; others propagate.
+
+        A message reporting a payment or a refund that meets a StorageError gets no apology: the
+        error propagates, and the caller keeps the update and hands it in again later (the shop
+        settles it on its own). A use case that finds its update handled already (AlreadyHandled: a
+        replay after a crash) ends the update quietly; a question it answered is forgotten."""
         kind, sender = _kind_and_sender(update)
         if sender is None or sender.is_bot:
             UPDATES.labels(kind, "ignored").inc()
@@ -78,7 +85,7 @@ class Dispatcher:
                 update, bot=self.bot, shop=self.shop, user=user, texts=self.texts_for(user), remember=self.remember,
                 asked=self.asked,
             )
-            if _is_payment(update):
+            if is_payment(update):
                 # Money moves whatever the user's state: no gate, no pending question applies.
                 if not await self.router.route(ctx):
                     outcome = "unhandled"
@@ -100,9 +107,16 @@ class Dispatcher:
                 await ctx.moved_on()
             if not await self.router.route(ctx):
                 outcome = "unhandled"
+        except AlreadyHandled:
+            outcome = "repeated"
+            if ctx is not None and ctx.pending is not None:
+                await ctx.forget()
         except (StorageError, PurchaseUnavailable) as error:
             outcome = "failed"
             log.warning("update %s: %s", update.update_id, error)
+            if isinstance(error, StorageError) and reports_payment(update):
+                outcome = "deferred"
+                raise
             await self._apologise(ctx, sender.id)
         except TelegramError as error:
             outcome = "failed"
@@ -115,6 +129,21 @@ class Dispatcher:
                     log.info("update %s: callback answer failed: %s", update.update_id, error)
             UPDATES.labels(kind, outcome).inc()
             HANDLING.observe(time.perf_counter() - started)
+
+    async def tell(self, update: Update, notice: str) -> None:
+        """A short notice (a NOTICE key) to the update's chat in its sender's language, outside any
+        screen and without a database read (the intake's word about messages it dropped)."""
+        _, sender = _kind_and_sender(update)
+        if sender is None:
+            return
+        cached = self.users.get(sender.id)
+        texts = self.texts_for(cached) if cached is not None else self.texts[
+            pick_language(None, sender.language_code, self.shop.settings.default_language)
+        ]
+        try:
+            await self.bot.send_message(chat_key(update), texts(NOTICE[notice]))
+        except TelegramError as error:
+            log.info("notice %s to %s failed: %s", notice, chat_key(update), error)
 
     async def _user(self, sender: User, *, start: str | None) -> UserRecord:
         """The sender's record: from the cache, or registered/refreshed (always on /start, whose
@@ -164,10 +193,3 @@ def _kind_and_sender(update: Update) -> tuple[str, User | None]:
     if update.pre_checkout_query is not None:
         return "pre_checkout_query", update.pre_checkout_query.from_
     return "other", None
-
-
-def _is_payment(update: Update) -> bool:
-    message = update.message
-    return update.pre_checkout_query is not None or (
-        message is not None and (message.successful_payment is not None or message.refunded_payment is not None)
-    )

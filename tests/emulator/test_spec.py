@@ -30,6 +30,7 @@ async def test_emitted_objects_follow_the_spec(spec, emu, api, client, ann) -> N
     await api.ok("sendMessage", chat_id=1001, text="<b>x</b>", parse_mode="HTML",
                  reply_markup={"inline_keyboard": [[{"text": "Go", "callback_data": "go"}, {"text": "U", "url": "https://x"}]]})
     await ann.press("Go")
+    await emu.group(-100500, title="Buyers").send_text(ann, "hi")
     for update in await api.ok("getUpdates"):
         check(spec, update, "Update", "update")
     r = await client.post("/bot123456:TEST/sendDocument", data={"chat_id": "1001"}, files={"document": ("a.txt", b"x")})
@@ -41,5 +42,5 @@ async def test_emitted_objects_follow_the_spec(spec, emu, api, client, ann) -> N
 def test_public_surface_is_pinned() -> None:
     assert sorted(emulator_pkg.__all__) == sorted([
         "CALLBACK_ANSWER_TIMEOUT", "ApiOutcome", "BotRecord", "ButtonNotFound", "EmulatedUser", "Emulator",
-        "EmulatorError", "Fault", "FaultPlan", "PRE_CHECKOUT_TIMEOUT", "PaymentOutcome", "serve_emulator",
+        "EmulatorError", "Fault", "FaultPlan", "Group", "PRE_CHECKOUT_TIMEOUT", "PaymentOutcome", "serve_emulator",
     ])

@@ -171,7 +171,7 @@ async def send(ctx: Context, _data: SendBroadcast) -> None:
         ctx.user.id, draft.text, storage_audience(draft.audience), button_text=draft.button_text,
         button_url=draft.button_url, paid=ctx.shop.paid_broadcast,
         progress_chat_id=ctx.chat_id if pressed is not None else None,
-        progress_message_id=pressed.message_id if pressed is not None else None,
+        progress_message_id=pressed.message_id if pressed is not None else None, once=ctx.update.update_id,
     )
     await ctx.show(*progress_view(ctx.t, job))
     ctx.shop.broadcast_doorbell()

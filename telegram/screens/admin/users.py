@@ -137,7 +137,7 @@ async def adjustment_typed(ctx: Context, text: str, data: dict[str, Any]) -> Non
         return
     amount, reason = parsed
     try:
-        balance = await ctx.shop.store.adjust_balance(user_id, amount, reason, actor_id=ctx.user.id)
+        balance = await ctx.shop.store.adjust_balance(user_id, amount, reason, actor_id=ctx.user.id, once=ctx.update.update_id)
     except InsufficientBalance as error:
         await ctx.reply(ctx.t("admin.users.adjust_short", balance=error.balance), keyboard(cancel_row(ctx)))
         return

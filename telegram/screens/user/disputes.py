@@ -37,10 +37,10 @@ async def typed_dispute(ctx: Context, text: str, _data: dict[str, Any]) -> None:
     if units(text) > MAX_TEXT:
         await ctx.reply(ctx.t("dispute.too_long", limit=MAX_TEXT, length=units(text)), cancel)
         return
-    await ctx.forget()
     store = ctx.shop.store
-    payments = await store.recent_payments(ctx.user.id, RECENT)
-    await store.record_event("payment.dispute", actor_id=ctx.user.id, target=str(ctx.user.id), detail=text)
+    # Recorded once per update, and the question forgotten only once the staff were told: a crash in
+    # between neither loses the dispute nor, at the replay, opens it twice.
+    payments = await store.open_dispute(ctx.user.id, text, recent=RECENT, once=ctx.update.update_id)
     staff = sorted({*await store.staff_ids(), ctx.shop.owner_id} - {ctx.user.id})
     desk = ctx.shop.payments
     for staff_id in staff:
@@ -55,6 +55,7 @@ async def typed_dispute(ctx: Context, text: str, _data: dict[str, Any]) -> None:
         except TelegramError as error:
             # One staff member who blocked the bot (or never started it) must not keep it from the others.
             log.info("dispute of %s not delivered to %s: %s", ctx.user.id, staff_id, error)
+    await ctx.forget()
     await ctx.reply(ctx.t("dispute.sent"), keyboard([(ctx.t.plain("button.main_menu"), OpenMenu())]))
 
 

@@ -46,8 +46,9 @@ async def typed_code(ctx: Context, text: str, _data: dict[str, Any]) -> None:
 
 
 async def redeem(ctx: Context, code: str) -> None:
-    """Credit the code's amount; a refusal is explained and the bot waits for another try."""
-    result = await ctx.shop.store.redeem_promo(code.strip(), ctx.user.id)
+    """Credit the code's amount; a refusal is explained and the bot waits for another try. Once per
+    update: a replay after a crash does not redeem again (the dispatcher ends it quietly)."""
+    result = await ctx.shop.store.redeem_promo(code.strip(), ctx.user.id, once=ctx.update.update_id)
     if isinstance(result, PromoCredited):
         await ctx.forget()
         text = ctx.t("buy.redeem_done", code=result.code, amount=result.amount, balance=result.balance)
