@@ -2,13 +2,15 @@
 (a forged button, another user's purchase id, a CryptoPay webhook with a bad signature); admin
 actions are recorded here too.
 
-Security events can be made at will by whoever sends them, so they are counted rather than written
-again: a security event that repeats one of the last minute (the same action from the same source)
-adds one to that row's `count` instead of writing a row. The source is the actor (a Telegram user)
-when there is one, else the target (a network address, an order id). The window starts at the
-row's first event: a source that keeps going writes at most one row a minute. The count is raised
-in the same transaction as the write would have been; two processes at once may each write a row
-(at worst two rows for one minute), and a count is never lost. Admin actions are each their own row.
+Security events can be made at will by whoever sends them, so within a minute a source's events are
+counted rather than written again. The source is the actor (a Telegram user) when there is one, else
+the target (a network address, an order id). A security event that repeats one of its source's rows
+of the last minute (same action, target and detail) adds one to that row's `count`; a source's first
+DISTINCT_MAX different events of an action within a minute are rows of their own, and any further
+one is counted on its newest row. A source that keeps going therefore writes at most DISTINCT_MAX
+rows of an action a minute, whatever it varies. The window is a row's first minute. The count is
+raised in the same transaction as the write would have been: two processes at once may each write a
+row (a row more than that, at worst), and a count is never lost. Admin actions are each a row.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,8 @@ from storage.records import AuditRecord, Page
 
 # A security event repeated within this long of its row's first one is counted on that row.
 REPEAT_WINDOW = timedelta(minutes=1)
+# A source's different security events of one action in a window that get rows of their own.
+DISTINCT_MAX = 5
 
 
 def audit_record(event: AuditEvent) -> AuditRecord:
@@ -55,22 +59,25 @@ async def write_event(
     if conn is None:
         async with in_transaction() as own:
             return await write_event(own, action, actor_id=actor_id, target=target, detail=detail, security=security)
-    action, target = action[:64], _storable(target)[:128]
+    action, target, detail = action[:64], _storable(target)[:128], _storable(detail)
     if security:
-        repeated = await _count_repeat(conn, action, actor_id, target)
+        repeated = await _count_repeat(conn, action, actor_id, target, detail)
         if repeated is not None:
             return repeated
     return await AuditEvent.create(
-        actor_id=actor_id, action=action, target=target, detail=_storable(detail), security=security, using_db=conn
+        actor_id=actor_id, action=action, target=target, detail=detail, security=security, using_db=conn
     )
 
 
-async def _count_repeat(conn: Any, action: str, actor_id: int | None, target: str) -> AuditEvent | None:
-    """The source's row of `action` from the last REPEAT_WINDOW with its count raised by one, or None
-    when there is none. One row is raised (the newest), so two rows written at once are not both."""
-    query = AuditEvent.filter(security=True, action=action, created_at__gte=datetime.now(UTC) - REPEAT_WINDOW)
-    query = query.filter(actor_id=actor_id) if actor_id is not None else query.filter(actor_id=None, target=target)
-    row = await query.using_db(conn).order_by("-id").only("id").first()
+async def _count_repeat(conn: Any, action: str, actor_id: int | None, target: str, detail: str) -> AuditEvent | None:
+    """The source's row of the last REPEAT_WINDOW that this event repeats (or, once the source has
+    DISTINCT_MAX rows of `action` there, its newest), with its count raised by one; None when the
+    event is to be a row of its own. One row is raised, so two rows written at once are not both."""
+    window = AuditEvent.filter(security=True, action=action, created_at__gte=datetime.now(UTC) - REPEAT_WINDOW)
+    source = window.filter(actor_id=actor_id) if actor_id is not None else window.filter(actor_id=None, target=target)
+    row = await source.filter(target=target, detail=detail).using_db(conn).order_by("-id").only("id").first()
+    if row is None and await source.using_db(conn).count() >= DISTINCT_MAX:
+        row = await source.using_db(conn).order_by("-id").only("id").first()
     # The row may be pruned in between: then this is a first event again.
     if row is None or not await AuditEvent.filter(id=row.id).using_db(conn).update(count=F("count") + 1):
         return None
