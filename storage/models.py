@@ -343,8 +343,8 @@ class Review(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who did what to what, and when. `security` marks refused or suspicious attempts; one source's
-    repeats of a security event within a minute are one row, `count` times (see storage.audit)."""
+    """Who did what to what, and when. `security` marks refused or suspicious attempts; `count` is how
+    many of one source's security events within a minute the row stands for (see storage.audit)."""
 
     id = fields.BigIntField(primary_key=True)
     actor_id = fields.BigIntField(null=True)  # a Telegram user id; None for the system

@@ -287,8 +287,9 @@ class ReferralTerms(Record):
 
 
 class AuditRecord(Record):
-    """One row of the audit log; `count` is how many times its source did it within a minute (a
-    security event's repeats are counted on its first row; an admin action is always 1)."""
+    """One row of the audit log; `count` is how many of its source's security events within a
+    minute it stands for (its repeats, and past a few different ones, the rest: see storage.audit);
+    an admin action is always 1."""
 
     id: int
     actor_id: int | None

@@ -1,5 +1,5 @@
-"""The audit log viewer (owner only): every admin action and security event, newest first; a security
-event repeated by its source within a minute is one row with its count."""
+"""The audit log viewer (owner only): every admin action and security event, newest first; a row that
+stands for several of one source's security events within a minute shows how many ("×12")."""
 
 from storage import AuditRecord
 from telegram.limits import cut
@@ -35,7 +35,7 @@ async def audit_log(ctx: Context, data: OpenAudit) -> None:
 
 
 def _row(ctx: Context, event: AuditRecord) -> str:
-    """One event; a security event its source repeated within a minute shows how often ("×12")."""
+    """One row; one that stands for several security events shows how many ("×12")."""
     detail = cut(event.detail, MAX_DETAIL)
     key = "admin.audit.row_repeated" if event.count > 1 else "admin.audit.row_security" if event.security else "admin.audit.row"
     return ctx.t(
