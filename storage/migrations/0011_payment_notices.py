@@ -18,6 +18,9 @@ class Migration(migrations.Migration):
 
     # makemigrations also proposes dropping and re-adding users.id and inbox_updates.id (it misreads
     # non-generated primary keys); that would destroy the tables' keys and is left out on purpose.
+    # It also proposes an AlterField of ledger_entries.kind for the new kind reward_reversal: only the
+    # column's comment changes (the column holds up to 16 characters either way), and on SQLite that
+    # operation copies the whole ledger into a new table, so it is left out too.
     operations = [
         ops.AddField(
             model_name='Payment',
