@@ -197,7 +197,8 @@ class PaymentDesk(Refunds):
         return await self.settle(event)
 
     async def settle(self, event: PaymentEvent) -> Settled | PaymentRejected:
-        """Credit the payment (once: a repeat changes nothing) and tell its payer."""
+        """Credit the payment (once: a repeat credits nothing) and tell its payer (once: a repeat tells
+        only a payer nobody told yet, see `tell`)."""
         outcome = await self.store.settle_payment(event, self.shop.referral_terms())
         if isinstance(outcome, PaymentRejected):
             PAYMENTS.labels(event.method, "rejected").inc()
@@ -209,7 +210,8 @@ class PaymentDesk(Refunds):
             log.warning("payment %s %s rejected: %s", event.method, event.external_id[:64], outcome.reason)
             return outcome
         PAYMENTS.labels(event.method, "repeated" if outcome.repeated else "late" if outcome.late else "credited").inc()
-        # A repeat whose payer was never told (a crash right after crediting) tells them now.
+        # A repeat whose payer was never told (a crash right after crediting) tells them now, with the
+        # goods of a direct purchase read again.
         await self.tell(outcome.payment.id, None if outcome.repeated else outcome)
         return outcome
 
