@@ -1,4 +1,5 @@
-# `make run` starts the sandbox shop; `make test` runs every test. Both create .venv with Python 3.13.
+# `make run` starts the sandbox shop (its own database under data/sandbox); `make test` runs every test.
+# Both create .venv with Python 3.13. `make clean` removes .venv and the sandbox's data, never a real shop's.
 # `make messages` writes the translation template telegram/locales/messages.pot (not committed).
 PYTHON_VERSION := $(shell cat .python-version)
 PYTHON ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || (command -v pyenv >/dev/null && echo "$$(pyenv root)/versions/$$(pyenv versions --bare | grep -E '^$(PYTHON_VERSION)(\.[0-9]+)?$$' | tail -n 1)/bin/python"))
@@ -27,4 +28,4 @@ messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg --project Shopkeeper --no-wrap -o telegram/locales/messages.pot .
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data/sandbox data/makemigrations.db .pytest_cache

@@ -13,7 +13,6 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
@@ -218,24 +217,14 @@ def _config_error(error: msgspec.ValidationError) -> ConfigError:
     return ConfigError(key or "config", message)
 
 
-def mask_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = f"{parts.username}:****@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
 def masked(settings: Settings) -> dict[str, dict[str, Any]]:
-    """The settings as plain data with every secret hidden, for `shopkeeper config check`."""
+    """The settings as plain data with every secret hidden as the sections' reprs hide them (each
+    section's `secrets`), for `shopkeeper config check`."""
     data: dict[str, dict[str, Any]] = msgspec.to_builtins(settings)
-    token = data["telegram"]["token"]
-    data["telegram"]["token"] = token.split(":", 1)[0] + ":****"
-    for section, key in (("storage", "database_url"), ("storage", "redis_url")):
-        data[section][key] = mask_url(data[section][key])
-    for section, key in (("payments", "provider_token"), ("payments", "cryptopay_token"), ("storage", "stock_key")):
-        if data[section][key]:
-            data[section][key] = "****"
+    for name in Settings.__struct_fields__:
+        for key, mask in getattr(getattr(settings, name), "secrets", {}).items():
+            if data[name][key]:
+                data[name][key] = mask(data[name][key])
     return data
 
 
