@@ -26,7 +26,7 @@ from tortoise.migrations.executor import MigrationExecutor
 from redis.exceptions import RedisError
 
 from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, payments, promos, purchases, reviews, staff, statistics, switches, users
-from storage import catalog_import, disputes, item_files, stock
+from storage import catalog_import, cursors, disputes, item_files, notices, refunds, stock
 from storage import invoices
 from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
@@ -188,10 +188,17 @@ class Store:
     settle_payment = use_case(payments.settle_payment, changes_catalog=True)
     expire_orders = use_case(payments.expire_orders)
     open_invoices = use_case(payments.open_invoices)
-    refunding_payments = use_case(payments.refunding_payments)
-    begin_refund = use_case(payments.begin_refund)
-    finish_refund = use_case(payments.finish_refund)
-    record_refunded = use_case(payments.record_refunded)
+    refunding_payments = use_case(refunds.refunding_payments)
+    begin_refund = use_case(refunds.begin_refund)
+    finish_refund = use_case(refunds.finish_refund)
+    record_refunded = use_case(refunds.record_refunded)
+    claim_notice = use_case(notices.claim_notice)
+    notice_sent = use_case(notices.notice_sent)
+    release_notice = use_case(notices.release_notice)
+    payment_notice = use_case(notices.payment_notice)
+    untold_payments = use_case(notices.untold_payments)
+    star_offset = use_case(cursors.star_offset)
+    advance_star_offset = use_case(cursors.advance_star_offset)
     crypto_invoice_for = use_case(invoices.crypto_invoice_for)
     staff_ids = use_case(users.staff_ids)
     grant_admin = use_case(staff.grant_admin)

@@ -45,10 +45,24 @@ async def apply_credit(
 ) -> Decimal:
     """`credit_user` inside the caller's transaction (a payment credits with the rest of its
     settlement); returns the new balance."""
+    return (await _apply_credit(conn, user_id, amount, kind=kind, reason=reason, referral=referral))[0]
+
+
+async def apply_topup(
+    conn: BaseDBAsyncClient, user_id: int, amount: Decimal, *, reason: str, referral: ReferralTerms | None
+) -> tuple[Decimal, Decimal]:
+    """A credited top-up inside the caller's transaction: (the new balance, the reward it paid the
+    user's referrer), so that a refund of the top-up can take that reward back."""
+    return await _apply_credit(conn, user_id, amount, kind=LedgerKind.TOPUP, reason=reason, referral=referral)
+
+
+async def _apply_credit(
+    conn: BaseDBAsyncClient, user_id: int, amount: Decimal, *, kind: str, reason: str, referral: ReferralTerms | None
+) -> tuple[Decimal, Decimal]:
     amount = amount.quantize(CENT)
     rewarding = referral is not None and referral.percent > 0 and kind == LedgerKind.TOPUP and amount > 0
     if rewarding and conn.capabilities.dialect == "postgres":
-        await _lock_with_referrer(conn, user_id)
+        await lock_with_referrer(conn, user_id)
     if amount >= 0:
         changed = await User.filter(id=user_id).using_db(conn).update(balance=F("balance") + amount)
     else:
@@ -61,10 +75,9 @@ async def apply_credit(
             raise UnknownUser(user_id)
         raise InsufficientBalance(user_id, user.balance, amount)
     await LedgerEntry.create(user_id=user_id, amount=amount, kind=LedgerKind(kind), reason=reason[:256], using_db=conn)
-    if rewarding:
-        await _reward_referrer(conn, user_id, amount, referral)  # type: ignore[arg-type]
+    reward = await _reward_referrer(conn, user_id, amount, referral) if rewarding else Decimal(0)  # type: ignore[arg-type]
     user = await User.get(id=user_id).using_db(conn)
-    return user.balance
+    return user.balance, reward
 
 
 def referral_reward(terms: ReferralTerms, amount: Decimal, *, paid: Decimal, earned: Decimal) -> Decimal:
@@ -79,7 +92,7 @@ def referral_reward(terms: ReferralTerms, amount: Decimal, *, paid: Decimal, ear
     return max(reward.quantize(CENT, rounding=ROUND_DOWN), Decimal(0))
 
 
-async def _lock_with_referrer(conn: BaseDBAsyncClient, user_id: int) -> None:
+async def lock_with_referrer(conn: BaseDBAsyncClient, user_id: int) -> None:
     """Lock the user and their referrer in id order, the order purchase batches lock buyers in, so a
     top-up and a batch holding both cannot deadlock (PostgreSQL only: on SQLite, whose single writer
     needs no row locks, the first statement stays the write that takes the database lock)."""
@@ -88,30 +101,35 @@ async def _lock_with_referrer(conn: BaseDBAsyncClient, user_id: int) -> None:
     await User.filter(id__in=ids).using_db(conn).select_for_update(no_key=True).order_by("id").only("id")
 
 
-async def _reward_referrer(conn: BaseDBAsyncClient, user_id: int, amount: Decimal, terms: ReferralTerms) -> None:
+async def _reward_referrer(conn: BaseDBAsyncClient, user_id: int, amount: Decimal, terms: ReferralTerms) -> Decimal:
     # Both rows are locked by now (PostgreSQL; SQLite has one writer), so two top-ups cannot both
     # pass a cap.
     referred = (
         await User.filter(id=user_id).using_db(conn).first().values("referrer_id", "referral_paid", "username", "first_name")
     )
     if referred is None or referred["referrer_id"] is None:
-        return
+        return Decimal(0)
     referrer_id = referred["referrer_id"]
     # The whole row: Tortoise drops FOR UPDATE from a values()/values_list() query.
     referrer = await User.filter(id=referrer_id).using_db(conn).select_for_update(no_key=True).first()
     if referrer is None:
-        return
+        return Decimal(0)
     reward = referral_reward(terms, amount, paid=referred["referral_paid"], earned=referrer.referral_earned)
     if reward <= 0:
-        return
+        return Decimal(0)
     await User.filter(id=user_id).using_db(conn).update(referral_paid=F("referral_paid") + reward)
     await User.filter(id=referrer_id).using_db(conn).update(
         balance=F("balance") + reward, referral_earned=F("referral_earned") + reward
     )
-    name = f"@{referred['username']}" if referred["username"] else referred["first_name"]
-    await LedgerEntry.create(
-        user_id=referrer_id, amount=reward, kind=LedgerKind.REFERRAL, reason=f"{name} ({user_id})"[:256], using_db=conn
-    )
+    reason = referral_reason(referred["username"], referred["first_name"], user_id)
+    await LedgerEntry.create(user_id=referrer_id, amount=reward, kind=LedgerKind.REFERRAL, reason=reason, using_db=conn)
+    return reward
+
+
+def referral_reason(username: str | None, first_name: str, user_id: int) -> str:
+    """The ledger reason of a referrer's reward (or its reversal): who was referred."""
+    name = f"@{username}" if username else first_name
+    return f"{name} ({user_id})"[:256]
 
 
 async def ledger_page(user_id: int, page: int, size: int) -> Page[LedgerRow]:

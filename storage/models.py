@@ -43,6 +43,8 @@ class LedgerKind(StrEnum):
     PROMO = "promo"
     # A payment given back to the payer (a refund): the credit it made is taken back.
     REVERSAL = "reversal"
+    # A referral reward taken back because the top-up that earned it was refunded.
+    REWARD_REVERSAL = "reward_reversal"
 
 
 class ItemKind(StrEnum):
@@ -188,12 +190,14 @@ class Purchase(models.Model):
     # Set when an admin took the purchase back (refunding the payment that paid for it): the total
     # was credited back; the units stay sold, since the buyer has seen them.
     revoked_at = fields.DatetimeField(null=True)
+    # The payment whose refund revoked it: a refund Telegram refuses restores exactly these.
+    revoked_for = fields.UUIDField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "purchases"
         # (created_at): the statistics read the last weeks of sales, not the whole history.
-        indexes = (("user_id", "created_at"), ("created_at",))
+        indexes = (("user_id", "created_at"), ("created_at",), ("revoked_for",))
 
 
 class StockUnit(models.Model):
@@ -270,12 +274,20 @@ class Payment(models.Model):
     expires_at = fields.DatetimeField()
     paid_at = fields.DatetimeField(null=True)
     refunded_at = fields.DatetimeField(null=True)
+    # Telling the payer (and sending a direct purchase's goods) once: a teller claims the payment
+    # (`notice_claimed_at`), and `notified_at` is set once they were told (see storage.notices).
+    notice_claimed_at = fields.DatetimeField(null=True)
+    notified_at = fields.DatetimeField(null=True)
+    # What crediting this payment paid the payer's referrer, and how much of it a refund took back.
+    referral_reward = fields.DecimalField(**MONEY, default=0, db_default=0)
+    referral_reversed = fields.DecimalField(**MONEY, default=0, db_default=0)
 
     class Meta:
         table = "payments"
         unique_together = (("method", "external_id"),)
-        # The reconciler's scans (pending by expiry, CryptoPay's open invoices) and a user's payments.
-        indexes = (("status", "expires_at"), ("method", "status"), ("user_id", "created_at"))
+        # The reconciler's scans (pending by expiry, CryptoPay's open invoices, payers not yet told)
+        # and a user's payments.
+        indexes = (("status", "expires_at"), ("method", "status"), ("user_id", "created_at"), ("notified_at", "paid_at"))
 
 
 class PromoCode(models.Model):

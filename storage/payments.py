@@ -7,11 +7,8 @@ the balance is credited with its ledger entry and referral reward, and a direct 
 item with that credit. The conditional UPDATE and the unique (method, external_id) key make a
 report seen twice, or by two processes at once (webhook and polling), credit once.
 
-A refund runs in two steps around the provider's call: `begin_refund` takes the credit back (the
-balance never goes below zero: if the credit was spent, purchases made since are revoked first, when
-the admin says so) and marks the payment refunding; `finish_refund` marks it refunded, or gives the
-credit back if the provider refused. A crash in between leaves the payment refunding, and the
-reconciler asks the provider again (a second refund of one charge is reported as already done).
+Crediting a top-up records the referral reward it paid, so that a refund (storage.refunds) can take
+it back. Telling the payer is a step of its own, recorded on the payment (storage.notices).
 """
 
 import uuid
@@ -24,8 +21,8 @@ from tortoise.transactions import in_transaction
 
 from storage.catalog import ID_MAX, SHOWN, in_shown_category
 from storage.errors import UnknownUser
-from storage.ledger import apply_credit
-from storage.models import CENT, Item, ItemKind, LedgerKind, Payment, PaymentMethod, PaymentStatus, Purchase, User
+from storage.ledger import apply_topup
+from storage.models import CENT, Item, ItemKind, Payment, PaymentMethod, PaymentStatus, User
 from storage.promos import DiscountGate
 from storage.purchases import _buy
 from storage.records import (
@@ -41,8 +38,6 @@ from storage.records import (
     PromoRejected,
     PurchaseRequest,
     ReferralTerms,
-    RefundRefused,
-    RefundStarted,
     Settled,
     SoldOut,
 )
@@ -62,7 +57,8 @@ def payment_record(payment: Payment) -> PaymentRecord:
     )
 
 
-def _order_id(text: str) -> uuid.UUID | None:
+def order_key(text: str) -> uuid.UUID | None:
+    """The order id `text` names (an invoice payload), or None when it names none."""
     try:
         return uuid.UUID(text)
     except (ValueError, TypeError, AttributeError):
@@ -130,7 +126,7 @@ async def attach_invoice(order_id: str, external_id: str, pay_url: str) -> None:
 
 async def get_payment(order_id: str, *, user_id: int | None = None) -> PaymentRecord | None:
     """The order with this id (only if it is `user_id`'s, when given)."""
-    key = _order_id(order_id)
+    key = order_key(order_id)
     if key is None:
         return None
     query = Payment.filter(id=key) if user_id is None else Payment.filter(id=key, user_id=user_id)
@@ -140,7 +136,7 @@ async def get_payment(order_id: str, *, user_id: int | None = None) -> PaymentRe
 
 async def find_payment(reference: str) -> PaymentRecord | None:
     """A payment by its order id or by the provider's id of it (a Stars charge id, an invoice id)."""
-    key = _order_id(reference)
+    key = order_key(reference)
     query = Payment.filter(id=key) if key is not None else Payment.filter(external_id=reference[:128])
     payment = await query.order_by("created_at").first()
     return None if payment is None else payment_record(payment)
@@ -156,7 +152,7 @@ async def pre_checkout(order_id: str, user_id: int, currency: str, total_amount:
     """Whether Telegram may take this payment (None) or why not: the order must be this user's,
     pending and unexpired, for exactly this amount; the user not blocked; a direct purchase's item
     still on sale in that quantity at that price."""
-    key = _order_id(order_id)
+    key = order_key(order_id)
     if key is None:
         return "unknown"
     async with in_transaction() as conn:
@@ -193,7 +189,7 @@ async def settle_payment(event: PaymentEvent, referral: ReferralTerms | None = N
 
     A second, different payment of an order already paid (a buyer who paid one invoice twice) is
     money received too: it is credited to the balance as a top-up of its own."""
-    key = _order_id(event.order_id)
+    key = order_key(event.order_id)
     if key is None:
         return PaymentRejected(order_id=event.order_id[:64], reason="unknown")
     method = PaymentMethod(event.method)
@@ -225,11 +221,12 @@ async def settle_payment(event: PaymentEvent, referral: ReferralTerms | None = N
             payment = await _extra_payment(conn, payment, event, now)
         # Expired, or due to be: the sweep may not have come by yet.
         late = payment.status == PaymentStatus.EXPIRED or (payment.status == PaymentStatus.PENDING and payment.expires_at <= now)
-        payment = await Payment.get(id=payment.id).using_db(conn)
-        balance = await apply_credit(
-            conn, payment.user_id, payment.amount, kind=LedgerKind.TOPUP, reason=f"{method}:{payment.id}",  # type: ignore[attr-defined]
-            referral=referral,
+        balance, reward = await apply_topup(
+            conn, payment.user_id, payment.amount, reason=f"{method}:{payment.id}", referral=referral  # type: ignore[attr-defined]
         )
+        if reward:
+            await Payment.filter(id=payment.id).using_db(conn).update(referral_reward=reward)
+        payment = await Payment.get(id=payment.id).using_db(conn)
         purchase = None
         if payment.item_id is not None:  # type: ignore[attr-defined]
             request = PurchaseRequest(
@@ -265,12 +262,15 @@ async def expire_orders(now: datetime | None = None) -> list[PaymentRecord]:
     """Mark the pending orders whose time is up as expired; returns them."""
     now = now or datetime.now(UTC)
     async with in_transaction() as conn:
-        due = await Payment.filter(status=PaymentStatus.PENDING, expires_at__lte=now).using_db(conn).order_by("expires_at").limit(1000)
+        due = await Payment.filter(status=PaymentStatus.PENDING, expires_at__lte=now).using_db(conn).order_by("expires_at").limit(
+            1000
+        )
         if not due:
             return []
         ids = [payment.id for payment in due]
         await Payment.filter(id__in=ids, status=PaymentStatus.PENDING).using_db(conn).update(status=PaymentStatus.EXPIRED)
-        return [payment_record(payment) for payment in await Payment.filter(id__in=ids, status=PaymentStatus.EXPIRED).using_db(conn)]
+        expired = await Payment.filter(id__in=ids, status=PaymentStatus.EXPIRED).using_db(conn)
+        return [payment_record(payment) for payment in expired]
 
 
 async def open_invoices(method: str, *, since: datetime) -> list[PaymentRecord]:
@@ -281,127 +281,3 @@ async def open_invoices(method: str, *, since: datetime) -> list[PaymentRecord]:
         method=PaymentMethod(method), external_id__isnull=False,
     ).order_by("created_at")
     return [payment_record(payment) for payment in payments]
-
-
-async def refunding_payments() -> list[PaymentRecord]:
-    """Refunds begun and not finished (a crash between the ledger and the provider's answer)."""
-    return [payment_record(p) for p in await Payment.filter(status=PaymentStatus.REFUNDING).order_by("created_at")]
-
-
-async def begin_refund(reference: str, *, revoke: bool = False) -> RefundStarted | RefundRefused:
-    """Take back the credit of a paid Stars payment, found by order id or charge id (step one of a
-    refund). When the balance no longer covers it, the refund is refused (balance_spent), unless
-    `revoke`: then the payment's own purchase, and if need be the buyer's other purchases since the
-    payment (newest first), are revoked and their totals credited back until it is covered. A
-    refused refund changes nothing: purchases revoked on the way are rolled back with it."""
-    try:
-        async with in_transaction() as conn:
-            payment = await _payment_by_reference(conn, reference)
-            if payment is None:
-                return RefundRefused(reason="unknown")
-            record = payment_record(payment)
-            if payment.status in (PaymentStatus.REFUNDING, PaymentStatus.REFUNDED):
-                return RefundRefused(reason="already_refunded", payment=record)
-            if payment.status != PaymentStatus.PAID:
-                return RefundRefused(reason="not_paid", payment=record)
-            if payment.method != PaymentMethod.STARS:
-                return RefundRefused(reason="not_refundable", payment=record)
-            if not await Payment.filter(id=payment.id, status=PaymentStatus.PAID).using_db(conn).update(status=PaymentStatus.REFUNDING):
-                return RefundRefused(reason="already_refunded", payment=record)
-            user_id = payment.user_id  # type: ignore[attr-defined]
-            locked = await User.filter(id=user_id).using_db(conn).select_for_update(no_key=True).only("id", "balance").first()
-            held = locked.balance if locked is not None else Decimal(0)
-            balance, revoked = held, []
-            if balance < payment.amount and revoke:
-                balance, revoked = await _revoke_until_covered(conn, payment, balance)
-            if balance < payment.amount:
-                raise _Refused(RefundRefused(reason="balance_spent", payment=record, needed=record.amount, balance=held))
-            balance = await apply_credit(conn, user_id, -payment.amount, kind=LedgerKind.REVERSAL, reason=str(payment.id))
-            payment = await Payment.get(id=payment.id).using_db(conn)
-            return RefundStarted(payment=payment_record(payment), balance=balance, revoked=revoked)
-    except _Refused as refused:
-        return refused.refusal
-
-
-class _Refused(Exception):
-    """Leaves begin_refund's transaction, rolling back what it wrote, with the refusal to report."""
-
-    def __init__(self, refusal: RefundRefused) -> None:
-        super().__init__(refusal.reason)
-        self.refusal = refusal
-
-
-async def _payment_by_reference(conn: BaseDBAsyncClient, reference: str) -> Payment | None:
-    key = _order_id(reference)
-    query = Payment.filter(id=key) if key is not None else Payment.filter(external_id=reference[:128], method=PaymentMethod.STARS)
-    return await query.using_db(conn).first()
-
-
-async def _revoke_until_covered(conn: BaseDBAsyncClient, payment: Payment, balance: Decimal) -> tuple[Decimal, list[str]]:
-    """Revoke the payment's purchase, then the buyer's purchases since it, newest first, while the
-    balance is short of the payment's amount: each total is credited back (kind refund)."""
-    candidates: list[Purchase] = []
-    if payment.purchase_id is not None:  # type: ignore[attr-defined]
-        own = await Purchase.get_or_none(id=payment.purchase_id, revoked_at=None).using_db(conn)  # type: ignore[attr-defined]
-        if own is not None:
-            candidates.append(own)
-    since = payment.paid_at or payment.created_at
-    candidates += await Purchase.filter(
-        user_id=payment.user_id, revoked_at=None, created_at__gte=since, total__gt=0  # type: ignore[attr-defined]
-    ).using_db(conn).exclude(id=payment.purchase_id).order_by("-created_at")  # type: ignore[attr-defined]
-    revoked: list[str] = []
-    now = datetime.now(UTC)
-    for purchase in candidates:
-        if balance >= payment.amount:
-            break
-        if not await Purchase.filter(id=purchase.id, revoked_at=None).using_db(conn).update(revoked_at=now):
-            continue
-        balance = await apply_credit(conn, purchase.user_id, purchase.total, kind=LedgerKind.REFUND, reason=purchase.item_title)  # type: ignore[attr-defined]
-        revoked.append(str(purchase.id))
-    return balance, revoked
-
-
-async def finish_refund(order_id: str, *, refunded: bool) -> PaymentRecord | None:
-    """Step two of a refund: the provider refunded (or had already): the payment is refunded. The
-    provider refused: the credit goes back and the payment is paid again (revoked purchases stay
-    revoked and credited, which leaves the buyer whole)."""
-    key = _order_id(order_id)
-    async with in_transaction() as conn:
-        payment = await Payment.get_or_none(id=key).using_db(conn) if key is not None else None
-        if payment is None:
-            return None
-        if refunded:
-            await Payment.filter(id=key, status=PaymentStatus.REFUNDING).using_db(conn).update(
-                status=PaymentStatus.REFUNDED, refunded_at=datetime.now(UTC)
-            )
-        elif await Payment.filter(id=key, status=PaymentStatus.REFUNDING).using_db(conn).update(status=PaymentStatus.PAID):
-            await apply_credit(conn, payment.user_id, payment.amount, kind=LedgerKind.REVERSAL, reason=str(payment.id))  # type: ignore[attr-defined]
-        return payment_record(await Payment.get(id=key).using_db(conn))
-
-
-async def record_refunded(charge_id: str) -> RefundStarted | RefundRefused:
-    """Telegram reports a Stars payment refunded (refunded_payment). A refund the shop began is
-    finished; one made elsewhere (Telegram's support) takes the credit back now when the balance
-    still holds it; if it does not, the payment is marked refunded all the same and the shortfall
-    is reported (balance_spent) for the audit log."""
-    async with in_transaction() as conn:
-        payment = await Payment.filter(external_id=charge_id[:128], method=PaymentMethod.STARS).using_db(conn).first()
-        if payment is None:
-            return RefundRefused(reason="unknown")
-        now = datetime.now(UTC)
-        if payment.status == PaymentStatus.REFUNDED:
-            return RefundRefused(reason="already_refunded", payment=payment_record(payment))
-        if payment.status == PaymentStatus.REFUNDING:
-            await Payment.filter(id=payment.id).using_db(conn).update(status=PaymentStatus.REFUNDED, refunded_at=now)
-            payment = await Payment.get(id=payment.id).using_db(conn)
-            user = await User.get(id=payment.user_id).using_db(conn)  # type: ignore[attr-defined]
-            return RefundStarted(payment=payment_record(payment), balance=user.balance)
-        user_id = payment.user_id  # type: ignore[attr-defined]
-        await Payment.filter(id=payment.id).using_db(conn).update(status=PaymentStatus.REFUNDED, refunded_at=now)
-        locked = await User.filter(id=user_id).using_db(conn).select_for_update(no_key=True).only("id", "balance").first()
-        balance = locked.balance if locked is not None else Decimal(0)
-        payment = await Payment.get(id=payment.id).using_db(conn)
-        if balance < payment.amount:
-            return RefundRefused(reason="balance_spent", payment=payment_record(payment), needed=payment.amount, balance=balance)
-        balance = await apply_credit(conn, user_id, -payment.amount, kind=LedgerKind.REVERSAL, reason=str(payment.id))
-        return RefundStarted(payment=payment_record(payment), balance=balance)

@@ -59,8 +59,10 @@ async def test_pay_link_check_payment_and_the_credit(database_url: str) -> None:
         assert (await last_answer(ann, answers))["text"] == "No payment yet. Pay the invoice in Crypto Bot, then check again."
         assert await balance(shop, 1001) == Decimal("0.00")
         twin.mark_paid(invoice.invoice_id)
+        answers = len(ann.callback_answers)
         await ann.press("🔄 Check payment")
         await ann.wait_for_text("Payment received: 10.00 USD")
+        await last_answer(ann, answers)  # the press is answered after the buyer is told
         answers = len(ann.callback_answers)
         await ann.press("🔄 Check payment")
         assert (await last_answer(ann, answers))["text"] == "This payment has already been credited."

@@ -18,6 +18,7 @@ ANN = 1001
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[Store]:
     async with open_store(StorageSettings(database_url=database_url)) as opened:
+        await opened.register_user(1, username=None, first_name="Owner", language_code="en", owner_id=1, referrer_id=None)
         await opened.register_user(ANN, username=None, first_name="Ann", language_code="en", owner_id=1, referrer_id=None)
         yield opened
 

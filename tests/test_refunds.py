@@ -1,12 +1,13 @@
 """Refunds of Stars payments by the staff (`/refund`), and Telegram's refunded_payment."""
 
+from datetime import timedelta
 from decimal import Decimal
 
-from buying import press_when_shown
-from conftest import OWNER_ID, RunningShop, open_shop
+from buying import press_when_shown, reply_to
+from conftest import OWNER_ID, TOKEN, RunningShop, open_shop
 from helpers import eventually, seed_item
 from paying import top_up
-from storage import PurchaseRequest
+from storage import PaymentEvent, PaymentRecord, PurchaseRequest, Settled
 from telegram.emulator import EmulatedUser, Fault
 
 
@@ -71,6 +72,64 @@ async def test_a_spent_credit_is_refunded_only_with_revoke(database_url: str) ->
         assert [row.item_title for row in history.rows] == ["Space <Game> & Co"]
         profile = await shop.store.profile(1001)
         assert profile.purchases == 0 and profile.spent == Decimal("0.00")
+        assert await shop.store.check_ledger() == []
+
+
+async def test_a_refund_telegram_refuses_after_revoking_changes_nothing(database_url: str) -> None:
+    async with open_shop(database_url) as shop:
+        await seed_item(shop.store, price="8.00", units=["KEY-1"])
+        owner, ann = shop.emu.user(OWNER_ID, "Owner"), shop.emu.user(1001, "Ann")
+        await ann.send_text("/start")
+        await ann.wait_for_text("Welcome")
+        # A payment Telegram will not refund: it knows no such charge (say, one made to another bot).
+        order = await shop.store.open_order(
+            1001, "stars", Decimal("10.00"), currency="XTR", provider_amount=500, ttl=timedelta(hours=1)
+        )
+        assert isinstance(order, PaymentRecord)
+        event = PaymentEvent(method="stars", order_id=order.id, external_id="stxUnknown", currency="XTR", provider_amount=500)
+        assert isinstance(await shop.store.settle_payment(event), Settled)
+        await shop.store.buy([_request(1001)])
+        assert await balance(shop, 1001) == Decimal("2.00")
+        answer = await ask(owner, "/refund stxUnknown revoke")
+        assert "Telegram refused the refund" in answer and "CHARGE_NOT_FOUND" in answer
+        # Where it was before the attempt: the purchase stands, the balance is what was left.
+        assert await balance(shop, 1001) == Decimal("2.00")
+        profile = await shop.store.profile(1001)
+        assert (profile.purchases, profile.spent) == (1, Decimal("8.00"))
+        payment = await shop.store.find_payment("stxUnknown")
+        assert payment is not None and payment.status == "paid"
+        assert await shop.store.check_ledger() == []
+
+
+async def test_refunds_take_back_the_referrers_reward(database_url: str) -> None:
+    async with open_shop(database_url, shop={"referral_percent": "10"}) as shop:
+        owner, ann, bob = shop.emu.user(OWNER_ID, "Owner"), shop.emu.user(1001, "Ann"), shop.emu.user(1002, "Bob")
+        await ann.send_text("/start")
+        await ann.wait_for_text("Welcome")
+        await bob.send_text("/start 1001")
+        await bob.wait_for_text("Welcome")
+        paid = await top_up(bob)
+        await bob.wait_for_text("Payment received")
+        assert await balance(shop, 1001) == Decimal("1.00")
+        # Refunded by the shop.
+        assert "Refunded 10.00 USD" in await ask(owner, f"/refund {paid.charge_id}")
+        assert await balance(shop, 1001) == Decimal("0.00")
+        assert (await shop.store.profile(1001)).referral_earned == Decimal("0.00")
+        await ann.send_text("/start")
+        await press_when_shown(ann, "👤 Profile")
+        await press_when_shown(ann, "💰 Balance history")
+        history = await ann.wait_for_text("Referral reward taken back")
+        assert "−1.00 USD" in history["text"]
+        # Refunded outside the shop (Telegram's support): its refunded_payment takes the reward back too.
+        again = await top_up(bob)
+        await eventually(lambda: sum("Payment received" in (m.get("text") or "") for m in bob.bot_messages()) == 2)
+        assert await balance(shop, 1001) == Decimal("1.00")
+        outcome = await shop.emu.call_api(
+            TOKEN, "refundStarPayment", {"user_id": 1002, "telegram_payment_charge_id": again.charge_id}
+        )
+        assert outcome.status == 200
+        await reply_to(bob, "/help")  # Bob's updates are handled in order: the refunded_payment is done
+        assert await balance(shop, 1001) == Decimal("0.00") and await balance(shop, 1002) == Decimal("0.00")
         assert await shop.store.check_ledger() == []
 
 

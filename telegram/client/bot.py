@@ -9,7 +9,7 @@ import msgspec
 
 from ..config import TelegramSettings
 from ..errors import BadRequest
-from ..types import BotCommand, ChatMember, File, InlineKeyboardMarkup, LabeledPrice, Message, Update, User
+from ..types import BotCommand, ChatMember, File, InlineKeyboardMarkup, LabeledPrice, Message, StarTransactions, Update, User
 from .api import HttpCall
 from .chain import Call, Transformer, compose
 from .download import download
@@ -316,6 +316,10 @@ class BotClient:
         charge is a BadRequest ("CHARGE_ALREADY_REFUNDED")."""
         params = {"user_id": user_id, "telegram_payment_charge_id": telegram_payment_charge_id}
         return await self._request("refundStarPayment", params, bool)
+
+    async def get_star_transactions(self, offset: int = 0, limit: int = 100) -> StarTransactions:
+        """The bot's Stars transactions oldest first: `offset` of them skipped, at most `limit` (1–100)."""
+        return await self._request("getStarTransactions", {"offset": offset, "limit": limit}, StarTransactions)
 
     async def _edit(self, method: str, params: dict[str, Any]) -> Message | None:
         try:

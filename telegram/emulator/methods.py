@@ -17,7 +17,7 @@ from .errors import QUERY_TOO_OLD, ApiError, bad_request
 from .files import document_fields, get_file
 from .markup import validate_markup
 from .params import UploadedFile, chat_id_of, get_bool, get_int, get_json, get_str, require_int
-from .payments import answer_pre_checkout_query, create_invoice_link, refund_star_payment, send_invoice
+from .payments import answer_pre_checkout_query, create_invoice_link, get_star_transactions, refund_star_payment, send_invoice
 from .state import BotRecord, Chat, StoredFile
 
 if TYPE_CHECKING:
@@ -305,7 +305,7 @@ METHODS = _table(
     ("getWebhookInfo", get_webhook_info), ("logOut", log_out), ("close", log_out),
     ("getChatMember", get_chat_member), ("sendInvoice", send_invoice), ("createInvoiceLink", create_invoice_link),
     ("answerPreCheckoutQuery", answer_pre_checkout_query), ("refundStarPayment", refund_star_payment),
-    ("getFile", get_file),
+    ("getStarTransactions", get_star_transactions), ("getFile", get_file),
 )
 
 

@@ -11,6 +11,14 @@ the user, who then sends a `successful_payment` service message (an update for t
 the bot's error_message to the user; no answer in time fails the payment. `refundStarPayment` returns
 the Stars once and posts a `refunded_payment` message.
 
+`getStarTransactions` lists the bot's Stars transactions oldest first (Bot API: "in chronological
+order"), `offset` of them skipped (at least 0) and at most `limit` (clamped to 1–100, default 100), as
+the official server clamps them. An incoming invoice payment is a StarTransaction whose `id` is the
+payment's telegram_payment_charge_id and whose `source` is a TransactionPartnerUser (transaction_type
+"invoice_payment", the payer, the invoice_payload); a refund is a transaction of its own with the same
+`id` (Bot API: it "coincides with the identifier of the original transaction for refund
+transactions") and that partner as its `receiver`.
+
 Each user holds a Stars balance (`EmulatedUser.stars`); a Stars payment the user cannot afford never
 reaches the bot (Telegram would offer to buy Stars first).
 
@@ -122,13 +130,22 @@ class PaymentOutcome:
 
 
 class Payments:
-    """The emulator's payment records: invoices, open pre-checkout queries and charges."""
+    """The emulator's payment records: invoices, open pre-checkout queries, charges and each bot's Stars
+    transactions (StarTransaction objects, oldest first)."""
 
     def __init__(self) -> None:
         self.invoices: dict[tuple[int, int, int], InvoiceRecord] = {}  # (bot id, chat id, message id)
         self.links: dict[str, InvoiceRecord] = {}
         self.queries: dict[str, PreCheckout] = {}
         self.charges: dict[str, Charge] = {}
+        self.star_transactions: dict[int, list[dict[str, Any]]] = {}
+
+    def record_star_transaction(self, charge: Charge, user: dict[str, Any], date: int, *, refund: bool) -> None:
+        """A Stars charge (or its refund) in its bot's transaction history."""
+        partner = {"type": "user", "transaction_type": "invoice_payment", "user": user, "invoice_payload": charge.payload}
+        self.star_transactions.setdefault(charge.bot_id, []).append(
+            {"id": charge.id, "amount": charge.total_amount, "date": date, "receiver" if refund else "source": partner}
+        )
 
     def invoice_in(self, chat: Chat, message_id: int | None) -> InvoiceRecord:
         """The invoice on bot message `message_id`, or the newest unpaid invoice in the chat."""
@@ -257,12 +274,20 @@ async def refund_star_payment(emu: "Emulator", bot: BotRecord, p: dict[str, Any]
     charge.refunded = True
     user = emu.user(user_id)
     user.stars += charge.total_amount
+    emu.payments.record_star_transaction(charge, user.as_user(), emu.unix_now(), refund=True)
     refunded = {"currency": charge.currency, "total_amount": charge.total_amount,
                 "invoice_payload": charge.payload, "telegram_payment_charge_id": charge.id}
     chat = emu.chat(bot, user_id)
     message = chat.add(user.as_user(), emu.unix_now(), {"refunded_payment": refunded})
     bot.queue.push("message", dict(message))
     return True
+
+
+async def get_star_transactions(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    offset = max(get_int(p, "offset", 0) or 0, 0)
+    limit = min(max(get_int(p, "limit", 100) or 0, 1), 100)  # a given 0 is 1, as on the official server
+    await trio.lowlevel.checkpoint()
+    return {"transactions": copy.deepcopy(emu.payments.star_transactions.get(bot.id, [])[offset : offset + limit])}
 
 
 # ----- the user's side --------------------------------------------------------------------------------
@@ -276,11 +301,13 @@ def _charge_ids(currency: str) -> tuple[str, str]:
 
 async def pay(
     emu: "Emulator", user: "EmulatedUser", chat: Chat, invoice: InvoiceRecord,
-    before_charge: Callable[[], Awaitable[None]] | None = None,
+    before_charge: Callable[[], Awaitable[None]] | None = None, *, deliver: bool = True,
 ) -> PaymentOutcome:
     """Run one payment of `invoice` by `user` in `chat` (see the module docstring); waits for the bot.
     `before_charge` is awaited once the bot accepted the pre-checkout query, before the charge and
-    the successful_payment update: a test's hook into that moment."""
+    the successful_payment update: a test's hook into that moment. With `deliver=False` the charge
+    is made (and listed by getStarTransactions) but its successful_payment update never reaches the
+    bot, as when an update is lost."""
     outcome = PaymentOutcome("insufficient_stars", invoice.currency, invoice.total_amount, invoice.payload)
     if invoice.currency == STARS and user.stars < invoice.total_amount:
         await trio.lowlevel.checkpoint()
@@ -306,15 +333,16 @@ async def pay(
     if before_charge is not None:
         await before_charge()
     charge_id, provider_id = _charge_ids(invoice.currency)
-    emu.payments.charges[charge_id] = Charge(charge_id, chat.bot.id, user.id, invoice.currency,
-                                             invoice.total_amount, invoice.payload, provider_id)
+    charge = Charge(charge_id, chat.bot.id, user.id, invoice.currency, invoice.total_amount, invoice.payload, provider_id)
+    emu.payments.charges[charge_id] = charge
     if invoice.currency == STARS:
         user.stars -= invoice.total_amount
+        emu.payments.record_star_transaction(charge, user.as_user(), emu.unix_now(), refund=False)
     invoice.paid = invoice.link is None  # an invoice message is paid once; a link may be paid again
     paid = {"currency": invoice.currency, "total_amount": invoice.total_amount, "invoice_payload": invoice.payload,
             "telegram_payment_charge_id": charge_id, "provider_payment_charge_id": provider_id}
     message = chat.add(user.as_user(), emu.unix_now(), {"successful_payment": paid})
-    update = chat.bot.queue.push("message", dict(message))
+    update = chat.bot.queue.push("message", dict(message)) if deliver else None
     outcome.status, outcome.charge_id = "paid", charge_id
     outcome.message = copy.deepcopy(message)
     outcome.update_id = update["update_id"] if update is not None else None

@@ -162,8 +162,8 @@ class EmulatedUser:
         available = pressable_labels(newest_keyboard) if newest_keyboard else []
         raise ButtonNotFound(label, available)
 
-    async def pay(self, invoice_message_id: int | None = None, *, link: str | None = None,
-                  bot: Any = None, before_charge: Callable[[], Awaitable[None]] | None = None) -> PaymentOutcome:
+    async def pay(self, invoice_message_id: int | None = None, *, link: str | None = None, bot: Any = None,
+                  before_charge: Callable[[], Awaitable[None]] | None = None, deliver: bool = True) -> PaymentOutcome:
         """Pay an invoice: the bot message `invoice_message_id` (default: the newest unpaid invoice in the
         chat), or the invoice behind `link` (from createInvoiceLink; its bot is the one that made it).
 
@@ -171,7 +171,8 @@ class EmulatedUser:
         trio time) for answerPreCheckoutQuery; if it says ok, the user is charged and sends the
         successful_payment message (an update for the bot). Returns the outcome, also appended to
         `self.payments`. Raises EmulatorError when there is no such invoice or it is already paid.
-        `before_charge` is awaited between the bot's ok and the charge (see `payments.pay`).
+        `before_charge` is awaited between the bot's ok and the charge; with `deliver=False` the
+        successful_payment update is lost on its way to the bot (see `payments.pay`).
         """
         if link is not None:
             invoice = self._emu.payments.invoice_at(link)
@@ -180,7 +181,7 @@ class EmulatedUser:
             chat = self._chat(bot)
             invoice = self._emu.payments.invoice_in(chat, invoice_message_id)
         chat.started = True
-        outcome = await pay(self._emu, self, chat, invoice, before_charge)
+        outcome = await pay(self._emu, self, chat, invoice, before_charge, deliver=deliver)
         self.payments.append(outcome)
         return outcome
 

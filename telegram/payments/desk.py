@@ -3,8 +3,10 @@
 Screens open orders and answer pre-checkout queries through it; Telegram's successful_payment, the
 CryptoPay webhook, the "Check payment" button and the reconciler's polling all settle through
 `settle`, so a payment is credited and announced the same way whoever saw it first (the database
-makes sure it is credited once: see storage.payments). Refunds go through it too, for the admin's
-command and the reconciler's recovery.
+makes sure it is credited once, and its payer told once: see storage.payments and storage.notices).
+Refunds go through it too (telegram.payments.refunds), for the admin's command and the reconciler's
+recovery, and the reconciler compares Telegram's record of Stars payments with the shop's through it
+(telegram.payments.stars).
 """
 
 import logging
@@ -13,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import msgspec
-from prometheus_client import Counter
 
 from storage import (
     Delivered,
@@ -22,8 +23,6 @@ from storage import (
     PaymentEvent,
     PaymentRecord,
     PaymentRejected,
-    RefundRefused,
-    RefundStarted,
     Settled,
     Store,
     UserRecord,
@@ -31,17 +30,17 @@ from storage import (
 from telegram.client import BotClient
 from telegram.config import PaymentSettings, ShopSettings
 from telegram.cryptopay import CryptoInvoice, CryptoPayClient, CryptoPayError
-from telegram.errors import BadRequest, TelegramError
+from telegram.errors import BadRequest, Forbidden, TelegramError
 from telegram.i18n import LANGUAGES, pick_language
 from telegram.limits import cut
+from telegram.payments.metrics import PAYMENTS
 from telegram.payments.pricing import quote
+from telegram.payments.refunds import Refunds
 from telegram.delivery import send_delivery
 from telegram.texts import Texts
-from telegram.types import LabeledPrice, PreCheckoutQuery, RefundedPayment, SuccessfulPayment
+from telegram.types import LabeledPrice, PreCheckoutQuery, SuccessfulPayment
 
 log = logging.getLogger(__name__)
-
-PAYMENTS = Counter("shopkeeper_payments_total", "Payment events, by method and outcome", ["method", "outcome"])
 
 # Telegram's limits on an invoice's texts, in UTF-16 code units (telegram.limits).
 TITLE_MAX = 32
@@ -88,24 +87,7 @@ class ProviderFailed(Exception):
         self.method = method
 
 
-class RefundFailed(Exception):
-    """Telegram refused the refund; the credit was given back and the payment is paid again."""
-
-    def __init__(self, payment: PaymentRecord, detail: str) -> None:
-        super().__init__(detail)
-        self.payment = payment
-
-
-class RefundDeferred(Exception):
-    """Telegram could not be reached: the credit stays taken back, the payment stays refunding, and
-    the reconciler asks Telegram again until it answers."""
-
-    def __init__(self, payment: PaymentRecord, detail: str) -> None:
-        super().__init__(detail)
-        self.payment = payment
-
-
-class PaymentDesk:
+class PaymentDesk(Refunds):
     def __init__(
         self,
         store: Store,
@@ -243,7 +225,8 @@ class PaymentDesk:
         return await self.settle(event)
 
     async def settle(self, event: PaymentEvent) -> Settled | PaymentRejected:
-        """Credit the payment (once: a repeat changes nothing) and tell its payer."""
+        """Credit the payment (once: a repeat credits nothing) and tell its payer (once: a repeat tells
+        only a payer nobody told yet, see `tell`)."""
         outcome = await self.store.settle_payment(event, self.shop.referral_terms())
         if isinstance(outcome, PaymentRejected):
             PAYMENTS.labels(event.method, "rejected").inc()
@@ -254,36 +237,65 @@ class PaymentDesk:
             )
             log.warning("payment %s %s rejected: %s", event.method, event.external_id[:64], outcome.reason)
             return outcome
-        if outcome.repeated:
-            PAYMENTS.labels(event.method, "repeated").inc()
-            return outcome
-        PAYMENTS.labels(event.method, "late" if outcome.late else "credited").inc()
-        await self.announce(outcome)
+        PAYMENTS.labels(event.method, "repeated" if outcome.repeated else "late" if outcome.late else "credited").inc()
+        # A repeat whose payer was never told (a crash right after crediting) tells them now, with the
+        # goods of a direct purchase read again.
+        await self.tell(outcome.payment.id, None if outcome.repeated else outcome)
         return outcome
+
+    async def tell(self, order_id: str, settled: Settled | None = None) -> bool:
+        """Tell the payer of a settled payment, once (see storage.notices): claim it, tell them
+        (`settled`, or the payment as the store has it now, goods read again), record it told.
+
+        Error handling: a message Telegram cannot take now (network, 5xx, flood) gives the claim up,
+        so the next settler or the reconciler tries again; one it refuses for good (the buyer
+        blocked the bot, a bad request) counts as told, since asking again cannot help: the buyer
+        finds the payment and the goods in their profile. Returns whether this call told them."""
+        if not await self.store.claim_notice(order_id):
+            return False
+        if settled is None:
+            settled = await self.store.payment_notice(order_id)
+        if settled is None:  # no longer paid: a refund began meanwhile
+            await self.store.release_notice(order_id)
+            return False
+        try:
+            await self.announce(settled)
+        except (Forbidden, BadRequest) as error:
+            log.warning("payment %s: user %s cannot be told, given up: %s", order_id, settled.user.id, error)
+        except TelegramError as error:
+            await self.store.release_notice(order_id)
+            log.warning("payment %s: could not tell user %s, will try again: %s", order_id, settled.user.id, error)
+            return False
+        await self.store.notice_sent(order_id)
+        return True
+
+    async def finish_untold(self, settled_before: datetime) -> int:
+        """Tell the payers nobody told of payments settled before `settled_before` (and since
+        LATE_WINDOW): a crash came between crediting and telling, or telling failed. Returns how
+        many were told."""
+        told = 0
+        for order_id in await self.store.untold_payments(settled_before, since=datetime.now(UTC) - LATE_WINDOW):
+            told += await self.tell(order_id)
+        return told
 
     async def announce(self, settled: Settled) -> None:
         """Tell the payer: credited (late, when the order had expired), or the item delivered, or why
-        the item could not be bought with the payment (it stays on the balance)."""
+        the item could not be bought with the payment (it stays on the balance). Raises TelegramError
+        when a message could not be sent."""
         t = self.texts_for(settled.user)
         chat_id = settled.user.id
         payment = settled.payment
-        try:
-            if isinstance(settled.purchase, Delivered):
-                try:
-                    await self.bot.send_message(chat_id, t("payment.paid_item", amount=payment.amount))
-                except TelegramError as error:  # the goods never wait on the words before them
-                    log.warning("payment %s: could not tell user %s: %s", payment.id, chat_id, error)
-                await send_delivery(self.bot, self.store, chat_id, t, settled.purchase)
-            elif settled.purchase is not None:
-                await self.bot.send_message(
-                    chat_id, t("payment.item_failed", amount=payment.amount, balance=settled.balance)
-                )
-            else:
-                key = "payment.credited_late" if settled.late else "payment.credited"
-                await self.bot.send_message(chat_id, t(key, amount=payment.amount, balance=settled.balance))
-        except TelegramError as error:
-            # The money is credited; the buyer sees it in the profile even if this message is lost.
-            log.warning("payment %s: could not tell user %s: %s", payment.id, chat_id, error)
+        if isinstance(settled.purchase, Delivered):
+            try:
+                await self.bot.send_message(chat_id, t("payment.paid_item", amount=payment.amount))
+            except TelegramError as error:  # the goods never wait on the words before them
+                log.warning("payment %s: could not tell user %s: %s", payment.id, chat_id, error)
+            await send_delivery(self.bot, self.store, chat_id, t, settled.purchase)
+        elif settled.purchase is not None:
+            await self.bot.send_message(chat_id, t("payment.item_failed", amount=payment.amount, balance=settled.balance))
+        else:
+            key = "payment.credited_late" if settled.late else "payment.credited"
+            await self.bot.send_message(chat_id, t(key, amount=payment.amount, balance=settled.balance))
 
     async def check(self, payment: PaymentRecord) -> Settled | PaymentRejected | CheckTooSoon | None:
         """Ask CryptoPay about one order's invoice ("Check payment"); None while it is unpaid,
@@ -328,90 +340,6 @@ class PaymentDesk:
         for payment in expired:
             PAYMENTS.labels(payment.method, "expired").inc()
         return expired
-
-    async def refund(self, reference: str, *, admin_id: int, revoke: bool = False) -> RefundStarted | RefundRefused:
-        """Refund a Stars payment (by order id or charge id): the ledger first, then Telegram.
-        Raises RefundFailed when Telegram refuses (the credit is back by then), RefundDeferred when
-        it cannot be reached (the reconciler finishes the refund later)."""
-        started = await self.store.begin_refund(reference, revoke=revoke)
-        if isinstance(started, RefundRefused):
-            await self.store.record_event(
-                "payment.refund_refused", actor_id=admin_id, target=reference[:128], detail=started.reason
-            )
-            return started
-        payment = started.payment
-        self._refunding.add(payment.id)  # at once: no other task runs between begin_refund and here
-        try:
-            await self.store.record_event(
-                "payment.refund", actor_id=admin_id, target=payment.id,
-                detail=f"{payment.amount} to user {payment.user_id}; revoked {', '.join(started.revoked) or 'none'}",
-            )
-            await self._ask_telegram_to_refund(payment)
-        finally:
-            self._refunding.discard(payment.id)
-        await self._tell_refunded(started)
-        return started
-
-    async def _tell_refunded(self, started: RefundStarted) -> None:
-        payment = started.payment
-        user = await self.store.get_user(payment.user_id)
-        if user is None:
-            return
-        t = self.texts_for(user)
-        text = t("payment.refunded", amount=payment.amount, stars=payment.provider_amount, balance=started.balance)
-        if started.revoked:
-            text = "\n".join([text, t.n("payment.refunded_revoked", len(started.revoked))])
-        try:
-            await self.bot.send_message(user.id, text)
-        except TelegramError as error:
-            log.warning("refund of payment %s: could not tell user %s: %s", payment.id, user.id, error)
-
-    async def _ask_telegram_to_refund(self, payment: PaymentRecord) -> None:
-        assert payment.external_id is not None
-        try:
-            await self.bot.refund_star_payment(payment.user_id, payment.external_id)
-        except BadRequest as error:
-            if "CHARGE_ALREADY_REFUNDED" not in error.description:
-                await self.store.finish_refund(payment.id, refunded=False)
-                PAYMENTS.labels(payment.method, "refund_failed").inc()
-                raise RefundFailed(payment, error.description) from error
-        except TelegramError as error:
-            PAYMENTS.labels(payment.method, "refund_deferred").inc()
-            raise RefundDeferred(payment, str(error)) from error
-        await self.store.finish_refund(payment.id, refunded=True)
-        PAYMENTS.labels(payment.method, "refunded").inc()
-
-    async def resume_refunds(self) -> int:
-        """Finish the refunds a crash or an unreachable Telegram interrupted (the ledger was reversed,
-        Telegram maybe not asked): asking again is safe, a second refund is reported as already done.
-        The buyer is told once it is done. Returns how many were finished."""
-        done = 0
-        for payment in await self.store.refunding_payments():
-            if payment.id in self._refunding:
-                continue
-            self._refunding.add(payment.id)
-            try:
-                await self._ask_telegram_to_refund(payment)
-            except (RefundFailed, RefundDeferred) as error:
-                log.warning("refund of payment %s not finished: %s", payment.id, error)
-                continue
-            finally:
-                self._refunding.discard(payment.id)
-            done += 1
-            user = await self.store.get_user(payment.user_id)
-            if user is not None:
-                await self._tell_refunded(RefundStarted(payment=payment, balance=user.balance))
-        return done
-
-    async def refunded(self, notice: RefundedPayment) -> None:
-        """Telegram's refunded_payment message: the refund is recorded (and, if it was made outside
-        the shop, its credit taken back; a credit already spent is reported as a security event)."""
-        outcome = await self.store.record_refunded(notice.telegram_payment_charge_id)
-        if isinstance(outcome, RefundRefused) and outcome.reason == "balance_spent":
-            await self.store.record_event(
-                "payment.refund_unrecovered", actor_id=None, target=notice.telegram_payment_charge_id[:128],
-                detail=f"refunded outside the shop; needed {outcome.needed}, balance {outcome.balance}", security=True,
-            )
 
 
 def _cut(text: str, limit: int) -> str:

@@ -123,10 +123,7 @@ class Dispatcher:
             log.warning("update %s: Bot API: %s", update.update_id, error)
         finally:
             if ctx is not None:
-                try:
-                    await ctx.finish()
-                except TelegramError as error:
-                    log.info("update %s: callback answer failed: %s", update.update_id, error)
+                await ctx.finish()  # never raises: a refused answer is only logged (Context.notify)
             UPDATES.labels(kind, outcome).inc()
             HANDLING.observe(time.perf_counter() - started)
 

@@ -10,7 +10,9 @@ from .chat import Chat, ChatMember, User
 from .file import File
 from .keyboard import InlineKeyboardButton, InlineKeyboardMarkup
 from .message import Document, Message, MessageEntity, PhotoSize
-from .payment import Invoice, LabeledPrice, RefundedPayment, SuccessfulPayment
+from .payment import (
+    Invoice, LabeledPrice, RefundedPayment, StarTransaction, StarTransactions, SuccessfulPayment, TransactionPartner,
+)
 from .update import CallbackQuery, PreCheckoutQuery, Update
 
 __all__ = [
@@ -30,8 +32,11 @@ __all__ = [
     "PreCheckoutQuery",
     "RefundedPayment",
     "ResponseParameters",
+    "StarTransaction",
+    "StarTransactions",
     "SuccessfulPayment",
     "TelegramType",
+    "TransactionPartner",
     "Update",
     "User",
 ]

@@ -16,6 +16,6 @@ def test_types_surface() -> None:
     assert sorted(telegram.types.__all__) == sorted([
         "BotCommand", "CallbackQuery", "Chat", "ChatMember", "Document", "File", "InlineKeyboardButton", "InlineKeyboardMarkup",
         "Invoice", "LabeledPrice", "Message", "MessageEntity", "PhotoSize", "PreCheckoutQuery", "RefundedPayment", "ResponseParameters",
-        "SuccessfulPayment", "TelegramType", "Update", "User",
+        "StarTransaction", "StarTransactions", "SuccessfulPayment", "TelegramType", "TransactionPartner", "Update", "User",
     ])  # fmt: skip
     assert all(hasattr(telegram.types, name) for name in telegram.types.__all__)

@@ -31,6 +31,54 @@ BEYOND_SUBSET = {
         {"name": "file_size", "types": ["Integer"], "required": False},
         {"name": "file_path", "types": ["String"], "required": False},
     ]},
+    "StarTransactions": {"fields": [
+        {"name": "transactions", "types": ["Array of StarTransaction"], "required": True},
+    ]},
+    "StarTransaction": {"fields": [
+        {"name": "id", "types": ["String"], "required": True},
+        {"name": "amount", "types": ["Integer"], "required": True},
+        {"name": "nanostar_amount", "types": ["Integer"], "required": False},
+        {"name": "date", "types": ["Integer"], "required": True},
+        {"name": "source", "types": ["TransactionPartner"], "required": False},
+        {"name": "receiver", "types": ["TransactionPartner"], "required": False},
+    ]},
+    "TransactionPartner": {"subtypes": [
+        "TransactionPartnerUser", "TransactionPartnerChat", "TransactionPartnerAffiliateProgram",
+        "TransactionPartnerFragment", "TransactionPartnerTelegramAds", "TransactionPartnerTelegramApi",
+        "TransactionPartnerOther",
+    ]},
+    "TransactionPartnerUser": {"fields": [
+        {"name": "type", "types": ["String"], "required": True},
+        {"name": "transaction_type", "types": ["String"], "required": True},
+        {"name": "user", "types": ["User"], "required": True},
+        {"name": "affiliate", "types": ["AffiliateInfo"], "required": False},
+        {"name": "invoice_payload", "types": ["String"], "required": False},
+        {"name": "subscription_period", "types": ["Integer"], "required": False},
+        {"name": "paid_media", "types": ["Array of PaidMedia"], "required": False},
+        {"name": "paid_media_payload", "types": ["String"], "required": False},
+        {"name": "gift", "types": ["Gift"], "required": False},
+        {"name": "premium_subscription_duration", "types": ["Integer"], "required": False},
+    ]},
+    "TransactionPartnerChat": {"fields": [
+        {"name": "type", "types": ["String"], "required": True},
+        {"name": "chat", "types": ["Chat"], "required": True},
+        {"name": "gift", "types": ["Gift"], "required": False},
+    ]},
+    "TransactionPartnerAffiliateProgram": {"fields": [
+        {"name": "type", "types": ["String"], "required": True},
+        {"name": "sponsor_user", "types": ["User"], "required": False},
+        {"name": "commission_per_mille", "types": ["Integer"], "required": True},
+    ]},
+    "TransactionPartnerFragment": {"fields": [
+        {"name": "type", "types": ["String"], "required": True},
+        {"name": "withdrawal_state", "types": ["RevenueWithdrawalState"], "required": False},
+    ]},
+    "TransactionPartnerTelegramAds": {"fields": [{"name": "type", "types": ["String"], "required": True}]},
+    "TransactionPartnerTelegramApi": {"fields": [
+        {"name": "type", "types": ["String"], "required": True},
+        {"name": "request_count", "types": ["Integer"], "required": True},
+    ]},
+    "TransactionPartnerOther": {"fields": [{"name": "type", "types": ["String"], "required": True}]},
 }
 
 

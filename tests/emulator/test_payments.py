@@ -285,6 +285,56 @@ async def test_refund_of_an_unknown_charge(emu: Emulator, bot: BotClient, ann: E
         await bot.refund_star_payment(1002, outcome.charge_id)
 
 
+async def test_star_transactions_list_payments_and_refunds_oldest_first(
+    emu: Emulator, api, bot: BotClient, ann: EmulatedUser, autojump_clock: trio.abc.Clock
+) -> None:
+    seen: list[Update] = []
+    assert (await bot.get_star_transactions()).transactions == []
+    charges = []
+    for n in range(3):
+        await star_invoice(bot, payload=f"order:{n}", amount=10 + n)
+        charges.append((await pay_ok(bot, ann, seen)).charge_id)
+    await bot.send_invoice(1001, "Key", "One key", "fiat:1", "USD", [LabeledPrice(label="Key", amount=499)],
+                           provider_token="284685063:TEST:x")
+    await pay_ok(bot, ann, seen)  # a card payment is no Stars transaction
+    assert charges[0] is not None
+    await bot.refund_star_payment(1001, charges[0])
+    listed = (await bot.get_star_transactions()).transactions
+    # The refund is a transaction of its own, with the payment's id and the payer as its receiver.
+    assert [(t.id, t.amount, t.source is not None, t.receiver is not None) for t in listed] == [
+        (charges[0], 10, True, False), (charges[1], 11, True, False), (charges[2], 12, True, False),
+        (charges[0], 10, False, True),
+    ]
+    partner = listed[1].source
+    assert partner is not None and partner.user is not None
+    assert (partner.type, partner.transaction_type, partner.user.id, partner.invoice_payload) == (
+        "user", "invoice_payment", 1001, "order:1"
+    )
+    refund = listed[3].receiver
+    assert refund is not None and refund.invoice_payload == "order:0" and refund.user is not None and refund.user.id == 1001
+    # Paging: `offset` transactions skipped, at most `limit`; both clamped as the official server does.
+    assert [t.id for t in (await bot.get_star_transactions(offset=1, limit=2)).transactions] == charges[1:3]
+    assert (await bot.get_star_transactions(offset=4)).transactions == []
+    assert len((await api.ok("getStarTransactions", limit=0))["transactions"]) == 1
+    assert len((await api.ok("getStarTransactions", limit=500))["transactions"]) == 4
+    assert len((await api.ok("getStarTransactions", offset=-3))["transactions"]) == 4
+    raw = (await api.ok("getStarTransactions", limit=1))["transactions"][0]
+    assert list(raw) == ["id", "amount", "date", "source"] and isinstance(raw["date"], int)
+
+
+async def test_a_payment_whose_update_is_lost_is_still_charged_and_listed(bot: BotClient, ann: EmulatedUser) -> None:
+    seen: list[Update] = []
+    await star_invoice(bot)
+    outcome = await pay_ok(bot, ann, seen, deliver=False)
+    assert outcome.status == "paid" and outcome.update_id is None and ann.stars == 10_000 - 50
+    assert await next_updates(bot, seen, timeout=0) == []
+    assert [t.id for t in (await bot.get_star_transactions()).transactions] == [outcome.charge_id]
+    # Delivered again later (as a redelivery would), it is the same payment.
+    again = ann.repeat_last_payment()
+    (update,) = await next_updates(bot, seen)
+    assert update.update_id == again and update.message is not None and update.message.successful_payment is not None
+
+
 async def test_fiat_payment_has_provider_ids_and_no_star_refund(bot: BotClient, ann: EmulatedUser) -> None:
     seen: list[Update] = []
     await bot.send_invoice(1001, "Key", "One key", "fiat:1", "USD", [LabeledPrice(label="Key", amount=499)],

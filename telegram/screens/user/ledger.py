@@ -18,10 +18,11 @@ KIND_TEXT = {
     "referral": "ledger.kind.referral",
     "promo": "ledger.kind.promo",
     "reversal": "ledger.kind.reversal",
+    "reward_reversal": "ledger.kind.reward_reversal",
 }
 # Kinds whose stored reason the buyer may read (an item title, a referred user, a promo code). Other
 # reasons are the operator's or a payment provider's notes.
-SHOWN_REASONS = frozenset({"purchase", "refund", "referral", "promo"})
+SHOWN_REASONS = frozenset({"purchase", "refund", "referral", "reward_reversal", "promo"})
 # The entries are lines of one message (at most 4096 characters), so a page holds a few, each reason
 # cut short.
 MAX_PER_PAGE = 10

@@ -1,0 +1,61 @@
+"""Telegram's record of the bot's Stars transactions against the shop's payments.
+
+A Stars payment is credited when its successful_payment update is handled. If that update never
+arrives, or arrives and is lost, Telegram still lists the payment in getStarTransactions: the
+reconciler reads the transactions it has not seen yet (oldest first, a page at a time, from the offset
+kept in the database) and settles every incoming invoice payment through the desk's one settle path,
+so a payment already credited stays credited once (the unique charge id) and one that never was is
+credited and its buyer told. A refund listed there is recorded like Telegram's refunded_payment.
+"""
+
+from storage import PaymentEvent, Settled
+from telegram.errors import TelegramError
+from telegram.payments.desk import PaymentDesk, ProviderFailed
+from telegram.types import RefundedPayment, StarTransaction
+
+# getStarTransactions answers at most 100 a call; a round reads at most this many pages, so a long
+# history (the first round of a shop that had sold before) is caught up over several rounds.
+PAGE = 100
+PAGES_PER_ROUND = 10
+
+
+async def reconcile_stars(desk: PaymentDesk) -> int:
+    """Compare the Stars transactions made since the last look with the shop's payments (see the
+    module docstring); returns how many payments were credited now. Raises ProviderFailed when
+    Telegram cannot be asked: the offset stays where it was, and the next round reads from there."""
+    if "stars" not in desk.methods:
+        return 0
+    offset = await desk.store.star_offset()
+    credited = 0
+    for _ in range(PAGES_PER_ROUND):
+        try:
+            page = (await desk.bot.get_star_transactions(offset=offset, limit=PAGE)).transactions
+        except TelegramError as error:
+            raise ProviderFailed("stars", str(error)) from error
+        for transaction in page:
+            credited += await _reconcile(desk, transaction)
+        if page:
+            offset = await desk.store.advance_star_offset(offset + len(page))
+        if len(page) < PAGE:
+            break
+    return credited
+
+
+async def _reconcile(desk: PaymentDesk, transaction: StarTransaction) -> bool:
+    """Settle an incoming invoice payment, record a refund of one; anything else is not the shop's."""
+    partner = transaction.source if transaction.source is not None else transaction.receiver
+    if partner is None or (partner.type, partner.transaction_type) != ("user", "invoice_payment"):
+        return False
+    if partner.invoice_payload is None:
+        return False
+    if transaction.receiver is not None:
+        await desk.refunded(RefundedPayment(
+            currency="XTR", total_amount=transaction.amount, invoice_payload=partner.invoice_payload,
+            telegram_payment_charge_id=transaction.id,
+        ))
+        return False
+    outcome = await desk.settle(PaymentEvent(
+        method="stars", order_id=partner.invoice_payload, external_id=transaction.id, currency="XTR",
+        provider_amount=transaction.amount,
+    ))
+    return isinstance(outcome, Settled) and not outcome.repeated
