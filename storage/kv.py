@@ -7,10 +7,12 @@ de-duplication marks), never money. Values are strings; every key can expire.
 built and used inside the bridge's asyncio loop (it binds to the loop it first runs on).
 """
 
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import trio
+from cachetools import TLRUCache
 
 
 class KeyValue(Protocol):
@@ -24,33 +26,33 @@ class KeyValue(Protocol):
 
 
 class MemoryKV:
-    """A dict with expiry on trio's clock (so MockClock drives it). One process only."""
+    """A dict with expiry on trio's clock (so MockClock drives it). One process only.
+
+    Expired keys are dropped as they expire, not only when read: every write first sweeps out what
+    has expired by then (cachetools' TLRUCache keeps the keys in a heap by expiry, so a sweep costs
+    only what it drops). Keys nobody reads again, like one per distinct search, therefore do not
+    pile up: it holds the live keys, plus at most those that expired since the last write.
+    """
 
     backend = "memory"
 
     def __init__(self) -> None:
-        self._data: dict[str, tuple[str, float | None]] = {}
-
-    def _live(self, key: str) -> str | None:
-        entry = self._data.get(key)
-        if entry is None:
-            return None
-        value, expires = entry
-        if expires is not None and expires <= trio.current_time():
-            del self._data[key]
-            return None
-        return value
+        # (value, ttl); no size bound: the live keys are what the shop needs, and TTLs bound them.
+        self._data: TLRUCache[str, tuple[str, float | None]] = TLRUCache(
+            maxsize=math.inf, ttu=_expires, timer=trio.current_time
+        )
 
     async def get(self, key: str) -> str | None:
-        return self._live(key)
+        entry = self._data.get(key)
+        return None if entry is None else entry[0]
 
     async def set(self, key: str, value: str, *, ttl: float | None = None) -> None:
-        self._data[key] = (value, None if ttl is None else trio.current_time() + ttl)
+        self._data[key] = (value, ttl)
 
     async def set_if_absent(self, key: str, value: str, *, ttl: float | None = None) -> bool:
-        if self._live(key) is not None:
+        if key in self._data:
             return False
-        await self.set(key, value, ttl=ttl)
+        self._data[key] = (value, ttl)
         return True
 
     async def delete(self, key: str) -> None:
@@ -58,6 +60,11 @@ class MemoryKV:
 
     async def ping(self) -> bool:
         return True
+
+
+def _expires(_key: str, entry: tuple[str, float | None], now: float) -> float:
+    ttl = entry[1]
+    return math.inf if ttl is None else now + ttl
 
 
 type Cross = Callable[..., Awaitable[Any]]

@@ -355,7 +355,8 @@ class Review(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who did what to what, and when. `security` marks refused or suspicious attempts."""
+    """Who did what to what, and when. `security` marks refused or suspicious attempts; `count` is how
+    many of one source's security events within a minute the row stands for (see storage.audit)."""
 
     id = fields.BigIntField(primary_key=True)
     actor_id = fields.BigIntField(null=True)  # a Telegram user id; None for the system
@@ -363,6 +364,7 @@ class AuditEvent(models.Model):
     target = fields.CharField(max_length=128, default="")
     detail = fields.TextField(default="")
     security = fields.BooleanField(default=False)
+    count = fields.IntField(default=1, db_default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

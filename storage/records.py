@@ -287,6 +287,10 @@ class ReferralTerms(Record):
 
 
 class AuditRecord(Record):
+    """One row of the audit log; `count` is how many of its source's security events within a
+    minute it stands for (its repeats, and past a few different ones, the rest: see storage.audit);
+    an admin action is always 1."""
+
     id: int
     actor_id: int | None
     action: str
@@ -294,6 +298,7 @@ class AuditRecord(Record):
     detail: str
     security: bool
     created_at: datetime
+    count: int = 1
 
 
 class ReviewRecord(Record):
@@ -390,6 +395,13 @@ class PaymentRejected(Record):
 
     order_id: str
     reason: PaymentProblem
+
+
+class InvoiceLimit(Record):
+    """No new invoice: the buyer holds `held` unpaid ones already, and `limit` is the most allowed."""
+
+    held: int
+    limit: int
 
 
 type PreCheckoutReason = Literal["unknown", "not_pending", "expired", "amount", "blocked", "sold_out", "item_gone", "price_changed"]

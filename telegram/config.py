@@ -112,6 +112,11 @@ class PaymentSettings(ConfigSection, frozen=True, kw_only=True, forbid_unknown_f
     # How often the reconciler asks CryptoPay about open invoices, seconds (payments arrive without
     # a public webhook URL, or when a webhook was missed).
     cryptopay_poll_interval: Annotated[float, Meta(gt=0)] = 15.0
+    # Unpaid CryptoPay invoices one buyer may hold at once: asking for the same amount again shows
+    # the invoice held, and a new one past this many is refused until one is paid or expires.
+    cryptopay_open_invoices: Annotated[int, Meta(ge=1, le=100)] = 3
+    # "Check payment" asks CryptoPay at most once per buyer in this many seconds (0: at every press).
+    cryptopay_check_interval: Annotated[float, Meta(ge=0, le=600)] = 5.0
     # Top-up bounds, in the shop's currency.
     min_topup: Decimal = Decimal(1)
     max_topup: Decimal = Decimal(1000)

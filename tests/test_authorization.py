@@ -229,6 +229,7 @@ async def test_a_balance_adjustment_needs_money_and_is_never_ones_own(shop: Runn
     balances = [await shop.store.get_user(user_id) for user_id in (TARGET, ADMIN, OWNER_ID)]
     assert [user.balance for user in balances if user] == [Decimal("10.00"), Decimal("0.00"), Decimal("0.00")]
     assert await shop.store.check_ledger() == []
+    # The last refusal repeats the first within a minute: it is counted on the first's row.
     assert await security_events(shop) == [
         ("permission.refused", ADMIN, "users.balance", "money"),
         ("permission.refused", ADMIN, "balance.adjust", f"money: {TARGET}"),
@@ -236,8 +237,8 @@ async def test_a_balance_adjustment_needs_money_and_is_never_ones_own(shop: Runn
         ("permission.refused", OWNER_ID, "users.balance", f"own_balance: {OWNER_ID}"),
         ("permission.refused", ADMIN, "balance.adjust", f"own_balance: {ADMIN}"),
         ("permission.refused", OWNER_ID, "balance.adjust", f"own_balance: {OWNER_ID}"),
-        ("permission.refused", ADMIN, "users.balance", "money"),
     ]
+    assert (await shop.store.audit_page(1, 50, security_only=True)).rows[-1].count == 2
 
 
 async def test_only_the_owner_blocks_an_admin(shop: RunningShop) -> None:

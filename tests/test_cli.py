@@ -39,6 +39,8 @@ def write_config(path: Path, extra: str = "", token: str = SECRET) -> Path:
         ("[payments]\nstars_per_unit = 0\n", {}, "payments.stars_per_unit"),
         ("[payments]\nstars = false\n", {}, "payments.stars"),
         ("", {"SHOPKEEPER_PAYMENTS_ORDER_TTL": "5"}, "payments.order_ttl"),
+        ("[payments]\ncryptopay_open_invoices = 0\n", {}, "payments.cryptopay_open_invoices"),
+        ("", {"SHOPKEEPER_PAYMENTS_CRYPTOPAY_CHECK_INTERVAL": "-1"}, "payments.cryptopay_check_interval"),
         ("[payments]\ncryptopay_token = \"1:x\"\ncryptopay_assets = []\n", {}, "payments.cryptopay_assets"),
         ("[admin]\nbroadcast_rate = 40\n", {}, "admin.broadcast_rate"),
         ("", {"SHOPKEEPER_ADMIN_AUDIT_RETENTION_DAYS": "-1"}, "admin.audit_retention_days"),

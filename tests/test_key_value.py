@@ -1,13 +1,16 @@
-"""The key-value store behaves the same in process and on Redis."""
+"""The key-value store behaves the same in process and on Redis; in process, it holds only what is live."""
 
+import tracemalloc
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 import trio
+import trio.testing
 
 from conftest import REDIS_URL, missing_service
 from storage import StorageSettings, StorageUnavailable, open_store
+from storage.kv import MemoryKV
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -48,3 +51,28 @@ async def test_an_unreachable_redis_is_reported_at_start(sqlite_url: str) -> Non
     with pytest.raises(StorageUnavailable):
         async with open_store(settings):
             pass
+
+
+async def test_the_memory_store_lets_go_of_expired_keys_nobody_reads(autojump_clock: trio.testing.MockClock) -> None:
+    """Every distinct search leaves a key that is never read again. An hour of searches after
+    another holds what one hour holds, and once they expire the next write lets them go (before,
+    they stayed until read, which for these is never)."""
+    kv = MemoryKV()
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        held = []
+        for hour in range(3):
+            for n in range(10_000):
+                await kv.set(f"search:{n}:{hour:012x}", f"a query of some forty characters, #{n}", ttl=3600)
+            held.append(tracemalloc.get_traced_memory()[0] - baseline)
+            await trio.sleep(3600)
+        await kv.set("search:1:fresh", "the next search", ttl=3600)
+        after = tracemalloc.get_traced_memory()[0] - baseline
+    finally:
+        tracemalloc.stop()
+    assert held[0] > 1_000_000, held  # what 10,000 keys cost: the measure sees them
+    assert held[2] < held[0] * 1.5, held
+    # What stays is the tables' room for the busiest hour, not the keys and values.
+    assert after < held[0] // 3, (held, after)
+    assert await kv.get("search:1:fresh") == "the next search" and await kv.get("search:0:000000000000") is None

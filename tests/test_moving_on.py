@@ -1,11 +1,20 @@
-"""A buyer who taps twice or walks away from a question is not surprised later."""
+"""A buyer who taps twice or walks away from a question is not surprised later, and questions nobody
+answers are not remembered for ever."""
 
 from decimal import Decimal
 
+import trio
+import trio.testing
+
+from actors.purchases import PurchaseSerializer
+from actors.shop import chat_dispatcher
 from buying import labels, press_when_shown
-from conftest import open_shop
+from conftest import TOKEN, open_shop, shop_settings
 from helpers import eventually, seed_item
-from storage import Delivered, PurchaseRequest
+from storage import Delivered, PurchaseRequest, open_store
+from telegram.client import BotClient
+from telegram.emulator import Emulator
+from telegram.routing.context import PENDING_SECONDS
 
 
 async def test_a_double_tap_on_confirm_buys_once(sqlite_url: str) -> None:
@@ -66,3 +75,40 @@ async def test_an_item_sold_out_while_the_quantity_is_typed_is_said_so(sqlite_ur
         await ann.send_text("1")
         await ann.wait_for_text("Sorry, this item is sold out.")
         await ann.wait_for_text("In stock: 0")
+
+
+async def test_questions_nobody_answers_are_forgotten_after_their_lifetime(
+    sqlite_url: str, autojump_clock: trio.testing.MockClock
+) -> None:
+    """The dispatcher remembers whom it asked a question (so that their next press or command drops
+    it) only as long as a question lasts: fifty buyers who asked for a search and left are forgotten."""
+    emu = Emulator()
+    emu.create_bot(token=TOKEN, username="shop_bot", first_name="Shop")
+    settings = shop_settings(sqlite_url)
+    async with open_store(settings.storage) as store, BotClient(settings.telegram, transport=emu.transport()) as bot:
+        dispatcher = chat_dispatcher(settings, store, bot, PurchaseSerializer(store))
+        offset = 0
+
+        async def handle() -> None:
+            nonlocal offset
+            for update in await bot.get_updates(offset=offset, timeout=0):
+                offset = update.update_id + 1
+                await dispatcher.feed(update)
+
+        for user_id in range(2001, 2051):
+            await emu.user(user_id, f"Buyer{user_id}").send_text("/search")
+            await handle()
+        assert len(dispatcher.asked) == 50
+
+        await trio.sleep(PENDING_SECONDS)
+        ann = emu.user(1001, "Ann")
+        await ann.send_text("/search")
+        await handle()
+        assert list(dispatcher.asked) == [ann.id]
+        # What it is for still works: her press drops her question, so her next text is no search.
+        await ann.press("🏠 Main menu")
+        await handle()
+        await ann.send_text("cable")
+        await handle()
+        assert ann.bot_messages()[-1]["text"] == "Please use the buttons below."
+        assert len(dispatcher.asked) == 0

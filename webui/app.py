@@ -1,4 +1,5 @@
-"""The quart-trio web app: health and Prometheus metrics, served by hypercorn in the shop's nursery."""
+"""The quart-trio web app: health and Prometheus metrics, served by hypercorn in the shop's nursery.
+Request bodies are limited on every route (webui.limits)."""
 
 import logging
 from collections.abc import Awaitable, Callable
@@ -16,18 +17,25 @@ from telegram.cryptopay import WebhookUpdate, verify
 from telegram.payments import PaymentDesk
 from webui.config import WebSettings
 from webui.health import HealthReport
+from webui.limits import BodyLimit
 
 log = logging.getLogger(__name__)
 
 WEBHOOKS = Counter("shopkeeper_cryptopay_webhooks_total", "CryptoPay webhook requests, by outcome", ["outcome"])
 # The path to give CryptoPay (Crypto Bot → Crypto Pay → My Apps → Webhooks) behind the shop's URL.
 CRYPTOPAY_WEBHOOK = "/cryptopay/webhook"
+# The most body a request may carry, in bytes (a larger one is answered 413 and not processed): a
+# CryptoPay update is a few KB (an invoice's description and payload are at most 1 KB and 4 KB).
+CRYPTOPAY_BODY_MAX = 32 * 1024
+BODY_MAX = 64 * 1024
 
 
 def create_app(health: Callable[[], HealthReport], payments: PaymentDesk | None = None) -> QuartTrio:
     """The app; `health` returns the current report (it is computed by the health watcher, not here).
-    With a payment desk that has CryptoPay on, the CryptoPay webhook is served too."""
+    With a payment desk that has CryptoPay on, the CryptoPay webhook is served too. Every route takes
+    a small body at most (see webui.limits)."""
     app = QuartTrio("shopkeeper")
+    app.asgi_app = BodyLimit(app.asgi_app, default=BODY_MAX, limits={CRYPTOPAY_WEBHOOK: CRYPTOPAY_BODY_MAX})  # type: ignore[method-assign]
 
     @app.post(CRYPTOPAY_WEBHOOK)
     async def cryptopay_webhook() -> Response:

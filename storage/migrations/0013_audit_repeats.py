@@ -1,4 +1,5 @@
-from tortoise import migrations
+from tortoise import fields, migrations
+from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
@@ -6,5 +7,11 @@ class Migration(migrations.Migration):
 
     initial = False
 
-    # Placeholder while issue 11's parts are built in parallel; filled (or removed) before it lands.
-    operations = []
+    # One source's repeats of a security event within a minute are one row with a count.
+    operations = [
+        ops.AddField(
+            model_name='AuditEvent',
+            name='count',
+            field=fields.IntField(default=1, db_default=1),
+        ),
+    ]

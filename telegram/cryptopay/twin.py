@@ -124,7 +124,8 @@ class CryptoPayTwin:
       clock: unix seconds now; defaults to wall time advancing with trio's clock.
       webhook_transport: httpx transport for webhooks (e.g. `httpx.ASGITransport(app)`); default: network.
 
-    `calls` logs the last CALLS_KEPT API calls as (method, params); `webhooks` every webhook sent.
+    `calls` logs the last CALLS_KEPT API calls as (method, params), and `calls_of(method)` counts
+    them for one method; `webhooks` logs every webhook sent.
     """
 
     def __init__(
@@ -244,6 +245,10 @@ class CryptoPayTwin:
 
     def invoice(self, invoice_id: int) -> CryptoInvoice:
         return self._render(self._record(invoice_id))
+
+    def calls_of(self, method: str) -> int:
+        """How many calls of `method` the twin answered (among the last CALLS_KEPT calls), refused ones included."""
+        return sum(1 for called, _ in self.calls if called == method)
 
     def _record(self, invoice_id: int) -> _Invoice:
         try:

@@ -14,8 +14,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import msgspec
+
 from storage import (
     Delivered,
+    InvoiceLimit,
     ItemRecord,
     PaymentEvent,
     PaymentRecord,
@@ -55,6 +58,9 @@ REFUSAL_TEXT = {
 }
 # A provider may report a payment this long after its order expired; the reconciler still asks.
 LATE_WINDOW = timedelta(days=2)
+# A CryptoPay invoice the buyer holds is shown again, instead of a new one, while at least this share
+# of an order's lifetime is left to pay it.
+REUSABLE_SHARE = 0.5
 
 
 class Opened:
@@ -66,6 +72,11 @@ class Opened:
     def __init__(self, payment: PaymentRecord, pay_url: str | None = None) -> None:
         self.payment = payment
         self.pay_url = pay_url
+
+
+class CheckTooSoon(msgspec.Struct, frozen=True):
+    """CryptoPay was asked about this buyer's payment less than `cryptopay_check_interval` ago
+    (from any process, through the key-value store): it is not asked again yet."""
 
 
 class ProviderFailed(Exception):
@@ -119,8 +130,24 @@ class PaymentDesk(Refunds):
     ) -> Opened | object:
         """Open an order and put its invoice out (a Telegram invoice in the user's chat, or a CryptoPay
         invoice). Returns Opened, or storage's refusal of a direct purchase (ItemUnavailable,
-        SoldOut, PriceChanged, PromoRejected). Raises ProviderFailed when the provider refuses."""
+        SoldOut, PriceChanged, PromoRejected). Raises ProviderFailed when the provider refuses.
+
+        CryptoPay: the buyer's unpaid invoice for the same order (amount, item, quantity, promo code)
+        is shown again while it has REUSABLE_SHARE of its time left, with no new invoice; a buyer
+        who holds `cryptopay_open_invoices` unpaid invoices gets InvoiceLimit instead of another."""
         currency, provider_amount = self.price(method, amount)
+        if method == "cryptopay":
+            held = await self.store.crypto_invoice_for(
+                user.id, amount, currency=currency, provider_amount=provider_amount, item_id=item.id if item else None,
+                quantity=quantity, promo_code=promo_code, limit=self.settings.cryptopay_open_invoices,
+                payable_until=datetime.now(UTC) + timedelta(seconds=self.settings.order_ttl * REUSABLE_SHARE),
+            )
+            if isinstance(held, PaymentRecord):
+                PAYMENTS.labels(method, "reused").inc()
+                return Opened(held, held.pay_url)
+            if isinstance(held, InvoiceLimit):
+                PAYMENTS.labels(method, "limited").inc()
+                return held
         opened = await self.store.open_order(
             user.id, method, amount, currency=currency, provider_amount=provider_amount,
             ttl=timedelta(seconds=self.settings.order_ttl), item_id=item.id if item else None, quantity=quantity,
@@ -270,10 +297,15 @@ class PaymentDesk(Refunds):
             key = "payment.credited_late" if settled.late else "payment.credited"
             await self.bot.send_message(chat_id, t(key, amount=payment.amount, balance=settled.balance))
 
-    async def check(self, payment: PaymentRecord) -> Settled | PaymentRejected | None:
-        """Ask CryptoPay about one order's invoice ("Check payment"); None while it is unpaid."""
+    async def check(self, payment: PaymentRecord) -> Settled | PaymentRejected | CheckTooSoon | None:
+        """Ask CryptoPay about one order's invoice ("Check payment"); None while it is unpaid,
+        CheckTooSoon when its buyer had CryptoPay asked less than `cryptopay_check_interval` ago."""
         if self.cryptopay is None or payment.method != "cryptopay" or payment.external_id is None:
             return None
+        interval = self.settings.cryptopay_check_interval
+        if interval and not await self.store.kv.set_if_absent(f"cryptopay-check:{payment.user_id}", "1", ttl=interval):
+            PAYMENTS.labels("cryptopay", "check_too_soon").inc()
+            return CheckTooSoon()
         try:
             invoices = await self.cryptopay.get_invoices([int(payment.external_id)])
         except CryptoPayError as error:

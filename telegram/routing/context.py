@@ -1,7 +1,7 @@
 """The per-update context a screen handler gets: who, what, and how to answer."""
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from typing import Any
 
 import msgspec
@@ -61,7 +61,7 @@ class Context:
         user: UserRecord,
         texts: Texts,
         remember: Callable[[UserRecord], Texts] | None = None,
-        asked: set[int] | None = None,
+        asked: MutableMapping[int, bool] | None = None,
     ) -> None:
         self.update = update
         self.bot = bot
@@ -78,7 +78,7 @@ class Context:
         self._remember = remember
         # Users this process asked a question (ctx.expect): only their button presses and commands
         # need the stored question cleared, so the others cost no key-value call.
-        self._asked = asked if asked is not None else set()
+        self._asked = asked if asked is not None else {}
         # The answer the bot is waiting for from this user, loaded for text messages only.
         self.pending: Pending | None = None
 
@@ -168,12 +168,12 @@ class Context:
         (they moved on: a later message is not an answer to it), or PENDING_SECONDS pass."""
         state = Pending(name=name, data=data)
         await self.shop.store.kv.set(Pending.key(self.user.id), msgspec.json.encode(state).decode(), ttl=PENDING_SECONDS)
-        self._asked.add(self.user.id)
+        self._asked[self.user.id] = True
 
     async def forget(self) -> None:
         """Stop waiting for an answer (it came, or the user cancelled)."""
         self.pending = None
-        self._asked.discard(self.user.id)
+        self._asked.pop(self.user.id, None)
         await self.shop.store.kv.delete(Pending.key(self.user.id))
 
     async def moved_on(self) -> None:

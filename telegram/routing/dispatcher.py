@@ -4,6 +4,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+import trio
+from cachetools import TTLCache
 from prometheus_client import Counter, Histogram
 
 from storage import AlreadyHandled, StorageError, UserRecord
@@ -15,7 +17,7 @@ from telegram.routing.intake import chat_key, is_payment, reports_payment
 from telegram.routing.router import Router
 from telegram.routing.shop import PurchaseUnavailable, Shop
 from telegram.i18n import LANGUAGES, pick_language
-from telegram.routing.context import Pending
+from telegram.routing.context import PENDING_SECONDS, Pending
 from telegram.texts import Texts
 from telegram.types import Update, User
 
@@ -28,6 +30,8 @@ HANDLING = Histogram(
 
 STAFF = frozenset({"owner", "admin"})
 BLOCKED_NOTICE_SECONDS = 86_400.0
+# The most users this process remembers having asked a question (see Dispatcher.asked).
+ASKED_MAX = 100_000
 # What a user who may not use the shop now is told instead of any screen; "dropped": what a chat
 # whose messages came faster than the shop answers is told when some were skipped (see `tell`).
 NOTICE = {"blocked": "error.blocked", "maintenance": "error.maintenance", "dropped": "error.dropped"}
@@ -46,7 +50,10 @@ class Dispatcher:
         self.shop = shop
         self.texts = {language: Texts(shop.settings, language) for language in LANGUAGES}
         self.users = shop.users
-        self.asked: set[int] = set()
+        # Users this process asked a question, for as long as a question lasts: the others' presses
+        # and commands cost no key-value call. Past ASKED_MAX the least recently asked are forgotten
+        # here; their question still ends when answered or after PENDING_SECONDS.
+        self.asked: TTLCache[int, bool] = TTLCache(maxsize=ASKED_MAX, ttl=PENDING_SECONDS, timer=trio.current_time)
 
     def remember(self, user: UserRecord) -> Texts:
         """A screen changed the user (their language): cache the new record, return their texts."""

@@ -129,6 +129,13 @@ async def test_get_invoices_validation(raw: httpx.AsyncClient, params: dict, nam
     assert await error(raw, "getInvoices", **params) == (400, name)
 
 
+async def test_calls_are_counted_by_method(raw: httpx.AsyncClient, twin: CryptoPayTwin) -> None:
+    await call(raw, "createInvoice", **FIAT)
+    await call(raw, "getInvoices")
+    await call(raw, "getInvoices", token="wrong")
+    assert (twin.calls_of("createInvoice"), twin.calls_of("getInvoices"), twin.calls_of("deleteInvoice")) == (1, 2, 0)
+
+
 async def test_delete_invoice_wants_a_known_id(raw: httpx.AsyncClient) -> None:
     assert await error(raw, "deleteInvoice") == (400, "INVOICE_ID_INVALID")
     assert await error(raw, "deleteInvoice", invoice_id=1) == (400, "INVOICE_NOT_FOUND")

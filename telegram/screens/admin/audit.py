@@ -1,4 +1,5 @@
-"""The audit log viewer (owner only): every admin action and security event, newest first."""
+"""The audit log viewer (owner only): every admin action and security event, newest first; a row that
+stands for several of one source's security events within a minute shows how many ("×12")."""
 
 from storage import AuditRecord
 from telegram.limits import cut
@@ -34,9 +35,10 @@ async def audit_log(ctx: Context, data: OpenAudit) -> None:
 
 
 def _row(ctx: Context, event: AuditRecord) -> str:
+    """One row; one that stands for several security events shows how many ("×12")."""
     detail = cut(event.detail, MAX_DETAIL)
+    key = "admin.audit.row_repeated" if event.count > 1 else "admin.audit.row_security" if event.security else "admin.audit.row"
     return ctx.t(
-        "admin.audit.row_security" if event.security else "admin.audit.row",
-        date=date_time(ctx, event.created_at), actor=event.actor_id if event.actor_id is not None else "—",
-        action=event.action, target=event.target, detail=detail,
+        key, date=date_time(ctx, event.created_at), actor=event.actor_id if event.actor_id is not None else "—",
+        action=event.action, target=event.target, detail=detail, count=event.count,
     )

@@ -2,15 +2,17 @@
 
 Stars and card payments arrive as Telegram invoices in the chat (the checkout screens settle them);
 CryptoPay gives a link to pay at, and a "Check payment" button for the impatient (the reconciler and
-the webhook credit it anyway).
+the webhook credit it anyway). Choosing CryptoPay again for the same amount shows the invoice already
+held; a buyer holding too many unpaid ones is told so; "Check payment" pressed again within a few
+seconds is answered without asking CryptoPay.
 """
 
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from storage import CENT
-from telegram.payments import Opened, PaymentDesk, ProviderFailed
+from storage import CENT, InvoiceLimit
+from telegram.payments import CheckTooSoon, Opened, PaymentDesk, ProviderFailed
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.user.callbacks import CheckPayment, OpenProfile, PayWith, TopUp, TopUpAmount
 from telegram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -119,7 +121,10 @@ async def pay_with(ctx: Context, data: PayWith) -> None:
     except ProviderFailed:
         await ctx.notify(ctx.t.plain("topup.provider_failed"), alert=True)
         return
-    assert isinstance(opened, Opened)  # a top-up names no item, so storage has nothing to refuse
+    if isinstance(opened, InvoiceLimit):
+        await ctx.notify(ctx.t.plain("topup.crypto_limit"), alert=True)
+        return
+    assert isinstance(opened, Opened)  # a top-up names no item, so storage has nothing else to refuse
     await ctx.notify()
     if opened.pay_url is None:
         return  # the invoice is in the chat: Telegram's own Pay button takes it from here
@@ -150,6 +155,9 @@ async def check_payment(ctx: Context, data: CheckPayment) -> None:
         outcome = await desk.check(payment)
     except ProviderFailed:
         await ctx.notify(ctx.t.plain("topup.provider_failed"), alert=True)
+        return
+    if isinstance(outcome, CheckTooSoon):
+        await ctx.notify(ctx.t.plain("topup.check.too_soon"))
         return
     if outcome is None:
         key = "topup.check.expired" if payment.status == "expired" else "topup.check.unpaid"
