@@ -26,6 +26,18 @@ ENV_PREFIX = "SHOPKEEPER_"
 CONFIG_ENV = "SHOPKEEPER_CONFIG"
 LOG_LEVEL_ENV = "SHOPKEEPER_LOG_LEVEL"
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+# The keys that hold secrets: masked wherever settings are shown, and each may be read from a file
+# named by SHOPKEEPER_<SECTION>_<KEY>_FILE (Docker and Kubernetes secrets) instead of the variable.
+# (storage.stock_key has its own storage.stock_key_file, which is the same thing.)
+SECRET_KEYS = (
+    ("telegram", "token"),
+    ("storage", "database_url"),
+    ("storage", "database_password"),
+    ("storage", "redis_url"),
+    ("payments", "provider_token"),
+    ("payments", "cryptopay_token"),
+)
+FILE_SUFFIX = "_file"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -68,7 +80,8 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """`SHOPKEEPER_WEB_PORT=9000` → {"web": {"port": "9000"}}; unknown names are errors."""
+    """`SHOPKEEPER_WEB_PORT=9000` → {"web": {"port": "9000"}}; unknown names are errors. A secret's
+    `SHOPKEEPER_<SECTION>_<KEY>_FILE` names a file holding its value (trailing newlines dropped)."""
     overrides: dict[str, dict[str, str]] = {}
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or name in (CONFIG_ENV, LOG_LEVEL_ENV):
@@ -79,9 +92,21 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
             raise ConfigError(name, f"unknown section: expected one of {', '.join(sorted(SECTIONS))}")
         key = rest[len(section) + 1:]
         if key not in SECTIONS[section].__struct_fields__:
-            raise ConfigError(name, f"unknown key {section}.{key}")
+            secret = key.removesuffix(FILE_SUFFIX)
+            if (section, secret) not in SECRET_KEYS or secret == key:
+                raise ConfigError(name, f"unknown key {section}.{key}")
+            if name.removesuffix(FILE_SUFFIX.upper()) in environ:
+                raise ConfigError(name, f"{section}.{secret} is set twice: give the variable or its _FILE, not both")
+            key, value = secret, _read_secret(name, value)
         overrides.setdefault(section, {})[key] = value
     return overrides
+
+
+def _read_secret(name: str, path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(name, f"cannot read the secret file {path}: {getattr(error, 'strerror', None) or error}") from None
 
 
 def merge(base: dict[str, Any], overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -229,14 +254,19 @@ def mask_url(url: str) -> str:
 def masked(settings: Settings) -> dict[str, dict[str, Any]]:
     """The settings as plain data with every secret hidden, for `shopkeeper config check`."""
     data: dict[str, dict[str, Any]] = msgspec.to_builtins(settings)
-    token = data["telegram"]["token"]
-    data["telegram"]["token"] = token.split(":", 1)[0] + ":****"
-    for section, key in (("storage", "database_url"), ("storage", "redis_url")):
-        data[section][key] = mask_url(data[section][key])
-    for section, key in (("payments", "provider_token"), ("payments", "cryptopay_token"), ("storage", "stock_key")):
+    for section, key in (*SECRET_KEYS, ("storage", "stock_key")):
         if data[section][key]:
-            data[section][key] = "****"
+            data[section][key] = mask_secret(key, data[section][key])
     return data
+
+
+def mask_secret(key: str, value: str) -> str:
+    """A bot token keeps its bot id, a URL all but its password; any other secret is hidden whole."""
+    if key == "token":
+        return value.split(":", 1)[0] + ":****"
+    if key.endswith("_url"):
+        return mask_url(value)
+    return "****"
 
 
 def render_toml(data: Mapping[str, Mapping[str, Any]]) -> str:

@@ -18,6 +18,9 @@ class StorageSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     """
 
     database_url: str = "sqlite://data/shop.db"
+    # The PostgreSQL password, when it is not written into database_url (e.g. read from a secret file
+    # with SHOPKEEPER_STORAGE_DATABASE_PASSWORD_FILE); it wins over the URL's.
+    database_password: str = ""
     redis_url: str = ""
     # asyncpg pool bounds (PostgreSQL only). Migrating holds one connection for its lock and works on
     # another, so the pool needs two.
@@ -82,7 +85,7 @@ def tortoise_config(settings: StorageSettings) -> dict[str, Any]:
                 "host": url.hostname or "127.0.0.1",
                 "port": url.port or 5432,
                 "user": url.username or "postgres",
-                "password": url.password or "",
+                "password": settings.database_password or url.password or "",
                 "database": url.path.lstrip("/") or "postgres",
                 "minsize": settings.pool_min,
                 "maxsize": settings.pool_max,

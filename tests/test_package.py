@@ -133,13 +133,28 @@ async def test_the_installed_sandbox_answers_in_english_and_russian(installed: P
     assert not any(re.fullmatch(r"[a-z_]+(\.[a-z_]+)+", label) for label in labels), labels
 
 
-def test_the_wheel_builds_without_the_source_tree(tmp_path: Path) -> None:
-    """`pip wheel .` (what `pip install .` does first) gives a wheel that carries the catalogs."""
+def test_pip_install_dot_builds_a_wheel_with_the_catalogs(installed: Path, tmp_path: Path) -> None:
+    """`pip install .` builds the wheel in an isolated environment first: that wheel carries them too.
+    (Built from the Dockerfile's copy of the sources, so the checkout gets no build/ directory.)"""
+    sources = installed.parent.parent / "src"
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(sources)],
         capture_output=True, text=True, timeout=600, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
     )
     assert done.returncode == 0, done.stderr[-3000:]
     [wheel] = tmp_path.glob("shopkeeper-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert set(data_files()) <= names
+
+
+def test_images_are_pinned_by_digest_and_compose_holds_no_secret() -> None:
+    """A rebuild gets the same base images; the PostgreSQL password and the other secrets come from
+    .env as Docker secrets, never written into compose.yaml."""
+    images = re.findall(r"^FROM (\S+)", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    compose = (ROOT / "compose.yaml").read_text()
+    images += re.findall(r"^\s+image: (\S+)", compose, re.MULTILINE)
+    assert len(images) == 3
+    for image in images:
+        assert re.fullmatch(r"[a-z0-9./-]+:[\w.-]+@sha256:[0-9a-f]{64}", image), image
+    assert not re.search(r"PASSWORD:\s*\S", compose), "a password is written into compose.yaml"
+    assert re.search(r"POSTGRES_PASSWORD_FILE: /run/secrets/postgres_password", compose)
