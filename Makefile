@@ -1,4 +1,5 @@
-# `make run` starts the sandbox shop; `make test` runs every test. Both create .venv with Python 3.13.
+# `make run` starts the sandbox shop (its own database under data/sandbox); `make test` runs every test.
+# Both create .venv with Python 3.13. `make clean` removes .venv and the sandbox's data, never a real shop's.
 # `make lock` pins the container's dependencies in requirements.lock.
 # `make messages` writes the translation template telegram/locales/messages.pot (not committed).
 PYTHON_VERSION := $(shell cat .python-version)
@@ -35,4 +36,4 @@ lock: $(STAMP)
 		--generate-hashes --index-url https://pypi.org/simple --custom-compile-command "make lock" --quiet -o requirements.lock
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data/sandbox data/makemigrations.db .pytest_cache

@@ -21,9 +21,10 @@ from actors.catalog_csv import CsvRejected, parse_catalog
 from actors.config import LOG_LEVEL_ENV, ConfigError, OperatorSettings, load_operator_settings, load_settings, masked, render_toml
 from actors.csv_export import NOUNS, open_replacing, write_table
 from actors.sandbox import run_sandbox
-from actors.shop import run_shop
+from actors.shop import refuse_sandbox_database, run_shop
 from storage import EXPORT_TABLES, PERMISSIONS, PHOTO_REF, PROMO_CODE, InvalidAudience, PromoRecord, StorageError, Store, open_store
 from storage import CatalogRowRejected
+from telegram.limits import TEXT_LIMIT, html_units
 
 log = logging.getLogger("shopkeeper")
 
@@ -171,7 +172,19 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def _sandbox(args: argparse.Namespace) -> None:
-    trio.run(lambda: run_sandbox(args.config, os.environ, emulator_port=args.emulator_port, cryptopay_port=args.cryptopay_port))
+    try:
+        trio.run(lambda: run_sandbox(args.config, os.environ, emulator_port=args.emulator_port, cryptopay_port=args.cryptopay_port))
+    except BaseExceptionGroup as group:
+        # The sandbox runs in a nursery, which wraps what stopped it: one error is reported as `run` reports it.
+        raise _sole(group) from None
+
+
+def _sole(group: BaseExceptionGroup) -> BaseException:
+    """The one error inside nested single-error groups; the group itself when it holds several."""
+    error: BaseException = group
+    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    return error
 
 
 def _config_check(args: argparse.Namespace) -> None:
@@ -186,8 +199,8 @@ def _config_check(args: argparse.Namespace) -> None:
 def _with_store(
     args: argparse.Namespace, use: Callable[[Store], Awaitable[Any]], settings: OperatorSettings | None = None
 ) -> Any:
-    # Operator commands need no bot token; without a config file they use the sandbox's database,
-    # so `shopkeeper catalog …` works next to `make run` as it is.
+    # Operator commands need no bot token. Without a config file they use the default database, a real
+    # shop's; the sandbox prints how to point them at its own.
     settings = settings or load_operator_settings(args.config)
 
     async def session() -> Any:
@@ -198,10 +211,13 @@ def _with_store(
 
 
 def _migrate(args: argparse.Namespace) -> None:
-    async def ping(store: Store) -> None:
-        await store.ping()
+    settings = load_operator_settings(args.config)
 
-    _with_store(args, ping)
+    async def check(store: Store) -> None:
+        # Migrating readies a database for `run`: a sandbox's is refused here already, as `run` refuses it.
+        await refuse_sandbox_database(store, settings.storage)
+
+    _with_store(args, check, settings)
     print("database is up to date")
 
 
@@ -337,8 +353,9 @@ def _list_admins(args: argparse.Namespace) -> None:
 
 def _send_broadcast(args: argparse.Namespace) -> None:
     text = args.text.strip()
-    if not text or len(text) > 4096:
-        raise UsageError("--text: 1 to 4096 characters")
+    # Measured as Telegram measures the message: tags do not count, an emoji can count twice.
+    if not text or html_units(text) > TEXT_LIMIT:
+        raise UsageError(f"--text: 1 to {TEXT_LIMIT} characters")
     if bool(args.button_text) != bool(args.button_url):
         raise UsageError("--button-text and --button-url go together")
     if args.button_url and not args.button_url.startswith(("https://", "http://", "tg://")):

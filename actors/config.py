@@ -13,7 +13,6 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
@@ -26,17 +25,8 @@ ENV_PREFIX = "SHOPKEEPER_"
 CONFIG_ENV = "SHOPKEEPER_CONFIG"
 LOG_LEVEL_ENV = "SHOPKEEPER_LOG_LEVEL"
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
-# The keys that hold secrets: masked wherever settings are shown, and each may be read from a file
-# named by SHOPKEEPER_<SECTION>_<KEY>_FILE (Docker and Kubernetes secrets) instead of the variable.
-# (storage.stock_key has its own storage.stock_key_file, which is the same thing.)
-SECRET_KEYS = (
-    ("telegram", "token"),
-    ("storage", "database_url"),
-    ("storage", "database_password"),
-    ("storage", "redis_url"),
-    ("payments", "provider_token"),
-    ("payments", "cryptopay_token"),
-)
+# A secret (a field a section names in its `secrets`) may instead be read from a file named by
+# SHOPKEEPER_<SECTION>_<KEY>_FILE, as Docker and Kubernetes mount secrets.
 FILE_SUFFIX = "_file"
 
 
@@ -93,7 +83,7 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
         key = rest[len(section) + 1:]
         if key not in SECTIONS[section].__struct_fields__:
             secret = key.removesuffix(FILE_SUFFIX)
-            if (section, secret) not in SECRET_KEYS or secret == key:
+            if secret == key or secret not in getattr(SECTIONS[section], "secrets", {}):
                 raise ConfigError(name, f"unknown key {section}.{key}")
             if name.removesuffix(FILE_SUFFIX.upper()) in environ:
                 raise ConfigError(name, f"{section}.{secret} is set twice: give the variable or its _FILE, not both")
@@ -243,30 +233,15 @@ def _config_error(error: msgspec.ValidationError) -> ConfigError:
     return ConfigError(key or "config", message)
 
 
-def mask_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = f"{parts.username}:****@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
 def masked(settings: Settings) -> dict[str, dict[str, Any]]:
-    """The settings as plain data with every secret hidden, for `shopkeeper config check`."""
+    """The settings as plain data with every secret hidden as the sections' reprs hide them (each
+    section's `secrets`), for `shopkeeper config check`."""
     data: dict[str, dict[str, Any]] = msgspec.to_builtins(settings)
-    for section, key in (*SECRET_KEYS, ("storage", "stock_key")):
-        if data[section][key]:
-            data[section][key] = mask_secret(key, data[section][key])
+    for name in Settings.__struct_fields__:
+        for key, mask in getattr(getattr(settings, name), "secrets", {}).items():
+            if data[name][key]:
+                data[name][key] = mask(data[name][key])
     return data
-
-
-def mask_secret(key: str, value: str) -> str:
-    """A bot token keeps its bot id, a URL all but its password; any other secret is hidden whole."""
-    if key == "token":
-        return value.split(":", 1)[0] + ":****"
-    if key.endswith("_url"):
-        return mask_url(value)
-    return "****"
 
 
 def render_toml(data: Mapping[str, Mapping[str, Any]]) -> str:

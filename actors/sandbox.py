@@ -1,20 +1,27 @@
 """`shopkeeper sandbox`: the whole shop on one machine, with the emulator standing in for Telegram.
 
-SQLite under ./data, the Bot API emulator on loopback (the bot talks to it over HTTP exactly as it
-would to Telegram), the CryptoPay twin on loopback (sending its signed webhooks to the shop's web
-server), every payment method on, and a demo catalog seeded into an empty shop.
+SQLite in its own database (SANDBOX_DATABASE, with its own stock key beside it), the Bot API emulator
+on loopback (the bot talks to it over HTTP exactly as it would to Telegram), the CryptoPay twin on
+loopback (sending its signed webhooks to the shop's web server), every payment method on, and a demo
+catalog seeded into an empty shop.
+
+A sandbox and a real shop never share a database: the sandbox marks the one it runs on, a real shop
+then refuses it, and the sandbox refuses one that holds a real shop's data (actors.shop).
 """
 
 import logging
+import shlex
 from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import trio
 
 from actors.config import load_settings
+from actors.config import config_path as config_file
 from actors.shop import Running, run_shop
-from storage import Store
+from storage import StorageSettings, Store, mask_url
 from telegram.cryptopay import CryptoPayTwin, serve_twin
 from telegram.emulator import Emulator, serve_emulator
 
@@ -23,9 +30,12 @@ log = logging.getLogger(__name__)
 SANDBOX_TOKEN = "100000:sandbox-token"
 SANDBOX_BOT = "shopkeeper_sandbox_bot"
 SANDBOX_OWNER = 1
+# Not the real shop's default (data/shop.db): its own directory, so its stock key and `make clean`
+# leave a real shop's files alone.
+SANDBOX_DATABASE = "sqlite://data/sandbox/sandbox.db"
 DEFAULTS: dict[str, dict[str, Any]] = {
     "telegram": {"token": SANDBOX_TOKEN, "owner_id": SANDBOX_OWNER},
-    "storage": {"database_url": "sqlite://data/shop.db"},
+    "storage": {"database_url": SANDBOX_DATABASE},
     # The emulator takes any provider token; the twin is reached at the URL filled in at start.
     "payments": {"provider_token": "sandbox:card-provider", "cryptopay_token": "1:sandbox-cryptopay-token", "cryptopay_poll_interval": 5},
 }
@@ -34,7 +44,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 async def run_sandbox(
     config_path: str | None, environ: Mapping[str, str], *, emulator_port: int = 8081, cryptopay_port: int = 8082
 ) -> None:
-    """Run the emulator, the CryptoPay twin and the shop until the shop stops (Ctrl+C / SIGTERM)."""
+    """Run the emulator, the CryptoPay twin and the shop until the shop stops (Ctrl+C / SIGTERM).
+
+    Error handling: a bad config, or a database holding a real shop's data, raises ConfigError (in the
+    exception group of the nursery the sandbox runs in) before anything is served."""
     emulator = Emulator()
     emulator.create_bot(token=SANDBOX_TOKEN, username=SANDBOX_BOT, first_name="Shopkeeper sandbox")
     twin = CryptoPayTwin(str(DEFAULTS["payments"]["cryptopay_token"]))
@@ -52,13 +65,15 @@ async def run_sandbox(
 
         async def shop(*, task_status: trio.TaskStatus[Running] = trio.TASK_STATUS_IGNORED) -> None:
             try:
-                await run_shop(settings, prepare=_seed, task_status=task_status)
+                await run_shop(settings, prepare=_seed, sandbox=True, task_status=task_status)
             finally:
                 nursery.cancel_scope.cancel()  # the emulator stops with the shop
 
         running = await nursery.start(shop)
         twin.webhook_url = f"{running.web_binds[0]}/cryptopay/webhook"
-        print(_instructions(f"http://127.0.0.1:{port}", running.web_binds[0], f"http://127.0.0.1:{twin_port}"), flush=True)
+        operator = _operator_command(settings.storage, config_file(config_path, environ))
+        emulator_url, twin_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{twin_port}"
+        print(_instructions(emulator_url, running.web_binds[0], twin_url, operator), flush=True)
 
 
 async def _seed(store: Store) -> None:
@@ -77,7 +92,20 @@ async def _seed(store: Store) -> None:
     log.info("seeded the demo catalog")
 
 
-def _instructions(emulator: str, web: str, cryptopay: str) -> str:
+def _operator_command(storage: StorageSettings, config: Path | None) -> str:
+    """How to run an operator command on this sandbox's database from another terminal: without it a
+    command acts on the real shop's default database. A URL holding a password is left to the config
+    file or environment that gave it."""
+    words = []
+    if mask_url(storage.database_url) == storage.database_url:
+        words.append(f"SHOPKEEPER_STORAGE_DATABASE_URL={shlex.quote(storage.database_url)}")
+    words.append("shopkeeper")
+    if config is not None:
+        words += ["--config", shlex.quote(str(config))]
+    return " ".join(words)
+
+
+def _instructions(emulator: str, web: str, cryptopay: str, operator: str) -> str:
     user = f"{emulator}/_emulator/users/1001"
     return f"""
 Shopkeeper sandbox is running (stop it with Ctrl+C).
@@ -89,8 +117,8 @@ Chat with the bot as user 1001:
   curl -s -X POST {user}/send -H 'content-type: application/json' -d '{{"text": "/start", "first_name": "Ann"}}'
   curl -s -X POST {user}/press -H 'content-type: application/json' -d '{{"label": "🛍 Shop"}}'
   curl -s {emulator}/_emulator/chats/1001/transcript
-Give them money to spend (in another terminal):
-  shopkeeper user credit 1001 50 --reason "sandbox top-up"
+Give them money to spend (in another terminal; operator commands act on the sandbox's database so):
+  {operator} user credit 1001 50 --reason "sandbox top-up"
 Promo codes: DEMO10 (10 % off, at the order's 🎟 Promo code), GIFT5 (5 credited: /redeem GIFT5).
 
 Payments (Profile → 💳 Top up, or ⭐ Pay with Stars on an order; every emulated user has 10000 ⭐):

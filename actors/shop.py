@@ -23,14 +23,14 @@ import msgspec
 import trio
 
 from actors.broadcaster import Broadcaster
-from actors.config import Settings
+from actors.config import ConfigError, Settings
 from actors.health import HealthWatcher
 from actors.housekeeper import Housekeeper
 from actors.poller import UpdatePoller
 from actors.purchases import PurchaseSerializer
 from actors.reconciler import PaymentReconciler
 from actors.supervisor import ActorStatus, supervise
-from storage import Store, open_store
+from storage import StorageSettings, Store, mask_url, open_store
 from telegram.client import BotClient
 from telegram.config import ShopSettings
 from telegram.cryptopay import CryptoPayClient
@@ -74,6 +74,7 @@ async def run_shop(
     stop: trio.Event | None = None,
     handle_signals: bool = True,
     prepare: Callable[[Store], Awaitable[None]] | None = None,
+    sandbox: bool = False,
     task_status: trio.TaskStatus[Running] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run the shop until SIGINT/SIGTERM (with `handle_signals`) or until `stop` is set.
@@ -87,10 +88,22 @@ async def run_shop(
     after `web.graceful_timeout` whatever is left is cancelled.
 
     `transport` and `cryptopay_transport` replace the network to the Bot API and to CryptoPay (the
-    emulator's and the twin's in-process doors, in tests).
+    emulator's and the twin's in-process doors, in tests). `prepare` runs once the database is open,
+    before anything else starts.
+
+    Error handling: before it writes to the database or starts anything, a real shop refuses a
+    sandbox's database and a `sandbox` refuses a real shop's, with ConfigError (see
+    `refuse_sandbox_database` and `claim_sandbox_database`).
     """
     stop = trio.Event() if stop is None else stop
     async with open_store(settings.storage) as store, AsyncExitStack() as clients:
+        # First, before anything writes to it: a sandbox and a real shop never share a database.
+        if sandbox:
+            await claim_sandbox_database(store, settings.storage)
+        else:
+            await refuse_sandbox_database(store, settings.storage)
+        # Before any update is handled: a former owner (telegram.owner_id changed) keeps no rights.
+        await store.settle_owner(settings.telegram.owner_id)
         if prepare is not None:
             await prepare(store)
         bot = await clients.enter_async_context(BotClient(settings.telegram, transport=transport))
@@ -141,6 +154,30 @@ async def run_shop(
             web_closing.set()
             root.cancel_scope.cancel()
     log.info("stopped")
+
+
+async def refuse_sandbox_database(store: Store, storage: StorageSettings) -> None:
+    """Raise ConfigError (storage.database_url) when `store` is a sandbox's database: its demo goods
+    have fake keys, its promo codes are published in the README and its payments were emulated, so a
+    real shop must never sell from it."""
+    if await store.is_sandbox():
+        raise ConfigError(
+            "storage.database_url",
+            f"{mask_url(storage.database_url)} is a sandbox's database (demo goods with fake keys, public promo codes, "
+            "emulated payments) and a real shop never runs on it: set storage.database_url to your shop's own database",
+        )
+
+
+async def claim_sandbox_database(store: Store, storage: StorageSettings) -> None:
+    """Take `store` as a sandbox's database (marked as such: see storage.switches.claim_sandbox), or
+    raise ConfigError (storage.database_url) when it holds a real shop's data: the sandbox's emulated
+    payments, demo goods and owner must never mix with a real shop's."""
+    if not await store.claim_sandbox():
+        raise ConfigError(
+            "storage.database_url",
+            f"{mask_url(storage.database_url)} holds a real shop's data and the sandbox never runs on it: leave "
+            "storage.database_url unset for the sandbox's own database, or name an empty one",
+        )
 
 
 def chat_dispatcher(

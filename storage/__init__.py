@@ -6,10 +6,12 @@ Other rooms use only what is named here.
 from storage.bridge import Store, open_store
 from storage.catalog import PHOTO_REF
 from storage.config import StorageSettings, backend_of
+from storage.config import ConfigSection, hidden, mask_url
 from storage.errors import (
     CategoryNotEmpty, Duplicate, InsufficientBalance, InvalidAudience, InvalidItem, NestingTooDeep, NotStockable, OwnerProtected, StorageError, StorageUnavailable,
     UnknownCategory, UnknownItem, UnknownPermission, UnknownPromo, UnknownUser,
 )
+from storage.errors import StaffRefused
 from storage.errors import CatalogRowRejected, StockKeyError
 from storage.exports import EXPORT_TABLES
 from storage.vault import parse_stock_key
@@ -27,6 +29,7 @@ from storage.records import (
     Delivered,
     InsufficientFunds,
     ItemCard,
+    ItemFile,
     ItemRecord,
     ItemReviews,
     ItemUnavailable,
@@ -81,7 +84,7 @@ __all__ = [
     "AuditRecord", "LedgerRow", "Profile", "PurchaseRow", "ReferralTerms",
     "PROMO_CODE", "PriceChanged", "PromoCredited", "PromoDiscount", "PromoRecord", "PromoRefusal", "PromoRejected", "UnknownPromo",
     "CategoryPage", "CategoryRecord", "Delivered", "Duplicate", "InsufficientBalance", "InsufficientFunds", "ItemRecord",
-    "ItemReviews", "ItemUnavailable", "LedgerMismatch", "NotABuyer", "Page", "PurchasePreview", "PurchaseRequest",
+    "ItemFile", "ItemReviews", "ItemUnavailable", "LedgerMismatch", "NotABuyer", "Page", "PurchasePreview", "PurchaseRequest",
     "PurchaseResult", "ReviewRecord", "ReviewSaved", "ReviewTarget", "SoldOut", "Store",
     "StorageError", "StorageSettings", "StorageUnavailable", "UnknownCategory", "UnknownItem", "UnknownUser",
     "UserRecord", "backend_of", "open_store",
@@ -90,4 +93,6 @@ __all__ = [
     "DaySales", "LowStockItem", "ShopStatistics", "TopItem",
     "EXPORT_TABLES", "ExportCell", "ExportCursor", "ExportPage",
     "CatalogImport", "CatalogRow", "CatalogRowRejected", "StockImport", "StockUnitRecord",
+    "ConfigSection", "hidden", "mask_url",
+    "StaffRefused",
 ]

@@ -26,7 +26,7 @@ from tortoise.migrations.executor import MigrationExecutor
 from redis.exceptions import RedisError
 
 from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, payments, promos, purchases, reviews, staff, statistics, switches, users
-from storage import catalog_import, stock
+from storage import catalog_import, item_files, stock
 from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StockKeyError, StorageConflict, StorageError, StorageUnavailable
@@ -129,6 +129,7 @@ class Store:
         raise AssertionError("unreachable")
 
     register_user = use_case(users.register_user)
+    settle_owner = use_case(users.settle_owner)
     get_user = use_case(users.get_user)
     set_language = use_case(users.set_language)
     credit_user = use_case(ledger.credit_user)
@@ -163,6 +164,8 @@ class Store:
     purchase_preview = use_case(purchases.purchase_preview)
     seed_demo_catalog = use_case(catalog.seed_demo_catalog, changes_catalog=True)
     buy = use_case(purchases.buy, changes_catalog=True)
+    item_file = use_case(item_files.item_file)
+    keep_file_id = use_case(item_files.keep_file_id)
     stash_updates = use_case(inbox.stash_updates)
     release_updates = use_case(inbox.release_updates)
     unhandled_updates = use_case(inbox.unhandled_updates)
@@ -207,6 +210,8 @@ class Store:
     set_progress_message = use_case(broadcasts.set_progress_message)
     shop_switches = use_case(switches.shop_switches)
     set_maintenance = use_case(switches.set_maintenance)
+    is_sandbox = use_case(switches.is_sandbox)
+    claim_sandbox = use_case(switches.claim_sandbox)
     shop_statistics = use_case(statistics.shop_statistics)
     export_page = use_case(exports.export_page)
     import_stock = use_case(stock.import_stock, changes_catalog=True)

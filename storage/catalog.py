@@ -21,6 +21,9 @@ from storage.vault import vault
 
 # What lists and cards read of an item: never the delivered content or a file's bytes.
 SHOWN = ("id", "category_id", "title", "description", "price", "kind", "stock_left", "photo", "rating_sum", "rating_count")
+# What a sale reads of an item: what it shows, whether it is on sale, the content an unlimited purchase
+# keeps, and the name and kept file_id of a file item's document. Never the document's bytes.
+SOLD = (*SHOWN, "hidden", "content", "file_name", "file_id")
 TITLE_MAX = 128
 # Item and category ids are 32-bit columns: a larger number (a forged button) names no row, and the
 # database drivers would refuse to send it.

@@ -23,6 +23,8 @@ from storage.paging import paginate
 from storage.records import AdminCategory, AdminItem, CategoryTree, Page
 
 NAME_MAX = 128
+# What the staff's screens read of an item (AdminItem): never its content or its file's bytes.
+ADMIN_SHOWN = ("id", "category_id", "title", "description", "price", "kind", "stock_left", "hidden", "photo")
 
 
 def _admin_item(item: Item) -> AdminItem:
@@ -52,7 +54,8 @@ async def category_tree(category_id: int | None) -> CategoryTree | None:
             .order_by("name")
             .values("id", "name", "hidden", "parent_id", "items")
         )
-        items = [] if category_id is None else await Item.filter(category_id=category_id, deleted_at=None).using_db(conn).order_by("title")
+        listed = Item.filter(category_id=category_id, deleted_at=None).using_db(conn).only(*ADMIN_SHOWN).order_by("title")
+        items = [] if category_id is None else await listed
     return CategoryTree(
         category=category,
         children=[AdminCategory(**child) for child in children],
@@ -63,13 +66,13 @@ async def category_tree(category_id: int | None) -> CategoryTree | None:
 async def admin_item(item_id: int) -> AdminItem | None:
     if not 0 < item_id <= ID_MAX:
         return None
-    item = await Item.get_or_none(id=item_id, deleted_at=None)
+    item = await Item.filter(id=item_id, deleted_at=None).only(*ADMIN_SHOWN).first()
     return None if item is None else _admin_item(item)
 
 
 async def stock_items(page: int, size: int) -> Page[AdminItem]:
     """The items that take stock ("unique", not deleted), fewest units left first, then by title."""
-    query = Item.filter(kind=ItemKind.UNIQUE, deleted_at=None).order_by("stock_left", "title")
+    query = Item.filter(kind=ItemKind.UNIQUE, deleted_at=None).only(*ADMIN_SHOWN).order_by("stock_left", "title")
     return await paginate(query, page, size, _admin_item)
 
 
@@ -148,7 +151,7 @@ async def update_item(
             changed = await Item.filter(id=item_id, deleted_at=None).using_db(conn).update(**changes) if changes else 1
         except IntegrityError:
             raise Duplicate("item", title or "") from None
-        item = await Item.get_or_none(id=item_id, deleted_at=None).using_db(conn)
+        item = await Item.filter(id=item_id, deleted_at=None).using_db(conn).only(*ADMIN_SHOWN).first()
         if not changed or item is None:
             raise UnknownItem(str(item_id))
         if changes:
@@ -162,14 +165,14 @@ async def set_item_hidden(item_id: int, hidden: bool, *, actor_id: int | None) -
         if not await Item.filter(id=item_id, deleted_at=None).using_db(conn).update(hidden=hidden):
             raise UnknownItem(str(item_id))
         await write_event(conn, "item.hide" if hidden else "item.show", actor_id=actor_id, target=str(item_id))
-        return _admin_item(await Item.get(id=item_id).using_db(conn))
+        return _admin_item(await Item.filter(id=item_id).using_db(conn).only(*ADMIN_SHOWN).get())
 
 
 async def delete_item(item_id: int, *, actor_id: int | None) -> bool:
     """Delete an item; True when it was removed outright, False when it had sales or payments and was
     kept (deleted, hidden, off sale) so every purchase of it stays readable."""
     async with in_transaction() as conn:
-        item = await Item.get_or_none(id=item_id, deleted_at=None).using_db(conn)
+        item = await Item.filter(id=item_id, deleted_at=None).using_db(conn).only("id", "title").first()
         if item is None:
             raise UnknownItem(str(item_id))
         await StockUnit.filter(item_id=item_id, sold=False).using_db(conn).delete()

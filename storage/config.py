@@ -1,21 +1,59 @@
 """The `[storage]` configuration section and the Tortoise configuration derived from it."""
 
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import urlsplit
+from typing import Annotated, Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 from msgspec import Meta
 
 APP = "shop"
+MASK = "****"
 
 
-class StorageSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+def hidden(_value: str) -> str:
+    """A secret shown as nothing but ****."""
+    return MASK
+
+
+def mask_url(url: str) -> str:
+    """`url` with its password, if it has one, as ****: postgres://shop:****@db:5432/shop."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:
+        return MASK  # not a URL one can take apart: none of it is shown
+    userinfo, _, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{userinfo.partition(':')[0]}:{MASK}@{host}"))
+
+
+class ConfigSection(msgspec.Struct, frozen=True):
+    """A configuration section whose secrets never show: its repr (so its str, a log line, a traceback,
+    the repr of the settings holding it) and its rich repr give each field in `secrets` through its
+    mask. Subclasses name their secret fields: `secrets = {"token": hidden}`."""
+
+    secrets: ClassVar[Mapping[str, Callable[[str], str]]] = {}
+
+    def __rich_repr__(self) -> Iterator[tuple[str, Any]]:
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            yield name, self.secrets[name](value) if name in self.secrets and value else value
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{name}={value!r}' for name, value in self.__rich_repr__())})"
+
+
+class StorageSettings(ConfigSection, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Where the shop keeps its data.
 
     `database_url` is `sqlite://path/shop.db` (relative to the working directory) or
     `postgres://user:password@host:port/dbname`. `redis_url` empty keeps the key-value store in process.
+    Secrets (masked in its repr): the passwords in both URLs, `database_password` and `stock_key`.
     """
+
+    secrets = {"database_url": mask_url, "database_password": hidden, "redis_url": mask_url, "stock_key": hidden}
 
     database_url: str = "sqlite://data/shop.db"
     # The PostgreSQL password, when it is not written into database_url (e.g. read from a secret file

@@ -14,6 +14,7 @@
     ├── NotStockable            stock units are for "unique" items only
     ├── UnknownPermission       not one of the admin permissions
     ├── OwnerProtected          the owner cannot be blocked, demoted or made an admin
+    ├── StaffRefused            a staff member may not do this (storage.staff_rules), refusal audited
     ├── InvalidAudience         a broadcast audience other than all, buyers or lang:<code>
     ├── CategoryNotEmpty        a category still holds items or subcategories
     ├── CatalogRowRejected      a row of a catalog import is wrong (its line and column named)
@@ -110,6 +111,18 @@ class OwnerProtected(StorageError):
         super().__init__(f"user {user_id} is the owner: cannot {action}")
         self.user_id = user_id
         self.action = action
+
+
+class StaffRefused(StorageError):
+    """`actor_id` may not do `action` to `target`, by `rule`: "money" (needs the owner or the money
+    permission), "own_balance" (nobody adjusts their own balance) or "owner" (the owner alone)."""
+
+    def __init__(self, actor_id: int, action: str, target: str, rule: str) -> None:
+        super().__init__(f"user {actor_id} may not {action} {target}: {rule}")
+        self.actor_id = actor_id
+        self.action = action
+        self.target = target
+        self.rule = rule
 
 
 class InvalidAudience(StorageError):

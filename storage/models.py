@@ -24,12 +24,14 @@ class Role(StrEnum):
 class Permission(StrEnum):
     """What an admin may do; the owner may do everything, and alone manages admins."""
 
-    CATALOG = "catalog"  # categories, items, promo codes
+    CATALOG = "catalog"  # categories, items, discount codes
     STOCK = "stock"
-    USERS = "users"  # find, balance adjustments, block
+    USERS = "users"  # find, the card, ledger and purchases; block buyers (an admin: the owner alone)
     PAYMENTS = "payments"  # refunds, the payments of a user
     BROADCAST = "broadcast"
     STATISTICS = "statistics"
+    # Making money: balance adjustments and credit promo codes. Only the owner grants it.
+    MONEY = "money"
 
 
 class LedgerKind(StrEnum):
@@ -141,6 +143,9 @@ class Item(models.Model):
     content = fields.TextField(default="", db_default="")
     file_name = fields.CharField(max_length=128, null=True)
     file_data = fields.BinaryField(null=True)
+    # FILE: the file_id Telegram gave the document's first upload by this shop's bot, sent instead of
+    # the bytes from then on (storage.item_files). Whatever replaces file_data sets it to None too.
+    file_id = fields.CharField(max_length=512, null=True)
     # A Telegram file_id or an https URL of the item's picture.
     photo = fields.CharField(max_length=512, null=True)
     # Unsold units of a UNIQUE item, kept in step with stock_units in the same transactions; the

@@ -22,7 +22,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from storage.catalog import ID_MAX, in_shown_category
+from storage.catalog import ID_MAX, SHOWN, in_shown_category
 from storage.errors import UnknownUser
 from storage.ledger import apply_credit
 from storage.models import CENT, Item, ItemKind, LedgerKind, Payment, PaymentMethod, PaymentStatus, Purchase, User
@@ -104,7 +104,8 @@ async def _item_refusal(
     conn: BaseDBAsyncClient, user_id: int, item_id: int, quantity: int, promo_code: str | None, amount: Decimal
 ) -> ItemUnavailable | SoldOut | PriceChanged | PromoRejected | None:
     """Why this direct purchase cannot be paid for now, or None."""
-    item = await Item.get_or_none(in_shown_category(), id=item_id, hidden=False).using_db(conn) if 0 < item_id <= ID_MAX else None
+    shown = Item.filter(in_shown_category(), id=item_id, hidden=False).using_db(conn).only(*SHOWN)
+    item = await shown.first() if 0 < item_id <= ID_MAX else None
     if item is None or not 0 < quantity <= ID_MAX or (item.kind != ItemKind.UNIQUE and quantity != 1):
         return ItemUnavailable(item_id=item_id)
     if item.kind == ItemKind.UNIQUE and item.stock_left < quantity:

@@ -43,6 +43,7 @@ from storage.models import (
     User,
 )
 from storage.paging import page_count
+from storage.staff_rules import audits_refusals, require_money
 from storage.records import (
     Page,
     PromoCredited,
@@ -231,6 +232,7 @@ class _Refused(Exception):
         self.reason: PromoReason = reason
 
 
+@audits_refusals
 async def create_promo(
     code: str,
     kind: str,
@@ -244,7 +246,8 @@ async def create_promo(
     actor_id: int | None = None,
 ) -> PromoRecord:
     """Create a code (stored upper-case). `item` (a title) or `category` (a name) scopes a discount.
-    A "promo.create" audit event by `actor_id` commits with it.
+    A "promo.create" audit event by `actor_id` commits with it. A credit code makes money: it needs
+    the owner or the money permission (StaffRefused otherwise, see storage.staff_rules).
 
     The caller validates the values (the CLI does, naming the argument at fault); a code, kind or
     value out of range raises ValueError. Raises Duplicate, UnknownItem or UnknownCategory.
@@ -258,6 +261,8 @@ async def create_promo(
     if (item or category) and promo_kind == PromoKind.CREDIT:
         raise ValueError("a credit code has no item or category scope")
     async with in_transaction() as conn:
+        if promo_kind == PromoKind.CREDIT:
+            await require_money(conn, actor_id, "promo.create", code)
         item_id = category_id = None
         if item is not None:
             item_id = await Item.filter(title=item).using_db(conn).first().values_list("id", flat=True)

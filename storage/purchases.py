@@ -34,7 +34,7 @@ from pypika_tortoise.terms import ValueWrapper
 from tortoise.expressions import Case, Expression, F, ResolveContext, ResolveResult, When
 from tortoise.transactions import in_transaction
 
-from storage.catalog import ID_MAX, in_shown_category, item_record
+from storage.catalog import ID_MAX, SHOWN, SOLD, in_shown_category, item_record
 from storage.errors import StorageError
 from storage.models import (
     CENT,
@@ -79,7 +79,7 @@ async def purchase_preview(user_id: int, item_id: int, quantity: int = 1, promo_
     if not 0 < item_id <= ID_MAX or not 0 < quantity <= ID_MAX:
         return None
     async with in_transaction() as conn:
-        item = await Item.get_or_none(in_shown_category(), id=item_id, hidden=False).using_db(conn)
+        item = await Item.filter(in_shown_category(), id=item_id, hidden=False).using_db(conn).only(*SHOWN).first()
         if item is None:
             return None
         balance = await User.filter(id=user_id).using_db(conn).first().values_list("balance", flat=True)
@@ -135,7 +135,8 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
     # An id no column can hold (a forged button) names no item; the driver would refuse to send it.
     wanted = {r.item_id for r in fresh if 0 < r.item_id <= ID_MAX}
     # An item whose category was hidden is off sale like a hidden item: it is left out here.
-    items = {item.id: item for item in await Item.filter(in_shown_category(), id__in=wanted).using_db(conn)} if wanted else {}
+    on_sale = Item.filter(in_shown_category(), id__in=wanted).using_db(conn).only(*SOLD)
+    items = {item.id: item for item in await on_sale} if wanted else {}
     by_item: dict[int, list[PurchaseRequest]] = {}
     for request in fresh:
         by_item.setdefault(request.item_id, []).append(request)
@@ -215,8 +216,7 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
             purchase_id=str(purchase.id), item_id=item.id, item_title=purchase.item_title, kind=str(purchase.kind),
             quantity=purchase.quantity, units=sale.units, total=purchase.total, discount=purchase.discount,
             balance=balances[purchase.user_id], created_at=now,  # type: ignore[attr-defined]
-            file_name=item.file_name if is_file else None,
-            file_data=vault().open_bytes(bytes(item.file_data)) if is_file and item.file_data is not None else None,
+            file_name=item.file_name if is_file else None, file_id=item.file_id if is_file else None,
         )
     return [results[r.key] for r in requests]
 
@@ -319,9 +319,10 @@ async def _claim_units(conn: BaseDBAsyncClient, item_id: int, granted: list[_Sal
 
 
 async def delivery_of(conn: BaseDBAsyncClient, purchase: Purchase, *, balance: Decimal, repeated: bool) -> Delivered:
-    """The goods of a stored purchase: its units, the content it delivered, or the item's file."""
+    """The goods of a stored purchase: its units, the content it delivered, or the item's file (its
+    name and kept file_id: the bytes are read only to upload them, see storage.item_files)."""
     units: tuple[str, ...] = ()
-    file_name = file_data = None
+    file_name = file_id = None
     if purchase.kind == ItemKind.UNIQUE:
         sealer = vault()
         units = tuple(
@@ -331,14 +332,15 @@ async def delivery_of(conn: BaseDBAsyncClient, purchase: Purchase, *, balance: D
     elif purchase.kind == ItemKind.UNLIMITED:
         units = (vault().open(purchase.content) if purchase.content else "",)
     else:
-        found = await Item.filter(id=purchase.item_id).using_db(conn).first().values_list("file_name", "file_data")  # type: ignore[attr-defined]
+        item_id = purchase.item_id  # type: ignore[attr-defined]
+        found = await Item.filter(id=item_id).using_db(conn).first().values_list("file_name", "file_id")
         if found is not None:
-            file_name, file_data = found[0], vault().open_bytes(bytes(found[1])) if found[1] is not None else None
+            file_name, file_id = found
     return Delivered(
         purchase_id=str(purchase.id), item_id=purchase.item_id, item_title=purchase.item_title,  # type: ignore[attr-defined]
         kind=str(purchase.kind), quantity=purchase.quantity, units=units, total=purchase.total,
         discount=purchase.discount, balance=balance, created_at=purchase.created_at,
-        file_name=file_name, file_data=file_data, repeated=repeated,
+        file_name=file_name, file_id=file_id, repeated=repeated,
     )
 
 

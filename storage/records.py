@@ -174,7 +174,9 @@ class Delivered(Record):
     """A purchase's goods, as delivered at purchase and shown again from history.
 
     `units` are the secrets of a "unique" purchase, or the one content of an "unlimited" one; a
-    "file" purchase carries the document instead.
+    "file" purchase names the item's document instead (`file_name`, None when the item has none) and
+    the file_id Telegram gave its upload, if one is kept. Never the file's bytes: those are read only
+    to upload them (storage.item_files).
     """
 
     purchase_id: str
@@ -188,9 +190,17 @@ class Delivered(Record):
     balance: Decimal
     created_at: datetime
     file_name: str | None = None
-    file_data: bytes | None = None
+    file_id: str | None = None
     # True when the request's key had already bought (or the purchase is re-viewed): nothing charged.
     repeated: bool = False
+
+
+class ItemFile(Record):
+    """A file item's document as an upload needs it: its name and its bytes, unsealed."""
+
+    item_id: int
+    file_name: str
+    data: bytes
 
 
 class SoldOut(Record):

@@ -10,7 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from storage.catalog import item_record
+from storage.catalog import ID_MAX, SHOWN, item_record
 from storage.models import Item, Purchase, Review
 from storage.paging import paginate
 from storage.records import ItemReviews, ItemUnavailable, NotABuyer, ReviewRecord, ReviewSaved, ReviewTarget
@@ -37,10 +37,13 @@ async def _bought(conn: BaseDBAsyncClient, user_id: int, item_id: int) -> bool:
 async def review_target(user_id: int, item_id: int) -> ReviewTarget | NotABuyer | ItemUnavailable:
     """What the rating screen needs: the visible item and the user's review of it, if any.
 
-    NotABuyer when the user never bought the item; ItemUnavailable for an unknown or hidden item.
+    NotABuyer when the user never bought the item; ItemUnavailable for an unknown or hidden item
+    (an id no row can have, from a forged button, included).
     """
+    if not 0 < item_id <= ID_MAX:
+        return ItemUnavailable(item_id=item_id)
     async with in_transaction() as conn:
-        item = await Item.get_or_none(id=item_id, hidden=False).using_db(conn)
+        item = await Item.filter(id=item_id, hidden=False).using_db(conn).only(*SHOWN).first()
         if item is None:
             return ItemUnavailable(item_id=item_id)
         if not await _bought(conn, user_id, item_id):
@@ -60,6 +63,8 @@ async def save_review(
     """
     if rating not in RATINGS:
         raise ValueError(f"rating {rating} is not within 1..5")
+    if not 0 < item_id <= ID_MAX:
+        return ItemUnavailable(item_id=item_id)
     async with in_transaction() as conn:
         # The first statement is a write (see the module docstring): it takes the lock the rest relies on.
         if not await Item.filter(id=item_id, hidden=False).using_db(conn).update(rating_sum=F("rating_sum")):
@@ -81,7 +86,7 @@ async def save_review(
             await review.save(using_db=conn, update_fields=["rating", "text", "updated_at"])
             if change:
                 await Item.filter(id=item_id).using_db(conn).update(rating_sum=F("rating_sum") + change)
-        item = await Item.get(id=item_id).using_db(conn)
+        item = await Item.filter(id=item_id).using_db(conn).only(*SHOWN).get()
         await review.fetch_related("user", using_db=conn)
         return ReviewSaved(item=item_record(item), review=review_record(review), edited=existing is not None)
 
@@ -89,8 +94,10 @@ async def save_review(
 async def item_reviews(item_id: int, page: int, size: int) -> ItemReviews | None:
     """A page of the visible item's reviews, the latest written or edited first; None for an unknown
     or hidden item."""
+    if not 0 < item_id <= ID_MAX:
+        return None
     async with in_transaction() as conn:
-        item = await Item.get_or_none(id=item_id, hidden=False).using_db(conn)
+        item = await Item.filter(id=item_id, hidden=False).using_db(conn).only(*SHOWN).first()
         if item is None:
             return None
         query = Review.filter(item_id=item_id).using_db(conn).select_related("user").order_by("-updated_at", "-id")

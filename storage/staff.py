@@ -1,9 +1,11 @@
 """The staff's use cases about people: admins and their permissions, blocking users.
 
 Each writes its audit event in the same transaction as the change, so the log never misses an action
-that happened nor records one that did not. Whether the caller may do it is checked above this room
-(the chat screens, the CLI's operator); that the owner is never blocked, demoted or made a mere admin
-is checked here, whoever asks.
+that happened nor records one that did not. Whether the caller may open a section is checked above
+this room (the chat screens, the CLI's operator). Checked here, whoever asks: the owner is never
+blocked, demoted or made a mere admin; and the money and admin rules of `storage.staff_rules` (only
+the owner grants `money` or blocks or demotes an admin; balance adjustments need the money rights and
+are never one's own), each refusal audited as a security event.
 """
 
 from decimal import Decimal
@@ -15,6 +17,7 @@ from storage.errors import OwnerProtected, UnknownPermission, UnknownUser
 from storage.ledger import apply_credit
 from storage.models import CENT, Permission, Role, User
 from storage.records import UserRecord
+from storage.staff_rules import audits_refusals, require_adjuster, require_owner
 from storage.users import user_record
 
 PERMISSIONS = [permission.value for permission in Permission]
@@ -28,11 +31,15 @@ def permission_set(names: list[str]) -> list[str]:
     return [permission for permission in PERMISSIONS if permission in names]
 
 
+@audits_refusals
 async def grant_admin(user_id: int, permissions: list[str], *, actor_id: int | None) -> UserRecord:
-    """Make the user an admin with exactly `permissions` (an admin's permissions are replaced)."""
+    """Make the user an admin with exactly `permissions` (an admin's permissions are replaced).
+    A set holding `money` needs the owner (StaffRefused otherwise)."""
     chosen = permission_set(permissions)
     async with in_transaction() as conn:
         user = await _staff_target(conn, user_id, "make an admin")
+        if Permission.MONEY in chosen:
+            await require_owner(conn, actor_id, "admin.grant", user_id)
         await User.filter(id=user_id).using_db(conn).update(role=Role.ADMIN, permissions=",".join(chosen))
         await write_event(
             conn, "admin.grant", actor_id=actor_id, target=str(user_id),
@@ -41,23 +48,28 @@ async def grant_admin(user_id: int, permissions: list[str], *, actor_id: int | N
         return user_record(await User.get(id=user_id).using_db(conn))
 
 
+@audits_refusals
 async def revoke_admin(user_id: int, *, actor_id: int | None) -> UserRecord:
-    """The user is no admin any more (a no-op for a user who was not one)."""
+    """The user is no admin any more (a no-op for a user who was not one). Only the owner demotes an
+    admin (StaffRefused otherwise)."""
     async with in_transaction() as conn:
         user = await _staff_target(conn, user_id, "revoke the owner")
         if user.role == Role.ADMIN:
+            await require_owner(conn, actor_id, "admin.revoke", user_id)
             await User.filter(id=user_id).using_db(conn).update(role=Role.USER, permissions="")
             await write_event(conn, "admin.revoke", actor_id=actor_id, target=str(user_id), detail=user.permissions)
         return user_record(await User.get(id=user_id).using_db(conn))
 
 
+@audits_refusals
 async def set_blocked(user_id: int, blocked: bool, *, actor_id: int | None) -> UserRecord:
     """Block or unblock a user. Blocking an admin also ends their admin role: a blocked user acts for
-    nobody."""
+    nobody; so only the owner blocks an admin (StaffRefused otherwise)."""
     async with in_transaction() as conn:
         user = await _staff_target(conn, user_id, "block the owner") if blocked else await _get(conn, user_id)
         changes: dict[str, object] = {"blocked": blocked}
         if blocked and user.role == Role.ADMIN:
+            await require_owner(conn, actor_id, "user.block", user_id)
             changes.update(role=Role.USER, permissions="")
         if user.blocked != blocked or len(changes) > 1:
             await User.filter(id=user_id).using_db(conn).update(**changes)
@@ -80,10 +92,13 @@ async def list_admins() -> list[UserRecord]:
     return [user_record(user) for user in await User.filter(role=Role.ADMIN).order_by("id")]
 
 
+@audits_refusals
 async def adjust_balance(user_id: int, amount: Decimal, reason: str, *, actor_id: int | None) -> Decimal:
     """Credit (amount > 0) or debit (amount < 0) a balance by hand, as an "adjustment" ledger entry with
-    its reason; returns the new balance. Raises InsufficientBalance rather than go below zero."""
+    its reason; returns the new balance. Raises InsufficientBalance rather than go below zero, and
+    StaffRefused for the actor's own balance or an actor without the money rights."""
     async with in_transaction() as conn:
+        await require_adjuster(conn, actor_id, user_id)
         balance = await apply_credit(conn, user_id, amount, kind="adjustment", reason=reason)
         await write_event(conn, "balance.adjust", actor_id=actor_id, target=str(user_id), detail=f"{amount:+} {reason}")
     return Decimal(balance).quantize(CENT)

@@ -1,15 +1,16 @@
-"""Use cases about users: registration, lookup, language and the profile's numbers."""
+"""Use cases about users: registration, lookup, language and the profile's numbers, and who the owner is."""
 
 from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
+from storage.audit import write_event
 from storage.errors import UnknownUser
 from storage.models import CENT, Purchase, Role, User
 from storage.records import Profile, UserRecord
-
 
 
 def user_record(user: User) -> UserRecord:
@@ -70,6 +71,33 @@ async def register_user(
         await User.filter(id=user_id).update(**changes)
         user = await User.get(id=user_id)
     return user_record(user)
+
+
+async def settle_owner(owner_id: int) -> bool:
+    """Make the configured owner (telegram.owner_id) the only owner, at the shop's start.
+
+    Anyone else who holds the owner role (a former owner, before telegram.owner_id changed) becomes a
+    plain user with no permissions; the configured owner's row, if they registered, becomes the
+    owner (unblocked and without an admin's permission list: the owner is never blocked and holds
+    everything). One transaction, with one "owner.change" audit event when anything changed; a start
+    with the same owner changes nothing and logs nothing. Returns whether anything changed.
+    """
+    async with in_transaction() as conn:
+        others = User.filter(role=Role.OWNER).exclude(id=owner_id).using_db(conn)
+        former = list(await others.order_by("id").values_list("id", flat=True))
+        # Conditional updates: of processes starting together, one changes the rows and logs it.
+        demoted = await User.filter(id__in=former, role=Role.OWNER).using_db(conn).update(role=Role.USER, permissions="")
+        promoted = await (
+            User.filter(id=owner_id).exclude(Q(role=Role.OWNER, blocked=False, permissions="")).using_db(conn)
+            .update(role=Role.OWNER, blocked=False, permissions="")
+        )
+        if not (demoted or promoted):
+            return False
+        detail = f"owner is now {owner_id}"
+        if demoted:
+            detail += f"; former owner {', '.join(map(str, former))} demoted to user"
+        await write_event(conn, "owner.change", actor_id=None, target=str(owner_id), detail=detail)
+    return True
 
 
 async def get_user(user_id: int) -> UserRecord | None:

@@ -6,14 +6,23 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from storage import ReferralTerms
+from storage import ConfigSection, ReferralTerms, hidden
 
 
-class TelegramSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+def mask_token(token: str) -> str:
+    """A bot token with its secret part hidden: "123456:****" (the part before ":" is the bot's id,
+    which is public); anything not shaped like a token is hidden whole."""
+    bot_id, colon, _ = token.partition(":")
+    return f"{bot_id}:****" if colon and bot_id.isdigit() else hidden(token)
+
+
+class TelegramSettings(ConfigSection, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """How to reach the Bot API and how hard to use it.
 
-    `token` is a secret: it is never logged, printed or put in an error message.
+    `token` is a secret: it is never logged, printed or put in an error message (the repr masks it).
     """
+
+    secrets = {"token": mask_token}
 
     token: str
     owner_id: int
@@ -34,13 +43,6 @@ class TelegramSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     # Concurrent chats handled at once (each chat is one ordered lane).
     lanes: int = 64
 
-    def __repr__(self) -> str:
-        # The default repr would print the token into any log line or traceback that shows settings.
-        shown = ", ".join(
-            f"{name}={'<secret>' if name == 'token' else repr(getattr(self, name))}" for name in self.__struct_fields__
-        )
-        return f"TelegramSettings({shown})"
-
 
 class ShopSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The `[shop]` section: what buyers see and the shop's rules."""
@@ -54,7 +56,7 @@ class ShopSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     page_size: Annotated[int, Meta(ge=1, le=50)] = 8
     # The most units one order may take.
     max_quantity: Annotated[int, Meta(ge=1, le=1000)] = 10
-    # Longest review text, in characters.
+    # Longest review text, in UTF-16 code units as Telegram counts them (an emoji can count twice).
     review_max_length: Annotated[int, Meta(ge=1, le=3000)] = 500
     # Percent of each credited top-up paid to the buyer's referrer; 0 turns referral rewards off.
     referral_percent: Decimal = Decimal(0)
@@ -85,14 +87,16 @@ class ShopSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         )
 
 
-class PaymentSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class PaymentSettings(ConfigSection, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The `[payments]` section: how buyers top up their balance (in the shop's currency) or pay
     for an item directly.
 
     Telegram's terms: digital goods are sold for Telegram Stars, so Stars are on by default; card
     payments (a Telegram Payments provider token) and CryptoPay are off until configured.
-    `provider_token` and `cryptopay_token` are secrets.
+    `provider_token` and `cryptopay_token` are secrets (the repr masks them).
     """
+
+    secrets = {"provider_token": hidden, "cryptopay_token": hidden}
 
     # Telegram Stars; one unit of the shop's currency costs `stars_per_unit` Stars (rounded up).
     stars: bool = True
@@ -118,13 +122,6 @@ class PaymentSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
         """The enabled methods, Stars first."""
         enabled = [("stars", self.stars), ("fiat", bool(self.provider_token)), ("cryptopay", bool(self.cryptopay_token))]
         return [name for name, on in enabled if on]
-
-    def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{name}={'<secret>' if name in ('provider_token', 'cryptopay_token') and getattr(self, name) else repr(getattr(self, name))}"
-            for name in self.__struct_fields__
-        )
-        return f"PaymentSettings({shown})"
 
 
 class AdminSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -41,6 +41,13 @@ class BadRequest(BotAPIError):
     def not_modified(self) -> bool:
         return "message is not modified" in self.description
 
+    @property
+    def wrong_file(self) -> bool:
+        """Telegram cannot use the file_id (or URL) sent: unknown, malformed, or another bot's (file_ids
+        belong to the bot they were given to): "wrong file identifier/HTTP URL specified"."""
+        description = self.description.lower()
+        return "wrong file identifier" in description or "wrong remote file identifier" in description
+
 
 class FileTooBig(BadRequest):
     """The file is larger than the bot may take: Telegram's 20 MB for getFile, or the caller's `max_bytes`

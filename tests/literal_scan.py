@@ -24,7 +24,7 @@ DISPLAY_METHODS = frozenset(
         "edit_message_text", "edit_message_caption", "edit_text", "edit_caption",
     }
 )
-CAPTION_METHODS = frozenset({"send_document", "send_photo", "send_video", "send_animation", "send_audio"})
+CAPTION_METHODS = frozenset({"send_document", "send_document_id", "send_photo", "send_video", "send_animation", "send_audio"})
 DISPLAY_KEYWORDS = frozenset({"text", "caption", "label", "description"})
 BUTTONS = frozenset({"InlineKeyboardButton", "KeyboardButton", "BotCommand"})
 TRANSLATING = frozenset({"t", "texts", "plain", "n", "n_plain"})

@@ -48,12 +48,15 @@ async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions
         await owner.wait_for_text("Send the id or @username")
         card = await reply_to(owner, "@BOB_HELPS")
         assert "Bob (@bob_helps, 1002)" in card["text"] and "Permissions: nothing yet" in card["text"]
+        assert "▫️ Money" in labels(card)
         await owner.press("▫️ Users", card["message_id"])
         await owner.wait_for(lambda m: "Permissions: Users" in (m.get("text") or ""))
+        await press_when_shown(owner, "▫️ Money")
+        await owner.wait_for(lambda m: "Permissions: Users, Money" in (m.get("text") or ""))
 
         # Bob sees the panel with Users only; Admins and the audit log stay the owner's.
         panel = await reply_to(bob, "/admin")
-        assert "an admin with: Users" in panel["text"]
+        assert "an admin with: Users, Money" in panel["text"]
         assert labels(panel) == ["👥 Users"]
         await bob.press("👥 Users")
         await bob.wait_for_text("Send the id or @username of the user.")
@@ -61,7 +64,7 @@ async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions
         card = await reply_to(bob, "1001")
         assert "Ann (@ann, 1001)" in card["text"] and "Balance: 0.00 USD" in card["text"]
 
-        # A balance adjustment needs a reason, and is a ledger entry.
+        # A balance adjustment (the money permission) needs a reason, and is a ledger entry.
         await bob.press("💰 Adjust balance", card["message_id"])
         await bob.wait_for_text("+10 goodwill")
         assert "non-zero amount" in (await reply_to(bob, "+10"))["text"]
@@ -96,7 +99,7 @@ async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions
         await press_when_shown(owner, "🔑 Admins")
         await press_when_shown(owner, "Bob (@bob_helps, 1002)")
         await press_when_shown(owner, "✅ Users")
-        await owner.wait_for(lambda m: "Permissions: nothing yet" in (m.get("text") or ""))
+        await owner.wait_for(lambda m: "Permissions: Money" in (m.get("text") or ""))
         assert (await reply_to(bob, "/admin"))["text"].startswith("🛠")
         answers = len(bob.callback_answers)
         await press_data(shop, bob, SetBlocked(user_id=1001, blocked=False).pack())

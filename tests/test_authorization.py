@@ -1,7 +1,11 @@
 """The authorization matrix: every staff action, pressed (or sent) by a buyer and by an admin who lacks
 its permission, is refused plainly and audited as a security event; with the permission it goes
 through. The buttons are forged (pressed on a message that never offered them), as a modified client
-could; the permission each action needs is written here, independently of the screens."""
+could; the permission each action needs is written here, independently of the screens.
+
+The money rules come after the matrix: credit codes and balance adjustments need the money permission,
+nobody adjusts their own balance (the owner neither), and only the owner blocks an admin; the store
+refuses each of them too, whoever calls it."""
 
 import logging
 from decimal import Decimal
@@ -13,7 +17,7 @@ from account_helpers import press_data
 from buying import reply_to
 from conftest import OWNER_ID, RunningShop, open_shop
 from helpers import eventually
-from storage import PERMISSIONS
+from storage import PERMISSIONS, StaffRefused
 from telegram.callback_data import CallbackData
 from telegram.emulator import EmulatedUser
 from telegram.screens.admin import callbacks as admin
@@ -21,9 +25,11 @@ from telegram.screens.admin import callbacks as admin
 BUYER, ADMIN, TARGET = 1001, 1002, 1003
 STAFF_ONLY = "⛔ This is for the shop's staff only."
 OWNER_ONLY = "⛔ Only the owner can do this."
+OWN_BALANCE = "⛔ Nobody can adjust their own balance, not even the owner."
+BLOCK_ADMIN = "⛔ Only the owner can block an admin."
 PERMISSION_NAME = {
     "catalog": "Catalog", "stock": "Stock", "users": "Users", "payments": "Payments", "broadcast": "Broadcasts",
-    "statistics": "Statistics",
+    "statistics": "Statistics", "money": "Money",
 }
 
 # (what is pressed, what it needs): "staff" = any admin, "owner" = the owner alone, else a permission.
@@ -40,7 +46,7 @@ ACTIONS: list[tuple[CallbackData, str]] = [
     (admin.OpenUser(user_id=TARGET), "users"),
     (admin.UserLedger(user_id=TARGET), "users"),
     (admin.UserPurchases(user_id=TARGET), "users"),
-    (admin.AdjustBalance(user_id=TARGET), "users"),
+    (admin.AdjustBalance(user_id=TARGET), "money"),
     (admin.SetBlocked(user_id=TARGET, blocked=False), "users"),
     (admin.UserPayments(user_id=TARGET), "payments"),
     (admin.OpenBroadcasts(), "broadcast"),
@@ -154,4 +160,119 @@ async def test_commands_and_typed_answers_are_checked_too(shop: RunningShop) -> 
     assert tree is not None and [c.name for c in tree.children] == ["Games"]
     assert [e.target for e in reversed((await shop.store.audit_page(1, 10, security_only=True)).rows)] == [
         "admin.panel", "refund", "refund", "category.create"
+    ]
+
+
+# --- money -------------------------------------------------------------------------------------------
+
+
+async def security_events(shop: RunningShop) -> list[tuple[str, int | None, str, str]]:
+    page = await shop.store.audit_page(1, 50, security_only=True)
+    return [(e.action, e.actor_id, e.target, e.detail) for e in reversed(page.rows)]
+
+
+async def test_a_credit_code_needs_the_money_permission_and_a_discount_code_does_not(shop: RunningShop) -> None:
+    staff = shop.emu.user(ADMIN)
+    await shop.store.grant_admin(ADMIN, ["catalog"], actor_id=OWNER_ID)
+    # Catalog alone: the kinds offered leave out the credit, and a forged credit press is refused.
+    await press(shop, staff, admin.NewPromo())
+    await staff.wait_for_text("Send the new code")
+    kinds = await reply_to(staff, "GIFT100")
+    assert [b["text"] for row in kinds["reply_markup"]["inline_keyboard"] for b in row] == [
+        "％ Percent off an order", "➖ An amount off an order", "✖️ Cancel"
+    ]
+    assert await press(shop, staff, admin.PromoKindChosen(code="GIFT100", kind="credit")) == refusal_for("money")
+    # The store refuses it too, whoever asks in the admin's name.
+    with pytest.raises(StaffRefused):
+        await shop.store.create_promo("GIFT100", "credit", Decimal("100"), actor_id=ADMIN)
+    # A discount code is still the catalog's.
+    assert not (await press(shop, staff, admin.PromoKindChosen(code="SPRING", kind="fixed"))).startswith("⛔")
+    await staff.wait_for_text("How much does SPRING take off an order?")
+    assert (await reply_to(staff, "2"))["text"].startswith("✅ Promo code SPRING created")
+    assert [(p.code, p.kind) for p in (await shop.store.list_promos()).rows] == [("SPRING", "fixed")]
+
+    # With money as well, the credit code is made.
+    await shop.store.grant_admin(ADMIN, ["catalog", "money"], actor_id=OWNER_ID)
+    assert not (await press(shop, staff, admin.PromoKindChosen(code="GIFT100", kind="credit"))).startswith("⛔")
+    await staff.wait_for_text("How much does GIFT100 add to the balance?")
+    assert (await reply_to(staff, "100"))["text"].startswith("✅ Promo code GIFT100 created: +100.00 USD")
+    assert await security_events(shop) == [
+        ("permission.refused", ADMIN, "promo.credit", "money"),
+        ("permission.refused", ADMIN, "promo.create", "money: GIFT100"),
+    ]
+
+
+async def test_a_balance_adjustment_needs_money_and_is_never_ones_own(shop: RunningShop) -> None:
+    staff, owner = shop.emu.user(ADMIN), shop.emu.user(OWNER_ID)
+    await shop.store.grant_admin(ADMIN, ["users"], actor_id=OWNER_ID)
+    assert await press(shop, staff, admin.AdjustBalance(user_id=TARGET)) == refusal_for("money")
+    with pytest.raises(StaffRefused):
+        await shop.store.adjust_balance(TARGET, Decimal("50"), "gift", actor_id=ADMIN)
+
+    # With money: not their own balance, nor the owner his; the store refuses it whoever asks.
+    await shop.store.grant_admin(ADMIN, ["users", "money"], actor_id=OWNER_ID)
+    assert await press(shop, staff, admin.AdjustBalance(user_id=ADMIN)) == OWN_BALANCE
+    assert await press(shop, owner, admin.AdjustBalance(user_id=OWNER_ID)) == OWN_BALANCE
+    for actor in (ADMIN, OWNER_ID):
+        with pytest.raises(StaffRefused):
+            await shop.store.adjust_balance(actor, Decimal("50"), "for me", actor_id=actor)
+
+    # Another user's balance, yes.
+    assert not (await press(shop, staff, admin.AdjustBalance(user_id=TARGET))).startswith("⛔")
+    await staff.wait_for_text("+10 goodwill")
+    assert "it is now 10.00 USD" in (await reply_to(staff, "+10 sorry for the wait"))["text"]
+    # An amount typed after money was taken away is refused.
+    await press(shop, staff, admin.AdjustBalance(user_id=TARGET))
+    await shop.store.grant_admin(ADMIN, ["users"], actor_id=OWNER_ID)
+    assert (await reply_to(staff, "+10 again"))["text"] == refusal_for("money")
+
+    balances = [await shop.store.get_user(user_id) for user_id in (TARGET, ADMIN, OWNER_ID)]
+    assert [user.balance for user in balances if user] == [Decimal("10.00"), Decimal("0.00"), Decimal("0.00")]
+    assert await shop.store.check_ledger() == []
+    assert await security_events(shop) == [
+        ("permission.refused", ADMIN, "users.balance", "money"),
+        ("permission.refused", ADMIN, "balance.adjust", f"money: {TARGET}"),
+        ("permission.refused", ADMIN, "users.balance", f"own_balance: {ADMIN}"),
+        ("permission.refused", OWNER_ID, "users.balance", f"own_balance: {OWNER_ID}"),
+        ("permission.refused", ADMIN, "balance.adjust", f"own_balance: {ADMIN}"),
+        ("permission.refused", OWNER_ID, "balance.adjust", f"own_balance: {OWNER_ID}"),
+        ("permission.refused", ADMIN, "users.balance", "money"),
+    ]
+
+
+async def test_only_the_owner_blocks_an_admin(shop: RunningShop) -> None:
+    staff, owner = shop.emu.user(ADMIN), shop.emu.user(OWNER_ID)
+    await shop.store.grant_admin(ADMIN, ["users"], actor_id=OWNER_ID)
+    await shop.store.grant_admin(TARGET, ["stock"], actor_id=OWNER_ID)
+    # The users permission blocks buyers, not admins: the card offers no Block, a forged press is refused.
+    await press(shop, staff, admin.OpenUser(user_id=TARGET))
+    card = await staff.wait_for(lambda m: "(1003)" in (m.get("text") or ""))
+    assert "⛔ Block" not in [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
+    assert await press(shop, staff, admin.SetBlocked(user_id=TARGET, blocked=True)) == BLOCK_ADMIN
+    with pytest.raises(StaffRefused):
+        await shop.store.revoke_admin(TARGET, actor_id=ADMIN)
+    target = await shop.store.get_user(TARGET)
+    assert target is not None and (target.role, target.permissions, target.blocked) == ("admin", ("stock",), False)
+    assert not (await press(shop, staff, admin.SetBlocked(user_id=BUYER, blocked=True))).startswith("⛔")
+
+    # The owner may.
+    assert not (await press(shop, owner, admin.SetBlocked(user_id=TARGET, blocked=True))).startswith("⛔")
+    target = await shop.store.get_user(TARGET)
+    assert target is not None and (target.role, target.permissions, target.blocked) == ("user", (), True)
+    assert await security_events(shop) == [
+        ("permission.refused", ADMIN, "user.block", f"owner: {TARGET}"),
+        ("permission.refused", ADMIN, "admin.revoke", f"owner: {TARGET}"),
+    ]
+
+
+async def test_only_the_owner_grants_money(shop: RunningShop) -> None:
+    await shop.store.grant_admin(ADMIN, ["users", "catalog"], actor_id=OWNER_ID)
+    for actor in (ADMIN, BUYER):
+        with pytest.raises(StaffRefused):
+            await shop.store.grant_admin(TARGET, ["money"], actor_id=actor)
+    target = await shop.store.get_user(TARGET)
+    assert target is not None and target.role == "user"
+    assert (await shop.store.grant_admin(TARGET, ["money"], actor_id=OWNER_ID)).permissions == ("money",)
+    assert [(action, actor) for action, actor, _, _ in await security_events(shop)] == [
+        ("permission.refused", ADMIN), ("permission.refused", BUYER)
     ]

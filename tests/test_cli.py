@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from actors.cli import main
+from actors.config import load_operator_settings, load_settings
 
 SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")
 SECRET = "987654:SuperSecretTokenValue"
@@ -75,6 +76,25 @@ def test_config_check_prints_the_effective_config_masked(tmp_path: Path) -> None
     assert 'provider_token = "****"' in result.stdout and 'cryptopay_token = "****"' in result.stdout
     assert "ProviderSecret" not in result.stdout and "CryptoSecret" not in result.stdout
     assert 'stock_key = "****"' in result.stdout and STOCK_KEY not in result.stdout
+
+
+def test_loaded_settings_show_no_secret_when_printed_or_logged(tmp_path: Path) -> None:
+    """repr and str of the settings (what a log line, a traceback or a print shows) mask every secret
+    they hold, in every section, and still say which database and services they name."""
+    config = write_config(tmp_path / "shop.toml", '[payments]\nprovider_token = "284685063:TEST:ProviderSecret"\n'
+                          'cryptopay_token = "12345:CryptoSecret"\n')
+    environ = {"SHOPKEEPER_STORAGE_DATABASE_URL": "postgres://shop:hunter2@db:5432/shop",
+               "SHOPKEEPER_STORAGE_REDIS_URL": "redis://:RedisSecret@cache:6379/0",
+               "SHOPKEEPER_STORAGE_STOCK_KEY": STOCK_KEY}
+    settings = load_settings(str(config), environ)
+    operator = load_operator_settings(str(config), environ)
+    secrets = ["SuperSecretTokenValue", "ProviderSecret", "CryptoSecret", "hunter2", "RedisSecret", STOCK_KEY]
+    for shown in (repr(settings), str(settings), f"{settings}", repr(operator), repr(settings.storage),
+                  str(settings.telegram), repr(settings.payments), repr(list(settings.storage.__rich_repr__()))):
+        assert [secret for secret in secrets if secret in shown] == [], shown
+    assert "postgres://shop:****@db:5432/shop" in repr(settings) and "redis://:****@cache:6379/0" in repr(operator)
+    assert "token='987654:****'" in repr(settings) and "stock_key='****'" in repr(settings)
+    assert "provider_token='****'" in repr(settings) and "cryptopay_token='****'" in repr(settings)
 
 
 def test_catalog_and_credit_commands(tmp_path: Path) -> None:

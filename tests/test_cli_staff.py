@@ -29,8 +29,10 @@ async def test_admins_are_granted_listed_and_revoked(tmp_path: Path) -> None:
     )
     assert run(tmp_path, "admin", "list") == (0, "1001\t@u1001\tcatalog,stock", "")
     assert run(tmp_path, "admin", "grant", "1001", "--permissions", "all")[1] == (
-        "user 1001 is an admin with: catalog, stock, users, payments, broadcast, statistics"
+        "user 1001 is an admin with: catalog, stock, users, payments, broadcast, statistics, money"
     )
+    # The operator at the shell holds the owner's rights: money is theirs to give.
+    assert run(tmp_path, "admin", "grant", "1001", "--permissions", "money") == (0, "user 1001 is an admin with: money", "")
     assert run(tmp_path, "admin", "revoke", "1001") == (0, "user 1001 is now a user", "")
     assert run(tmp_path, "admin", "list") == (0, "no admins", "")
 
@@ -38,7 +40,7 @@ async def test_bad_admin_commands_name_the_argument_and_change_nothing(tmp_path:
     write_config(tmp_path / "shop.toml")
     await registered(tmp_path, OWNER, 1001)
     code, _, error = run(tmp_path, "admin", "grant", "1001", "--permissions", "stock,refunds")
-    assert (code, error) == (2, "error: --permissions: unknown permission 'refunds': use catalog,stock,users,payments,broadcast,statistics or all")
+    assert (code, error) == (2, "error: --permissions: unknown permission 'refunds': use catalog,stock,users,payments,broadcast,statistics,money or all")
     code, _, error = run(tmp_path, "admin", "grant", "ann", "--permissions", "stock")
     assert code == 2 and "USER_ID" in error
     code, _, error = run(tmp_path, "admin", "grant", "999", "--permissions", "stock")

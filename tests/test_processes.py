@@ -108,7 +108,28 @@ async def test_sandbox_is_healthy_within_30_seconds_and_sells(tmp_path: Path) ->
     finally:
         out, _ = await stop(process)
     assert "Chat with the bot as user 1001" in out and "GIFT5" in out
-    assert (tmp_path / "data" / "shop.db").exists()
+    # The sandbox kept its own database; the real shop's default one was never touched.
+    assert (tmp_path / "data" / "sandbox" / "sandbox.db").exists() and not (tmp_path / "data" / "shop.db").exists()
+
+    def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([SHOPKEEPER, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                              env=environment(**env))
+
+    # After `make run`, a real shop on the default database has none of the demo (its GIFT5 is public).
+    assert cli("promo", "list").stdout == "no promo codes yet\n"
+    # Pointed at the sandbox's database, a real shop refuses to start, in one line saying why.
+    refused = cli("run", SHOPKEEPER_TELEGRAM_TOKEN="424242:real-bot", SHOPKEEPER_TELEGRAM_OWNER_ID="1",
+                  SHOPKEEPER_STORAGE_DATABASE_URL="sqlite://data/sandbox/sandbox.db")
+    assert refused.returncode == 2 and refused.stderr.strip().splitlines() == [
+        "config error: storage.database_url: sqlite://data/sandbox/sandbox.db is a sandbox's database (demo goods with "
+        "fake keys, public promo codes, emulated payments) and a real shop never runs on it: set storage.database_url "
+        "to your shop's own database"
+    ]
+    # The operator command the sandbox printed acts on the sandbox's database.
+    [credit] = [line.strip() for line in out.splitlines() if "user credit 1001 50" in line]
+    done = subprocess.run(credit, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          env=environment(PATH=f"{Path(SHOPKEEPER).parent}:{os.environ.get('PATH', '')}"))
+    assert "credited 50 to user 1001; balance is now 75.00" in done.stdout, done.stderr
 
 
 async def test_run_against_a_bot_api_server_in_another_process_sells_the_last_unit_once(tmp_path: Path) -> None:

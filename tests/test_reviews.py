@@ -6,13 +6,14 @@ from decimal import Decimal
 import trio
 
 from conftest import OWNER_ID, TOKEN, RunningShop, open_shop
-from helpers import last_answer
+from helpers import eventually, last_answer
 
 from storage import ItemRecord, PurchaseRequest
 from telegram.callback_data import CallbackData
 from telegram.emulator import EmulatedUser
 from telegram.screens.user.callbacks import RateItem, ShowReviews
-from telegram.screens.user.reviews import SkipReviewText
+from telegram.emulator.entities import utf16_len
+from telegram.screens.user.reviews import CancelReview, RateStars, SkipReviewText
 
 TITLE = "Space <Game> & Co"
 
@@ -139,6 +140,10 @@ async def test_too_long_or_empty_text_is_explained_and_asked_again(sqlite_url: s
         await rate(shop, dan, item, 3, "far too long a text")
         await dan.wait_for_text("Your text is 19 characters long; a review may have at most 10 characters.")
         assert (await shop.store.get_item(item.id)).rating_count == 0
+        # Lengths are counted as Telegram counts them: six emoji are 12 UTF-16 code units.
+        await dan.send_text("😀" * 6)
+        await dan.wait_for_text("Your text is 12 characters long; a review may have at most 10 characters.")
+        assert (await shop.store.get_item(item.id)).rating_count == 0
         await dan.send_text("   ")
         await dan.wait_for_text("Please send your review as a text message, or press Skip.")
         await dan.send_text("just right")
@@ -198,3 +203,57 @@ async def test_concurrent_ratings_keep_the_totals_in_step(database_url: str) -> 
         assert stored.rating_count == page.total == 3
         expected = (Decimal(sum(r.rating for r in page.rows)) / 3).quantize(Decimal("0.1"))
         assert stored.rating == expected
+
+
+async def test_a_page_of_emoji_reviews_fits_one_message_as_telegram_counts_it(sqlite_url: str) -> None:
+    """Emoji outside the Basic Multilingual Plane count twice in Telegram's 4096: a page full of them
+    still opens, for every viewer, and each page stays within the limit."""
+    async with open_shop(sqlite_url, shop={"review_max_length": 3000}, chat_rate=100.0, chat_burst=100) as shop:
+        item = await seed(shop, units=20)
+        for n in range(17):
+            user_id = 4000 + n
+            # Names and texts near their limits, in astral characters (two code units each), with
+            # characters that HTML escapes (&amp; is one character for Telegram).
+            await buyer(shop, item, user_id, "🦄" * 40)
+            text = "🙂" * 1499 + "&" if n % 2 else "<😀>" * 750
+            await shop.store.save_review(user_id, item.id, 1 + n % 5, text)
+        for viewer_id, language, title in ((1007, None, "Reviews of"), (1008, "ru", "— отзывы")):
+            viewer = shop.emu.user(viewer_id, first_name="Viewer", language_code=language)
+            await offer(shop, viewer, "Reviews", ShowReviews(item_id=item.id))
+            pages = [await viewer.wait_for_text(title)]
+            assert [b["text"] for b in pages[0]["reply_markup"]["inline_keyboard"][0]] == ["1/3", "›"]
+            for number in (2, 3):
+                await viewer.press("›")
+                pages.append(await viewer.wait_for(lambda m, n=number: f"{n}/3" in str(m.get("reply_markup"))))
+            # The emulator refuses a longer text as Telegram does; full pages share out nearly all of it,
+            # the last one (one review) shows its text whole.
+            assert [utf16_len(page["text"]) > 4000 for page in pages] == [True, True, False]
+            for page in pages:
+                assert utf16_len(page["text"]) <= 4096
+                assert "🦄" * 15 + "…" in page["text"] and "🦄" * 16 not in page["text"]
+            assert "🙂" * 1499 + "&" in pages[2]["text"] or "<😀>" * 750 in pages[2]["text"]
+
+
+async def test_forged_item_ids_out_of_range_are_answered_as_gone(database_url: str) -> None:
+    """A button carrying an item id no row can have (ids are 32-bit) is answered like one for an item
+    that is gone, on PostgreSQL as on SQLite: never an error."""
+    async with open_shop(database_url) as shop:
+        item = await seed(shop)
+        await buyer(shop, item, 1009, "Eve")
+        eve = shop.emu.user(1009, first_name="Eve")
+        await eve.send_text("/start")
+        await eve.wait_for_text("Welcome")
+        forged = [
+            ShowReviews(item_id=2**40), ShowReviews(item_id=2**63 - 1, page=2), RateItem(item_id=2**31),
+            RateStars(item_id=-(2**40), rating=5), SkipReviewText(item_id=2**40, rating=4),
+        ]
+        for count, data in enumerate(forged):
+            await eve.press_data(data.pack())
+            answer = await last_answer(eve, count)
+            assert answer == {**answer, "text": "This item is no longer for sale.", "show_alert": True}, answer
+        # Cancel goes back to the item card, which answers the same way.
+        await eve.press_data(CancelReview(item_id=2**40).pack())
+        assert (await last_answer(eve, len(forged)))["text"] == "This item is no longer for sale."
+        await eventually(lambda: "Choose a category" in eve.bot_messages()[-1]["text"], what="the shop screen")
+        assert not any("Something went wrong" in (m.get("text") or "") for m in eve.bot_messages())
+        assert (await shop.store.get_item(item.id)).rating_count == 0

@@ -181,13 +181,15 @@ async def test_unlimited_contents_and_files_are_sealed_too(database_url: str) ->
         await shop_with_stock(store)
         guide_id, book_id = await contents_and_files(store)
         guide, book = await buy_both(store, guide_id, book_id, "k")
-        assert guide.units == (LICENCE,) and (book.file_name, book.file_data) == ("book.pdf", BOOK)
+        assert guide.units == (LICENCE,) and (book.file_name, book.file_id) == ("book.pdf", None)
+        document = await store.item_file(book_id)
+        assert document is not None and (document.file_name, document.data) == ("book.pdf", BOOK)
         stored = await stored_contents(store)
         assert len(stored) == 3 and not any(LICENCE.encode() in value or b"secret" in value for value in stored)
         again = await store.purchase_of(BUYER, uuid.UUID(guide.purchase_id).hex)
         assert again is not None and again.units == (LICENCE,)
         again = await store.purchase_of(BUYER, uuid.UUID(book.purchase_id).hex)
-        assert again is not None and again.file_data == BOOK
+        assert again is not None and again.file_name == "book.pdf"
 
 
 async def test_contents_and_files_from_before_sealing_are_sealed_at_the_next_start(database_url: str) -> None:
@@ -209,4 +211,5 @@ async def test_contents_and_files_from_before_sealing_are_sealed_at_the_next_sta
         again = await store.purchase_of(BUYER, uuid.UUID(first.purchase_id).hex)
         assert again is not None and again.units == (LICENCE,)
         guide, book = await buy_both(store, guide_id, book_id, "k2")
-        assert guide.units == (LICENCE,) and book.file_data == BOOK
+        document = await store.item_file(book_id)
+        assert guide.units == (LICENCE,) and document is not None and document.data == BOOK

@@ -1,4 +1,5 @@
-from tortoise import migrations
+from tortoise import fields, migrations
+from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
@@ -6,5 +7,12 @@ class Migration(migrations.Migration):
 
     initial = False
 
-    # Placeholder while issue 11's parts are built in parallel; filled (or removed) before it lands.
-    operations = []
+    # A file item's document is uploaded to Telegram once; the file_id of that upload is sent to the
+    # buyers after. Items from before this migration have none: their next delivery uploads and keeps one.
+    operations = [
+        ops.AddField(
+            model_name='Item',
+            name='file_id',
+            field=fields.CharField(null=True, max_length=512),
+        ),
+    ]

@@ -188,6 +188,27 @@ class BotClient:
         files = {"document": (filename, content, mime_type)}
         return await self._request("sendDocument", params, Message, files)
 
+    async def send_document_id(
+        self,
+        chat_id: ChatId,
+        file_id: str,
+        caption: str | None = None,
+        *,
+        parse_mode: str | None = "HTML",
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> Message:
+        """Send again a document Telegram keeps, by the `file_id` of an earlier message's document: nothing
+        is uploaded. A file_id this bot cannot use (another bot's, or unknown) is a BadRequest ("wrong file
+        identifier/HTTP URL specified": `BadRequest.wrong_file`)."""
+        params = {
+            "chat_id": chat_id,
+            "document": file_id,
+            "caption": caption,
+            "parse_mode": parse_mode if caption is not None else None,
+            "reply_markup": reply_markup,
+        }
+        return await self._request("sendDocument", params, Message)
+
     async def send_photo(
         self,
         chat_id: ChatId,

@@ -156,10 +156,12 @@ class Emulator:
         return chat
 
     def store_file(self, name: str | None, content: bytes | None, mime_type: str | None,
-                   *, kind: str = "documents") -> StoredFile:
-        """Keep a file under a new file_id; `kind` is "documents" or "photos"."""
+                   *, kind: str = "documents", bot: BotRecord | None = None) -> StoredFile:
+        """Keep a file under a new file_id; `kind` is "documents" or "photos". The file_id is `bot`'s
+        (sent to it, or uploaded by it) and no other bot's; None: any bot's (a test's own file)."""
         file_id, unique = new_file_ids()
-        stored = StoredFile(file_id, unique, name, content, mime_type, kind, next(self._file_numbers))
+        stored = StoredFile(file_id, unique, name, content, mime_type, kind, next(self._file_numbers),
+                            None if bot is None else bot.id)
         self.files[file_id] = stored
         return stored
 
@@ -244,4 +246,6 @@ class Emulator:
             return ApiOutcome(status, {"ok": False, "error_code": status, "description": REASONS.get(status, "Bad Gateway")})
         if fault.kind == "unauthorized":
             return ApiOutcome(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        if fault.kind == "bad_request":
+            return ApiOutcome(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {fault.detail}"})
         return ApiOutcome(0, {}, lost=fault.kind)

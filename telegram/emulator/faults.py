@@ -5,6 +5,9 @@ A `Fault` hits the next `times` Bot API calls whose method matches (None = any m
 - "retry_after": 429 `Too Many Requests: retry after N`, parameters.retry_after = N, header Retry-After: N
 - "server_error": HTTP `status` (default 502) with the matching reason phrase as description
 - "unauthorized": 401 `Unauthorized`, what Telegram answers a revoked token
+- "bad_request": 400 `Bad Request: <detail>`, Telegram's exact refusal text; `detail` defaults to what it
+  answers an answerCallbackQuery (or answerPreCheckoutQuery) that comes too late, `query is too old and
+  response timeout expired or query ID is invalid`
 - "timeout": no answer. The httpx transport waits the client's read timeout then raises httpx.ReadTimeout;
   over ASGI the request hangs until the client gives up (is cancelled).
 - "drop": the connection closes without an answer (httpx.RemoteProtocolError from the transport).
@@ -16,7 +19,9 @@ delivered the message).
 
 from dataclasses import dataclass
 
-KINDS = frozenset({"retry_after", "server_error", "unauthorized", "timeout", "drop"})
+from .errors import QUERY_TOO_OLD
+
+KINDS = frozenset({"retry_after", "server_error", "unauthorized", "bad_request", "timeout", "drop"})
 
 REASONS = {
     500: "Internal Server Error",
@@ -33,6 +38,7 @@ class Fault:
     times: int = 1
     retry_after: int = 1
     status: int = 502
+    detail: str = QUERY_TOO_OLD
     after: bool = False
 
     def __post_init__(self) -> None:

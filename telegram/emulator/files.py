@@ -1,6 +1,8 @@
 """Files in the chat: what a user's document or photo looks like, getFile, and the download route.
 
 Every file lives once in `emu.files` (see `Emulator.store_file`), numbered in the order it was stored.
+Its file_id is the bot's it was sent to or uploaded by, as on Telegram: another bot's getFile or send
+method does not know it.
 getFile gives it a `file_path`, "<kind>/file_<n><ext>" ("documents/file_12.txt", "photos/file_13.jpg"),
 and from then on `GET /file/bot<token>/<file_path>` serves its bytes to any bot of the emulator, as
 Telegram's file server does; everything else on that route is 404 "Not Found" (a wrong token too).
@@ -37,13 +39,13 @@ def document_fields(stored: StoredFile) -> dict[str, Any]:
     return out
 
 
-def photo_sizes(emu: "Emulator", content: bytes) -> list[dict[str, Any]]:
-    """Store a user's photo as its PhotoSizes (each its own file) and return them, smallest first."""
+def photo_sizes(emu: "Emulator", bot: BotRecord, content: bytes) -> list[dict[str, Any]]:
+    """Store a user's photo to `bot` as its PhotoSizes (each its own file) and return them, smallest first."""
     largest = PHOTO_SIZES[-1][0] * PHOTO_SIZES[-1][1]
     sizes = []
     for width, height in PHOTO_SIZES:
         share = content[: math.ceil(len(content) * width * height / largest)]
-        stored = emu.store_file(None, share, "image/jpeg", kind="photos")
+        stored = emu.store_file(None, share, "image/jpeg", kind="photos", bot=bot)
         sizes.append({"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
                       "width": width, "height": height, "file_size": len(share)})
     return sizes
@@ -51,7 +53,7 @@ def photo_sizes(emu: "Emulator", content: bytes) -> list[dict[str, Any]]:
 
 async def get_file(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     stored = emu.files.get(get_str(p, "file_id") or "")
-    if stored is None:
+    if stored is None or not stored.known_to(bot):
         raise bad_request("invalid file_id")
     answer: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
     if stored.content is None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from .channels import get_chat_member
-from .entities import parse_html
+from .entities import parse_html, utf16_len
 from .errors import QUERY_TOO_OLD, ApiError, bad_request
 from .files import document_fields, get_file
 from .markup import validate_markup
@@ -23,6 +23,8 @@ from .state import BotRecord, Chat, StoredFile
 if TYPE_CHECKING:
     from .core import Emulator
 
+# Telegram's limits, in UTF-16 code units of the text after entity parsing (an emoji outside the
+# Basic Multilingual Plane counts twice), as Telegram counts them.
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 ANSWER_TEXT_LIMIT = 200
@@ -53,11 +55,18 @@ def _text_fields(params: dict[str, Any]) -> dict[str, Any]:
     text, entities = _formatted(params, "text", "entities")
     if not text.strip():
         raise bad_request("message text is empty")
-    if len(text) > TEXT_LIMIT:
+    if utf16_len(text) > TEXT_LIMIT:
         raise bad_request("message is too long")
     fields: dict[str, Any] = {"text": text}
     if entities:
         fields["entities"] = entities
+    # The message carries the link preview options it was sent with, as Telegram's do when they were
+    # changed from the defaults (is_disabled: no preview is drawn, so no link in it is fetched).
+    options = get_json(params, "link_preview_options", "can't parse link preview options JSON object")
+    if options:
+        if not isinstance(options, dict):
+            raise bad_request("can't parse link preview options JSON object")
+        fields["link_preview_options"] = options
     return fields
 
 
@@ -122,6 +131,7 @@ async def edit_message_text(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) 
         raise bad_request("there is no text in the message to edit")
     fields = _text_fields(p)
     fields.setdefault("entities", None)
+    fields.setdefault("link_preview_options", None)
     # Like Telegram: an edit without reply_markup removes the inline keyboard.
     fields["reply_markup"] = _markup(p)
     return _apply_edit(emu, chat, message, fields)
@@ -150,7 +160,7 @@ async def answer_callback_query(emu: "Emulator", bot: BotRecord, p: dict[str, An
     ):
         raise bad_request(QUERY_TOO_OLD)
     text = get_str(p, "text")
-    if text is not None and len(text) > ANSWER_TEXT_LIMIT:
+    if text is not None and utf16_len(text) > ANSWER_TEXT_LIMIT:
         raise bad_request("MESSAGE_TOO_LONG")
     query.answered = True
     answer = {"callback_query_id": query.id, "text": text, "show_alert": get_bool(p, "show_alert")}
@@ -160,34 +170,35 @@ async def answer_callback_query(emu: "Emulator", bot: BotRecord, p: dict[str, An
     return True
 
 
-def _input_file(emu: "Emulator", p: dict[str, Any], field: str) -> StoredFile:
-    """The file a send method names in `field`: uploaded, re-sent by file_id, by URL, or attach://."""
+def _input_file(emu: "Emulator", bot: BotRecord, p: dict[str, Any], field: str) -> StoredFile:
+    """The file a send method names in `field`: uploaded, re-sent by file_id (this bot's only), by URL,
+    or attach://."""
     given = p.get(field)
     kind = "photos" if field == "photo" else "documents"
     if isinstance(given, UploadedFile):
-        return emu.store_file(given.filename, given.content, given.content_type, kind=kind)
-    if isinstance(given, str) and given in emu.files:
+        return emu.store_file(given.filename, given.content, given.content_type, kind=kind, bot=bot)
+    if isinstance(given, str) and given in emu.files and emu.files[given].known_to(bot):
         return emu.files[given]
     if isinstance(given, str) and given.startswith(("http://", "https://")):
-        return emu.store_file(given.rstrip("/").rsplit("/", 1)[-1] or "file", None, None, kind=kind)
+        return emu.store_file(given.rstrip("/").rsplit("/", 1)[-1] or "file", None, None, kind=kind, bot=bot)
     if isinstance(given, str) and given.startswith("attach://"):
         attached = p.get(given.removeprefix("attach://"))
         if not isinstance(attached, UploadedFile):
             raise bad_request("wrong file identifier/HTTP URL specified")
-        return emu.store_file(attached.filename, attached.content, attached.content_type, kind=kind)
+        return emu.store_file(attached.filename, attached.content, attached.content_type, kind=kind, bot=bot)
     if not given:
         raise bad_request(f"there is no {field} in the request")
     raise bad_request("wrong file identifier/HTTP URL specified")
 
 
-def _document(emu: "Emulator", p: dict[str, Any]) -> dict[str, Any]:
-    return document_fields(_input_file(emu, p, "document"))
+def _document(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> dict[str, Any]:
+    return document_fields(_input_file(emu, bot, p, "document"))
 
 
-def _photo_sizes(emu: "Emulator", p: dict[str, Any]) -> list[dict[str, Any]]:
+def _photo_sizes(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> list[dict[str, Any]]:
     """One PhotoSize: the emulator does not decode images, so it reports a fixed size (Telegram sends
     several scaled copies; a client takes the last, largest one)."""
-    stored = _input_file(emu, p, "photo")
+    stored = _input_file(emu, bot, p, "photo")
     size: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "width": 800, "height": 600}
     if stored.content is not None:
         size["file_size"] = len(stored.content)
@@ -196,7 +207,7 @@ def _photo_sizes(emu: "Emulator", p: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
     caption, entities = _formatted(p, "caption", "caption_entities")
-    if len(caption) > CAPTION_LIMIT:
+    if utf16_len(caption) > CAPTION_LIMIT:
         raise bad_request("message caption is too long")
     if caption:
         fields["caption"] = caption
@@ -210,13 +221,13 @@ def _with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
 
 async def send_document(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     chat = emu.chat_for_bot(bot, chat_id_of(p))
-    fields = _with_caption(p, {"document": _document(emu, p)})
+    fields = _with_caption(p, {"document": _document(emu, bot, p)})
     return chat.add(bot.as_user(), emu.unix_now(), fields)
 
 
 async def send_photo(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     chat = emu.chat_for_bot(bot, chat_id_of(p))
-    fields = _with_caption(p, {"photo": _photo_sizes(emu, p)})
+    fields = _with_caption(p, {"photo": _photo_sizes(emu, bot, p)})
     return chat.add(bot.as_user(), emu.unix_now(), fields)
 
 

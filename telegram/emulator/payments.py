@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import trio
 
+from .entities import utf16_len
 from .errors import QUERY_TOO_OLD, EmulatorError, bad_request
 from .markup import validate_markup
 from .params import chat_id_of, get_bool, get_int, get_json, get_str, require_int
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 PRE_CHECKOUT_TIMEOUT = 10.0  # Bot API: "must receive an answer within 10 seconds"
 STARS = "XTR"
 STARTING_STARS = 10_000  # each emulated user's Stars balance until a test sets another
+# Title and description in UTF-16 code units, like message texts; the payload in bytes.
 TITLE_LIMIT, DESCRIPTION_LIMIT, PAYLOAD_LIMIT = 32, 255, 128
 MAX_AMOUNT = 9_999_999_999_999  # tdlib's check_currency_amount
 
@@ -182,9 +184,9 @@ def validate_invoice(bot: BotRecord, p: dict[str, Any]) -> InvoiceRecord:
     payload = _required(p, "payload")
     currency = _required(p, "currency")
     prices = _prices(p)
-    if len(title) > TITLE_LIMIT:
+    if utf16_len(title) > TITLE_LIMIT:
         raise bad_request("TITLE_INVALID")
-    if len(description) > DESCRIPTION_LIMIT:
+    if utf16_len(description) > DESCRIPTION_LIMIT:
         raise bad_request("DESCRIPTION_INVALID")
     if len(payload.encode()) > PAYLOAD_LIMIT:
         raise bad_request("INVOICE_PAYLOAD_INVALID")

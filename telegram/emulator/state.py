@@ -82,3 +82,9 @@ class StoredFile:
     mime_type: str | None = None
     kind: str = "documents"  # or "photos": the folder of its file_path (see files.py)
     number: int = 0  # its place in the order files were stored, which names its file_path
+    # The bot its file_id was given to: Telegram's file_ids are each bot's own, another bot's is
+    # "wrong file identifier". None: stored by the test side, known to every bot.
+    bot_id: int | None = None
+
+    def known_to(self, bot: BotRecord) -> bool:
+        return self.bot_id is None or self.bot_id == bot.id

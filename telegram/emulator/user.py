@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
+from .entities import utf16_len
 from .errors import ButtonNotFound, EmulatorError
 from .files import document_fields, photo_sizes
 from .markup import inline_buttons, pressable_labels
@@ -85,7 +86,7 @@ class EmulatedUser:
         await trio.lowlevel.checkpoint()
         chat = self._chat(bot)
         captioned = _caption(caption)
-        stored = self._emu.store_file(file_name, content, mime_type or mimetypes.guess_type(file_name)[0])
+        stored = self._emu.store_file(file_name, content, mime_type or mimetypes.guess_type(file_name)[0], bot=chat.bot)
         return self._post(chat, {"document": document_fields(stored), **captioned})
 
     async def send_photo(self, content: bytes, *, caption: str | None = None, bot: Any = None) -> dict[str, Any]:
@@ -94,7 +95,7 @@ class EmulatedUser:
         await trio.lowlevel.checkpoint()
         chat = self._chat(bot)
         captioned = _caption(caption)
-        return self._post(chat, {"photo": photo_sizes(self._emu, content), **captioned})
+        return self._post(chat, {"photo": photo_sizes(self._emu, chat.bot, content), **captioned})
 
     def _post(self, chat: "Chat", fields: dict[str, Any]) -> dict[str, Any]:
         chat.started = True
@@ -242,6 +243,6 @@ class EmulatedUser:
 
 def _caption(caption: str | None) -> dict[str, Any]:
     """The caption field of a user's media message; the apps refuse a longer caption, and drop an empty one."""
-    if caption and len(caption) > CAPTION_LIMIT:
-        raise EmulatorError(f"a caption is at most {CAPTION_LIMIT} characters, got {len(caption)}")
+    if caption and utf16_len(caption) > CAPTION_LIMIT:
+        raise EmulatorError(f"a caption is at most {CAPTION_LIMIT} UTF-16 code units, got {utf16_len(caption)}")
     return {"caption": caption} if caption else {}

@@ -31,6 +31,7 @@ from telegram.config import PaymentSettings, ShopSettings
 from telegram.cryptopay import CryptoInvoice, CryptoPayClient, CryptoPayError
 from telegram.errors import BadRequest, TelegramError
 from telegram.i18n import LANGUAGES, pick_language
+from telegram.limits import cut
 from telegram.payments.pricing import quote
 from telegram.delivery import send_delivery
 from telegram.texts import Texts
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 PAYMENTS = Counter("shopkeeper_payments_total", "Payment events, by method and outcome", ["method", "outcome"])
 
-# Telegram's limits on an invoice's texts, in characters.
+# Telegram's limits on an invoice's texts, in UTF-16 code units (telegram.limits).
 TITLE_MAX = 32
 DESCRIPTION_MAX = 255
 # Why a pre-checkout query was refused, as the buyer reads it in Telegram's payment form.
@@ -242,8 +243,11 @@ class PaymentDesk:
         payment = settled.payment
         try:
             if isinstance(settled.purchase, Delivered):
-                await self.bot.send_message(chat_id, t("payment.paid_item", amount=payment.amount))
-                await send_delivery(self.bot, chat_id, t, settled.purchase)
+                try:
+                    await self.bot.send_message(chat_id, t("payment.paid_item", amount=payment.amount))
+                except TelegramError as error:  # the goods never wait on the words before them
+                    log.warning("payment %s: could not tell user %s: %s", payment.id, chat_id, error)
+                await send_delivery(self.bot, self.store, chat_id, t, settled.purchase)
             elif settled.purchase is not None:
                 await self.bot.send_message(
                     chat_id, t("payment.item_failed", amount=payment.amount, balance=settled.balance)
@@ -380,4 +384,5 @@ class PaymentDesk:
 
 
 def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """`text` within `limit` as Telegram counts it (UTF-16 code units: an emoji can count twice)."""
+    return cut(text, limit)

@@ -10,15 +10,14 @@ from storage import UserRecord
 from telegram.callback_data import CallbackData
 from telegram.callback_data import parse as parse_callback_data
 from telegram.client import BotClient
-from telegram.errors import BadRequest
+from telegram.errors import BadRequest, TelegramError
+from telegram.limits import ANSWER_LIMIT, TEXT_LIMIT, cut, html_units
 from telegram.routing.shop import Shop
 from telegram.texts import Texts
 from telegram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, PreCheckoutQuery, Update
 
 log = logging.getLogger(__name__)
 
-# Longer answers are sent as a .txt document (Telegram's limit is 4096 characters after parsing).
-MAX_TEXT = 4096
 # How long the bot waits for an answer it asked for (a promo code, a review) before forgetting it.
 PENDING_SECONDS = 900.0
 
@@ -141,11 +140,20 @@ class Context:
         await send_long(self.bot, self.chat_id, text, filename=filename, file_text=file_text, caption=caption)
 
     async def notify(self, text: str | None = None, *, alert: bool = False) -> None:
-        """Answer the pressed button, optionally with a toast (or an alert box); only the first counts."""
+        """Answer the pressed button, optionally with a toast (or an alert box), cut to Telegram's limit
+        (a name or title in it can be long); only the first answer counts.
+
+        Never raises: the answer only ends the button's spinner, so one that fails (Telegram refuses
+        answers to a press older than its callback window: "query is too old") is logged and the
+        handler goes on. Whatever follows, the goods above all, never waits on it."""
         if self.callback is None or self._answered:
             return
         self._answered = True
-        await self.bot.answer_callback_query(self.callback.id, text=text, show_alert=alert)
+        shown = cut(text, ANSWER_LIMIT) if text is not None else None
+        try:
+            await self.bot.answer_callback_query(self.callback.id, text=shown, show_alert=alert)
+        except TelegramError as error:
+            log.info("chat %s: button not answered: %s", self.chat_id, error)
 
     def set_user(self, user: UserRecord) -> None:
         """The user changed (e.g. their language): later answers of this update and later updates use it."""
@@ -177,13 +185,15 @@ class Context:
         await self.notify()
 
 
-async def send_long(bot: BotClient, chat_id: int, text: str, *, filename: str, file_text: str, caption: str) -> None:
-    """`text` as a message, or `file_text` as a .txt document when the message would be too long.
-
-    Telegram counts UTF-16 code units (an emoji can be two), so that is what is measured; the HTML
-    tags counted along make the test err on the side of the document."""
-    if len(text.encode("utf-16-le")) // 2 <= MAX_TEXT:
-        await bot.send_message(chat_id, text)
+async def send_long(
+    bot: BotClient, chat_id: int, text: str, *, filename: str, file_text: str, caption: str,
+    disable_web_page_preview: bool = False,
+) -> None:
+    """HTML `text` as a message (link previews off with `disable_web_page_preview`), or `file_text` as
+    a .txt document when the message would be over Telegram's limit (measured as Telegram does: see
+    telegram.limits)."""
+    if html_units(text) <= TEXT_LIMIT:
+        await bot.send_message(chat_id, text, disable_web_page_preview=disable_web_page_preview)
     else:
         await bot.send_document(chat_id, filename, file_text.encode(), caption=caption)
 

@@ -52,6 +52,26 @@ async def test_a_photo_decodes_into_sizes_and_the_largest_downloads(bot: BotClie
     assert shown.photo is not None and shown.photo[-1].file_id == largest.file_id
 
 
+async def test_a_document_is_uploaded_once_then_sent_by_its_file_id(emu: Emulator, bot: BotClient, ann: EmulatedUser) -> None:
+    uploaded = await bot.send_document(1001, "book.pdf", b"%PDF-1.7 book", caption="<b>Book</b>")
+    assert uploaded.document is not None and uploaded.document.file_name == "book.pdf"
+    again = await bot.send_document_id(1001, uploaded.document.file_id, caption="<b>Book</b> again")
+    assert again.document is not None and again.document.file_unique_id == uploaded.document.file_unique_id
+    assert again.caption == "Book again"
+    assert [params["document"] for _, method, params in emu.calls if method == "sendDocument"] == [
+        {"filename": "book.pdf", "size": len(b"%PDF-1.7 book")}, uploaded.document.file_id]
+    # Another bot's file_id is refused: `wrong_file` tells it from other refusals.
+    emu.create_bot(token="456:OTHER", username="other_bot")
+    await ann.send_text("/start", bot="other_bot")
+    async with BotClient(TelegramSettings(token="456:OTHER", owner_id=1), transport=emu.transport()) as other:
+        with pytest.raises(BadRequest) as refused:
+            await other.send_document_id(1001, uploaded.document.file_id)
+        assert refused.value.wrong_file
+        with pytest.raises(BadRequest) as elsewhere:
+            await other.send_document_id(77, uploaded.document.file_id)
+        assert not elsewhere.value.wrong_file  # chat not found
+
+
 async def test_a_download_over_max_bytes_is_refused_without_the_token(bot: BotClient, ann: EmulatedUser) -> None:
     document = (await ann.send_document("stock.txt", STOCK))["document"]
     path = (await bot.get_file(document["file_id"])).file_path

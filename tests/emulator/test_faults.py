@@ -51,6 +51,22 @@ async def test_drop_after_execution_still_delivers(emu: Emulator, client, ann) -
     assert [m["text"] for m in ann.bot_messages()] == ["x"]  # done, but the client never heard
 
 
+async def test_bad_request_answers_telegrams_exact_refusal(emu: Emulator, client, api, ann) -> None:
+    markup = {"inline_keyboard": [[{"text": "Go", "callback_data": "go"}]]}
+    await api.ok("sendMessage", chat_id=1001, text="x", reply_markup=markup)
+    query_id = await ann.press("Go")
+    emu.faults.inject(Fault(method="answerCallbackQuery", kind="bad_request"))
+    r = await client.post("/bot123456:TEST/answerCallbackQuery", json={"callback_query_id": query_id})
+    assert (r.status_code, r.json()) == (400, {
+        "ok": False, "error_code": 400,
+        "description": "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    })
+    assert ann.callback_answers == []  # refused, not done
+    emu.faults.inject(Fault(method="sendMessage", kind="bad_request", detail="chat not found"))
+    r = await client.post("/bot123456:TEST/sendMessage", json={"chat_id": 1001, "text": "x"})
+    assert r.json()["description"] == "Bad Request: chat not found" and len(ann.bot_messages()) == 1
+
+
 def test_bad_fault_kind() -> None:
     with pytest.raises(ValueError):
         Fault(kind="explode")

@@ -4,7 +4,7 @@ import httpx
 
 from telegram.emulator import EmulatedUser, Emulator, serve_emulator
 
-from .conftest import TOKEN
+from .conftest import TOKEN, Api
 from .test_spec import check
 
 STOCK = b"KEY-AAAA\nKEY-BBBB\nKEY-CCCC\n"
@@ -84,6 +84,28 @@ async def test_download_needs_the_right_token_and_a_path_from_get_file(
     next_path = f"documents/file_{int(path.removeprefix('documents/file_').removesuffix('.txt')) + 1}.txt"
     assert (await client.get(f"/file/bot{TOKEN}/{next_path}")).status_code == 404
     assert (await api.ok("getFile", file_id=later["file_id"]))["file_path"] == next_path
+
+
+async def test_a_file_id_is_its_bots_own(emu: Emulator, client: httpx.AsyncClient, api, ann) -> None:
+    uploaded = (await client.post(
+        f"/bot{TOKEN}/sendDocument", data={"chat_id": "1001"}, files={"document": ("book.pdf", b"%PDF-1.7 book")}
+    )).json()["result"]["document"]
+    assert uploaded["file_name"] == "book.pdf" and uploaded["file_size"] == len(b"%PDF-1.7 book")
+    # The bot that uploaded it sends it again by its file_id, uploading nothing: the same file.
+    again = (await api.ok("sendDocument", chat_id=1001, document=uploaded["file_id"], caption="again"))["document"]
+    assert (again["file_id"], again["file_unique_id"]) == (uploaded["file_id"], uploaded["file_unique_id"])
+    sent = (await ann.send_document("stock.txt", STOCK))["document"]
+
+    # Another bot knows neither the file it did not upload nor the one sent to the first bot.
+    emu.create_bot(token="654321:OTHER", username="other_bot")
+    await ann.send_text("/start", bot="other_bot")
+    other = Api(client, "654321:OTHER")
+    for file_id in (uploaded["file_id"], sent["file_id"]):
+        assert await other.error("sendDocument", chat_id=1001, document=file_id) == (
+            400, "Bad Request: wrong file identifier/HTTP URL specified")
+        assert await other.error("getFile", file_id=file_id) == (400, "Bad Request: invalid file_id")
+    assert [m["document"]["file_id"] for m in ann.bot_messages()] == [uploaded["file_id"]] * 2
+    assert ann.bot_messages(bot="other_bot") == []
 
 
 async def test_media_messages_follow_the_spec(spec, api, ann: EmulatedUser) -> None:

@@ -40,6 +40,11 @@ async def test_send_message_form_encoded(emu: Emulator, client, ann) -> None:
         ("<b></b>", "Bad Request: message text is empty"),
         ("x" * 4097, "Bad Request: message is too long"),
         ("<b>x" + "y" * 4095 + "</b>", None),  # 4096 characters after parsing: fine
+        # Telegram counts UTF-16 code units: an emoji outside the Basic Multilingual Plane counts twice.
+        ("😀" * 2048, None),
+        ("😀" * 2048 + "x", "Bad Request: message is too long"),
+        ("<b>" + "😀" * 2047 + "</b>&lt;&amp;", None),  # tags are not counted, an entity is one unit
+        ("<b>" + "😀" * 2047 + "</b>&lt;&amp;x", "Bad Request: message is too long"),
         ("<foo>x</foo>", 'Bad Request: can\'t parse entities: Unsupported start tag "foo" at byte offset 0'),
         ("<b>x", 'Bad Request: can\'t parse entities: Can\'t find end tag corresponding to start tag "b"'),
         ("é<b>x</i>", "Bad Request: can't parse entities: Unmatched end tag at byte offset 6, "
@@ -129,6 +134,19 @@ async def test_edit_text_and_markup(api, ann) -> None:
         400, "Bad Request: chat not found")
 
 
+async def test_link_preview_options_stay_with_the_message(api, ann) -> None:
+    off = {"is_disabled": True}
+    sent = await api.ok("sendMessage", chat_id=1001, text="key: https://example.com/redeem", link_preview_options=off)
+    assert sent["link_preview_options"] == off and ann.bot_messages()[-1]["link_preview_options"] == off
+    plain = await api.ok("sendMessage", chat_id=1001, text="https://example.com")
+    assert "link_preview_options" not in plain
+    # An edit sets them anew: without them, the message has the defaults again.
+    edited = await api.ok("editMessageText", chat_id=1001, message_id=sent["message_id"], text="key: gone")
+    assert "link_preview_options" not in edited
+    assert await api.error("sendMessage", chat_id=1001, text="x", link_preview_options="[1") == (
+        400, "Bad Request: can't parse link preview options JSON object")
+
+
 async def test_delete(api, ann) -> None:
     mid = (await api.ok("sendMessage", chat_id=1001, text="bye"))["message_id"]
     assert await api.ok("deleteMessage", chat_id=1001, message_id=mid) is True
@@ -148,6 +166,11 @@ async def test_send_document_multipart(emu: Emulator, client, ann) -> None:
     assert (doc["file_name"], doc["file_size"], doc["mime_type"]) == ("key.txt", 9, "text/plain")
     assert msg["caption"] == "your key" and msg["caption_entities"] == [{"type": "italic", "offset": 0, "length": 8}]
     assert emu.files[doc["file_id"]].content == b"AAAA-BBBB"
+    # A caption's 1024 are UTF-16 code units after parsing: 512 emoji fit, one more character does not.
+    for caption, status in (("<b>" + "😀" * 512 + "</b>", 200), ("😀" * 512 + "x", 400)):
+        sent = await client.post("/bot123456:TEST/sendDocument", json={"chat_id": 1001, "document": doc["file_id"],
+                                                                        "caption": caption, "parse_mode": "HTML"})
+        assert sent.status_code == status, sent.json()
     # Re-sending by file_id reuses the stored file.
     again = (await client.post("/bot123456:TEST/sendDocument",
                                json={"chat_id": 1001, "document": doc["file_id"]})).json()["result"]

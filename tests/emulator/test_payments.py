@@ -98,7 +98,9 @@ async def test_invoice_message_carries_the_invoice(emu: Emulator, bot: BotClient
         ({"payload": "é" * 65}, "INVOICE_PAYLOAD_INVALID"),  # 130 bytes: the limit counts bytes
         ({"title": ""}, 'parameter "title" is required'),
         ({"title": "x" * 33}, "TITLE_INVALID"),
+        ({"title": "😀" * 16 + "x"}, "TITLE_INVALID"),  # 33 UTF-16 code units, like message texts
         ({"description": "x" * 256}, "DESCRIPTION_INVALID"),
+        ({"description": "😀" * 128}, "DESCRIPTION_INVALID"),
         ({"max_tip_amount": -1}, "invalid max_tip_amount of the currency specified"),
     ],
 )

@@ -66,6 +66,10 @@ async def test_answer_callback_query(emu: Emulator, api, ann, autojump_clock) ->
     qid = await ann.press("Go")
     status, _ = await api("answerCallbackQuery", callback_query_id=qid, text="x" * 201)
     assert status == 400
+    # 200 is counted in UTF-16 code units, like every Telegram text: 101 emoji are 202.
+    status, body = await api("answerCallbackQuery", callback_query_id=qid, text="😀" * 101)
+    assert (status, body["description"]) == (400, "Bad Request: MESSAGE_TOO_LONG")
+    assert await api.ok("answerCallbackQuery", callback_query_id=qid, text="😀" * 100) is True
 
 
 async def test_wait_for_sees_new_and_edited_messages(emu: Emulator, api, ann, autojump_clock) -> None:

@@ -1,6 +1,7 @@
 """The audit log viewer (owner only): every admin action and security event, newest first."""
 
 from storage import AuditRecord
+from telegram.limits import cut
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.callbacks import OpenAudit
 from telegram.screens.admin.access import permitted
@@ -33,7 +34,7 @@ async def audit_log(ctx: Context, data: OpenAudit) -> None:
 
 
 def _row(ctx: Context, event: AuditRecord) -> str:
-    detail = event.detail if len(event.detail) <= MAX_DETAIL else event.detail[: MAX_DETAIL - 1] + "…"
+    detail = cut(event.detail, MAX_DETAIL)
     return ctx.t(
         "admin.audit.row_security" if event.security else "admin.audit.row",
         date=date_time(ctx, event.created_at), actor=event.actor_id if event.actor_id is not None else "—",

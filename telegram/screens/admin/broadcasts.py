@@ -14,6 +14,7 @@ import msgspec
 from storage import BroadcastRecord, Permission
 from telegram.errors import BadRequest
 from telegram.i18n import LANGUAGES
+from telegram.limits import TEXT_LIMIT, html_units
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.access import permitted
 from telegram.screens.admin.callbacks import (
@@ -26,7 +27,6 @@ from telegram.types import InlineKeyboardButton, InlineKeyboardMarkup
 router = Router(name=__name__)
 
 DRAFT_SECONDS = 3600.0
-MAX_TEXT = 4096
 MAX_LABEL = 64
 RECENT = 5
 BAR = 10
@@ -102,7 +102,7 @@ async def text_typed(ctx: Context, text: str, _data: dict[str, Any]) -> None:
     if not await permitted(ctx, Permission.BROADCAST, "broadcast.create"):
         await ctx.forget()
         return
-    if not text.strip() or len(text) > MAX_TEXT:
+    if not text.strip() or html_units(text) > TEXT_LIMIT:
         await ctx.reply(ctx.t("admin.broadcast.bad_text"), keyboard(cancel_row(ctx)))
         return
     draft = Draft(text=text)

@@ -1,6 +1,7 @@
 """The staff's promo codes: the list (by code, a page at a time) with a Disable button on each active
 code, and a new code in three steps: the code, its kind (buttons), its value. Needs the catalog
-permission, checked on every press and every typed answer.
+permission, checked on every press and every typed answer; a credit code (balance credit: it makes
+money) needs the money permission as well, which the store checks again.
 
 A code made here has the defaults a shop usually wants: unlimited uses, once per user, no expiry, any
 item (the CLI sets the rest). Creating and disabling are audited by the store, in the same transaction.
@@ -10,9 +11,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from storage import PROMO_CODE, Duplicate, Permission, PromoRecord, UnknownPromo
+from storage import PROMO_CODE, Duplicate, Permission, PromoRecord, StaffRefused, UnknownPromo
 from telegram.routing import Context, Router, keyboard
-from telegram.screens.admin.access import permitted
+from telegram.screens.admin.access import answer_refused, may, permitted
 from telegram.screens.admin.callbacks import DisablePromo, NewPromo, OpenPromos, PromoKindChosen
 from telegram.screens.admin.panel import back_row, cancel_row
 from telegram.screens.paging import pager
@@ -113,7 +114,10 @@ async def code_typed(ctx: Context, text: str, _data: dict[str, Any]) -> None:
         return
     # The kind is a press, and a press ends the question anyway.
     await ctx.forget()
-    rows = [[(ctx.t.plain(KIND_LABEL[kind]), PromoKindChosen(code=code, kind=kind))] for kind in KIND_LABEL]
+    rows = [
+        [(ctx.t.plain(KIND_LABEL[kind]), PromoKindChosen(code=code, kind=kind))]
+        for kind in KIND_LABEL if kind != "credit" or may(ctx.user, Permission.MONEY, ctx.shop.owner_id)
+    ]
     await ctx.reply(ctx.t("admin.promo.ask_kind", code=code), keyboard(*rows, cancel_row(ctx)))
 
 
@@ -123,6 +127,8 @@ async def kind_chosen(ctx: Context, data: PromoKindChosen) -> None:
         return
     if data.kind not in KIND_LABEL or not PROMO_CODE.fullmatch(data.code):
         await ctx.notify(ctx.t.plain("error.stale_button"))
+        return
+    if data.kind == "credit" and not await permitted(ctx, Permission.MONEY, "promo.credit"):
         return
     await ctx.expect("admin_promo_value", code=data.code, kind=data.kind)
     await ctx.show(ctx.t(VALUE_QUESTION[data.kind], code=data.code), keyboard(cancel_row(ctx)))
@@ -135,6 +141,9 @@ async def value_typed(ctx: Context, text: str, data: dict[str, Any]) -> None:
         return
     code, kind = data.get("code"), data.get("kind")
     if not isinstance(code, str) or kind not in KIND_LABEL:
+        await ctx.forget()
+        return
+    if kind == "credit" and not await permitted(ctx, Permission.MONEY, "promo.credit"):
         await ctx.forget()
         return
     value = parse_amount(text)
@@ -150,6 +159,10 @@ async def value_typed(ctx: Context, text: str, data: dict[str, Any]) -> None:
         # Made meanwhile (another staff member, the CLI): back to the first step.
         await ctx.expect("admin_promo_code")
         await ctx.reply(ctx.t("admin.promo.duplicate", code=code), keyboard(cancel_row(ctx)))
+        return
+    except StaffRefused as refused:  # the money permission went between the check and the store
+        await ctx.forget()
+        await answer_refused(ctx, refused)
         return
     await ctx.forget()
     created = ctx.t("admin.promo.created", code=promo.code, value=_value(ctx, promo.kind, promo.value))

@@ -1,16 +1,19 @@
 """The staff's screen of users: find one by id or @username; their profile, purchases, payments and
 ledger; adjust the balance with a reason (a ledger entry, never a raw edit); block or unblock.
 
-Needs the users permission (payments: the payments permission); the owner's own role is changed in
-Admins. Blocking takes effect in this process at once and in others within the user cache's minute.
+Needs the users permission (payments: the payments permission; a balance adjustment: the money
+permission, and never on one's own balance, the owner's neither); the owner's own role is changed in
+Admins, and only the owner blocks an admin (blocking ends the admin role). The store checks the money
+and admin rules again in its transaction. Blocking takes effect in this process at once and in others
+within the user cache's minute.
 """
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from storage import InsufficientBalance, OwnerProtected, Permission
+from storage import InsufficientBalance, OwnerProtected, Permission, StaffRefused
 from telegram.routing import Context, Router, keyboard
-from telegram.screens.admin.access import may, permitted
+from telegram.screens.admin.access import answer_refused, may, permitted, refuse
 from telegram.screens.admin.admins import who
 from telegram.screens.admin.callbacks import (
     AdjustBalance, EditAdmin, FindUser, OpenUser, SetBlocked, UserLedger, UserPayments, UserPurchases,
@@ -70,15 +73,21 @@ async def _show_user(ctx: Context, user_id: int) -> None:
     ]
     if user.blocked:
         lines.append(ctx.t("admin.users.blocked"))
+    owner = may(ctx.user, "owner", ctx.shop.owner_id)
+    # What this staff member may do to this user: the store refuses the rest anyway.
+    actions = []
+    if user.id != ctx.user.id and may(ctx.user, Permission.MONEY, ctx.shop.owner_id):
+        actions.append((ctx.t.plain("admin.users.button.adjust"), AdjustBalance(user_id=user.id)))
+    if user.role != "admin" or owner:
+        actions.append((ctx.t.plain("admin.users.button.unblock" if user.blocked else "admin.users.button.block"),
+                        SetBlocked(user_id=user.id, blocked=not user.blocked)))
     rows = [
-        [(ctx.t.plain("admin.users.button.adjust"), AdjustBalance(user_id=user.id)),
-         (ctx.t.plain("admin.users.button.unblock" if user.blocked else "admin.users.button.block"),
-          SetBlocked(user_id=user.id, blocked=not user.blocked))],
+        *([actions] if actions else []),
         [(ctx.t.plain("admin.users.button.purchases"), UserPurchases(user_id=user.id)),
          (ctx.t.plain("admin.users.button.ledger"), UserLedger(user_id=user.id)),
          (ctx.t.plain("admin.users.button.payments"), UserPayments(user_id=user.id))],
     ]
-    if may(ctx.user, "owner", ctx.shop.owner_id) and user.role != "owner":
+    if owner and user.role != "owner":
         rows.append([(ctx.t.plain("admin.users.button.role"), EditAdmin(user_id=user.id))])
     rows.append([(ctx.t.plain("admin.users.button.find"), FindUser())])
     rows.append(back_row(ctx))
@@ -94,6 +103,9 @@ async def set_blocked(ctx: Context, data: SetBlocked) -> None:
     except OwnerProtected:
         await ctx.notify(ctx.t.plain("admin.users.owner_protected"), alert=True)
         return
+    except StaffRefused as refused:  # an admin: the owner alone blocks one
+        await answer_refused(ctx, refused, owner="block_admin")
+        return
     ctx.shop.users.drop(user.id)
     await ctx.notify(ctx.t.plain("admin.users.now_blocked" if user.blocked else "admin.users.now_unblocked"))
     await _show_user(ctx, user.id)
@@ -101,7 +113,10 @@ async def set_blocked(ctx: Context, data: SetBlocked) -> None:
 
 @router.callback(AdjustBalance)
 async def adjust_balance(ctx: Context, data: AdjustBalance) -> None:
-    if not await permitted(ctx, Permission.USERS, "users.balance"):
+    if not await permitted(ctx, Permission.MONEY, "users.balance"):
+        return
+    if data.user_id == ctx.user.id:
+        await refuse(ctx, "own_balance", "users.balance", f"own_balance: {data.user_id}")
         return
     await ctx.expect("admin_adjust", user_id=data.user_id)
     await ctx.show(ctx.t("admin.users.adjust_ask", user_id=data.user_id), keyboard(cancel_row(ctx)))
@@ -109,7 +124,7 @@ async def adjust_balance(ctx: Context, data: AdjustBalance) -> None:
 
 @router.pending("admin_adjust")
 async def adjustment_typed(ctx: Context, text: str, data: dict[str, Any]) -> None:
-    if not await permitted(ctx, Permission.USERS, "users.balance"):
+    if not await permitted(ctx, Permission.MONEY, "users.balance"):
         await ctx.forget()
         return
     user_id = data.get("user_id")
@@ -125,6 +140,10 @@ async def adjustment_typed(ctx: Context, text: str, data: dict[str, Any]) -> Non
         balance = await ctx.shop.store.adjust_balance(user_id, amount, reason, actor_id=ctx.user.id)
     except InsufficientBalance as error:
         await ctx.reply(ctx.t("admin.users.adjust_short", balance=error.balance), keyboard(cancel_row(ctx)))
+        return
+    except StaffRefused as refused:
+        await ctx.forget()
+        await answer_refused(ctx, refused)
         return
     await ctx.forget()
     await ctx.reply(ctx.t("admin.users.adjusted", amount=f"{amount:+.2f}", balance=balance))

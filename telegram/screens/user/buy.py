@@ -320,9 +320,10 @@ async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
     again = ChooseQuantity(item_id=data.item_id, quantity=data.quantity)
     match result:
         case Delivered():
+            # The answer cannot stop the goods (see Context.notify); the goods go before anything else can.
             await ctx.notify()
+            await send_delivery(ctx.bot, ctx.shop.store, ctx.chat_id, ctx.t, result)
             await drop_code(ctx)
-            await send_delivery(ctx.bot, ctx.chat_id, ctx.t, result)
             await show_done(ctx, result)
         case SoldOut(stock_left=left) if left > 0:
             await ctx.notify(ctx.t.n_plain("buy.only_left", left), alert=True)

@@ -3,25 +3,19 @@ time. Every step edits the same message; an item with a photo is shown as a phot
 screen replaces (a photo's caption cannot be edited into a text message).
 """
 
-import html
 import logging
-import re
 from collections.abc import Callable
 
 from storage import CategoryRecord, ItemRecord, Page
 from telegram.callback_data import CallbackData
 from telegram.errors import BadRequest
+from telegram.limits import CAPTION_LIMIT, TEXT_LIMIT, cut, html_units, units
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.paging import pager
 from telegram.screens.user.callbacks import BuyItem, OpenCategory, OpenItem, OpenMenu, OpenShop, ShowReviews
 
 router = Router(name=__name__)
 log = logging.getLogger(__name__)
-
-# Telegram's limits on a message's text and a photo's caption, after entity parsing.
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
-_TAG = re.compile(r"<[^>]*>")
 
 type Row = list[tuple[str, CallbackData]]
 
@@ -136,15 +130,10 @@ def card_text(ctx: Context, item: ItemRecord, limit: int) -> str:
         )
 
     text = render(item.description)
-    over = visible_length(text) - limit
+    over = html_units(text) - limit
     if over > 0:
-        # Each character cut is at least one UTF-16 unit; one more makes room for the ellipsis.
-        kept = item.description[: max(0, len(item.description) - over - 1)]
-        text = render(kept.rstrip() + ctx.t.plain("catalog.ellipsis"))
+        # The description is escaped into the card, so each of its characters shows as itself.
+        ellipsis = ctx.t.plain("catalog.ellipsis")
+        kept = cut(item.description, units(item.description) - over - units(ellipsis), ellipsis="")
+        text = render(kept.rstrip() + ellipsis)
     return text
-
-
-def visible_length(text: str) -> int:
-    """The length Telegram counts for HTML `text`: tags parsed away, entities decoded, in UTF-16 units
-    (a character outside the BMP, like most emoji, counts twice)."""
-    return len(html.unescape(_TAG.sub("", text)).encode("utf-16-le")) // 2

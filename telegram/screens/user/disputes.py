@@ -6,6 +6,7 @@ from typing import Any
 
 from storage import PaymentRecord
 from telegram.errors import TelegramError
+from telegram.limits import units
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.user.callbacks import OpenDispute, OpenMenu
 from telegram.screens.user.dates import date_time
@@ -15,6 +16,7 @@ log = logging.getLogger(__name__)
 
 router = Router(name=__name__)
 
+# In UTF-16 code units, as Telegram counts (telegram.limits): the staff's message must fit it with the rest.
 MAX_TEXT = 1000
 RECENT = 5
 
@@ -32,8 +34,8 @@ async def typed_dispute(ctx: Context, text: str, _data: dict[str, Any]) -> None:
     if not text:
         await ctx.reply(ctx.t("dispute.empty"), cancel)
         return
-    if len(text) > MAX_TEXT:
-        await ctx.reply(ctx.t("dispute.too_long", limit=MAX_TEXT, length=len(text)), cancel)
+    if units(text) > MAX_TEXT:
+        await ctx.reply(ctx.t("dispute.too_long", limit=MAX_TEXT, length=units(text)), cancel)
         return
     await ctx.forget()
     store = ctx.shop.store

@@ -64,4 +64,4 @@ async def purchase(ctx: Context, data: OpenPurchase) -> None:
     )
     await ctx.notify()
     await ctx.show(text, markup)
-    await send_delivery(ctx.bot, ctx.chat_id, ctx.t, delivered)
+    await send_delivery(ctx.bot, ctx.shop.store, ctx.chat_id, ctx.t, delivered)

@@ -1,6 +1,7 @@
 """Balance history: every change of the buyer's balance, newest first, with why it happened."""
 
 from storage import LedgerRow
+from telegram.limits import cut
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.paging import pager
 from telegram.screens.user.callbacks import BalanceHistory, OpenProfile
@@ -48,6 +49,6 @@ def _entry(ctx: Context, row: LedgerRow) -> str:
     amount = ctx.t.plain("ledger.credit" if row.amount >= 0 else "ledger.debit", amount=abs(row.amount))
     kind = kind_name(ctx, row.kind)
     if row.kind in SHOWN_REASONS and row.reason:
-        detail = row.reason if len(row.reason) <= MAX_REASON else row.reason[: MAX_REASON - 1] + "…"
+        detail = cut(row.reason, MAX_REASON)
         kind = ctx.t.plain("ledger.with_detail", kind=kind, detail=detail)
     return ctx.t("ledger.row", amount=amount, date=date_time(ctx, row.created_at), reason=kind)

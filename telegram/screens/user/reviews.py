@@ -6,6 +6,7 @@ so a forged or stale button changes nothing. Texts are stored as typed and escap
 
 from storage import ItemUnavailable, NotABuyer, ReviewRecord, ReviewSaved, ReviewTarget
 from telegram.callback_data import CallbackData
+from telegram.limits import TEXT_LIMIT, cut, html_units, units
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.paging import pager
 from telegram.screens.user.callbacks import OpenItem, OpenShop, RateItem, ShowReviews
@@ -17,12 +18,9 @@ router = Router(name=__name__)
 RATINGS = range(1, 6)
 # The name of the text answer the bot waits for after the stars (see Context.expect).
 REVIEW_TEXT = "review_text"
-# A page of reviews is one message (Telegram: 4096 characters): each review's text is cut to its share.
-LIST_BUDGET = 3600
+# Lengths in UTF-16 code units, as Telegram counts them (telegram.limits): a reviewer's name as the
+# list shows it, and the earlier text shown when editing a review.
 NAME_LIMIT = 32
-ROW_OVERHEAD = NAME_LIMIT + 16  # stars, separators and the name around a review's text
-MIN_SHARE = 24
-# The earlier text shown when editing a review.
 EARLIER_TEXT_LIMIT = 1000
 
 
@@ -46,7 +44,7 @@ def stars(ctx: Context, rating: int) -> str:
 
 
 def _clip(ctx: Context, text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + ctx.t.plain("reviews.ellipsis")
+    return cut(text, limit, ctx.t.plain("reviews.ellipsis"))
 
 
 async def _refuse(ctx: Context, result: NotABuyer | ItemUnavailable) -> None:
@@ -110,8 +108,8 @@ async def review_text(ctx: Context, text: str, data: dict[str, int]) -> None:
     if not text.strip():
         await ctx.reply(ctx.t("reviews.text_missing"), _answer_markup(ctx, item_id, rating))
         return
-    if len(text) > limit:
-        await ctx.reply(ctx.t.n("reviews.too_long", limit, length=len(text)), _answer_markup(ctx, item_id, rating))
+    if units(text) > limit:
+        await ctx.reply(ctx.t.n("reviews.too_long", limit, length=units(text)), _answer_markup(ctx, item_id, rating))
         return
     await ctx.forget()
     await _saved(ctx, await ctx.shop.store.save_review(ctx.user.id, item_id, rating, text))
@@ -157,8 +155,7 @@ async def reviews(ctx: Context, data: ShowReviews) -> None:
     if page.rows:
         # str(): a Decimal value would be shown as money.
         head = ctx.t.n("reviews.list", page.total, title=item.title, rating=str(item.rating))
-        share = max(LIST_BUDGET // len(page.rows) - ROW_OVERHEAD, MIN_SHARE)
-        text = "\n\n".join([head, *(_row(ctx, review, share) for review in page.rows)])
+        text = _listing(ctx, head, page.rows)
     else:
         text = ctx.t("reviews.none", title=item.title)
     rows = [
@@ -169,8 +166,18 @@ async def reviews(ctx: Context, data: ShowReviews) -> None:
     await ctx.show(text, keyboard(*(row for row in rows if row)))
 
 
-def _row(ctx: Context, review: ReviewRecord, share: int) -> str:
+def _listing(ctx: Context, head: str, shown: list[ReviewRecord]) -> str:
+    """The page as one message: each review's text is cut to an equal share of what the head, the
+    stars and the names leave of Telegram's limit, measured as Telegram measures it."""
+    frame = "\n\n".join([head, *(_row(ctx, review, "") for review in shown)])
+    written = sum(1 for review in shown if review.text)
+    share = (TEXT_LIMIT - html_units(frame)) // max(written, 1)
+    return "\n\n".join([head, *(_row(ctx, review, _clip(ctx, review.text, share)) for review in shown)])
+
+
+def _row(ctx: Context, review: ReviewRecord, text: str) -> str:
+    """One review: its stars and name, and `text` (its text as shown) under them when it has one."""
     name = _clip(ctx, review.first_name, NAME_LIMIT)
     if not review.text:
         return ctx.t("reviews.row_rating", stars=stars(ctx, review.rating), name=name)
-    return ctx.t("reviews.row", stars=stars(ctx, review.rating), name=name, text=_clip(ctx, review.text, share))
+    return ctx.t("reviews.row", stars=stars(ctx, review.rating), name=name, text=text)
