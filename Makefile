@@ -1,12 +1,13 @@
 # `make run` starts the sandbox shop (its own database under data/sandbox); `make test` runs every test.
 # Both create .venv with Python 3.13. `make clean` removes .venv and the sandbox's data, never a real shop's.
+# `make lock` pins the container's dependencies in requirements.lock.
 # `make messages` writes the translation template telegram/locales/messages.pot (not committed).
 PYTHON_VERSION := $(shell cat .python-version)
 PYTHON ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || (command -v pyenv >/dev/null && echo "$$(pyenv root)/versions/$$(pyenv versions --bare | grep -E '^$(PYTHON_VERSION)(\.[0-9]+)?$$' | tail -n 1)/bin/python"))
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test messages venv clean
+.PHONY: run test messages lock venv clean
 
 venv: $(STAMP)
 
@@ -26,6 +27,13 @@ test: $(STAMP)
 # Keywords and the extraction method are in babel.cfg (tests/test_translations.py reads it too).
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg --project Shopkeeper --no-wrap -o telegram/locales/messages.pot .
+
+# requirements.lock pins, with hashes, what the Dockerfile installs: the runtime dependencies and the
+# setuptools that builds the package. Regenerate it after changing pyproject.toml's dependencies.
+lock: $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet uv
+	echo "setuptools>=69" | $(VENV)/bin/uv pip compile pyproject.toml - --universal --python-version $(PYTHON_VERSION) \
+		--generate-hashes --index-url https://pypi.org/simple --custom-compile-command "make lock" --quiet -o requirements.lock
 
 clean:
 	rm -rf $(VENV) data/sandbox data/makemigrations.db .pytest_cache

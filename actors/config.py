@@ -25,6 +25,9 @@ ENV_PREFIX = "SHOPKEEPER_"
 CONFIG_ENV = "SHOPKEEPER_CONFIG"
 LOG_LEVEL_ENV = "SHOPKEEPER_LOG_LEVEL"
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+# A secret (a field a section names in its `secrets`) may instead be read from a file named by
+# SHOPKEEPER_<SECTION>_<KEY>_FILE, as Docker and Kubernetes mount secrets.
+FILE_SUFFIX = "_file"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -67,7 +70,8 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """`SHOPKEEPER_WEB_PORT=9000` → {"web": {"port": "9000"}}; unknown names are errors."""
+    """`SHOPKEEPER_WEB_PORT=9000` → {"web": {"port": "9000"}}; unknown names are errors. A secret's
+    `SHOPKEEPER_<SECTION>_<KEY>_FILE` names a file holding its value (trailing newlines dropped)."""
     overrides: dict[str, dict[str, str]] = {}
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or name in (CONFIG_ENV, LOG_LEVEL_ENV):
@@ -78,9 +82,21 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
             raise ConfigError(name, f"unknown section: expected one of {', '.join(sorted(SECTIONS))}")
         key = rest[len(section) + 1:]
         if key not in SECTIONS[section].__struct_fields__:
-            raise ConfigError(name, f"unknown key {section}.{key}")
+            secret = key.removesuffix(FILE_SUFFIX)
+            if secret == key or secret not in getattr(SECTIONS[section], "secrets", {}):
+                raise ConfigError(name, f"unknown key {section}.{key}")
+            if name.removesuffix(FILE_SUFFIX.upper()) in environ:
+                raise ConfigError(name, f"{section}.{secret} is set twice: give the variable or its _FILE, not both")
+            key, value = secret, _read_secret(name, value)
         overrides.setdefault(section, {})[key] = value
     return overrides
+
+
+def _read_secret(name: str, path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(name, f"cannot read the secret file {path}: {getattr(error, 'strerror', None) or error}") from None
 
 
 def merge(base: dict[str, Any], overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

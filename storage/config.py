@@ -50,12 +50,15 @@ class StorageSettings(ConfigSection, frozen=True, kw_only=True, forbid_unknown_f
 
     `database_url` is `sqlite://path/shop.db` (relative to the working directory) or
     `postgres://user:password@host:port/dbname`. `redis_url` empty keeps the key-value store in process.
-    Secrets (masked in its repr): the passwords in both URLs, and `stock_key`.
+    Secrets (masked in its repr): the passwords in both URLs, `database_password` and `stock_key`.
     """
 
-    secrets = {"database_url": mask_url, "redis_url": mask_url, "stock_key": hidden}
+    secrets = {"database_url": mask_url, "database_password": hidden, "redis_url": mask_url, "stock_key": hidden}
 
     database_url: str = "sqlite://data/shop.db"
+    # The PostgreSQL password, when it is not written into database_url (e.g. read from a secret file
+    # with SHOPKEEPER_STORAGE_DATABASE_PASSWORD_FILE); it wins over the URL's.
+    database_password: str = ""
     redis_url: str = ""
     # asyncpg pool bounds (PostgreSQL only). Migrating holds one connection for its lock and works on
     # another, so the pool needs two.
@@ -120,7 +123,7 @@ def tortoise_config(settings: StorageSettings) -> dict[str, Any]:
                 "host": url.hostname or "127.0.0.1",
                 "port": url.port or 5432,
                 "user": url.username or "postgres",
-                "password": url.password or "",
+                "password": settings.database_password or url.password or "",
                 "database": url.path.lstrip("/") or "postgres",
                 "minsize": settings.pool_min,
                 "maxsize": settings.pool_max,

@@ -31,8 +31,12 @@ LOCALES = Path(__file__).parent / "locales"
 @functools.cache
 def translations(language: str) -> gettext.GNUTranslations:
     """The merged catalog of one language; a message id defined in two files is an error."""
+    paths = sorted((LOCALES / language).glob("*.po"))
+    if not paths:
+        # Without its catalogs the shop would answer in message ids ("catalog.shop"): refuse to start.
+        raise FileNotFoundError(f"no message catalogs for {language!r} in {LOCALES}: the package was installed without its data files")
     merged = Catalog(locale=language)
-    for path in sorted((LOCALES / language).glob("*.po")):
+    for path in paths:
         with path.open("rb") as f:
             part = read_po(f, locale=language)
         for message in part:
