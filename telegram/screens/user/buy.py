@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from storage import (
+    PROMO_CODE,
     Delivered,
     InsufficientFunds,
     ItemRecord,
@@ -278,15 +279,21 @@ async def ask_promo(ctx: Context, data: AskPromo) -> None:
 
 @router.pending("promo_code")
 async def typed_promo(ctx: Context, text: str, data: dict[str, Any]) -> None:
-    """A typed code: applied when it takes something off this order, else explained (the question stays open)."""
+    """A typed code: applied when it takes something off this order, else explained (the question
+    stays open). Text that cannot be a code (over 32 characters, other characters) is an unknown code,
+    told so without asking the store."""
     item_id, quantity = int(data.get("item_id", 0)), int(data.get("quantity", 1))
-    preview = await ctx.shop.store.purchase_preview(ctx.user.id, item_id, max(quantity, 1), text.strip())
-    if preview is None:
-        await ctx.forget()
-        await item_gone(ctx)
-        return
-    if isinstance(preview.promo, PromoRefusal) or preview.promo is None:
-        reason = promo_reason(ctx, preview.promo.reason if preview.promo is not None else "unknown")
+    code = text.strip()
+    preview = None
+    if PROMO_CODE.fullmatch(code.upper()):
+        preview = await ctx.shop.store.purchase_preview(ctx.user.id, item_id, max(quantity, 1), code)
+        if preview is None:
+            await ctx.forget()
+            await item_gone(ctx)
+            return
+    if preview is None or not isinstance(preview.promo, PromoDiscount):
+        refusal = preview.promo if preview is not None else None
+        reason = promo_reason(ctx, refusal.reason if refusal is not None else "unknown")
         cancel = keyboard([(ctx.t.plain("button.cancel"), ChooseQuantity(item_id=item_id, quantity=quantity))])
         await ctx.reply(ctx.t("buy.promo_retry", reason=reason), cancel)
         return
