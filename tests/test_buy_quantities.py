@@ -72,7 +72,10 @@ async def test_typed_quantities_are_checked_in_english(sqlite_url: str) -> None:
         await bob.wait_for_text("Send the number of units you want, from 1 to 3.")
         for typed, answer in (
             ("lots", "That is not a whole number. Send a number from 1 to 3."),
-            ("-2", "That is not a whole number. Send a number from 1 to 3."),
+            # A number out of range is told the range, however far out (issue 12).
+            ("-2", "The quantity must be at least 1. Send a number from 1 to 3."),
+            ("9" * 20, "Only 4 units are in stock. Send a number from 1 to 3."),
+            ("-" + "9" * 20, "The quantity must be at least 1. Send a number from 1 to 3."),
             ("2.5", "That is not a whole number. Send a number from 1 to 3."),
             ("0", "The quantity must be at least 1. Send a number from 1 to 3."),
             ("5", "Only 4 units are in stock. Send a number from 1 to 3."),

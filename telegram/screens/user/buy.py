@@ -37,6 +37,7 @@ from telegram.screens.user.callbacks import (
     RateItem,
     TopUp,
 )
+from telegram.screens.typed import whole_number
 from telegram.screens.user.catalog import categories, item_card
 from telegram.delivery import send_delivery
 
@@ -47,8 +48,6 @@ QUANTITY_STEPS = (1, 2, 3, 4, 5, 10, 20, 50, 100, 200, 500, 1000)
 BUTTONS_PER_ROW = 5
 # An applied promo code is remembered this long for the order it was applied to.
 CHECKOUT_SECONDS = 24 * 3600.0
-# What a typed quantity may look like before it is even compared with the limits.
-MAX_QUANTITY_DIGITS = 7
 
 PROMO_REASON_TEXT = {
     "unknown": "buy.promo_unknown",
@@ -202,8 +201,7 @@ async def typed_quantity(ctx: Context, text: str, data: dict[str, Any]) -> None:
         return
     limit = max(quantity_limit(ctx, item), 1)
     cancel = keyboard([(ctx.t.plain("button.cancel"), BuyItem(item_id=item.id))])
-    answer = text.strip()
-    quantity = int(answer) if answer.isdecimal() and answer.isascii() and len(answer) <= MAX_QUANTITY_DIGITS else None
+    quantity = whole_number(text)
     if quantity is None:
         await ctx.reply(ctx.t("buy.quantity_not_number", limit=limit), cancel)
     elif quantity < 1:
