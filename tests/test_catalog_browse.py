@@ -115,9 +115,9 @@ async def test_browsing_in_russian(sqlite_url: str) -> None:
         await ivan.wait_for_text("Выберите раздел или товар")
         await ivan.press("RPG (1)")
         await ivan.wait_for_text("Выберите товар")
-        await ivan.press("Dragon Quest · 12.50 USD")
+        await ivan.press("Dragon Quest · 12,50 USD")
         card = await ivan.wait_for_text("В наличии: 5 штук")
-        assert "Цена: 12.50 USD" in card["text"] and "★ 4.5 (2 отзыва)" in card["text"]
+        assert "Цена: 12,50 USD" in card["text"] and "★ 4.5 (2 отзыва)" in card["text"]
         assert labels(card) == [["Купить"], ["💬 2 отзыва"], ["‹ Назад"]]
         await ivan.press("‹ Назад")
         await ivan.wait_for_text("Games › RPG")
