@@ -35,12 +35,12 @@ def permission_set(names: list[str]) -> list[str]:
 @audits_refusals
 async def grant_admin(user_id: int, permissions: list[str], *, actor_id: int | None) -> UserRecord:
     """Make the user an admin with exactly `permissions` (an admin's permissions are replaced).
-    A set holding `money` needs the owner (StaffRefused otherwise)."""
+    The owner alone manages admins (StaffRefused otherwise): an admin who could grant could give
+    themselves `money` through a friend, or strip another admin."""
     chosen = permission_set(permissions)
     async with in_transaction() as conn:
         user = await _staff_target(conn, user_id, "make an admin")
-        if Permission.MONEY in chosen:
-            await require_owner(conn, actor_id, "admin.grant", user_id)
+        await require_owner(conn, actor_id, "admin.grant", user_id)
         await User.filter(id=user_id).using_db(conn).update(role=Role.ADMIN, permissions=",".join(chosen))
         await write_event(
             conn, "admin.grant", actor_id=actor_id, target=str(user_id),
