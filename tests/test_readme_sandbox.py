@@ -66,7 +66,7 @@ async def test_the_readme_sandbox_commands_work_pasted_line_by_line(tmp_path: Pa
                 return done.stdout
 
             bought = await trio.to_thread.run_sync(paste, trying)
-            assert "credited 50 to user 1001; balance is now 50.00" in bought
+            assert "credited 50.00 to user 1001; balance is now 50.00" in bought
             # The last line's transcript already holds the key: the Confirm press waited for it.
             assert "Purchase complete: Starfall Odyssey × 1 for 10.00 USD" in bought and "STAODY-DEMO-" in bought
 
