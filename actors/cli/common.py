@@ -2,8 +2,9 @@
 operator command opens, and the readers of arguments, each naming the argument it refuses.
 
 An operator command acts as OPERATOR: the owner's rights, and in the audit log the actor with no id
-(storage/staff_rules.py). Every command that changes the shop goes through its store use case, which
-checks the staff rules and writes its audit event in the same transaction as the change.
+(storage/staff_rules.py). Every command that changes the shop goes through the store use case the
+chat's staff use, which applies the staff rules and writes its audit event in the same transaction
+as the change.
 """
 
 import argparse
