@@ -11,6 +11,7 @@ from typing import Any
 
 from storage import AdminItem as ItemView
 from storage import CategoryNotEmpty, Duplicate, InvalidItem, NestingTooDeep, Permission, UnknownCategory, UnknownItem
+from telegram.amounts import parse_amount
 from telegram.callback_data import CallbackData
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.access import permitted
@@ -20,7 +21,6 @@ from telegram.screens.admin.callbacks import (
 )
 from telegram.screens.admin.panel import back_row, cancel_row
 from telegram.screens.admin.uploads import download_document
-from telegram.screens.user.topup import parse_amount
 
 router = Router(name=__name__)
 
