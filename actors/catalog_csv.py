@@ -6,9 +6,9 @@ and column of anything it cannot read.
 
 import csv
 import io
-from decimal import Decimal, InvalidOperation
 
 from storage import CatalogRow
+from telegram.amounts import parse_change
 
 COLUMNS = ("category", "subcategory", "title", "price", "kind", "description", "content", "unit")
 
@@ -61,10 +61,10 @@ def _header(fields: list[str] | None) -> list[str]:
 
 def _row(line: int, values: dict[str, str]) -> CatalogRow:
     price = values.get("price", "")
-    try:
-        amount = Decimal(price) if price else None
-    except InvalidOperation:
-        raise CsvRejected(line, "price", f"{price!r} is not an amount (write it like 12.50)") from None
+    # Read as the chat and the other commands read an amount; storage then checks it is above zero.
+    amount = parse_change(price) if price else None
+    if price and amount is None:
+        raise CsvRejected(line, "price", f"{price!r} is not an amount (digits with at most two decimal places, like 12.50)")
     return CatalogRow(
         line=line, title=values.get("title", ""), category=values.get("category", ""),
         subcategory=values.get("subcategory", ""), price=amount, kind=values.get("kind", "").lower(),

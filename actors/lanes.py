@@ -19,6 +19,10 @@ it takes. A stop abandons the waiting retries; the next start replays those upda
 
 Every other update, handled or failed, is reported to `done` (which marks it handled in the inbox),
 except on cancellation: an update cut off by a crash stays in the inbox for the replay.
+
+No one chat can fill memory (its backlog is bounded), but many chats at once could: the lanes hold at
+most `capacity` updates in all, and the poller waits for room (`wait_for_room`) before it fetches
+more. Every update held is in the inbox already, so fetching later loses nothing.
 """
 
 import logging
@@ -47,6 +51,8 @@ DEFERRED = Counter(
 
 # Updates one chat may have waiting; at ~1 answer a second that is about 20 s of answers.
 BACKLOG = 20
+# Updates held in all chats' backlogs and on the fast path before the poller stops fetching (a few KB each).
+CAPACITY = 10_000
 NOTICE_EVERY = 60.0
 RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 
@@ -70,14 +76,19 @@ class ChatLanes:
       workers: how many chats are handled at once (`telegram.lanes`).
       done: called with the id of every update handled, failed or dropped: it is marked handled.
       backlog: how many updates one chat may have waiting.
+      capacity: how many updates all chats may have waiting before `wait_for_room` waits (CAPACITY).
     """
 
     def __init__(
-        self, dispatcher: Dispatcher, *, workers: int, done: Callable[[int], None], backlog: int = BACKLOG
+        self, dispatcher: Dispatcher, *, workers: int, done: Callable[[int], None], backlog: int = BACKLOG,
+        capacity: int | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.workers = max(1, workers)
         self.backlog = backlog
+        self.capacity = CAPACITY if capacity is None else capacity
+        self._held = 0
+        self._room = trio.Event()
         self._done = done
         self._lanes: dict[int, _Lane] = {}
         # Unbounded, since `offer` never waits: the ready queue holds each chat at most once, the fast
@@ -96,14 +107,17 @@ class ChatLanes:
             self._done(update.update_id)
             return
         if update.pre_checkout_query is not None:
+            self._held += 1
             self._fast_send.send_nowait(update)
             return
         chat = chat_key(update)
         lane = self._lanes.get(chat)
         if lane is None:
+            self._held += 1
             self._lanes[chat] = _Lane(update)
             self._ready_send.send_nowait(chat)
         elif len(lane.backlog) < self.backlog or is_payment(update):
+            self._held += 1
             lane.backlog.append(update)
         else:
             DROPPED.labels("backlog").inc()
@@ -112,6 +126,12 @@ class ChatLanes:
                 lane.told = True
                 lane.notice = update
                 self._told_lately[chat] = True
+
+    async def wait_for_room(self) -> None:
+        """Return once fewer than `capacity` updates are held (the intake's brake)."""
+        while self._held >= self.capacity:
+            self._room = trio.Event()
+            await self._room.wait()
 
     def close(self) -> None:
         """No more offers: `run` returns once every backlog is handled (retries waiting are abandoned)."""
@@ -167,6 +187,10 @@ class ChatLanes:
                 self._defer(update, error)
                 return
             log.exception("update %s failed", update.update_id)
+        finally:
+            self._held -= 1
+            if self._held < self.capacity:
+                self._room.set()
         self._attempts.pop(update.update_id, None)
         self._done(update.update_id)
 

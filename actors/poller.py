@@ -95,6 +95,7 @@ class UpdatePoller:
         started = False
         failures = 0
         while True:
+            await lanes.wait_for_room()
             try:
                 updates = await self.bot.get_updates(
                     offset=self._offset(),
@@ -162,9 +163,14 @@ class UpdatePoller:
             await self.store.mark_handled(marked)
         except StorageError as error:
             # At worst a crash now replays updates already handled.
-            self._to_mark.extend(marked)
+            self._to_mark[:0] = marked
             log.warning("could not mark handled updates: %s", error)
             return False
+        except BaseException:
+            # Cancelled mid-crossing (a stop, or the poller crashed): the batch is still to be marked,
+            # by _finish or the next run (whose replay skips it); marking twice is harmless.
+            self._to_mark[:0] = marked
+            raise
         return True
 
     async def _finish(self) -> None:

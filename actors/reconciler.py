@@ -14,11 +14,16 @@ Every `cryptopay_poll_interval` seconds (and first thing on start) it
   sent then. The previous round's start is the grace a settler has to tell its buyer itself; the first
   round after a start takes everything settled before the start.
 
+Each part stands alone: a provider out of reach, or a database error in one part, costs only that part
+of the round (a Stars transaction the store keeps refusing is passed over after a few rounds and
+reported as a security event), so one payment that keeps failing never holds up the others.
+
 Crediting and telling go through the payment desk, like the webhook and the chat, so the database's
 guarantees (one credit per payment, one announcement) hold whoever sees a payment first.
 """
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import NoReturn
@@ -26,6 +31,7 @@ from typing import NoReturn
 import trio
 from prometheus_client import Counter
 
+from storage import StorageError
 from telegram.config import PaymentSettings
 from telegram.payments import PaymentDesk, ProviderFailed, reconcile_stars
 
@@ -48,25 +54,29 @@ class PaymentReconciler:
             await trio.sleep(self.interval)
 
     async def round(self) -> None:
-        """One round (see the module docstring). A provider that cannot be reached costs its own part
-        of this round only; the database's failures restart the actor."""
+        """One round (see the module docstring). Each part stands alone: a provider that cannot be
+        reached, or a database error in one part, costs that part of this round only, so one payment
+        that keeps failing never stops the others from being reconciled."""
         started = datetime.now(UTC)
         settled_before, self._previous_round = self._previous_round or started, started
-        resumed = await self.desk.resume_refunds()
+        resumed, ok_refunds = await _part("refunds", self.desk.resume_refunds, 0)
         if resumed:
             log.info("finished %d interrupted refunds", resumed)
-        expired = await self.desk.expire()
-        failed = False
-        credited = 0
-        for provider, reconcile in (("Stars", partial(reconcile_stars, self.desk)), ("CryptoPay", self.desk.poll_cryptopay)):
-            try:
-                credited += await reconcile()
-            except ProviderFailed as error:
-                failed = True
-                log.warning("%s reconciliation failed: %s", provider, error)
-        told = await self.desk.finish_untold(settled_before)
-        ROUNDS.labels("provider_failed" if failed else "ok").inc()
-        if expired or credited or told:
+        expired, ok_expiry = await _part("expiry", self.desk.expire, ())
+        credited, ok_stars = await _part("Stars", partial(reconcile_stars, self.desk), 0)
+        crypto, ok_crypto = await _part("CryptoPay", self.desk.poll_cryptopay, 0)
+        told, ok_told = await _part("telling", partial(self.desk.finish_untold, settled_before), 0)
+        ROUNDS.labels("ok" if ok_refunds and ok_expiry and ok_stars and ok_crypto and ok_told else "part_failed").inc()
+        if expired or credited or crypto or told:
             log.info(
-                "payments: %d orders expired, %d payments credited, %d buyers told late", len(expired), credited, told
+                "payments: %d orders expired, %d payments credited, %d buyers told late", len(expired), credited + crypto, told
             )
+
+
+async def _part[T](name: str, part: Callable[[], Awaitable[T]], nothing: T) -> tuple[T, bool]:
+    """Run one part of a round: its result and True, or `nothing` and False when it failed."""
+    try:
+        return await part(), True
+    except (ProviderFailed, StorageError) as error:
+        log.warning("reconciler: %s failed this round: %s", name, error)
+        return nothing, False

@@ -81,7 +81,7 @@ FLOOD = {
     "SHOPKEEPER_TELEGRAM_CHAT_RATE": "1000000",
     "SHOPKEEPER_TELEGRAM_CHAT_BURST": "1000000",
 }
-# The shop's log records start with a date (actors/cli.py's format); tracebacks continue them.
+# The shop's log records start with a date (actors/cli/__init__.py's format); tracebacks continue them.
 LOG_RECORD = re.compile(r"^(?=\d{4}-\d\d-\d\d )", re.MULTILINE)
 # The shop under cProfile, timed by the process's CPU clock: on a busy machine wall time would charge
 # other processes' turns to whatever call was running. (Since Python 3.12 cProfile sees every thread,

@@ -22,6 +22,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from storage.audit import write_event
 from storage.catalog import TITLE_MAX, new_item
 from storage.catalog_admin import NAME_MAX
 from storage.errors import CatalogRowRejected
@@ -123,9 +124,10 @@ class _Rows:
         return None if row is None else row.kind
 
 
-async def import_catalog(rows: list[CatalogRow]) -> CatalogImport:
+async def import_catalog(rows: list[CatalogRow], *, actor_id: int | None = None) -> CatalogImport:
     """Create the categories and items the rows define and add their units, all or nothing (see the
-    module docstring); CatalogRowRejected names the first wrong row.
+    module docstring), with a "catalog.import" audit event by `actor_id` (None: the operator) in the
+    same transaction; CatalogRowRejected names the first wrong row.
 
     The first statement is a no-op update of every item the rows name that exists: SQLite's write
     lock, and on PostgreSQL row locks that make a stock import of those items wait (storage/stock.py).
@@ -174,9 +176,15 @@ async def import_catalog(rows: list[CatalogRow]) -> CatalogImport:
                 units += [sealer.unit(item_id, c) for c in new]
                 await Item.filter(id=item_id).using_db(conn).update(stock_left=F("stock_left") + len(new))
         await StockUnit.bulk_create(units, batch_size=INSERT_BATCH, using_db=conn)
-    return CatalogImport(
-        categories_created=categories_created, items_created=len(items), units_added=len(units), duplicates=duplicates
-    )
+        done = CatalogImport(
+            categories_created=categories_created, items_created=len(items), units_added=len(units), duplicates=duplicates
+        )
+        await write_event(
+            conn, "catalog.import", actor_id=actor_id, target=f"{len(titles)} titles",
+            detail=f"{done.categories_created} categories created, {done.items_created} items created, "
+            f"{done.units_added} units added, {done.duplicates} duplicates",
+        )
+    return done
 
 
 def _check_titles(checked: _Rows, existing: dict[str, tuple[int, str]]) -> None:

@@ -16,8 +16,8 @@ from storage.audit import write_event
 from storage.errors import OwnerProtected, UnknownPermission, UnknownUser
 from storage.inbox import claim_update
 from storage.ledger import apply_credit
-from storage.models import CENT, Permission, Role, User
-from storage.records import UserRecord
+from storage.models import CENT, LedgerKind, Permission, Role, User
+from storage.records import ReferralTerms, UserRecord
 from storage.staff_rules import audits_refusals, require_adjuster, require_owner
 from storage.users import user_record
 
@@ -35,12 +35,12 @@ def permission_set(names: list[str]) -> list[str]:
 @audits_refusals
 async def grant_admin(user_id: int, permissions: list[str], *, actor_id: int | None) -> UserRecord:
     """Make the user an admin with exactly `permissions` (an admin's permissions are replaced).
-    A set holding `money` needs the owner (StaffRefused otherwise)."""
+    The owner alone manages admins (StaffRefused otherwise): an admin who could grant could give
+    themselves `money` through a friend, or strip another admin."""
     chosen = permission_set(permissions)
     async with in_transaction() as conn:
         user = await _staff_target(conn, user_id, "make an admin")
-        if Permission.MONEY in chosen:
-            await require_owner(conn, actor_id, "admin.grant", user_id)
+        await require_owner(conn, actor_id, "admin.grant", user_id)
         await User.filter(id=user_id).using_db(conn).update(role=Role.ADMIN, permissions=",".join(chosen))
         await write_event(
             conn, "admin.grant", actor_id=actor_id, target=str(user_id),
@@ -95,17 +95,25 @@ async def list_admins() -> list[UserRecord]:
 
 @audits_refusals
 async def adjust_balance(
-    user_id: int, amount: Decimal, reason: str, *, actor_id: int | None, once: int | None = None
+    user_id: int, amount: Decimal, reason: str, *, actor_id: int | None, once: int | None = None,
+    kind: str = LedgerKind.ADJUSTMENT, referral: ReferralTerms | None = None,
 ) -> Decimal:
     """Credit (amount > 0) or debit (amount < 0) a balance by hand, as an "adjustment" ledger entry with
-    its reason; returns the new balance. Raises InsufficientBalance rather than go below zero,
-    StaffRefused for the actor's own balance or an actor without the money rights, and AlreadyHandled
-    when the update `once` (the typed amount) made this adjustment already (a replay)."""
+    its reason, audited as "balance.adjust"; returns the new balance. Raises InsufficientBalance rather
+    than go below zero, StaffRefused for the actor's own balance or an actor without the money rights,
+    and AlreadyHandled when the update `once` (the typed amount) made this adjustment already (a replay).
+
+    With kind "topup" (money the user paid outside the shop, entered by the operator) the entry is a
+    top-up, audited as "balance.topup", and `referral` terms pay the user's referrer their reward.
+    """
+    if kind not in (LedgerKind.ADJUSTMENT, LedgerKind.TOPUP):
+        raise ValueError(f"a balance changed by hand is an adjustment or a top-up, not {kind!r}")
     async with in_transaction() as conn:
         await require_adjuster(conn, actor_id, user_id)
         await claim_update(conn, once)
-        balance = await apply_credit(conn, user_id, amount, kind="adjustment", reason=reason)
-        await write_event(conn, "balance.adjust", actor_id=actor_id, target=str(user_id), detail=f"{amount:+} {reason}")
+        balance = await apply_credit(conn, user_id, amount, kind=kind, reason=reason, referral=referral)
+        action = "balance.topup" if kind == LedgerKind.TOPUP else "balance.adjust"
+        await write_event(conn, action, actor_id=actor_id, target=str(user_id), detail=f"{amount:+} {reason}")
     return Decimal(balance).quantize(CENT)
 
 

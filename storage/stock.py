@@ -16,6 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F, Q, Subquery
 from tortoise.transactions import in_transaction
 
+from storage.audit import write_event
 from storage.catalog import ID_MAX
 from storage.errors import NotStockable, UnknownItem
 from storage.models import Item, ItemKind, StockUnit
@@ -72,16 +73,22 @@ async def import_stock(item_id: int, lines: list[str]) -> StockImport:
     if not 0 < item_id <= ID_MAX:
         raise UnknownItem(str(item_id))
     async with in_transaction() as conn:
-        return await _stock(conn, Q(id=item_id), str(item_id), lines)
+        return (await _stock(conn, Q(id=item_id), str(item_id), lines))[1]
 
 
-async def add_stock(item_title: str, contents: list[str]) -> StockImport:
-    """import_stock for the item titled `item_title` (the operator's `catalog add-stock`)."""
+async def add_stock(item_title: str, contents: list[str], *, actor_id: int | None = None) -> StockImport:
+    """import_stock for the item titled `item_title` (the operator's `catalog add-stock`), with its
+    "stock.add" audit event by `actor_id` (None: the operator) in the same transaction."""
     async with in_transaction() as conn:
-        return await _stock(conn, Q(title=item_title), item_title, contents)
+        item_id, done = await _stock(conn, Q(title=item_title), item_title, contents)
+        await write_event(
+            conn, "stock.add", actor_id=actor_id, target=str(item_id), detail=f"{done.added} added, {done.duplicates} duplicates"
+        )
+    return done
 
 
-async def _stock(conn: BaseDBAsyncClient, which: Q, name: str, lines: list[str]) -> StockImport:
+async def _stock(conn: BaseDBAsyncClient, which: Q, name: str, lines: list[str]) -> tuple[int, StockImport]:
+    """The item's id, and what adding `lines` to its units did."""
     split = distinct_lines(lines)
     # The lock comes first, before any read (see the module docstring).
     if not await Item.filter(which, kind=ItemKind.UNIQUE, deleted_at=None).using_db(conn).update(stock_left=F("stock_left")):
@@ -96,7 +103,9 @@ async def _stock(conn: BaseDBAsyncClient, which: Q, name: str, lines: list[str])
         sealer = vault()
         await StockUnit.bulk_create([sealer.unit(item_id, c) for c in new], batch_size=INSERT_BATCH, using_db=conn)
         await Item.filter(id=item_id).using_db(conn).update(stock_left=F("stock_left") + len(new))
-    return StockImport(added=len(new), duplicates=split.repeated + len(present), empty=split.empty, stock_left=stock_left + len(new))
+    return item_id, StockImport(
+        added=len(new), duplicates=split.repeated + len(present), empty=split.empty, stock_left=stock_left + len(new)
+    )
 
 
 def _unit_record(unit: StockUnit) -> StockUnitRecord:

@@ -68,6 +68,9 @@ async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions
         await bob.press("💰 Adjust balance", card["message_id"])
         await bob.wait_for_text("+10 goodwill")
         assert "non-zero amount" in (await reply_to(bob, "+10"))["text"]
+        # Read as every typed amount is (telegram.amounts): no exponent, no more than cents.
+        assert "non-zero amount" in (await reply_to(bob, "+1e3 exponent"))["text"]
+        assert "non-zero amount" in (await reply_to(bob, "+0.001 dust"))["text"]
         assert "it is now 10.00 USD" in (await reply_to(bob, "+10 sorry for the wait"))["text"]
         ledger = await shop.store.ledger_page(1001, 1, 10)
         assert [(r.kind, r.amount, r.reason) for r in ledger.rows] == [("adjustment", Decimal("10.00"), "sorry for the wait")]

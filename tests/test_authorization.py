@@ -277,3 +277,18 @@ async def test_only_the_owner_grants_money(shop: RunningShop) -> None:
     assert [(action, actor) for action, actor, _, _ in await security_events(shop)] == [
         ("permission.refused", ADMIN), ("permission.refused", BUYER)
     ]
+
+
+async def test_only_the_owner_makes_or_changes_an_admin(shop: RunningShop) -> None:
+    """The store refuses any grant but the owner's (or the operator's), so no front door can let an
+    admin strip another admin's permissions or make a friend an admin."""
+    await shop.store.grant_admin(ADMIN, ["users", "catalog"], actor_id=OWNER_ID)
+    await shop.store.grant_admin(TARGET, ["stock", "statistics"], actor_id=OWNER_ID)
+    for permissions in ([], ["stock"]):
+        with pytest.raises(StaffRefused):
+            await shop.store.grant_admin(TARGET, permissions, actor_id=ADMIN)
+    with pytest.raises(StaffRefused):
+        await shop.store.grant_admin(BUYER, ["catalog"], actor_id=ADMIN)
+    target = await shop.store.get_user(TARGET)
+    assert target is not None and (target.role, target.permissions) == ("admin", ("stock", "statistics"))
+    assert (await shop.store.grant_admin(BUYER, ["catalog"], actor_id=None)).role == "admin"

@@ -107,6 +107,8 @@ BAD = [
     ("Games,,Starfall,ten,,,,K1", 2, "price", "'ten' is not an amount"),
     ("Games,,Starfall,-5,,,,K1", 2, "price", "positive"),
     ("Games,,Starfall,1.005,,,,K1", 2, "price", "two decimal places"),
+    ("Games,,Starfall,1e3,,,,K1", 2, "price", "'1e3' is not an amount"),
+    ("Games,,Starfall,99999999999999999,,,,K1", 2, "price", "is not an amount"),
     ("Games,,Starfall,5.00,bundle,,,K1", 2, "kind", "unknown kind 'bundle'"),
     ("Games,,Starfall,5.00,file,,,", 2, "kind", "add-item --kind file"),
     ("Games,,,5.00,,,,K1", 2, "title", "required"),

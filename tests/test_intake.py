@@ -1,6 +1,7 @@
 """Intake: one chat that floods the shop holds up nobody else, and the shop answers people in their
 private chats only (never in groups, never bots)."""
 
+import pytest
 import trio
 from prometheus_client import REGISTRY
 
@@ -110,3 +111,19 @@ async def test_groups_and_bots_get_no_answer_and_leave_no_trace(sqlite_url: str)
         assert not [params for _, method, params in emu.calls if int(params.get("chat_id") or 0) < 0]
         assert await shop.store.get_user(carl.id) is None
         assert await shop.store.get_user(777) is None
+
+
+async def test_the_poller_fetches_no_more_while_the_lanes_are_full(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many chats flooding at once cannot fill memory: once the lanes hold `CAPACITY` updates the
+    poller fetches nothing more until they have room (every update held is in the inbox already).
+    With room for one, Bob's message, sent while Ann's five wait, is fetched (and answered) only
+    after all of Ann's are handled; without the brake it would be answered beside them."""
+    monkeypatch.setattr("actors.lanes.CAPACITY", 1)
+    async with open_shop(sqlite_url, chat_rate=4.0, chat_burst=1) as shop:
+        ann, bob = shop.emu.user(1001, "Ann"), shop.emu.user(1002, "Bob")
+        for n in range(5):
+            await ann.send_text(f"hello {n}")
+        await eventually(lambda: answers(ann.bot_messages(), USE_BUTTONS) >= 1, what="Ann's first answer")
+        await bob.send_text("hello")
+        await bob.wait_for_text(USE_BUTTONS, timeout=10)
+        assert answers(ann.bot_messages(), USE_BUTTONS) == 5

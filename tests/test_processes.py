@@ -129,7 +129,7 @@ async def test_sandbox_is_healthy_within_30_seconds_and_sells(tmp_path: Path) ->
     [credit] = [line.strip() for line in out.splitlines() if "user credit 1001 50" in line]
     done = subprocess.run(credit, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=60,
                           env=environment(PATH=f"{Path(SHOPKEEPER).parent}:{os.environ.get('PATH', '')}"))
-    assert "credited 50 to user 1001; balance is now 75.00" in done.stdout, done.stderr
+    assert "credited 50.00 to user 1001; balance is now 75.00" in done.stdout, done.stderr
 
 
 async def test_run_against_a_bot_api_server_in_another_process_sells_the_last_unit_once(tmp_path: Path) -> None:

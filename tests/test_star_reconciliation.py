@@ -5,6 +5,8 @@ round, no more."""
 
 from decimal import Decimal
 
+import pytest
+
 from buying import open_card, press_when_shown, reply_to
 from conftest import RunningShop, open_shop
 from helpers import eventually, seed_item
@@ -68,4 +70,29 @@ async def test_telegram_out_of_reach_costs_a_round_and_a_direct_purchase_is_deli
         await reply_to(ann, "/help")
         assert sum("KEY-1" in (m.get("text") or "") for m in ann.bot_messages()) == 1
         assert (await shop.store.profile(1001)).purchases == 1
+        assert await shop.store.check_ledger() == []
+
+
+@pytest.mark.postgres
+async def test_a_stars_transaction_the_store_keeps_refusing_holds_up_nobody(postgres_url: str) -> None:
+    """A transaction the database cannot take (here a charge id longer than the column, which
+    PostgreSQL refuses) stops the Stars part of a few rounds, then is passed over and reported as a
+    security event; the payments after it are credited, and the other parts of every round run."""
+    async with open_shop(postgres_url, payments=FAST_ROUNDS) as shop:
+        ann, bob = shop.emu.user(1001, "Ann"), shop.emu.user(1002, "Bob")
+        await choose_top_up(ann)
+        await ann.wait_for(lambda _: len(invoices(ann)) == 1)
+        [order] = await shop.store.recent_payments(1001, 1)
+        # Telegram lists a payment of Ann's order under a charge id the shop cannot store.
+        shop.emu.payments.star_transactions.setdefault(shop.emu.bot().id, []).append({
+            "id": "x" * 200, "amount": order.provider_amount, "date": 0,
+            "source": {"type": "user", "transaction_type": "invoice_payment", "user": ann.as_user(),
+                       "invoice_payload": order.id},
+        })
+        await pay_with_the_update_lost(bob)
+        await bob.wait_for_text("Payment received: 10.00 USD", timeout=20)
+        events = await shop.store.audit_page(1, 20, security_only=True)
+        assert [e.action for e in events.rows].count("payment.reconcile_failed") == 1
+        user = await shop.store.get_user(1001)
+        assert user is not None and user.balance == Decimal("0.00")
         assert await shop.store.check_ledger() == []

@@ -11,6 +11,8 @@ webhook receiver is unreachable):
     POST /_twin/invoices/{id}/pay      {asset?, paid_amount?}         → Invoice
     POST /_twin/invoices/{id}/expire                                  → Invoice
     POST /_twin/invoices/{id}/webhook  ?signature=valid|bad|none&url=&update_id=  → {"status": N}
+
+`{id}` may be `latest`: the newest invoice (a walk-through's shell needs no id copied from a listing).
 """
 
 from collections.abc import Awaitable, Callable
@@ -95,17 +97,17 @@ async def _test_api(twin: "CryptoPayTwin", method: str, path: str, query: bytes,
                 return _json(200, [invoice_json(invoice) for invoice in twin.invoices.values()])
             case "POST", ["invoices", invoice_id, "pay"]:
                 paid_amount = data.get("paid_amount")
-                invoice = twin.mark_paid(int(invoice_id), asset=data.get("asset", "USDT"),
+                invoice = twin.mark_paid(_invoice_id(twin, invoice_id), asset=data.get("asset", "USDT"),
                                          paid_amount=None if paid_amount is None else Decimal(str(paid_amount)))
                 return _json(200, invoice_json(invoice))
             case "POST", ["invoices", invoice_id, "expire"]:
-                return _json(200, invoice_json(twin.mark_expired(int(invoice_id))))
+                return _json(200, invoice_json(twin.mark_expired(_invoice_id(twin, invoice_id))))
             case "POST", ["invoices", invoice_id, "webhook"]:
                 signature = args.get("signature", "valid")
                 update_id = args.get("update_id")
                 try:
                     status = await twin.send_webhook(
-                        int(invoice_id), signature=None if signature == "none" else signature,
+                        _invoice_id(twin, invoice_id), signature=None if signature == "none" else signature,
                         url=args.get("url"), update_id=None if update_id is None else int(update_id),
                     )
                 except httpx.TransportError as e:
@@ -116,6 +118,17 @@ async def _test_api(twin: "CryptoPayTwin", method: str, path: str, query: bytes,
         return _json(404, {"error": str(e)})
     except (ValueError, InvalidOperation) as e:
         return _json(400, {"error": str(e) or type(e).__name__})
+
+
+def _invoice_id(twin: "CryptoPayTwin", text: str) -> int:
+    """The invoice a test route names: its id, or `latest` for the newest one."""
+    from .twin import UnknownInvoice  # late: twin imports this module
+
+    if text != "latest":
+        return int(text)
+    if not twin.invoices:
+        raise UnknownInvoice("no invoice yet")
+    return max(twin.invoices)
 
 
 class TwinTransport(httpx.AsyncBaseTransport):

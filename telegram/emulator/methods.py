@@ -167,6 +167,7 @@ async def answer_callback_query(emu: "Emulator", bot: BotRecord, p: dict[str, An
     if p.get("url"):
         answer["url"] = get_str(p, "url")
     emu.user(query.user_id).callback_answers.append(answer)
+    emu.chat(bot, query.user_id).notify()  # the answer is the bot's too: the test API waits for it
     return True
 
 

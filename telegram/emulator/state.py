@@ -57,7 +57,8 @@ class Chat:
         return message
 
     def notify(self) -> None:
-        """Wake wait_for() callers: a bot message appeared or changed."""
+        """Wake wait_for() callers: a bot message appeared, changed or went, or the bot answered a
+        button pressed in the chat."""
         self._changed.set()
         self._changed = trio.Event()
 

@@ -3,15 +3,15 @@
 Routes (JSON in, JSON out; errors are {"error": "...", ...} with status 400/404):
 
     POST   /bots                       {token, username, first_name?}      → {id, token, username}
-    POST   /users/{id}/send            {text, first_name?, username?, language_code?, bot?} → Message
-    POST   /users/{id}/press           {label, message_id?, bot?}          → {callback_query_id}
+    POST   /users/{id}/send            {text, first_name?, username?, language_code?, bot?, wait?} → Message
+    POST   /users/{id}/press           {label, message_id?, bot?, wait?}   → {callback_query_id}
                                        404 {error, label, available} when no such pressable button
     POST   /users/{id}/block  | /unblock  {bot?}                           → {ok: true}
     POST   /groups/{id}/send           {text, user? | from_bot?, first_name?, title?, type?, bot?} → Message
                                        in the group (created on first use; negative id), from user id
                                        `user` or from another bot `from_bot` (token, username or id)
     GET    /groups/{id}/transcript     ?bot=                               → [Message]
-    POST   /users/{id}/pay             {message_id?, link?, bot?}          → {status, charge_id?, error_message?, ...}
+    POST   /users/{id}/pay             {message_id?, link?, bot?, wait?}   → {status, charge_id?, error_message?, ...}
                                        waits (up to 10 s) for the bot's answerPreCheckoutQuery
     GET    /users/{id}/stars                                               → {stars}
     GET    /users/{id}/callback_answers                                    → [answer]
@@ -22,13 +22,23 @@ Routes (JSON in, JSON out; errors are {"error": "...", ...} with status 400/404)
     GET    /deliveries                 ?bot=                               → {pending, delivered: {update_id: n}}
 
 `bot` may be a token, username or id; default is the first bot created.
+
+send, press and pay answer once the bot has answered what the user did, so that a script's next
+line (a press on the button the answer brings) finds it: after the bot's first message, edit,
+deletion or button answer in the chat (for a press: its answerCallbackQuery, which a bot sends once
+it has drawn its screen), and then ANSWER_QUIET seconds without another (a screen may take several
+calls). `wait` bounds that, in seconds (default ANSWER_WAIT, at most ANSWER_WAIT_MAX): when it runs
+out the answer is what there is; `"wait": 0` answers at once (a test driving the bot by hand).
+A payment the bot refused, or one that never reached it, has no answer to wait for.
 """
 
 import dataclasses
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import msgspec
+import trio
 
 from .errors import ButtonNotFound, EmulatorError
 from .faults import Fault
@@ -36,6 +46,13 @@ from .faults import Fault
 if TYPE_CHECKING:
     from .core import Emulator
     from .http import Reply
+    from .state import Chat
+
+# How long send, press and pay wait for the bot's answer unless told (`wait`), and the most they wait.
+ANSWER_WAIT = 10.0
+ANSWER_WAIT_MAX = 60.0
+# The bot's answer is complete once its chat has been still this long.
+ANSWER_QUIET = 0.5
 
 
 def _reply(status: int, payload: Any) -> "Reply":
@@ -61,6 +78,29 @@ async def handle_test_api(emu: "Emulator", method: str, path: str, query: bytes,
         return _reply(400, {"error": str(e)})
 
 
+def _wait(data: dict[str, Any]) -> float:
+    wait = data.get("wait", ANSWER_WAIT)
+    if isinstance(wait, bool) or not isinstance(wait, int | float) or not 0 <= wait <= ANSWER_WAIT_MAX:
+        raise ValueError(f"wait: seconds from 0 to {ANSWER_WAIT_MAX:g}, got {wait!r}")
+    return float(wait)
+
+
+async def _bot_answer(chat: "Chat", before: trio.Event, wait: float, answered: Callable[[], bool] | None = None) -> None:
+    """Return once the bot has answered in `chat` since `before` (its changed() event taken before the
+    user acted) and `answered()` holds, and then the chat stayed still for ANSWER_QUIET; or after
+    `wait` seconds, whatever the bot did by then (see the module docstring)."""
+    with trio.move_on_after(wait):
+        await before.wait()
+        while answered is not None and not answered():
+            await chat.changed().wait()
+        while True:
+            changed = chat.changed()
+            with trio.move_on_after(ANSWER_QUIET) as still:
+                await changed.wait()
+            if still.cancelled_caught:
+                return
+
+
 def _bot_ref(value: Any) -> Any:
     if isinstance(value, str) and value.isdigit():
         return int(value)
@@ -74,20 +114,34 @@ async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str,
                                  first_name=data.get("first_name", "Bot"))
             return _reply(200, {"id": bot.id, "token": bot.token, "username": bot.username})
         case "POST", ["users", uid, "send"]:
+            wait = _wait(data)
             user = emu.user(int(uid), data.get("first_name"), username=data.get("username"),
                             language_code=data.get("language_code"))
-            return _reply(200, await user.send_text(data["text"], bot=_bot_ref(data.get("bot"))))
+            chat = emu.chat(emu.bot(_bot_ref(data.get("bot"))), user.id)
+            before = chat.changed()
+            message = await user.send_text(data["text"], bot=chat.bot)
+            await _bot_answer(chat, before, wait)
+            return _reply(200, message)
         case "POST", ["users", uid, "press"]:
+            wait = _wait(data)
             user = emu.user(int(uid))
-            query_id = await user.press(data["label"], data.get("message_id"), bot=_bot_ref(data.get("bot")))
+            chat = emu.chat(emu.bot(_bot_ref(data.get("bot"))), user.id)
+            before = chat.changed()
+            query_id = await user.press(data["label"], data.get("message_id"), bot=chat.bot)
+            await _bot_answer(chat, before, wait, answered=lambda: emu.queries[query_id].answered)
             return _reply(200, {"callback_query_id": query_id})
         case "POST", ["users", uid, "block" | "unblock" as action]:
             user = emu.user(int(uid))
             (user.block_bot if action == "block" else user.unblock_bot)(bot=_bot_ref(data.get("bot")))
             return _reply(200, {"ok": True})
         case "POST", ["users", uid, "pay"]:
+            wait = _wait(data)
             user = emu.user(int(uid))
             outcome = await user.pay(data.get("message_id"), link=data.get("link"), bot=_bot_ref(data.get("bot")))
+            if outcome.update_id is not None:
+                # Taken as the payment message is queued (no checkpoint since): the bot's answer follows it.
+                chat = emu.chat(emu.bot(emu.payments.charges[str(outcome.charge_id)].bot_id), user.id)
+                await _bot_answer(chat, chat.changed(), wait)
             return _reply(200, {k: v for k, v in dataclasses.asdict(outcome).items() if v is not None})
         case "POST", ["groups", gid, "send"]:
             group = emu.group(int(gid), title=data.get("title", "Group"), type=data.get("type", "supergroup"),

@@ -24,6 +24,7 @@ from storage import (
     PaymentRecord,
     PaymentRejected,
     Settled,
+    StorageError,
     Store,
     UserRecord,
 )
@@ -104,6 +105,7 @@ class PaymentDesk(Refunds):
         self.texts = {language: Texts(shop, language) for language in LANGUAGES}
         # Refunds this process is asking Telegram for right now: the reconciler leaves them alone.
         self._refunding: set[str] = set()
+        self._refunding_since: dict[str, float] = {}
 
     @property
     def methods(self) -> list[str]:
@@ -275,7 +277,11 @@ class PaymentDesk(Refunds):
         many were told."""
         told = 0
         for order_id in await self.store.untold_payments(settled_before, since=datetime.now(UTC) - LATE_WINDOW):
-            told += await self.tell(order_id)
+            try:
+                told += await self.tell(order_id)
+            except StorageError as error:
+                # One payment that cannot be told now (its goods cannot be read) keeps no one else waiting.
+                log.warning("payment %s: its payer could not be told: %s", order_id, error)
         return told
 
     async def announce(self, settled: Settled) -> None:

@@ -9,8 +9,11 @@ undone in the ledger, one it cannot be asked about now stays refunding and the r
 import logging
 from collections.abc import Callable
 
+import trio
+
 from storage import PaymentRecord, RefundRefused, RefundStarted, Store, UserRecord
 from telegram.client import BotClient
+from telegram.config import PaymentSettings
 from telegram.errors import BadRequest, TelegramError
 from telegram.payments.metrics import PAYMENTS
 from telegram.texts import Texts
@@ -41,8 +44,11 @@ class Refunds:
 
     store: Store
     bot: BotClient
+    settings: PaymentSettings
     # Refunds this process is asking Telegram for right now: the reconciler leaves them alone.
     _refunding: set[str]
+    # When this process first saw each unfinished refund (trio's clock).
+    _refunding_since: dict[str, float]
     texts_for: Callable[[UserRecord], Texts]
 
     async def refund(self, reference: str, *, admin_id: int, revoke: bool = False) -> RefundStarted | RefundRefused:
@@ -101,10 +107,17 @@ class Refunds:
     async def resume_refunds(self) -> int:
         """Finish the refunds a crash or an unreachable Telegram interrupted (the ledger was reversed,
         Telegram maybe not asked): asking again is safe, a second refund is reported as already done.
-        The buyer is told once it is done. Returns how many were finished."""
+        The buyer is told once it is done. Returns how many were finished.
+
+        A refund is taken up only once it has been seen refunding for a reconciler interval: one
+        that another process is asking Telegram about right now is left to it (this process's own
+        are in `_refunding`), so Telegram is not asked twice and the buyer not told twice."""
+        now = trio.current_time()
+        pending = await self.store.refunding_payments()
+        self._refunding_since = {p.id: self._refunding_since.get(p.id, now) for p in pending}
         done = 0
-        for payment in await self.store.refunding_payments():
-            if payment.id in self._refunding:
+        for payment in pending:
+            if payment.id in self._refunding or now - self._refunding_since[payment.id] < self.settings.cryptopay_poll_interval:
                 continue
             self._refunding.add(payment.id)
             try:
@@ -122,8 +135,17 @@ class Refunds:
 
     async def refunded(self, notice: RefundedPayment) -> None:
         """Telegram's refunded_payment message: the refund is recorded (and, if it was made outside
-        the shop, its credit taken back; a credit already spent is reported as a security event)."""
+        the shop, its credit taken back; a credit already spent is reported as a security event). A
+        refund of a payment the shop has no record of (its own update has not been handled yet, or
+        it was never the shop's) is a security event too: the staff see it if the payment arrives
+        after it."""
         outcome = await self.store.record_refunded(notice.telegram_payment_charge_id)
+        if isinstance(outcome, RefundRefused) and outcome.reason == "unknown":
+            await self.store.record_event(
+                "payment.refund_unknown", actor_id=None, target=notice.telegram_payment_charge_id[:128],
+                detail=f"refunded_payment of {notice.total_amount} {notice.currency} for a payment the shop has not recorded",
+                security=True,
+            )
         if isinstance(outcome, RefundRefused) and outcome.reason == "balance_spent":
             await self.store.record_event(
                 "payment.refund_unrecovered", actor_id=None, target=notice.telegram_payment_charge_id[:128],

@@ -8,7 +8,7 @@ so a payment already credited stays credited once (the unique charge id) and one
 credited and its buyer told. A refund listed there is recorded like Telegram's refunded_payment.
 """
 
-from storage import PaymentEvent, Settled
+from storage import PaymentEvent, Settled, StorageError, StorageUnavailable
 from telegram.errors import TelegramError
 from telegram.payments.desk import PaymentDesk, ProviderFailed
 from telegram.types import RefundedPayment, StarTransaction
@@ -17,6 +17,11 @@ from telegram.types import RefundedPayment, StarTransaction
 # history (the first round of a shop that had sold before) is caught up over several rounds.
 PAGE = 100
 PAGES_PER_ROUND = 10
+# A transaction the store keeps refusing (not an unreachable database: a row it cannot take) holds the
+# offset for this many rounds, then is passed over and reported to the staff as a security event, so
+# one bad transaction does not stop every later payment from being reconciled.
+ATTEMPTS = 3
+ATTEMPTS_SECONDS = 86_400.0
 
 
 async def reconcile_stars(desk: PaymentDesk) -> int:
@@ -33,7 +38,13 @@ async def reconcile_stars(desk: PaymentDesk) -> int:
         except TelegramError as error:
             raise ProviderFailed("stars", str(error)) from error
         for transaction in page:
-            credited += await _reconcile(desk, transaction)
+            try:
+                credited += await _reconcile(desk, transaction)
+            except StorageUnavailable:
+                raise
+            except StorageError as error:
+                if not await _pass_over(desk, transaction, error):
+                    raise
         if page:
             offset = await desk.store.advance_star_offset(offset + len(page))
         if len(page) < PAGE:
@@ -59,3 +70,19 @@ async def _reconcile(desk: PaymentDesk, transaction: StarTransaction) -> bool:
         provider_amount=transaction.amount,
     ))
     return isinstance(outcome, Settled) and not outcome.repeated
+
+
+async def _pass_over(desk: PaymentDesk, transaction: StarTransaction, error: StorageError) -> bool:
+    """Count a failure of `transaction`; True (and the staff told through the audit log) once it has
+    failed ATTEMPTS rounds: the offset then moves past it."""
+    key = f"stars-failing:{transaction.id[:128]}"
+    failures = int(await desk.store.kv.get(key) or 0) + 1
+    await desk.store.kv.set(key, str(failures), ttl=ATTEMPTS_SECONDS)
+    if failures < ATTEMPTS:
+        return False
+    await desk.store.record_event(
+        "payment.reconcile_failed", actor_id=None, target=transaction.id[:128],
+        detail=f"Stars transaction of {transaction.amount} ⭐ passed over after {failures} failed rounds: {error}"[:1000],
+        security=True,
+    )
+    return True

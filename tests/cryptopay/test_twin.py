@@ -272,3 +272,17 @@ async def test_test_api_drives_the_twin_over_http(twin: CryptoPayTwin, nursery: 
         assert (await http.delete(f"/_twin/invoices/{first}")).status_code == 404
         unreachable = await http.post(f"/_twin/invoices/{first}/webhook", params={"url": "http://127.0.0.1:1/"})
         assert unreachable.status_code == 502 and "ConnectError" in unreachable.json()["error"]
+
+
+async def test_test_api_names_the_newest_invoice_latest(twin: CryptoPayTwin, nursery: trio.Nursery) -> None:
+    """A walk-through's shell pays and notifies `latest` without copying an id from the listing."""
+    port = await nursery.start(serve_twin, twin)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+        none = await http.post("/_twin/invoices/latest/pay")
+        assert none.status_code == 404 and none.json() == {"error": "no invoice yet"}
+        for _ in range(2):
+            await http.post("/api/createInvoice", json=FIAT, headers={"Crypto-Pay-API-Token": TOKEN})
+        paid = (await http.post("/_twin/invoices/latest/pay")).json()
+        assert (paid["invoice_id"], paid["status"]) == (max(twin.invoices), "paid")
+        assert (await http.post("/_twin/invoices/latest/expire")).status_code == 400  # it is paid
+        assert [i["status"] for i in (await http.get("/_twin/invoices")).json()] == ["active", "paid"]

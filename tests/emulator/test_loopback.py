@@ -19,7 +19,8 @@ async def http(nursery):
 async def test_bot_api_and_test_api_over_loopback(http) -> None:
     emu, c = http
     assert (await c.post("/_emulator/bots", json={"token": "42:ABC", "username": "shop_bot"})).json()["id"] == 42
-    sent = (await c.post("/_emulator/users/1001/send", json={"text": "/start", "first_name": "Ann"})).json()
+    # This test is the bot (its getUpdates below): send and press must not wait for its answer.
+    sent = (await c.post("/_emulator/users/1001/send", json={"text": "/start", "first_name": "Ann", "wait": 0})).json()
     assert sent["text"] == "/start" and sent["chat"]["id"] == 1001
     updates = (await c.get("/bot42:ABC/getUpdates", params={"timeout": 1})).json()["result"]
     assert updates[0]["message"]["from"]["first_name"] == "Ann"
@@ -29,7 +30,7 @@ async def test_bot_api_and_test_api_over_loopback(http) -> None:
     assert r.json()["result"]["entities"] == [{"type": "bold", "offset": 0, "length": 4}]
     r = await c.post("/_emulator/users/1001/press", json={"label": "Nope"})
     assert r.status_code == 404 and r.json()["available"] == ["Buy"]
-    qid = (await c.post("/_emulator/users/1001/press", json={"label": "Buy"})).json()["callback_query_id"]
+    qid = (await c.post("/_emulator/users/1001/press", json={"label": "Buy", "wait": 0})).json()["callback_query_id"]
     offset = updates[-1]["update_id"] + 1
     (upd,) = (await c.get("/bot42:ABC/getUpdates", params={"offset": offset})).json()["result"]
     assert upd["callback_query"]["id"] == qid

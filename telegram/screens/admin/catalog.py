@@ -2,10 +2,10 @@
 hide or show, delete. Needs the catalog permission, checked on every press and every typed answer.
 
 A new item is made in steps (kind, title, price, and the content every buyer gets of an "unlimited"
-item, or the document of a "file" one), kept as conversation state; "unique" items then take stock (the stock screen). Deleting asks
-first; an item with sales is kept out of sight so its buyers can still read what they bought. Editing
-an item's fields is telegram.screens.admin.item_edit. Typed names and titles are bounded here, with
-the staff member's own language's refusal, before they reach the store.
+item, or the document of a "file" one), kept as conversation state; "unique" items then take stock
+(the stock screen). Deleting asks first; an item with sales is kept out of sight so its buyers can
+still read what they bought. Editing an item's fields is telegram.screens.admin.item_edit. Typed
+names and titles are bounded here, refused in the staff member's language, before they reach the store.
 """
 
 from decimal import Decimal
@@ -13,6 +13,7 @@ from typing import Any
 
 from storage import AdminItem as ItemView
 from storage import CategoryNotEmpty, Duplicate, InvalidItem, NestingTooDeep, Permission, UnknownCategory, UnknownItem
+from telegram.amounts import parse_amount
 from telegram.callback_data import CallbackData
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.access import permitted
@@ -22,7 +23,6 @@ from telegram.screens.admin.callbacks import (
 )
 from telegram.screens.admin.panel import back_row, cancel_row
 from telegram.screens.admin.uploads import download_document
-from telegram.screens.user.topup import parse_amount
 
 router = Router(name=__name__)
 

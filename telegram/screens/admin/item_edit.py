@@ -8,12 +8,12 @@ question stays open for another try.
 from typing import Any
 
 from storage import PHOTO_REF, Duplicate, InvalidItem, Permission, UnknownItem
+from telegram.amounts import parse_amount
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.callbacks import EditItem
 from telegram.screens.admin.access import permitted
 from telegram.screens.admin.catalog import NAME_MAX, refuse_value, show_item
 from telegram.screens.admin.panel import cancel_row
-from telegram.screens.user.topup import parse_amount
 
 router = Router(name=__name__)
 

@@ -12,13 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from storage import PROMO_CODE, Duplicate, Permission, PromoRecord, StaffRefused, UnknownPromo
+from telegram.amounts import parse_amount
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.access import answer_refused, may, permitted
 from telegram.screens.admin.callbacks import DisablePromo, NewPromo, OpenPromos, PromoKindChosen
 from telegram.screens.admin.panel import back_row, cancel_row
 from telegram.screens.paging import pager
 from telegram.screens.user.dates import short_date
-from telegram.screens.user.topup import parse_amount
 
 router = Router(name=__name__)
 

@@ -8,10 +8,11 @@ and admin rules again in its transaction. Blocking takes effect in this process 
 within the user cache's minute.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from storage import InsufficientBalance, OwnerProtected, Permission, StaffRefused
+from telegram.amounts import parse_change
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.access import answer_refused, may, permitted, refuse
 from telegram.screens.admin.admins import who
@@ -30,8 +31,6 @@ ROLE_NAME = {"owner": "admin.users.role.owner", "admin": "admin.users.role.admin
 RECENT = 10
 LEDGER_PAGE = 10
 MAX_REASON = 200
-# The longest amount worth parsing ("-1000000.00" and then some).
-AMOUNT_CHARS = 16
 
 
 @router.callback(FindUser)
@@ -151,19 +150,13 @@ async def adjustment_typed(ctx: Context, text: str, data: dict[str, Any]) -> Non
 
 
 def parse_adjustment(text: str) -> tuple[Decimal, str] | None:
-    """"+10 goodwill", "-2.50 typo" (a comma works as the point): a non-zero amount with at most two
-    decimals, then a reason of at most MAX_REASON characters; else None."""
+    """"+10 goodwill", "-2.50 typo" (a comma works as the point): a non-zero change read as every typed
+    amount is (telegram.amounts), then a reason of at most MAX_REASON characters; else None."""
     head, _, reason = text.strip().partition(" ")
-    head, reason = head.replace(",", "."), reason.strip()
-    if not reason or len(reason) > MAX_REASON or not head or len(head) > AMOUNT_CHARS:
+    amount, reason = parse_change(head), reason.strip()
+    if not reason or len(reason) > MAX_REASON or not amount:
         return None
-    try:
-        amount = Decimal(head)
-    except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount == 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        return None
-    return amount.quantize(Decimal("0.01")), reason
+    return amount, reason
 
 
 @router.callback(UserPurchases)

@@ -8,10 +8,11 @@ seconds is answered without asking CryptoPay.
 """
 
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from storage import CENT, InvoiceLimit
+from telegram.amounts import parse_amount
 from telegram.payments import CheckTooSoon, Opened, PaymentDesk, ProviderFailed
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.user.callbacks import CheckPayment, OpenProfile, PayWith, TopUp, TopUpAmount
@@ -22,8 +23,6 @@ router = Router(name=__name__)
 # Amounts offered as buttons (in the shop's currency), where the configured bounds allow.
 PRESETS = (Decimal(5), Decimal(10), Decimal(25), Decimal(50), Decimal(100))
 METHOD_LABEL = {"stars": "topup.method.stars", "fiat": "topup.method.fiat", "cryptopay": "topup.method.cryptopay"}
-# The longest amount worth parsing ("1000000.00" and then some).
-AMOUNT_CHARS = 16
 
 
 def desk_of(ctx: Context) -> PaymentDesk | None:
@@ -69,21 +68,6 @@ async def typed_amount(ctx: Context, text: str, _data: dict[str, Any]) -> None:
         return
     await ctx.forget()
     await methods(ctx, TopUpAmount(amount=amount))
-
-
-def parse_amount(text: str) -> Decimal | None:
-    """A typed amount: digits with at most two decimals, a comma or a point between (0 included:
-    the bounds are checked next); else None."""
-    cleaned = text.strip().replace(",", ".").replace(" ", "")
-    if not cleaned or len(cleaned) > AMOUNT_CHARS:
-        return None
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    if not cleaned.replace(".", "", 1).isdigit() or amount != amount.quantize(CENT):
-        return None
-    return amount.quantize(CENT)
 
 
 @router.callback(TopUpAmount)
