@@ -20,6 +20,7 @@ from storage.promos import PROMO_CODE
 from storage.records import (
     AdminCategory,
     AdminItem,
+    AlreadyBought,
     AuditRecord,
     BroadcastRecord,
     CategoryPage,
@@ -91,6 +92,7 @@ __all__ = [
     "UserRecord", "backend_of", "open_store",
     "AdminCategory", "AdminItem", "CategoryNotEmpty", "CategoryTree", "BroadcastRecord", "InvalidAudience", "OwnerProtected", "PERMISSIONS", "Permission", "ShopSwitches", "UnknownPermission",
     "PaymentEvent", "PaymentRecord", "PaymentRejected", "PreCheckoutReason", "RefundRefused", "RefundStarted", "Settled",
+    "AlreadyBought",
     "InvoiceLimit",
     "DaySales", "LowStockItem", "ShopStatistics", "TopItem",
     "EXPORT_TABLES", "ExportCell", "ExportCursor", "ExportPage",
