@@ -38,7 +38,7 @@ from telegram.errors import TelegramError
 from telegram.i18n import LANGUAGES
 from telegram.payments import PaymentDesk
 from telegram.routing import BotIdentity, Dispatcher, Shop
-from telegram.screens import build_gate, build_router
+from telegram.screens import RECEIPTS, build_gate, build_router
 from telegram.texts import Texts
 from telegram.types import BotCommand
 from webui import CannotListen, create_app, serve_web
@@ -114,7 +114,9 @@ async def run_shop(
                 settings.payments.cryptopay_token, settings.payments.cryptopay_url, transport=cryptopay_transport
             ))
         serializer = PurchaseSerializer(store)
-        payments = PaymentDesk(store, bot, settings.shop, settings.payments, cryptopay)
+        # The desk tells of payments with the screens' receipt and buttons, handed down here: the
+        # screens import the desk, never the other way round.
+        payments = PaymentDesk(store, bot, settings.shop, settings.payments, cryptopay, receipts=RECEIPTS)
         reconciler = PaymentReconciler(payments, settings.payments)
         broadcaster = Broadcaster(
             store, bot, settings.admin, settings.shop, settings.telegram.owner_id, settings.telegram.global_rate

@@ -21,6 +21,7 @@ from storage.quoting import ERROR_LIMIT, shortened
 from storage.records import (
     AdminCategory,
     AdminItem,
+    AlreadyBought,
     AuditRecord,
     BroadcastRecord,
     CategoryPage,
@@ -92,6 +93,7 @@ __all__ = [
     "UserRecord", "backend_of", "open_store",
     "AdminCategory", "AdminItem", "CategoryNotEmpty", "CategoryTree", "BroadcastRecord", "InvalidAudience", "OwnerProtected", "PERMISSIONS", "Permission", "ShopSwitches", "UnknownPermission",
     "PaymentEvent", "PaymentRecord", "PaymentRejected", "PreCheckoutReason", "RefundRefused", "RefundStarted", "Settled",
+    "AlreadyBought",
     "InvoiceLimit",
     "DaySales", "LowStockItem", "ShopStatistics", "TopItem",
     "EXPORT_TABLES", "ExportCell", "ExportCursor", "ExportPage",

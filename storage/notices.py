@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 from storage.models import Payment, PaymentStatus, Purchase, User
 from storage.payments import order_key, payment_record
 from storage.purchases import redelivery
-from storage.records import ItemUnavailable, PurchaseResult, Settled
+from storage.records import AlreadyBought, ItemUnavailable, PurchaseResult, Settled
 from storage.users import user_record
 
 # How long a claim to tell a payer holds before another teller may take it over; longer than a
@@ -54,8 +54,9 @@ async def release_notice(order_id: str) -> None:
 
 async def payment_notice(order_id: str) -> Settled | None:
     """A settled payment as its payer is to be told of it now (a settlement replayed after a crash):
-    the balance as it is, a direct purchase's goods read again (or, when the item could not be
-    bought with the payment, ItemUnavailable). None for an unknown or unpaid order."""
+    the balance as it is, a direct purchase's goods read again (or AlreadyBought, when its order had
+    been bought by its screen's Confirm; ItemUnavailable, when the item could not be bought with the
+    payment). None for an unknown or unpaid order."""
     key = order_key(order_id)
     if key is None:
         return None
@@ -64,11 +65,17 @@ async def payment_notice(order_id: str) -> Settled | None:
         if payment is None:
             return None
         user = await User.get(id=payment.user_id).using_db(conn)  # type: ignore[attr-defined]
-        purchase: PurchaseResult | None = None
+        purchase: PurchaseResult | AlreadyBought | None = None
         if payment.purchase_id is not None:  # type: ignore[attr-defined]
             purchase = await redelivery(conn, await Purchase.get(id=payment.purchase_id).using_db(conn))  # type: ignore[attr-defined]
         elif payment.item_id is not None:  # type: ignore[attr-defined]
-            purchase = ItemUnavailable(item_id=payment.item_id)  # type: ignore[attr-defined]
+            bought = None
+            if payment.purchase_key is not None:
+                bought = await Purchase.get_or_none(request_key=payment.purchase_key).using_db(conn)
+            if bought is not None:
+                purchase = AlreadyBought(item_id=bought.item_id, purchase_id=str(bought.id))  # type: ignore[attr-defined]
+            else:
+                purchase = ItemUnavailable(item_id=payment.item_id)  # type: ignore[attr-defined]
         late = payment.paid_at is not None and payment.paid_at >= payment.expires_at
         return Settled(
             payment=payment_record(payment), user=user_record(user), balance=user.balance, purchase=purchase, late=late,

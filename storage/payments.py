@@ -7,6 +7,12 @@ the balance is credited with its ledger entry and referral reward, and a direct 
 item with that credit. The conditional UPDATE and the unique (method, external_id) key make a
 report seen twice, or by two processes at once (webhook and polling), credit once.
 
+An order paid from a confirmation screen can be paid two ways: its Confirm buys it from the balance,
+its Stars invoice buys it with the payment. Both buy with the screen's purchase key (`purchase_key`),
+so the purchases' unique key makes them one purchase: the pre-checkout refuses Stars for an order
+bought already, and a payment that got past it anyway (both routes at once) buys nothing and stays
+on the balance (AlreadyBought).
+
 Crediting a top-up records the referral reward it paid, so that a refund (storage.refunds) can take
 it back. Telling the payer is a step of its own, recorded on the payment (storage.notices).
 """
@@ -22,10 +28,11 @@ from tortoise.transactions import in_transaction
 from storage.catalog import ID_MAX, SHOWN, in_shown_category
 from storage.errors import UnknownUser
 from storage.ledger import apply_topup
-from storage.models import CENT, Item, ItemKind, Payment, PaymentMethod, PaymentStatus, User
+from storage.models import CENT, Item, ItemKind, Payment, PaymentMethod, PaymentStatus, Purchase, User
 from storage.promos import DiscountGate
-from storage.purchases import _buy
+from storage.purchases import _buy, redelivery
 from storage.records import (
+    AlreadyBought,
     Delivered,
     ItemUnavailable,
     PaymentEvent,
@@ -37,6 +44,7 @@ from storage.records import (
     PromoRefusal,
     PromoRejected,
     PurchaseRequest,
+    PurchaseResult,
     ReferralTerms,
     Settled,
     SoldOut,
@@ -53,7 +61,7 @@ def payment_record(payment: Payment) -> PaymentRecord:
         created_at=payment.created_at, expires_at=payment.expires_at, item_id=payment.item_id,  # type: ignore[attr-defined]
         quantity=payment.quantity, promo_code=payment.promo_code, external_id=payment.external_id,
         pay_url=payment.pay_url, purchase_id=str(payment.purchase_id) if payment.purchase_id else None,  # type: ignore[attr-defined]
-        paid_at=payment.paid_at, refunded_at=payment.refunded_at,
+        paid_at=payment.paid_at, refunded_at=payment.refunded_at, screen_id=payment.screen_id,
     )
 
 
@@ -76,12 +84,22 @@ async def open_order(
     item_id: int | None = None,
     quantity: int = 1,
     promo_code: str | None = None,
-) -> PaymentRecord | ItemUnavailable | SoldOut | PriceChanged | PromoRejected:
+    purchase_key: str | None = None,
+    screen_id: int | None = None,
+) -> PaymentRecord | Delivered | ItemUnavailable | SoldOut | PriceChanged | PromoRejected:
     """Open a pending order for `amount` (the shop's currency), charged as `provider_amount` of
     `currency`. With `item_id` it is a direct purchase of `quantity` units with `promo_code`, and
-    `amount` must be what that costs now (else PriceChanged), with the stock there (else SoldOut)."""
+    `amount` must be what that costs now (else PriceChanged), with the stock there (else SoldOut).
+
+    `purchase_key` is the key of the confirmation screen the order is paid from (message `screen_id`
+    in the buyer's chat): the payment buys with it. When that key has bought already, no order is
+    opened: the purchase is returned (Delivered, `repeated`), for the screen to show it paid."""
     amount = amount.quantize(CENT)
     async with in_transaction() as conn:
+        if purchase_key is not None:
+            bought = await Purchase.filter(request_key=purchase_key, user_id=user_id).using_db(conn).first()
+            if bought is not None:
+                return await redelivery(conn, bought)
         if item_id is not None:
             refusal = await _item_refusal(conn, user_id, item_id, quantity, promo_code, amount)
             if refusal is not None:
@@ -91,7 +109,7 @@ async def open_order(
         payment = await Payment.create(
             id=uuid.uuid4(), user_id=user_id, method=PaymentMethod(method), amount=amount, currency=currency,
             provider_amount=provider_amount, item_id=item_id, quantity=quantity, promo_code=promo_code,
-            expires_at=datetime.now(UTC) + ttl, using_db=conn,
+            expires_at=datetime.now(UTC) + ttl, purchase_key=purchase_key, screen_id=screen_id, using_db=conn,
         )
         return payment_record(payment)
 
@@ -150,8 +168,8 @@ async def recent_payments(user_id: int, limit: int = 5) -> list[PaymentRecord]:
 
 async def pre_checkout(order_id: str, user_id: int, currency: str, total_amount: int) -> PreCheckoutReason | None:
     """Whether Telegram may take this payment (None) or why not: the order must be this user's,
-    pending and unexpired, for exactly this amount; the user not blocked; a direct purchase's item
-    still on sale in that quantity at that price."""
+    not bought already by its screen's Confirm, pending and unexpired, for exactly this amount; the
+    user not blocked; a direct purchase's item still on sale in that quantity at that price."""
     key = order_key(order_id)
     if key is None:
         return "unknown"
@@ -159,6 +177,8 @@ async def pre_checkout(order_id: str, user_id: int, currency: str, total_amount:
         payment = await Payment.get_or_none(id=key, user_id=user_id).using_db(conn)
         if payment is None:
             return "unknown"
+        if payment.purchase_key is not None and await Purchase.filter(request_key=payment.purchase_key).using_db(conn).exists():
+            return "already_paid"
         if payment.status == PaymentStatus.EXPIRED or (
             payment.status == PaymentStatus.PENDING and payment.expires_at <= datetime.now(UTC)
         ):
@@ -185,7 +205,8 @@ async def pre_checkout(order_id: str, user_id: int, currency: str, total_amount:
 async def settle_payment(event: PaymentEvent, referral: ReferralTerms | None = None) -> Settled | PaymentRejected:
     """Credit a paid order exactly once (see the module docstring); with `referral` terms its
     referrer earns their reward in the same transaction. A direct purchase then buys the item with
-    the credit; if it cannot (sold out meanwhile), the money stays on the balance.
+    the credit; if it cannot (sold out meanwhile), or its order was bought by the other route first
+    (AlreadyBought: see the module docstring), the money stays on the balance.
 
     A second, different payment of an order already paid (a buyer who paid one invoice twice) is
     money received too: it is credited to the balance as a top-up of its own."""
@@ -227,14 +248,19 @@ async def settle_payment(event: PaymentEvent, referral: ReferralTerms | None = N
         if reward:
             await Payment.filter(id=payment.id).using_db(conn).update(referral_reward=reward)
         payment = await Payment.get(id=payment.id).using_db(conn)
-        purchase = None
+        purchase: PurchaseResult | AlreadyBought | None = None
         if payment.item_id is not None:  # type: ignore[attr-defined]
             request = PurchaseRequest(
-                key=f"payment:{payment.id}", user_id=payment.user_id, item_id=payment.item_id,  # type: ignore[attr-defined]
+                key=payment.purchase_key or f"payment:{payment.id}", user_id=payment.user_id,
+                item_id=payment.item_id,  # type: ignore[attr-defined]
                 quantity=payment.quantity, promo_code=payment.promo_code, expected_total=payment.amount,
             )
             [purchase] = await _buy(conn, [request])
-            if isinstance(purchase, Delivered):
+            if isinstance(purchase, Delivered) and purchase.repeated:
+                # The screen's Confirm bought the order after this payment passed its pre-checkout:
+                # the purchase is not this payment's (a refund of it takes back only the credit).
+                purchase = AlreadyBought(item_id=purchase.item_id, purchase_id=purchase.purchase_id)
+            elif isinstance(purchase, Delivered):
                 await Payment.filter(id=payment.id).using_db(conn).update(purchase_id=purchase.purchase_id)
                 balance = purchase.balance
             payment = await Payment.get(id=payment.id).using_db(conn)

@@ -359,6 +359,7 @@ class PaymentRecord(Record):
     purchase_id: str | None = None
     paid_at: datetime | None = None
     refunded_at: datetime | None = None
+    screen_id: int | None = None  # the order's confirmation screen (a message in the buyer's chat)
 
 
 class PaymentEvent(Record):
@@ -373,15 +374,24 @@ class PaymentEvent(Record):
     provider_charge_id: str | None = None
 
 
+class AlreadyBought(Record):
+    """A direct purchase's payment that settled after its order had been bought by the other route
+    (the confirmation screen's Confirm, from the balance): nothing was bought twice, and the payment
+    stays on the balance."""
+
+    item_id: int
+    purchase_id: str
+
+
 class Settled(Record):
     """A payment credited: `balance` after it; for a direct purchase, the purchase's outcome (if the
-    item could not be bought, the payment stays on the balance). `late`: the order had expired.
-    `repeated`: the payment had been credited before, nothing changed."""
+    item could not be bought, or AlreadyBought, the payment stays on the balance). `late`: the order
+    had expired. `repeated`: the payment had been credited before, nothing changed."""
 
     payment: PaymentRecord
     user: UserRecord
     balance: Decimal
-    purchase: PurchaseResult | None = None
+    purchase: PurchaseResult | AlreadyBought | None = None
     late: bool = False
     repeated: bool = False
 
@@ -404,7 +414,9 @@ class InvoiceLimit(Record):
     limit: int
 
 
-type PreCheckoutReason = Literal["unknown", "not_pending", "expired", "amount", "blocked", "sold_out", "item_gone", "price_changed"]
+type PreCheckoutReason = Literal[
+    "unknown", "not_pending", "expired", "amount", "blocked", "sold_out", "item_gone", "price_changed", "already_paid",
+]
 
 
 class RefundStarted(Record):

@@ -51,7 +51,7 @@ async def test_buying_three_units_delivers_three_distinct_keys(database_url: str
         await ann.press("✅ Confirm")
         done = await ann.wait_for_text("Purchase complete")
         assert "Quest × 3 for 30.00 USD" in done["text"] and "Balance left: 20.00 USD" in done["text"]
-        assert labels(done) == ["⭐ Rate", "🛍 Shop", "🏠 Main menu"]
+        assert labels(done) == ["⭐ Rate", "📦 Show the goods", "🛍 Shop", "🏠 Main menu"]
         delivery = await ann.wait_for_text("📦 Quest")
         keys = [entity_text(delivery["text"], e) for e in delivery["entities"] if e["type"] == "code"]
         assert keys == [ODD_KEY, "KEY-0", "KEY-1"], "shown exactly, each in its own <code> block"

@@ -45,6 +45,7 @@ from telegram.client import BotClient
 from telegram.emulator import Emulator, EmulatedUser
 from telegram.payments import PaymentDesk
 from telegram.routing import Dispatcher, Router
+from telegram.screens import RECEIPTS
 from telegram.screens.user.callbacks import ConfirmPurchase
 
 # Each example's three buyers: language and opening balance. Languages: English, Russian, and one the
@@ -227,7 +228,7 @@ async def open_harness(database_url: str, channel: str = "") -> AsyncIterator[Ha
             bot=bot,
             store=store,
             dispatcher=chat_dispatcher(
-                config, store, bot, serializer, PaymentDesk(store, bot, config.shop, config.payments)
+                config, store, bot, serializer, PaymentDesk(store, bot, config.shop, config.payments, receipts=RECEIPTS)
             ),
             database=database_url.removeprefix("sqlite://"),
             channel=channel,

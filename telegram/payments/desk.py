@@ -7,6 +7,10 @@ makes sure it is credited once, and its payer told once: see storage.payments an
 Refunds go through it too (telegram.payments.refunds), for the admin's command and the reconciler's
 recovery, and the reconciler compares Telegram's record of Stars payments with the shop's through it
 (telegram.payments.stars).
+
+Every message that tells of money received carries buttons onward; a Stars payment that bought an
+order turns that order's confirmation screen into its receipt (both drawn by the screens: see
+telegram.payments.receipts).
 """
 
 import logging
@@ -17,6 +21,7 @@ from decimal import Decimal
 import msgspec
 
 from storage import (
+    AlreadyBought,
     Delivered,
     InvoiceLimit,
     ItemRecord,
@@ -36,6 +41,7 @@ from telegram.i18n import LANGUAGES, pick_language
 from telegram.limits import cut
 from telegram.payments.metrics import PAYMENTS
 from telegram.payments.pricing import quote
+from telegram.payments.receipts import Receipts
 from telegram.payments.refunds import Refunds
 from telegram.delivery import send_delivery
 from telegram.texts import Texts
@@ -56,6 +62,7 @@ REFUSAL_TEXT = {
     "sold_out": "payment.refused.sold_out",
     "item_gone": "payment.refused.item_gone",
     "price_changed": "payment.refused.price_changed",
+    "already_paid": "payment.refused.already_paid",
 }
 # A provider may report a payment this long after its order expired; the reconciler still asks.
 LATE_WINDOW = timedelta(days=2)
@@ -96,11 +103,14 @@ class PaymentDesk(Refunds):
         shop: ShopSettings,
         settings: PaymentSettings,
         cryptopay: CryptoPayClient | None = None,
+        *,
+        receipts: Receipts,
     ) -> None:
         self.store = store
         self.bot = bot
         self.shop = shop
         self.settings = settings
+        self.receipts = receipts
         self.cryptopay = cryptopay if settings.cryptopay_token else None
         self.texts = {language: Texts(shop, language) for language in LANGUAGES}
         # Refunds this process is asking Telegram for right now: the reconciler leaves them alone.
@@ -129,10 +139,16 @@ class PaymentDesk(Refunds):
         item: ItemRecord | None = None,
         quantity: int = 1,
         promo_code: str | None = None,
+        purchase_key: str | None = None,
+        screen_id: int | None = None,
     ) -> Opened | object:
         """Open an order and put its invoice out (a Telegram invoice in the user's chat, or a CryptoPay
         invoice). Returns Opened, or storage's refusal of a direct purchase (ItemUnavailable,
         SoldOut, PriceChanged, PromoRejected). Raises ProviderFailed when the provider refuses.
+
+        A direct purchase paid from a confirmation screen (message `screen_id`) buys with that
+        screen's `purchase_key`; when the key has bought already, no order is opened and the
+        purchase is returned (Delivered, `repeated`: see storage.payments.open_order).
 
         CryptoPay: the buyer's unpaid invoice for the same order (amount, item, quantity, promo code)
         is shown again while it has REUSABLE_SHARE of its time left, with no new invoice; a buyer
@@ -153,7 +169,7 @@ class PaymentDesk(Refunds):
         opened = await self.store.open_order(
             user.id, method, amount, currency=currency, provider_amount=provider_amount,
             ttl=timedelta(seconds=self.settings.order_ttl), item_id=item.id if item else None, quantity=quantity,
-            promo_code=promo_code,
+            promo_code=promo_code, purchase_key=purchase_key, screen_id=screen_id,
         )
         if not isinstance(opened, PaymentRecord):
             return opened
@@ -285,23 +301,46 @@ class PaymentDesk(Refunds):
         return told
 
     async def announce(self, settled: Settled) -> None:
-        """Tell the payer: credited (late, when the order had expired), or the item delivered, or why
-        the item could not be bought with the payment (it stays on the balance). Raises TelegramError
-        when a message could not be sent."""
+        """Tell the payer: credited (late, when the order had expired), or the item delivered and its
+        order's screen made the receipt, or why the item was not bought with the payment (it stays on
+        the balance). Raises TelegramError when a message could not be sent."""
         t = self.texts_for(settled.user)
         chat_id = settled.user.id
         payment = settled.payment
+        onward = self.receipts.onward(t)
         if isinstance(settled.purchase, Delivered):
             try:
                 await self.bot.send_message(chat_id, t("payment.paid_item", amount=payment.amount))
             except TelegramError as error:  # the goods never wait on the words before them
                 log.warning("payment %s: could not tell user %s: %s", payment.id, chat_id, error)
             await send_delivery(self.bot, self.store, chat_id, t, settled.purchase)
+            await self._show_receipt(payment, t, settled.purchase)
+        elif isinstance(settled.purchase, AlreadyBought):
+            text = t("payment.already_bought", amount=payment.amount, balance=settled.balance)
+            await self.bot.send_message(chat_id, text, reply_markup=onward)
         elif settled.purchase is not None:
-            await self.bot.send_message(chat_id, t("payment.item_failed", amount=payment.amount, balance=settled.balance))
+            text = t("payment.item_failed", amount=payment.amount, balance=settled.balance)
+            await self.bot.send_message(chat_id, text, reply_markup=onward)
         else:
             key = "payment.credited_late" if settled.late else "payment.credited"
-            await self.bot.send_message(chat_id, t(key, amount=payment.amount, balance=settled.balance))
+            await self.bot.send_message(chat_id, t(key, amount=payment.amount, balance=settled.balance), reply_markup=onward)
+
+    async def _show_receipt(self, payment: PaymentRecord, t: Texts, delivered: Delivered) -> None:
+        """Turn the order's confirmation screen into its receipt, so its Confirm and Pay buttons are
+        gone (pressed anyway, they answer "already paid"); an order with no screen that can still be
+        edited gets the receipt as a new message. The goods were sent: a failure here only costs the
+        buttons onward, so it is logged, not raised (telling again would send the goods again)."""
+        text, markup = self.receipts.receipt(t, delivered)
+        try:
+            if payment.screen_id is not None:
+                try:
+                    await self.bot.edit_message_text(payment.user_id, payment.screen_id, text, reply_markup=markup)
+                    return
+                except BadRequest as error:  # the screen was deleted meanwhile
+                    log.info("payment %s: screen %s not edited: %s", payment.id, payment.screen_id, error)
+            await self.bot.send_message(payment.user_id, text, reply_markup=markup)
+        except TelegramError as error:
+            log.warning("payment %s: no receipt for user %s: %s", payment.id, payment.user_id, error)
 
     async def check(self, payment: PaymentRecord) -> Settled | PaymentRejected | CheckTooSoon | None:
         """Ask CryptoPay about one order's invoice ("Check payment"); None while it is unpaid,

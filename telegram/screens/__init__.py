@@ -10,6 +10,7 @@ from telegram.screens.user import (
     buy, catalog, checkout, disputes, gate, history, ledger, menu, pages, profile, promo, referrals, reviews, search, topup,
 )
 from telegram.screens.user.gate import build_gate
+from telegram.screens.user.receipt import RECEIPTS
 
 
 @functools.cache  # screen routers are module-level and may be included once
@@ -24,4 +25,4 @@ def build_router() -> Router:
     return root
 
 
-__all__ = ["build_gate", "build_router"]
+__all__ = ["RECEIPTS", "build_gate", "build_router"]

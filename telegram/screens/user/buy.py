@@ -4,6 +4,11 @@ The purchase itself is the serializer's and the database's. The Confirm button c
 and the total the buyer saw; the purchase is refused rather than charged when anything would make it
 cost something else. A promo code the buyer applied is conversation state (key-value store), tied to
 the item it was applied to, and checked again inside the purchase.
+
+Each confirmation screen is one order: its purchase key is also the key its Stars payment buys with
+(see checkout and storage.payments). Once bought by either route, its screen is the receipt, and a
+later press of its Confirm (or Pay with Stars) is answered "already paid" and charges nothing;
+another unit is a new order, from the item's Buy.
 """
 
 import secrets
@@ -31,14 +36,13 @@ from telegram.screens.user.callbacks import (
     BuyItem,
     ConfirmPurchase,
     OpenItem,
-    OpenMenu,
     OpenShop,
     PayItem,
-    RateItem,
     TopUp,
 )
 from telegram.screens.typed import whole_number
 from telegram.screens.user.catalog import categories, item_card
+from telegram.screens.user.receipt import receipt
 from telegram.delivery import send_delivery
 
 router = Router(name=__name__)
@@ -90,6 +94,11 @@ class Checkout(msgspec.Struct, frozen=True):
     @staticmethod
     def key(user_id: int) -> str:
         return f"checkout:{user_id}"
+
+
+def purchase_key(ctx: Context, order: str) -> str:
+    """The purchase key of the confirmation screen whose random `order` token its buttons carry."""
+    return f"order:{ctx.user.id}:{order}"
 
 
 def promo_reason(ctx: Context, reason: str) -> str:
@@ -250,16 +259,15 @@ async def show_confirmation(ctx: Context, preview: PurchasePreview) -> None:
     elif isinstance(promo, PromoRefusal):
         lines.append(ctx.t("buy.confirm_promo_dropped", code=promo.code, reason=promo_reason(ctx, promo.reason)))
     lines.append(ctx.t("buy.confirm_total", total=preview.total, balance=preview.balance))
-    rows: list[list[tuple[str, CallbackData]]] = [
-        [(ctx.t.plain("button.confirm"), ConfirmPurchase(
-            item_id=item.id, quantity=preview.quantity, total=preview.total, order=secrets.token_urlsafe(9)
-        ))],
-    ]
+    order = secrets.token_urlsafe(9)
+    confirm = ConfirmPurchase(item_id=item.id, quantity=preview.quantity, total=preview.total, order=order)
+    rows: list[list[tuple[str, CallbackData]]] = [[(ctx.t.plain("button.confirm"), confirm)]]
     desk = ctx.shop.payments
     if desk is not None and preview.total > 0:
         if "stars" in desk.methods:
             stars = desk.price("stars", preview.total)[1]
-            rows.append([(ctx.t.plain("buy.button_stars", stars=stars), PayItem(item_id=item.id, quantity=preview.quantity, total=preview.total))])
+            pay = PayItem(item_id=item.id, quantity=preview.quantity, total=preview.total, order=order)
+            rows.append([(ctx.t.plain("buy.button_stars", stars=stars), pay)])
         if preview.balance < preview.total:
             rows.append([(ctx.t.plain("profile.button.topup"), TopUp())])
     rows.append([(ctx.t.plain("buy.button_promo"), AskPromo(item_id=item.id, quantity=preview.quantity))])
@@ -312,9 +320,10 @@ async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
         return
     code = await applied_code(ctx, data.item_id)
     request = PurchaseRequest(
-        # The button's order token is the idempotency key: a double tap, or a press seen twice, buys
-        # once (each tap has its own callback query id, so that id cannot be the key).
-        key=f"order:{ctx.user.id}:{data.order}", user_id=ctx.user.id, item_id=data.item_id, quantity=data.quantity,
+        # The button's order token is the idempotency key: a double tap, a press seen twice, or the
+        # order paid with Stars meanwhile, buys once (each tap has its own callback query id, so that
+        # id cannot be the key).
+        key=purchase_key(ctx, data.order), user_id=ctx.user.id, item_id=data.item_id, quantity=data.quantity,
         promo_code=code, expected_total=data.total,
     )
     try:
@@ -324,6 +333,8 @@ async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
         return
     again = ChooseQuantity(item_id=data.item_id, quantity=data.quantity)
     match result:
+        case Delivered(repeated=True):
+            await already_paid(ctx, result)
         case Delivered():
             # The answer cannot stop the goods (see Context.notify); the goods go before anything else can.
             await ctx.notify()
@@ -350,14 +361,16 @@ async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
 
 
 async def show_done(ctx: Context, delivered: Delivered) -> None:
-    text = ctx.t(
-        "buy.done", title=delivered.item_title, quantity=delivered.quantity, total=delivered.total, balance=delivered.balance
-    )
-    markup = keyboard(
-        [(ctx.t.plain("buy.button_rate"), RateItem(item_id=delivered.item_id))],
-        [(ctx.t.plain("button.shop"), OpenShop()), (ctx.t.plain("button.main_menu"), OpenMenu())],
-    )
-    await ctx.show(text, markup)
+    await ctx.show(*receipt(ctx.t, delivered))
+
+
+async def already_paid(ctx: Context, delivered: Delivered) -> None:
+    """The order of this screen was bought before (with Stars, or by this very press handled once
+    already: a double tap, an update replayed after a crash): nothing is charged or sent again, and
+    the screen becomes the receipt, whose purchase button sends the goods again."""
+    await ctx.notify(ctx.t.plain("buy.already_paid"), alert=True)
+    await drop_code(ctx)
+    await show_done(ctx, delivered)
 
 
 # An alert answers a button press; typed text has no alert, so it gets a message.

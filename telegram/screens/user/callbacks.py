@@ -134,11 +134,13 @@ class PayWith(CallbackData, prefix="pay"):
 
 class PayItem(CallbackData, prefix="payi"):
     """Buy the order on the confirmation screen directly with Stars, without the balance: `total`
-    is what the buyer saw; a different price refuses the order."""
+    is what the buyer saw; a different price refuses the order. `order` is the screen's order, the
+    same as its ConfirmPurchase's: whichever route pays it, the order is bought once."""
 
     item_id: int
     quantity: int
     total: Decimal
+    order: str
 
 
 class CheckPayment(CallbackData, prefix="chk"):

@@ -1,14 +1,17 @@
 """Telegram's side of a payment: the pre-checkout query, successful_payment, refunded_payment, and
-buying an item directly with Stars from its confirmation screen.
+buying an item directly with Stars from its confirmation screen (the screen's order: bought once,
+whether by its Stars or by its Confirm; see telegram.screens.user.buy).
 
 These updates pass no channel gate and no pending question (see the dispatcher): money moves
 whatever the buyer was doing.
 """
 
-from storage import PaymentRejected, PriceChanged, PromoRejected, SoldOut
+from storage import Delivered, PaymentRejected, PriceChanged, PromoRejected, SoldOut
 from telegram.payments import Opened, ProviderFailed
 from telegram.routing import Context, Router
-from telegram.screens.user.buy import ChooseQuantity, applied_code, confirmation, item_gone, on_sale, promo_reason, sold_out
+from telegram.screens.user.buy import (
+    ChooseQuantity, already_paid, applied_code, confirmation, item_gone, promo_reason, purchase_key, sold_out,
+)
 from telegram.screens.user.callbacks import PayItem
 from telegram.types import PreCheckoutQuery, RefundedPayment, SuccessfulPayment
 
@@ -41,24 +44,35 @@ async def refunded(ctx: Context, notice: RefundedPayment) -> None:
 
 @router.callback(PayItem)
 async def pay_item(ctx: Context, data: PayItem) -> None:
-    """An invoice in Stars for the order on the confirmation screen; paying it buys the item."""
+    """An invoice in Stars for the order on the confirmation screen; paying it buys the item (with the
+    screen's purchase key), and the screen becomes the receipt. An order bought already gets no
+    invoice: it is "already paid"."""
     desk = ctx.shop.payments
     if desk is None or "stars" not in desk.methods or not 1 <= data.quantity <= ctx.shop.settings.max_quantity:
         await ctx.notify(ctx.t.plain("error.stale_button"))
         return
     code = await applied_code(ctx, data.item_id)
-    preview = await on_sale(ctx, await ctx.shop.store.purchase_preview(ctx.user.id, data.item_id, data.quantity, code))
+    # The stock is left to the order (desk.open): an order that bought the last unit is "already
+    # paid", not sold out.
+    preview = await ctx.shop.store.purchase_preview(ctx.user.id, data.item_id, data.quantity, code)
     if preview is None:
+        await item_gone(ctx)
         return
     again = ChooseQuantity(item_id=data.item_id, quantity=data.quantity)
+    screen = ctx.callback.message if ctx.callback is not None else None
     try:
-        opened = await desk.open(ctx.user, ctx.t, "stars", data.total, item=preview.item, quantity=data.quantity, promo_code=code)
+        opened = await desk.open(
+            ctx.user, ctx.t, "stars", data.total, item=preview.item, quantity=data.quantity, promo_code=code,
+            purchase_key=purchase_key(ctx, data.order), screen_id=screen.message_id if screen is not None else None,
+        )
     except ProviderFailed:
         await ctx.notify(ctx.t.plain("topup.provider_failed"), alert=True)
         return
     match opened:
         case Opened():
             await ctx.notify()
+        case Delivered():
+            await already_paid(ctx, opened)
         case PriceChanged():
             await ctx.notify(ctx.t.plain("buy.price_changed", total=opened.total), alert=True)
             await confirmation(ctx, again)
