@@ -25,6 +25,10 @@ ENV_PREFIX = "SHOPKEEPER_"
 CONFIG_ENV = "SHOPKEEPER_CONFIG"
 LOG_LEVEL_ENV = "SHOPKEEPER_LOG_LEVEL"
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+# config.example.toml's stand-ins for the two values every shop must give: a copy of the file that
+# still holds them is refused, naming the key, rather than started against nobody's bot.
+EXAMPLE_TOKEN = "123456789:replace-with-your-bot-token"
+EXAMPLE_OWNER_ID = 123456789
 # A secret (a field a section names in its `secrets`) may instead be read from a file named by
 # SHOPKEEPER_<SECTION>_<KEY>_FILE, as Docker and Kubernetes mount secrets.
 FILE_SUFFIX = "_file"
@@ -182,6 +186,10 @@ def validate(data: dict[str, Any]) -> Settings:
         raise _config_error(error) from None
     if not TOKEN_RE.match(settings.telegram.token):
         raise ConfigError("telegram.token", "not a bot token (expected <digits>:<secret> as given by @BotFather)")
+    if settings.telegram.token == EXAMPLE_TOKEN:
+        raise ConfigError("telegram.token", "still the example's placeholder: put your bot's token from @BotFather")
+    if settings.telegram.owner_id == EXAMPLE_OWNER_ID:
+        raise ConfigError("telegram.owner_id", "still the example's placeholder: put your own Telegram user id")
     _check_storage(settings.storage)
     if not 0 <= settings.web.port <= 65535:
         raise ConfigError("web.port", "must be between 0 (any free port) and 65535")

@@ -11,6 +11,7 @@ then refuses it, and the sandbox refuses one that holds a real shop's data (acto
 
 import logging
 import shlex
+import sys
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -71,7 +72,8 @@ async def run_sandbox(
 
         running = await nursery.start(shop)
         twin.webhook_url = f"{running.web_binds[0]}/cryptopay/webhook"
-        operator = _operator_command(settings.storage, config_file(config_path, environ))
+        program = shopkeeper_program(sys.argv[0], Path.cwd())
+        operator = _operator_command(settings.storage, config_file(config_path, environ), program)
         emulator_url, twin_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{twin_port}"
         print(_instructions(emulator_url, running.web_binds[0], twin_url, operator), flush=True)
 
@@ -92,14 +94,31 @@ async def _seed(store: Store) -> None:
     log.info("seeded the demo catalog")
 
 
-def _operator_command(storage: StorageSettings, config: Path | None) -> str:
+def shopkeeper_program(argv0: str, cwd: Path) -> str:
+    """How to name the running `shopkeeper` program in a command typed in `cwd`: its path relative to
+    `cwd` when it is inside it (`.venv/bin/shopkeeper` after `make run`), else its absolute path. A
+    virtual environment's bin directory is seldom on PATH, so the bare name would not be found.
+    Started some other way (`python -m actors.cli`), it is the script beside the interpreter."""
+    program = Path(argv0)
+    if program.name != "shopkeeper":
+        program = Path(sys.executable).parent / "shopkeeper"
+    # absolute(), not resolve(): the path as the shell reaches it, through the same links.
+    program = program.absolute()
+    try:
+        relative = program.relative_to(cwd.absolute())
+    except ValueError:
+        return str(program)
+    return str(relative) if relative.parent != Path(".") else f"./{relative}"
+
+
+def _operator_command(storage: StorageSettings, config: Path | None, program: str) -> str:
     """How to run an operator command on this sandbox's database from another terminal: without it a
     command acts on the real shop's default database. A URL holding a password is left to the config
     file or environment that gave it."""
     words = []
     if mask_url(storage.database_url) == storage.database_url:
         words.append(f"SHOPKEEPER_STORAGE_DATABASE_URL={shlex.quote(storage.database_url)}")
-    words.append("shopkeeper")
+    words.append(shlex.quote(program))
     if config is not None:
         words += ["--config", shlex.quote(str(config))]
     return " ".join(words)

@@ -41,7 +41,7 @@ from telegram.routing import BotIdentity, Dispatcher, Shop
 from telegram.screens import RECEIPTS, build_gate, build_router
 from telegram.texts import Texts
 from telegram.types import BotCommand
-from webui import create_app, serve_web
+from webui import CannotListen, create_app, serve_web
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,8 @@ async def run_shop(
 
     Error handling: before it writes to the database or starts anything, a real shop refuses a
     sandbox's database and a `sandbox` refuses a real shop's, with ConfigError (see
-    `refuse_sandbox_database` and `claim_sandbox_database`).
+    `refuse_sandbox_database` and `claim_sandbox_database`). A web address it cannot listen at (the
+    port is taken) is a ConfigError naming web.port.
     """
     stop = trio.Event() if stop is None else stop
     async with open_store(settings.storage) as store, AsyncExitStack() as clients:
@@ -142,7 +143,13 @@ async def run_shop(
             await root.start(supervise, "broadcaster", broadcaster.run, actors)
             await root.start(supervise, "housekeeper", housekeeper.run, actors)
             await root.start(supervise, "health", health.run, actors)
-            binds = await root.start(serve_web, create_app(health.report, payments), settings.web, web_closing.wait)
+            try:
+                binds = await root.start(serve_web, create_app(health.report, payments), settings.web, web_closing.wait)
+            except CannotListen as error:
+                raise ConfigError(
+                    "web.port", f"cannot listen at {error.address} ({error.reason}): stop what holds it, or choose "
+                    "another port with web.port or SHOPKEEPER_WEB_PORT (0 picks a free one)",
+                ) from None
             root.start_soon(_announce, bot, dispatcher.shop.identity, settings.shop)
             root.start_soon(run_poller)
             log.info("shop running; web on %s", ", ".join(binds))

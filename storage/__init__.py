@@ -17,6 +17,7 @@ from storage.vault import parse_stock_key
 from storage.staff import PERMISSIONS
 from storage.models import CENT, Permission
 from storage.promos import PROMO_CODE
+from storage.quoting import ERROR_LIMIT, shortened
 from storage.records import (
     AdminCategory,
     AdminItem,
@@ -99,4 +100,5 @@ __all__ = [
     "CatalogImport", "CatalogRow", "CatalogRowRejected", "StockImport", "StockUnitRecord",
     "ConfigSection", "hidden", "mask_url",
     "StaffRefused",
+    "ERROR_LIMIT", "shortened",
 ]

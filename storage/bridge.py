@@ -31,6 +31,7 @@ from storage import invoices
 from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StockKeyError, StorageConflict, StorageError, StorageUnavailable
+from storage.quoting import ERROR_LIMIT, shortened
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
 from storage.vault import Vault, bind_vault, current_vault, key_source, load_key
 
@@ -117,16 +118,16 @@ class Store:
             try:
                 return await self._loop.run_aio_coroutine(_in_context(self._tortoise, self._vault, fn, *args, **kwargs))
             except (DBConnectionError, OSError, RedisError) as error:
-                raise StorageUnavailable(f"{fn.__name__}: unavailable: {error}") from error
+                raise StorageUnavailable(f"{fn.__name__}: unavailable: {shortened(error, ERROR_LIMIT)}") from error
             except (OperationalError, sqlite3.OperationalError, asyncpg.TransactionRollbackError) as error:
                 if not _is_retryable(error) or attempt == RETRIES - 1:
-                    raise StorageError(f"{fn.__name__}: {error}") from error
+                    raise StorageError(f"{fn.__name__}: {shortened(error, ERROR_LIMIT)}") from error
                 await trio.sleep(0.01 * 2**attempt)
             except IntegrityError as error:
-                raise StorageConflict(f"{fn.__name__}: {error}") from error
+                raise StorageConflict(f"{fn.__name__}: {shortened(error, ERROR_LIMIT)}") from error
             # Tortoise leaves some driver errors untranslated (a deadlock victim, too many parameters).
             except (BaseORMException, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                raise StorageError(f"{fn.__name__}: {error}") from error
+                raise StorageError(f"{fn.__name__}: {shortened(error, ERROR_LIMIT)}") from error
         raise AssertionError("unreachable")
 
     register_user = use_case(users.register_user)

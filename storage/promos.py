@@ -67,6 +67,12 @@ def normalize_code(code: str) -> str:
     return code.strip().upper()
 
 
+def possible_code(code: str) -> bool:
+    """Whether `code` (normalized) could name a code at all: one that cannot (too long for the
+    column, or with characters no code has) is unknown without asking the database."""
+    return PROMO_CODE.fullmatch(code) is not None
+
+
 def discount_of(kind: str, value: Decimal, subtotal: Decimal) -> Decimal:
     """What a discount code takes off `subtotal`: never more than the subtotal itself."""
     if kind == PromoKind.PERCENT:
@@ -123,7 +129,9 @@ class DiscountGate:
     @classmethod
     async def open(cls, conn: BaseDBAsyncClient, wanted: Iterable[tuple[str, int]], *, lock: bool) -> "DiscountGate":
         """`wanted`: (code, user id) pairs; codes as typed."""
-        pairs = [(normalize_code(code), user_id) for code, user_id in wanted]
+        # A code that cannot exist stays out of the query (check() finds it unknown).
+        normalized = ((normalize_code(code), user_id) for code, user_id in wanted)
+        pairs = [(code, user_id) for code, user_id in normalized if possible_code(code)]
         if not pairs:
             return cls(conn, {}, set())
         query = PromoCode.filter(code__in={code for code, _ in pairs}).using_db(conn).order_by("id")
@@ -200,6 +208,8 @@ async def redeem_promo(code: str, user_id: int, *, once: int | None = None) -> P
     redeemed already (a replay).
     """
     code = normalize_code(code)
+    if not possible_code(code):
+        return PromoRefusal(code=code, reason="unknown")
     now = datetime.now(UTC)
     try:
         async with in_transaction() as conn:
@@ -316,7 +326,10 @@ async def list_promos(page: int = 1, size: int = 50) -> Page[PromoRecord]:
 
 async def get_promo(code: str) -> PromoRecord | None:
     """The code as typed (any case), or None."""
-    row = await PromoCode.filter(code=normalize_code(code)).first().values(*PROMO_FIELDS)
+    code = normalize_code(code)
+    if not possible_code(code):
+        return None
+    row = await PromoCode.filter(code=code).first().values(*PROMO_FIELDS)
     return None if row is None else _promo_record(row)
 
 
@@ -325,6 +338,8 @@ async def disable_promo(code: str, *, actor_id: int | None = None) -> PromoRecor
     `actor_id` in the same transaction. A code already disabled stays so and logs nothing.
     Raises UnknownPromo."""
     code = normalize_code(code)
+    if not possible_code(code):
+        raise UnknownPromo(code)
     async with in_transaction() as conn:
         if await PromoCode.filter(code=code, active=True).using_db(conn).update(active=False):
             await write_event(conn, "promo.disable", actor_id=actor_id, target=code)

@@ -2,15 +2,23 @@
 
 Templates are Telegram HTML with `{name}` placeholders. Values are HTML-escaped when they are put in,
 because titles, descriptions, names and keys are typed by people; `Safe` marks a value that is
-already HTML. `{shop}` is always the shop's name.
+already HTML. `{shop}` is always the shop's name. A Decimal value is money, written as the reader's
+language writes numbers (Babel's patterns: grouped thousands, its decimal sign).
 """
 
 import html
 from decimal import Decimal
 from typing import Any
 
+from babel import Locale
+from babel.numbers import format_decimal
+
 from telegram.config import ShopSettings
 from telegram.i18n import translations
+
+# Babel's number patterns: groups of three, two decimals; the signed one puts "+" before a credit.
+MONEY_FORMAT = "#,##0.00"
+SIGNED_FORMAT = "+#,##0.00;-#,##0.00"
 
 
 class Safe(str):
@@ -24,6 +32,7 @@ class Texts:
         self.shop = shop
         self.language = language
         self._catalog = translations(language)
+        self._locale = Locale.parse(language)
 
     def __call__(self, key: str, **values: Any) -> str:
         """Telegram HTML: values are escaped."""
@@ -41,7 +50,14 @@ class Texts:
         return self._fill(self._catalog.ngettext(key, key, count), {"count": count, **values}, escape=False)
 
     def money(self, amount: Decimal) -> str:
-        return f"{amount:.2f} {self.shop.currency}"
+        """An amount as its reader reads numbers, then the shop's currency: 1,234.50 USD in English,
+        1 234,50 USD in Russian (a no-break space groups the thousands)."""
+        return f"{self.number(amount)} {self.shop.currency}"
+
+    def number(self, amount: Decimal, *, signed: bool = False) -> str:
+        """An amount with two decimals, grouped in the reader's language; `signed`: "+" before a
+        positive one too."""
+        return format_decimal(amount, format=SIGNED_FORMAT if signed else MONEY_FORMAT, locale=self._locale)
 
     def _fill(self, template: str, values: dict[str, Any], *, escape: bool) -> str:
         shop = html.escape(self.shop.name) if escape else self.shop.name

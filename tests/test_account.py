@@ -30,10 +30,10 @@ async def test_profile_counts_purchases_with_plural_forms(sqlite_url: str) -> No
             await shop.store.credit_user(user.id, Decimal("100"), kind="topup")
 
         card = await open_profile(ann, "ru")
-        assert "Баланс: 100.00 USD" in card["text"] and "0 покупок на сумму 0.00 USD" in card["text"]
+        assert "Баланс: 100,00 USD" in card["text"] and "0 покупок на сумму 0,00 USD" in card["text"]
         assert "Язык: Русский" in card["text"]
         assert "Реферальная ссылка: https://t.me/shop_bot?start=1001" in card["text"]
-        expected = {1: "1 покупка на сумму 10.00 USD", 2: "2 покупки на сумму 20.00 USD", 5: "5 покупок на сумму 50.00 USD"}
+        expected = {1: "1 покупка на сумму 10,00 USD", 2: "2 покупки на сумму 20,00 USD", 5: "5 покупок на сумму 50,00 USD"}
         made = 0
         for count, text in expected.items():
             while made < count:
@@ -41,7 +41,7 @@ async def test_profile_counts_purchases_with_plural_forms(sqlite_url: str) -> No
                 await bought(shop.store, ann.id, item, key=f"ann-{made}")
             card = await open_profile(ann, "ru")
             assert text in card["text"], card["text"]
-        assert f"Баланс: {Decimal(100) - 10 * made:.2f} USD" in card["text"]
+        assert f"Баланс: {Decimal(100) - 10 * made:.2f} USD".replace(".", ",") in card["text"]
         assert labels(card) == ["💳 Пополнить", "🧾 Покупки", "💰 История баланса", "👥 Рефералы", "🌐 Язык", "🏠 Главное меню"]
 
         await bought(shop.store, bob.id, item, quantity=2, key="bob-1")
@@ -68,7 +68,7 @@ async def test_language_switch_applies_at_once_and_persists(sqlite_url: str) -> 
         answers = len(ann.callback_answers)
         await ann.press("Русский")
         card = await ann.wait_for_text("Профиль")
-        assert "Язык: Русский" in card["text"] and "Баланс: 0.00 USD" in card["text"]
+        assert "Язык: Русский" in card["text"] and "Баланс: 0,00 USD" in card["text"]
         assert (await answer_after(ann, answers))["text"] == "Язык: Русский"
         assert (await shop.store.get_user(ann.id)).language == "ru"
         # Later updates speak Russian too (the dispatcher's cached user was replaced).
@@ -243,7 +243,7 @@ async def test_balance_history_names_each_change(sqlite_url: str) -> None:
         await ivan.press("›")
         page = await ivan.wait_for_text("Пополнение")
         assert "Покупка: Quest <1>" in page["text"]
-        assert re.search(r"−10.00 USD · \d\d\.\d\d\.\d{4} \d\d:\d\d UTC", page["text"])
+        assert re.search(r"−10,00 USD · \d\d\.\d\d\.\d{4} \d\d:\d\d UTC", page["text"])
         assert await shop.store.check_ledger() == []
 
 

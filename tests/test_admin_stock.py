@@ -76,6 +76,7 @@ async def test_an_unsold_unit_is_removed_and_a_sold_one_never(sqlite_url: str) -
         await owner.wait_for(lambda m: "Quest · units left: 2" in (m.get("text") or ""))
         assert owner.callback_answers[-1]["text"] == "Not removed: it was sold or removed meanwhile."
         await press_when_shown(owner, "🗑 K2")
+        await press_when_shown(owner, "🗑 Yes, remove")
         await owner.wait_for(lambda m: "Quest · units left: 1" in (m.get("text") or ""))
         units = await shop.store.unsold_units(quest.id, 1, 10)
         assert [unit.content for unit in units.rows] == ["K3"]

@@ -72,7 +72,10 @@ async def test_typed_quantities_are_checked_in_english(sqlite_url: str) -> None:
         await bob.wait_for_text("Send the number of units you want, from 1 to 3.")
         for typed, answer in (
             ("lots", "That is not a whole number. Send a number from 1 to 3."),
-            ("-2", "That is not a whole number. Send a number from 1 to 3."),
+            # A number out of range is told the range, however far out (issue 12).
+            ("-2", "The quantity must be at least 1. Send a number from 1 to 3."),
+            ("9" * 20, "Only 4 units are in stock. Send a number from 1 to 3."),
+            ("-" + "9" * 20, "The quantity must be at least 1. Send a number from 1 to 3."),
             ("2.5", "That is not a whole number. Send a number from 1 to 3."),
             ("0", "The quantity must be at least 1. Send a number from 1 to 3."),
             ("5", "Only 4 units are in stock. Send a number from 1 to 3."),
@@ -107,7 +110,7 @@ async def test_typed_quantities_are_checked_in_russian(sqlite_url: str) -> None:
     async with open_shop(sqlite_url, shop={"max_quantity": 3}) as shop:
         await stocked(shop.store, ["A", "B", "C", "D"], buyers={1003: "50.00"}, language="ru")
         vera = shop.emu.user(1003, first_name="Вера", language_code="ru")
-        await open_card(vera, "Games (1)", "Quest · 10.00 USD", shop="🛍 Магазин")
+        await open_card(vera, "Games (1)", "Quest · 10,00 USD", shop="🛍 Магазин")
         await vera.press("Купить")
         await vera.wait_for_text("Сколько штук вам нужно? (от 1 до 3)")
         await vera.press("✏️ Другое количество")
@@ -122,10 +125,10 @@ async def test_typed_quantities_are_checked_in_russian(sqlite_url: str) -> None:
             assert reply["text"] == answer and labels(reply) == ["Отмена"], typed
         await vera.send_text("3")
         confirm = await vera.wait_for_text("Количество: 3")
-        assert "Цена за штуку: 10.00 USD\nИтого: 30.00 USD\nВаш баланс: 50.00 USD" in confirm["text"]
+        assert "Цена за штуку: 10,00 USD\nИтого: 30,00 USD\nВаш баланс: 50,00 USD" in confirm["text"]
         await vera.press("✅ Подтвердить")
         done = await vera.wait_for_text("Покупка завершена")
-        assert "Quest × 3 за 30.00 USD" in done["text"] and labels(done)[0] == "⭐ Оценить"
+        assert "Quest × 3 за 30,00 USD" in done["text"] and labels(done)[0] == "⭐ Оценить"
         assert (await shop.store.get_user(1003)).balance == Decimal("20.00")
 
 

@@ -23,10 +23,12 @@ ALREADY_PAID = "This order is already paid. To buy another, start a new order wi
 RECEIPT = ["⭐ Rate", "📦 Show the goods", "🛍 Shop", "🏠 Main menu"]
 
 
-async def order_screen(shop: RunningShop, ann: EmulatedUser, *, shop_label: str = "🛍 Shop", buy: str = "Buy") -> dict[str, Any]:
+async def order_screen(
+    shop: RunningShop, ann: EmulatedUser, *, shop_label: str = "🛍 Shop", buy: str = "Buy", item: str = ITEM
+) -> dict[str, Any]:
     """Ann, with 100.00 on her balance, at the confirmation of one unit of an item with three in stock."""
     await seed_item(shop.store, units=["KEY-1", "KEY-2", "KEY-3"])
-    await open_card(ann, "Games (1)", ITEM, shop=shop_label)
+    await open_card(ann, "Games (1)", item, shop=shop_label)
     await shop.store.credit_user(ann.id, Decimal("100.00"))
     await ann.press(buy)
     await press_when_shown(ann, "1")
@@ -141,7 +143,8 @@ async def test_a_confirm_handled_again_answers_in_russian_and_offers_the_goods(d
     after the purchase committed): bought once, and the receipt still leads to the goods."""
     async with open_shop(database_url) as shop:
         vera = shop.emu.user(1002, "Вера", language_code="ru")
-        screen = await order_screen(shop, vera, shop_label="🛍 Магазин", buy="Купить")
+        # Russian writes the price 10,00 USD.
+        screen = await order_screen(shop, vera, shop_label="🛍 Магазин", buy="Купить", item="Space <Game> & Co · 10,00 USD")
         confirm = button(screen, "✅ Подтвердить")
         await vera.press("⭐ Оплатить звёздами: 500", screen["message_id"])
         await vera.wait_for(lambda m: bool(invoices(vera)))

@@ -46,13 +46,13 @@ async def test_typed_amounts_are_checked(sqlite_url: str) -> None:
         await ann.send_text("/start")
         await press_when_shown(ann, "👤 Profile")
         await press_when_shown(ann, "💳 Top up")
-        await ann.wait_for_text("from 1.00 USD to 1000.00 USD")
+        await ann.wait_for_text("from 1.00 USD to 1,000.00 USD")
         for typed in ("abc", "1.234", "-5", "NaN", "1e3"):
             answer = await reply_to(ann, typed)
             assert answer["text"].startswith("That is not an amount"), typed
         for typed in ("0", "0.50", "5000"):
             answer = await reply_to(ann, typed)
-            assert answer["text"] == "A top-up must be from 1.00 USD to 1000.00 USD. Type another amount.", typed
+            assert answer["text"] == "A top-up must be from 1.00 USD to 1,000.00 USD. Type another amount.", typed
         methods = await reply_to(ann, "12,50")
         assert "Top up 12.50 USD" in methods["text"]
         assert labels(methods) == ["⭐ Telegram Stars (625 ⭐)", "‹ Back"]

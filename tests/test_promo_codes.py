@@ -275,7 +275,7 @@ async def test_credit_codes_in_russian(sqlite_url: str) -> None:
             "Отправьте другой код или нажмите «Отмена»."
         )
         credited = await reply_to(vera, "gift5")
-        assert credited["text"] == "🎁 Промокод GIFT5 активирован: +5.00 USD.\nВаш баланс: 5.00 USD"
+        assert credited["text"] == "🎁 Промокод GIFT5 активирован: +5,00 USD.\nВаш баланс: 5,00 USD"
         twice = await reply_to(vera, "/redeem GIFT5")
         assert twice["text"] == "Вы уже использовали этот промокод. Отправьте другой код или нажмите «Отмена»."
         await vera.press("Отмена", twice["message_id"])

@@ -153,7 +153,7 @@ async def test_referral_screen_counts_and_earnings(sqlite_url: str) -> None:
             await ivan.press("👥 Рефералы")
             card = await ivan.wait_for_text(phrase)
             assert "Вы получаете 10% от каждого их пополнения." in card["text"]
-            assert "Заработано: 0.00 USD" in card["text"]
+            assert "Заработано: 0,00 USD" in card["text"]
 
 
 async def test_referral_screen_says_when_rewards_are_off(sqlite_url: str) -> None:

@@ -5,8 +5,9 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import hypercorn.config
-import hypercorn.trio
 import trio
+from hypercorn.trio.run import worker_serve
+from hypercorn.utils import wrap_app
 import msgspec
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
 from quart import Response, request
@@ -83,6 +84,15 @@ def _text(status: int, text: str) -> Response:
     return Response(text, status=status, content_type="text/plain; charset=utf-8")
 
 
+class CannotListen(Exception):
+    """The web server cannot listen at `address`: the port is taken, or not one this process may use."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(f"cannot listen at {address}: {reason}")
+        self.address = address
+        self.reason = reason
+
+
 async def serve_web(
     app: QuartTrio,
     settings: WebSettings,
@@ -91,10 +101,24 @@ async def serve_web(
     task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve `app` until `shutdown_trigger` returns. Supports the trio nursery start protocol:
-    started with the bound addresses once the socket listens."""
+    started with the bound addresses once the socket listens.
+
+    Error handling: an address it cannot bind (a port another program holds) raises CannotListen
+    before anything is served."""
     config = hypercorn.config.Config()
     config.bind = [f"{settings.host}:{settings.port}"]
     config.graceful_timeout = settings.graceful_timeout
     config.accesslog = None
     config.errorlog = log
-    await hypercorn.trio.serve(app, config, shutdown_trigger=shutdown_trigger, task_status=task_status)
+    # What hypercorn.trio.serve does, with the socket bound here first: a bind failure inside it
+    # surfaces from hypercorn's nurseries as a traceback, here it is one error naming the address.
+    try:
+        sockets = config.create_sockets()
+    except OSError as error:
+        raise CannotListen(config.bind[0], error.strerror or str(error)) from None
+    for sock in sockets.insecure_sockets:
+        sock.listen(config.backlog)
+    await worker_serve(
+        wrap_app(app, config.wsgi_max_body_size, None), config, sockets=sockets, shutdown_trigger=shutdown_trigger,
+        task_status=task_status,
+    )

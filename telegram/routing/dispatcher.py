@@ -8,7 +8,7 @@ import trio
 from cachetools import TTLCache
 from prometheus_client import Counter, Histogram
 
-from storage import AlreadyHandled, StorageError, UserRecord
+from storage import ERROR_LIMIT, AlreadyHandled, StorageError, UserRecord, shortened
 from telegram.client import BotClient
 from telegram.deep_links import referrer_in, start_payload
 from telegram.errors import TelegramError
@@ -113,7 +113,8 @@ class Dispatcher:
                 await ctx.forget()
         except (StorageError, PurchaseUnavailable) as error:
             outcome = "failed"
-            log.warning("update %s: %s", update.update_id, error)
+            # Shortened: a storage error may quote what the user typed (a title, a code).
+            log.warning("update %s: %s", update.update_id, shortened(error, ERROR_LIMIT))
             if isinstance(error, StorageError) and reports_payment(update):
                 outcome = "deferred"
                 raise

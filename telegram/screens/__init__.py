@@ -4,7 +4,8 @@ import functools
 
 from telegram.routing import Router
 from telegram.screens import fallback, paging
-from telegram.screens.admin import admins, audit, broadcasts, catalog as admin_catalog, panel, promos as admin_promos, refunds, statistics, stock, users
+from telegram.screens.admin import admins, audit, broadcasts, catalog as admin_catalog, item_edit, panel, refunds, statistics
+from telegram.screens.admin import promos as admin_promos, stock, users
 from telegram.screens.user import (
     buy, catalog, checkout, disputes, gate, history, ledger, menu, pages, profile, promo, referrals, reviews, search, topup,
 )
@@ -15,7 +16,11 @@ from telegram.screens.user.receipt import RECEIPTS
 @functools.cache  # screen routers are module-level and may be included once
 def build_router() -> Router:
     root = Router(name="root")
-    for module in (checkout, panel, admins, users, audit, broadcasts, admin_promos, admin_catalog, stock, statistics, refunds, paging, menu, topup, disputes, catalog, search, buy, promo, profile, history, ledger, referrals, reviews, pages, gate, fallback):
+    for module in (
+        checkout, panel, admins, users, audit, broadcasts, admin_promos, admin_catalog, item_edit, stock, statistics, refunds,
+        paging, menu, topup, disputes, catalog, search, buy, promo, profile, history, ledger, referrals, reviews, pages, gate,
+        fallback,
+    ):
         root.include_router(module.router)
     return root
 

@@ -195,11 +195,12 @@ class AddStock(CallbackData, prefix="admsa"):
 
 
 class RemoveUnit(CallbackData, prefix="admsr"):
-    """Remove one unsold unit (a sold one is never removed)."""
+    """Remove one unsold unit (a sold one is never removed): asks first; `confirmed` removes."""
 
     item_id: int
     unit_id: int
     page: int = 1
+    confirmed: bool = False
 
 
 class OpenStatistics(CallbackData, prefix="admst"):

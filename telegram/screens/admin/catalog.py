@@ -2,8 +2,10 @@
 hide or show, delete. Needs the catalog permission, checked on every press and every typed answer.
 
 A new item is made in steps (kind, title, price, and the content every buyer gets of an "unlimited"
-item, or the document of a "file" one), kept as conversation state; "unique" items then take stock (the stock screen). Deleting asks
-first; an item with sales is kept out of sight so its buyers can still read what they bought.
+item, or the document of a "file" one), kept as conversation state; "unique" items then take stock
+(the stock screen). Deleting asks first; an item with sales is kept out of sight so its buyers can
+still read what they bought. Editing an item's fields is telegram.screens.admin.item_edit. Typed
+names and titles are bounded here, refused in the staff member's language, before they reach the store.
 """
 
 from decimal import Decimal
@@ -30,16 +32,7 @@ KIND_LABEL = {
     "file": "admin.catalog.kind.file",
 }
 CHAT_KINDS = ("unique", "unlimited", "file")
-FIELD_QUESTION = {
-    "title": "admin.catalog.ask.title",
-    "price": "admin.catalog.ask.price",
-    "description": "admin.catalog.ask.description",
-    "photo": "admin.catalog.ask.photo",
-}
-MAX_DESCRIPTION = 1000
 NAME_MAX = 128
-# Typed to remove a description or a photo.
-NONE_WORDS = frozenset({"-", "—"})
 
 
 async def _allowed(ctx: Context, action: str) -> bool:
@@ -127,7 +120,7 @@ async def category_named(ctx: Context, text: str, data: dict[str, Any]) -> None:
             actor_id=ctx.user.id,
         )
     except (Duplicate, InvalidItem, NestingTooDeep, UnknownCategory) as error:
-        await _refuse(ctx, error)
+        await refuse_value(ctx, error)
         return
     await ctx.forget()
     await _show_category(ctx, created.id, new=True)
@@ -147,10 +140,14 @@ async def category_renamed(ctx: Context, text: str, data: dict[str, Any]) -> Non
         await ctx.forget()
         return
     category_id = int(data.get("category_id") or 0)
+    name = text.strip()
+    if not name or len(name) > NAME_MAX:
+        await ctx.reply(ctx.t("admin.catalog.error.name"), keyboard(cancel_row(ctx)))
+        return
     try:
-        await ctx.shop.store.rename_category(category_id, text, actor_id=ctx.user.id)
+        await ctx.shop.store.rename_category(category_id, name, actor_id=ctx.user.id)
     except (Duplicate, InvalidItem, UnknownCategory) as error:
-        await _refuse(ctx, error)
+        await refuse_value(ctx, error)
         return
     await ctx.forget()
     await _show_category(ctx, category_id, new=True)
@@ -281,19 +278,19 @@ async def _create_item(
             file_name=file[0] if file else None, file_data=file[1] if file else None, actor_id=ctx.user.id,
         )
     except (Duplicate, InvalidItem) as error:
-        await _refuse(ctx, error)
+        await refuse_value(ctx, error)
         return
     await ctx.forget()
-    await _show_item(ctx, item.id, new=True)
+    await show_item(ctx, item.id, new=True)
 
 
 @router.callback(AdminItem)
 async def open_item(ctx: Context, data: AdminItem) -> None:
     if await _allowed(ctx, "item.view"):
-        await _show_item(ctx, data.item_id)
+        await show_item(ctx, data.item_id)
 
 
-async def _show_item(ctx: Context, item_id: int, *, new: bool = False) -> None:
+async def show_item(ctx: Context, item_id: int, *, new: bool = False) -> None:
     item = await ctx.shop.store.admin_item(item_id)
     if item is None:
         await ctx.notify(ctx.t.plain("error.stale_button"))
@@ -323,51 +320,6 @@ async def _show_item(ctx: Context, item_id: int, *, new: bool = False) -> None:
         await ctx.show(text, keyboard(*rows))
 
 
-@router.callback(EditItem)
-async def edit_item(ctx: Context, data: EditItem) -> None:
-    if not await _allowed(ctx, "item.edit"):
-        return
-    if data.field not in FIELD_QUESTION:
-        await ctx.notify(ctx.t.plain("error.stale_button"))
-        return
-    await ctx.expect("catalog_item_edit", item_id=data.item_id, field=data.field)
-    await ctx.show(ctx.t(FIELD_QUESTION[data.field]), keyboard(cancel_row(ctx)))
-
-
-@router.pending("catalog_item_edit")
-async def item_edited(ctx: Context, text: str, data: dict[str, Any]) -> None:
-    if not await _allowed(ctx, "item.edit"):
-        await ctx.forget()
-        return
-    item_id, field = int(data.get("item_id") or 0), data.get("field")
-    value = text.strip()
-    changes: dict[str, Any] = {}
-    if field == "price":
-        price = parse_amount(value)
-        if price is None or price <= 0:
-            await ctx.reply(ctx.t("admin.catalog.error.price"), keyboard(cancel_row(ctx)))
-            return
-        changes["price"] = price
-    elif field == "description":
-        if len(value) > MAX_DESCRIPTION:
-            await ctx.reply(ctx.t("admin.catalog.error.description"), keyboard(cancel_row(ctx)))
-            return
-        changes["description"] = "" if value in NONE_WORDS else value
-    elif field == "photo":
-        sent = ctx.message.photo if ctx.message is not None else None
-        # A picture sent in the chat is kept by its largest size's file_id (Telegram lists them smallest first).
-        changes["photo"] = sent[-1].file_id if sent else "" if value in NONE_WORDS else value
-    else:
-        changes["title"] = value
-    try:
-        await ctx.shop.store.update_item(item_id, actor_id=ctx.user.id, **changes)
-    except (Duplicate, InvalidItem, UnknownItem) as error:
-        await _refuse(ctx, error)
-        return
-    await ctx.forget()
-    await _show_item(ctx, item_id, new=True)
-
-
 @router.callback(HideItem)
 async def hide_item(ctx: Context, data: HideItem) -> None:
     if not await _allowed(ctx, "item.hide"):
@@ -377,7 +329,7 @@ async def hide_item(ctx: Context, data: HideItem) -> None:
     except UnknownItem:
         await ctx.notify(ctx.t.plain("error.stale_button"))
         return
-    await _show_item(ctx, data.item_id)
+    await show_item(ctx, data.item_id)
 
 
 @router.callback(DeleteItem)
@@ -400,7 +352,7 @@ async def delete_item(ctx: Context, data: DeleteItem) -> None:
     await _show_category(ctx, item.category_id)
 
 
-async def _refuse(ctx: Context, error: Exception) -> None:
+async def refuse_value(ctx: Context, error: Exception) -> None:
     """A typed value the shop cannot take: say why; the question stays open for another try."""
     if isinstance(error, Duplicate):
         text = ctx.t("admin.catalog.error.duplicate", name=error.value)

@@ -1,5 +1,6 @@
 """The staff's stock screen: the items that take stock with their counts; one item's unsold units,
-with Remove; adding units by sending lines of text or a .txt/.csv document (one unit per line).
+with Remove (which asks first); adding units by sending lines of text or a .txt/.csv document (one
+unit per line, each at most UNIT_MAX characters: a longer line refuses the whole list).
 
 Duplicates (a unit the item already has, sold or not, or a line given twice) and blank lines are
 skipped and counted. A large import goes in chunks, each one transaction, with a progress message
@@ -25,6 +26,8 @@ UNIT_LABEL = 40
 # Units per transaction of a large import; past one chunk a progress message is shown.
 CHUNK = 2000
 DOCUMENT_SUFFIXES = (".txt", ".csv")
+# The longest unit, in characters: a key or an account fits in one message with room to spare.
+UNIT_MAX = 4096
 
 
 async def _allowed(ctx: Context, action: str) -> bool:
@@ -81,13 +84,34 @@ def _short(content: str) -> str:
 
 @router.callback(RemoveUnit)
 async def remove_unit(ctx: Context, data: RemoveUnit) -> None:
+    """🗑 on a unit asks first, showing the unit; "Yes, remove" removes it."""
     if not await _allowed(ctx, "stock.remove"):
+        return
+    if not data.confirmed:
+        await _confirm_removal(ctx, data)
         return
     removed = await ctx.shop.store.remove_unit(data.unit_id)
     if removed:
         await ctx.shop.store.record_event("stock.remove", actor_id=ctx.user.id, target=str(data.item_id), detail=str(data.unit_id))
     await ctx.notify(ctx.t.plain("admin.stock.removed" if removed else "admin.stock.not_removed"))
     await _show_item_stock(ctx, data.item_id, data.page)
+
+
+async def _confirm_removal(ctx: Context, data: RemoveUnit) -> None:
+    item = await ctx.shop.store.admin_item(data.item_id)
+    page = await ctx.shop.store.unsold_units(data.item_id, data.page, PAGE_SIZE)
+    unit = next((unit for unit in page.rows if unit.id == data.unit_id), None)
+    if item is None or unit is None:
+        # Sold or removed since the list was drawn: nothing to ask about.
+        await ctx.notify(ctx.t.plain("admin.stock.not_removed"))
+        await _show_item_stock(ctx, data.item_id, data.page)
+        return
+    confirm = RemoveUnit(item_id=data.item_id, unit_id=data.unit_id, page=data.page, confirmed=True)
+    await ctx.show(
+        ctx.t("admin.stock.confirm_remove", title=item.title, unit=_short(unit.content)),
+        keyboard([(ctx.t.plain("admin.stock.button.confirm_remove"), confirm),
+                  (ctx.t.plain("button.back"), ItemStock(item_id=data.item_id, page=data.page))]),
+    )
 
 
 @router.callback(AddStock)
@@ -113,6 +137,10 @@ async def units_sent(ctx: Context, text: str, data: dict[str, Any]) -> None:
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         await ctx.reply(ctx.t("admin.stock.empty"), keyboard(cancel_row(ctx)))
+        return
+    too_long = next((number for number, line in enumerate(lines, start=1) if len(line.strip()) > UNIT_MAX), None)
+    if too_long is not None:
+        await ctx.reply(ctx.t("admin.stock.line_too_long", line=too_long, limit=UNIT_MAX), keyboard(cancel_row(ctx)))
         return
     await ctx.forget()
     await _import(ctx, item_id, lines)

@@ -145,7 +145,7 @@ async def adjustment_typed(ctx: Context, text: str, data: dict[str, Any]) -> Non
         await answer_refused(ctx, refused)
         return
     await ctx.forget()
-    await ctx.reply(ctx.t("admin.users.adjusted", amount=f"{amount:+.2f}", balance=balance))
+    await ctx.reply(ctx.t("admin.users.adjusted", amount=ctx.t.number(amount, signed=True), balance=balance))
     await _show_user(ctx, user_id)
 
 
@@ -196,7 +196,7 @@ async def user_ledger(ctx: Context, data: UserLedger) -> None:
     page = await ctx.shop.store.ledger_page(data.user_id, data.page, LEDGER_PAGE)
     lines = [ctx.t("admin.users.ledger_title", user_id=data.user_id)]
     lines += [
-        ctx.t("admin.users.ledger_row", date=date_time(ctx, row.created_at), amount=f"{row.amount:+.2f}",
+        ctx.t("admin.users.ledger_row", date=date_time(ctx, row.created_at), amount=ctx.t.number(row.amount, signed=True),
               kind=kind_name(ctx, row.kind), reason=row.reason[:80])
         for row in page.rows
     ]

@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from storage import (
+    PROMO_CODE,
     Delivered,
     InsufficientFunds,
     ItemRecord,
@@ -39,6 +40,7 @@ from telegram.screens.user.callbacks import (
     PayItem,
     TopUp,
 )
+from telegram.screens.typed import whole_number
 from telegram.screens.user.catalog import categories, item_card
 from telegram.screens.user.receipt import receipt
 from telegram.delivery import send_delivery
@@ -50,8 +52,6 @@ QUANTITY_STEPS = (1, 2, 3, 4, 5, 10, 20, 50, 100, 200, 500, 1000)
 BUTTONS_PER_ROW = 5
 # An applied promo code is remembered this long for the order it was applied to.
 CHECKOUT_SECONDS = 24 * 3600.0
-# What a typed quantity may look like before it is even compared with the limits.
-MAX_QUANTITY_DIGITS = 7
 
 PROMO_REASON_TEXT = {
     "unknown": "buy.promo_unknown",
@@ -210,8 +210,7 @@ async def typed_quantity(ctx: Context, text: str, data: dict[str, Any]) -> None:
         return
     limit = max(quantity_limit(ctx, item), 1)
     cancel = keyboard([(ctx.t.plain("button.cancel"), BuyItem(item_id=item.id))])
-    answer = text.strip()
-    quantity = int(answer) if answer.isdecimal() and answer.isascii() and len(answer) <= MAX_QUANTITY_DIGITS else None
+    quantity = whole_number(text)
     if quantity is None:
         await ctx.reply(ctx.t("buy.quantity_not_number", limit=limit), cancel)
     elif quantity < 1:
@@ -286,15 +285,21 @@ async def ask_promo(ctx: Context, data: AskPromo) -> None:
 
 @router.pending("promo_code")
 async def typed_promo(ctx: Context, text: str, data: dict[str, Any]) -> None:
-    """A typed code: applied when it takes something off this order, else explained (the question stays open)."""
+    """A typed code: applied when it takes something off this order, else explained (the question
+    stays open). Text that cannot be a code (over 32 characters, other characters) is an unknown code,
+    told so without asking the store."""
     item_id, quantity = int(data.get("item_id", 0)), int(data.get("quantity", 1))
-    preview = await ctx.shop.store.purchase_preview(ctx.user.id, item_id, max(quantity, 1), text.strip())
-    if preview is None:
-        await ctx.forget()
-        await item_gone(ctx)
-        return
-    if isinstance(preview.promo, PromoRefusal) or preview.promo is None:
-        reason = promo_reason(ctx, preview.promo.reason if preview.promo is not None else "unknown")
+    code = text.strip()
+    preview = None
+    if PROMO_CODE.fullmatch(code.upper()):
+        preview = await ctx.shop.store.purchase_preview(ctx.user.id, item_id, max(quantity, 1), code)
+        if preview is None:
+            await ctx.forget()
+            await item_gone(ctx)
+            return
+    if preview is None or not isinstance(preview.promo, PromoDiscount):
+        refusal = preview.promo if preview is not None else None
+        reason = promo_reason(ctx, refusal.reason if refusal is not None else "unknown")
         cancel = keyboard([(ctx.t.plain("button.cancel"), ChooseQuantity(item_id=item_id, quantity=quantity))])
         await ctx.reply(ctx.t("buy.promo_retry", reason=reason), cancel)
         return

@@ -6,7 +6,7 @@ screen replaces (a photo's caption cannot be edited into a text message).
 import logging
 from collections.abc import Callable
 
-from storage import CategoryRecord, ItemRecord, Page
+from storage import CategoryRecord, ItemRecord, Page, shortened
 from telegram.callback_data import CallbackData
 from telegram.errors import BadRequest
 from telegram.limits import CAPTION_LIMIT, TEXT_LIMIT, cut, html_units, units
@@ -108,26 +108,30 @@ async def item_card(ctx: Context, data: OpenItem) -> None:
             return
         except BadRequest as error:
             # A file_id from another bot or an URL Telegram cannot fetch: the card still shows, as text.
-            log.warning("item %s: photo %r not sent (%s); showing the card as text", item.id, item.photo, error)
+            log.warning("item %s: photo %r not sent (%s); showing the card as text", item.id, shortened(item.photo), error)
     await ctx.show(card_text(ctx, item, TEXT_LIMIT), markup)
 
 
 def card_text(ctx: Context, item: ItemRecord, limit: int) -> str:
-    """The item card in Telegram HTML, its description cut short (…) so that it fits in `limit`."""
+    """The item card in Telegram HTML, its description cut short (…) so that it fits in `limit`: the
+    title, the description when there is one, then the price, the stock (or Sold out) and the rating."""
+    if item.stock_left is None:
+        stock = ctx.t("catalog.card_stock", left=ctx.t.plain("catalog.unlimited"))
+    elif item.stock_left < 1:
+        stock = ctx.t("catalog.card_sold_out")
+    else:
+        stock = ctx.t("catalog.card_stock", left=ctx.t.n_plain("catalog.units", item.stock_left))
+    facts = [ctx.t("catalog.card_price", price=item.price), stock]
+    if item.rating is not None and item.rating_count:
+        reviews = ctx.t.n_plain("catalog.reviews", item.rating_count)
+        facts.append(ctx.t("catalog.card_rating", rating=str(item.rating), reviews=reviews))
 
     def render(description: str) -> str:
-        if item.stock_left is None:
-            left = ctx.t.plain("catalog.unlimited")
+        if description:
+            head = ctx.t("catalog.card_described", title=item.title, description=description)
         else:
-            left = ctx.t.n_plain("catalog.units", item.stock_left)
-        title, price = item.title, item.price
-        if item.rating is None or not item.rating_count:
-            return ctx.t("catalog.card", title=title, description=description, price=price, left=left)
-        reviews = ctx.t.n_plain("catalog.reviews", item.rating_count)
-        return ctx.t(
-            "catalog.card_rated", title=title, description=description, price=price, left=left,
-            rating=str(item.rating), reviews=reviews,
-        )
+            head = ctx.t("catalog.card_title", title=item.title)
+        return head + "\n\n" + "\n".join(facts)
 
     text = render(item.description)
     over = html_units(text) - limit

@@ -6,7 +6,7 @@ is refused with a pointer there.
 
 from typing import Any
 
-from storage import PromoCredited
+from storage import PROMO_CODE, PromoCredited
 from telegram.callback_data import CallbackData
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.user.buy import promo_reason
@@ -47,8 +47,13 @@ async def typed_code(ctx: Context, text: str, _data: dict[str, Any]) -> None:
 
 async def redeem(ctx: Context, code: str) -> None:
     """Credit the code's amount; a refusal is explained and the bot waits for another try. Once per
-    update: a replay after a crash does not redeem again (the dispatcher ends it quietly)."""
-    result = await ctx.shop.store.redeem_promo(code.strip(), ctx.user.id, once=ctx.update.update_id)
+    update: a replay after a crash does not redeem again (the dispatcher ends it quietly). Text that
+    cannot be a code (over 32 characters, other characters) is an unknown code, told so without
+    asking the store."""
+    code = code.strip()
+    result = None
+    if PROMO_CODE.fullmatch(code.upper()):
+        result = await ctx.shop.store.redeem_promo(code, ctx.user.id, once=ctx.update.update_id)
     if isinstance(result, PromoCredited):
         await ctx.forget()
         text = ctx.t("buy.redeem_done", code=result.code, amount=result.amount, balance=result.balance)
@@ -56,4 +61,5 @@ async def redeem(ctx: Context, code: str) -> None:
         return
     await ctx.expect("redeem_code")
     cancel = keyboard([(ctx.t.plain("button.cancel"), StopRedeeming())])
-    await ctx.reply(ctx.t("buy.promo_retry", reason=promo_reason(ctx, result.reason)), cancel)
+    reason = result.reason if result is not None else "unknown"
+    await ctx.reply(ctx.t("buy.promo_retry", reason=promo_reason(ctx, reason)), cancel)
