@@ -14,11 +14,13 @@ from storage import CENT
 # The longest amount anyone types ("9999999999999.99", or 16 digits): the money columns hold 16 digits
 # before the point, so a typed amount fits them.
 AMOUNT_CHARS = 16
+GROUPING = str.maketrans("", "", " \u00a0\u202f")
 
 
 def parse_amount(text: str) -> Decimal | None:
     """The amount `text` stands for, with two decimals (0 included), or None when it is not one."""
-    cleaned = text.strip().replace(",", ".").replace(" ", "")
+    # Spaces group digits, the no-break ones included: Russian amounts are shown as "1 234,50".
+    cleaned = text.strip().replace(",", ".").translate(GROUPING)
     if not cleaned or len(cleaned) > AMOUNT_CHARS or not cleaned.replace(".", "", 1).isdigit():
         return None
     try:

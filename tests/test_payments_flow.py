@@ -192,3 +192,16 @@ async def test_an_invoice_the_shop_never_made_is_refused_and_a_stray_payment_cre
         assert await balance(shop, 1001) == Decimal("0.00")
         events = await shop.store.audit_page(1, 10, security_only=True)
         assert [e.action for e in events.rows] == ["payment.rejected"]
+
+
+async def test_an_amount_typed_as_the_shop_writes_it_is_read(sqlite_url: str) -> None:
+    """Russian amounts are shown grouped with a no-break space ("1 000,00 USD"): typed back (copied
+    from a message, say), they are read as the amount."""
+    async with open_shop(sqlite_url) as shop:
+        ann = shop.emu.user(1001, "Ann")
+        await ann.send_text("/start")
+        await press_when_shown(ann, "👤 Profile")
+        await press_when_shown(ann, "💳 Top up")
+        await ann.wait_for_text("from 1.00 USD to 1,000.00 USD")
+        methods = await reply_to(ann, "1\u00a0000,00")
+        assert "Top up 1,000.00 USD" in methods["text"]
