@@ -15,7 +15,8 @@ from storage.errors import AlreadyHandled, CatalogRowRejected, StaffRefused, Sto
 from storage.exports import EXPORT_TABLES
 from storage.vault import parse_stock_key
 from storage.staff import PERMISSIONS
-from storage.models import CENT, Permission
+from storage.kinds import Permission
+from storage.models import CENT
 from storage.promos import PROMO_CODE
 from storage.quoting import ERROR_LIMIT, shortened
 from storage.records import (

@@ -1,4 +1,4 @@
-"""Tortoise models. Nothing outside `storage/` sees these: store functions return records.
+"""Tortoise models (their kinds are in storage.kinds). Nothing outside `storage/` sees these: store functions return records.
 
 Money is `Decimal` with two decimal places. A user's `balance` is a running total kept in step with the
 ledger inside the same transaction as every entry, so reading a balance costs one row, and
@@ -6,78 +6,15 @@ ledger inside the same transaction as every entry, so reading a balance costs on
 """
 
 from decimal import Decimal
-from enum import StrEnum
 
 from tortoise import fields, models
+
+# The kinds are imported from here by the migrations and the use cases as well.
+from storage.kinds import BroadcastStatus, ItemKind, LedgerKind, PaymentMethod, PaymentStatus, PromoKind, Role
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 # The money scale as a Decimal, for quantize().
 CENT = Decimal("0.01")
-
-
-class Role(StrEnum):
-    USER = "user"
-    ADMIN = "admin"
-    OWNER = "owner"
-
-
-class Permission(StrEnum):
-    """What an admin may do; the owner may do everything, and alone manages admins."""
-
-    CATALOG = "catalog"  # categories, items, discount codes
-    STOCK = "stock"
-    USERS = "users"  # find, the card, ledger and purchases; block buyers (an admin: the owner alone)
-    PAYMENTS = "payments"  # refunds, the payments of a user
-    BROADCAST = "broadcast"
-    STATISTICS = "statistics"
-    # Making money: balance adjustments and credit promo codes. Only the owner grants it.
-    MONEY = "money"
-
-
-class LedgerKind(StrEnum):
-    TOPUP = "topup"
-    PURCHASE = "purchase"
-    REFUND = "refund"
-    ADJUSTMENT = "adjustment"
-    REFERRAL = "referral"
-    PROMO = "promo"
-    # A payment given back to the payer (a refund): the credit it made is taken back.
-    REVERSAL = "reversal"
-    # A referral reward taken back because the top-up that earned it was refunded.
-    REWARD_REVERSAL = "reward_reversal"
-
-
-class ItemKind(StrEnum):
-    UNIQUE = "unique"  # each unit (a key, an account) is sold once
-    UNLIMITED = "unlimited"  # the same content to every buyer
-    FILE = "file"  # a document sent to every buyer
-
-
-class PaymentMethod(StrEnum):
-    STARS = "stars"  # Telegram Stars (XTR)
-    FIAT = "fiat"  # Telegram Payments through a provider token
-    CRYPTOPAY = "cryptopay"  # Crypto Bot's CryptoPay
-
-
-class PaymentStatus(StrEnum):
-    PENDING = "pending"  # the invoice is out, not paid
-    PAID = "paid"  # credited (and, for a direct purchase, bought)
-    EXPIRED = "expired"  # not paid in time; a payment that still arrives is credited all the same
-    REFUNDING = "refunding"  # the ledger is reversed and the provider is being asked to refund
-    REFUNDED = "refunded"
-
-
-class BroadcastStatus(StrEnum):
-    RUNNING = "running"
-    PAUSED = "paused"
-    CANCELLED = "cancelled"
-    DONE = "done"
-
-
-class PromoKind(StrEnum):
-    PERCENT = "percent"  # off the order total
-    FIXED = "fixed"  # an amount off the order total
-    CREDIT = "credit"  # an amount added to the balance
 
 
 class User(models.Model):

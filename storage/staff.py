@@ -16,7 +16,8 @@ from storage.audit import write_event
 from storage.errors import OwnerProtected, UnknownPermission, UnknownUser
 from storage.inbox import claim_update
 from storage.ledger import apply_credit
-from storage.models import CENT, LedgerKind, Permission, Role, User
+from storage.kinds import Permission
+from storage.models import CENT, LedgerKind, Role, User
 from storage.records import ReferralTerms, UserRecord
 from storage.staff_rules import audits_refusals, require_adjuster, require_owner
 from storage.users import user_record

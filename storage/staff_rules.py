@@ -23,7 +23,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from storage.audit import write_event
 from storage.errors import StaffRefused
-from storage.models import Permission, Role, User
+from storage.kinds import Permission
+from storage.models import Role, User
 
 
 def audits_refusals[**P, R](fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
