@@ -4,8 +4,8 @@ Screens open orders and answer pre-checkout queries through it; Telegram's succe
 CryptoPay webhook, the "Check payment" button and the reconciler's polling all settle through
 `settle`, so a payment is credited and announced the same way whoever saw it first (the database
 makes sure it is credited once, and its payer told once: see storage.payments and storage.notices).
-Refunds go through it too (telegram.payments.refunds), for the admin's command and the reconciler's
-recovery, and the reconciler compares Telegram's record of Stars payments with the shop's through it
+Telling the payer is telegram.payments.telling. Refunds go through it too (telegram.payments.refunds),
+for the admin's command and the reconciler's recovery, and the reconciler compares Telegram's record of Stars payments with the shop's through it
 (telegram.payments.stars).
 
 Every message that tells of money received carries buttons onward; a Stars payment that bought an
@@ -21,29 +21,26 @@ from decimal import Decimal
 import msgspec
 
 from storage import (
-    AlreadyBought,
-    Delivered,
     InvoiceLimit,
     ItemRecord,
     PaymentEvent,
     PaymentRecord,
     PaymentRejected,
     Settled,
-    StorageError,
     Store,
     UserRecord,
 )
 from telegram.client import BotClient
 from telegram.config import PaymentSettings, ShopSettings
 from telegram.cryptopay import CryptoInvoice, CryptoPayClient, CryptoPayError
-from telegram.errors import BadRequest, Forbidden, TelegramError
+from telegram.errors import BadRequest
 from telegram.i18n import LANGUAGES, pick_language
 from telegram.limits import cut
 from telegram.payments.metrics import PAYMENTS
 from telegram.payments.pricing import quote
 from telegram.payments.receipts import Receipts
 from telegram.payments.refunds import Refunds
-from telegram.delivery import send_delivery
+from telegram.payments.telling import LATE_WINDOW, Telling
 from telegram.texts import Texts
 from telegram.types import LabeledPrice, PreCheckoutQuery, SuccessfulPayment
 
@@ -64,8 +61,6 @@ REFUSAL_TEXT = {
     "price_changed": "payment.refused.price_changed",
     "already_paid": "payment.refused.already_paid",
 }
-# A provider may report a payment this long after its order expired; the reconciler still asks.
-LATE_WINDOW = timedelta(days=2)
 # A CryptoPay invoice the buyer holds is shown again, instead of a new one, while at least this share
 # of an order's lifetime is left to pay it.
 REUSABLE_SHARE = 0.5
@@ -95,7 +90,7 @@ class ProviderFailed(Exception):
         self.method = method
 
 
-class PaymentDesk(Refunds):
+class PaymentDesk(Refunds, Telling):
     def __init__(
         self,
         store: Store,
@@ -260,87 +255,6 @@ class PaymentDesk(Refunds):
         # goods of a direct purchase read again.
         await self.tell(outcome.payment.id, None if outcome.repeated else outcome)
         return outcome
-
-    async def tell(self, order_id: str, settled: Settled | None = None) -> bool:
-        """Tell the payer of a settled payment, once (see storage.notices): claim it, tell them
-        (`settled`, or the payment as the store has it now, goods read again), record it told.
-
-        Error handling: a message Telegram cannot take now (network, 5xx, flood) gives the claim up,
-        so the next settler or the reconciler tries again; one it refuses for good (the buyer
-        blocked the bot, a bad request) counts as told, since asking again cannot help: the buyer
-        finds the payment and the goods in their profile. Returns whether this call told them."""
-        if not await self.store.claim_notice(order_id):
-            return False
-        if settled is None:
-            settled = await self.store.payment_notice(order_id)
-        if settled is None:  # no longer paid: a refund began meanwhile
-            await self.store.release_notice(order_id)
-            return False
-        try:
-            await self.announce(settled)
-        except (Forbidden, BadRequest) as error:
-            log.warning("payment %s: user %s cannot be told, given up: %s", order_id, settled.user.id, error)
-        except TelegramError as error:
-            await self.store.release_notice(order_id)
-            log.warning("payment %s: could not tell user %s, will try again: %s", order_id, settled.user.id, error)
-            return False
-        await self.store.notice_sent(order_id)
-        return True
-
-    async def finish_untold(self, settled_before: datetime) -> int:
-        """Tell the payers nobody told of payments settled before `settled_before` (and since
-        LATE_WINDOW): a crash came between crediting and telling, or telling failed. Returns how
-        many were told."""
-        told = 0
-        for order_id in await self.store.untold_payments(settled_before, since=datetime.now(UTC) - LATE_WINDOW):
-            try:
-                told += await self.tell(order_id)
-            except StorageError as error:
-                # One payment that cannot be told now (its goods cannot be read) keeps no one else waiting.
-                log.warning("payment %s: its payer could not be told: %s", order_id, error)
-        return told
-
-    async def announce(self, settled: Settled) -> None:
-        """Tell the payer: credited (late, when the order had expired), or the item delivered and its
-        order's screen made the receipt, or why the item was not bought with the payment (it stays on
-        the balance). Raises TelegramError when a message could not be sent."""
-        t = self.texts_for(settled.user)
-        chat_id = settled.user.id
-        payment = settled.payment
-        onward = self.receipts.onward(t)
-        if isinstance(settled.purchase, Delivered):
-            try:
-                await self.bot.send_message(chat_id, t("payment.paid_item", amount=payment.amount))
-            except TelegramError as error:  # the goods never wait on the words before them
-                log.warning("payment %s: could not tell user %s: %s", payment.id, chat_id, error)
-            await send_delivery(self.bot, self.store, chat_id, t, settled.purchase)
-            await self._show_receipt(payment, t, settled.purchase)
-        elif isinstance(settled.purchase, AlreadyBought):
-            text = t("payment.already_bought", amount=payment.amount, balance=settled.balance)
-            await self.bot.send_message(chat_id, text, reply_markup=onward)
-        elif settled.purchase is not None:
-            text = t("payment.item_failed", amount=payment.amount, balance=settled.balance)
-            await self.bot.send_message(chat_id, text, reply_markup=onward)
-        else:
-            key = "payment.credited_late" if settled.late else "payment.credited"
-            await self.bot.send_message(chat_id, t(key, amount=payment.amount, balance=settled.balance), reply_markup=onward)
-
-    async def _show_receipt(self, payment: PaymentRecord, t: Texts, delivered: Delivered) -> None:
-        """Turn the order's confirmation screen into its receipt, so its Confirm and Pay buttons are
-        gone (pressed anyway, they answer "already paid"); an order with no screen that can still be
-        edited gets the receipt as a new message. The goods were sent: a failure here only costs the
-        buttons onward, so it is logged, not raised (telling again would send the goods again)."""
-        text, markup = self.receipts.receipt(t, delivered)
-        try:
-            if payment.screen_id is not None:
-                try:
-                    await self.bot.edit_message_text(payment.user_id, payment.screen_id, text, reply_markup=markup)
-                    return
-                except BadRequest as error:  # the screen was deleted meanwhile
-                    log.info("payment %s: screen %s not edited: %s", payment.id, payment.screen_id, error)
-            await self.bot.send_message(payment.user_id, text, reply_markup=markup)
-        except TelegramError as error:
-            log.warning("payment %s: no receipt for user %s: %s", payment.id, payment.user_id, error)
 
     async def check(self, payment: PaymentRecord) -> Settled | PaymentRejected | CheckTooSoon | None:
         """Ask CryptoPay about one order's invoice ("Check payment"); None while it is unpaid,
