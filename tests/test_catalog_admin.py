@@ -78,6 +78,7 @@ async def test_edits_are_checked_and_audited(store: Store) -> None:
     events = await store.audit_page(1, 10)
     assert [(e.action, e.actor_id, e.detail) for e in reversed(events.rows)] == [
         ("category.create", None, "Games"), ("category.create", None, "Indie"), ("item.create", None, "Quest"),
+        ("stock.add", None, "3 added, 0 duplicates"),
         ("item.edit", OWNER, "description, price, title"), ("item.create", None, "Other"),
         ("category.rename", OWNER, "Indie games"),
     ]
