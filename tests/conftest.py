@@ -120,7 +120,11 @@ async def open_shop(
 ) -> AsyncIterator[RunningShop]:
     """The whole shop (every actor, the web server) talking to an in-process emulator; `shop`,
     `payments` and `storage` set those sections' keys, other keywords set [telegram] keys. With `cryptopay`, the
-    shop takes CryptoPay payments through that twin (in process)."""
+    shop takes CryptoPay payments through that twin (in process).
+
+    Replies to one chat are not paced at Telegram's 1/s here unless a test asks (`chat_rate=...`):
+    the pacing has tests of its own (tests/client/test_flood.py, test_intake.py), and at 1/s every
+    screen a test walks through would cost a second of waiting."""
     if emu is None:
         emu = Emulator()
         emu.create_bot(token=TOKEN, username="shop_bot", first_name="Shop")
@@ -134,6 +138,7 @@ async def open_shop(
     if cryptopay is not None:
         payments.setdefault("cryptopay_token", cryptopay.token)
         payments.setdefault("cryptopay_url", "http://cryptopay")
+    telegram = {"chat_rate": 100.0, "chat_burst": 100, **telegram}
     settings = shop_settings(database_url, shop=shop, payments=payments, storage=storage, **telegram)
     async with trio.open_nursery() as nursery:
         running = await nursery.start(partial(
