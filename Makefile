@@ -1,13 +1,16 @@
 # `make run` starts the sandbox shop (its own database under data/sandbox); `make test` runs every test.
-# Both create .venv with Python 3.13. `make clean` removes .venv and the sandbox's data, never a real shop's.
+# Both create .venv with Python 3.13. `make clean` removes .venv, the sandbox's data and the benches' cached databases,
+# never a real shop's (nor bench results).
 # `make lock` pins the container's dependencies in requirements.lock.
 # `make messages` writes the translation template telegram/locales/messages.pot (not committed).
+# `make bench` runs every benchmark on SQLite and PostgreSQL (if it answers at SHOPKEEPER_BENCH_PG), prints one
+# table and writes bench/results/<time>.json (not committed); `make bench BENCH_ARGS=--quick` checks they all work.
 PYTHON_VERSION := $(shell cat .python-version)
 PYTHON ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || (command -v pyenv >/dev/null && echo "$$(pyenv root)/versions/$$(pyenv versions --bare | grep -E '^$(PYTHON_VERSION)(\.[0-9]+)?$$' | tail -n 1)/bin/python"))
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test messages lock venv clean
+.PHONY: run test bench messages lock venv clean
 
 venv: $(STAMP)
 
@@ -24,6 +27,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench $(BENCH_ARGS)
+
 # Keywords and the extraction method are in babel.cfg (tests/test_translations.py reads it too).
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg --project Shopkeeper --no-wrap -o telegram/locales/messages.pot .
@@ -36,4 +42,4 @@ lock: $(STAMP)
 		--generate-hashes --index-url https://pypi.org/simple --custom-compile-command "make lock" --quiet -o requirements.lock
 
 clean:
-	rm -rf $(VENV) data/sandbox data/makemigrations.db .pytest_cache
+	rm -rf $(VENV) data/sandbox data/makemigrations.db .pytest_cache bench/cache

@@ -2,12 +2,12 @@
 
     .venv/bin/python bench/updates.py [--database URL] [--users 200] [--think 0.3]
                                       [--seconds 30 | --updates N] [--warmup 3] [--lanes N] [--profile FILE]
+                                      [--json FILE]
 
 Two processes share the machine (on 2 cores they compete for them; PostgreSQL is a third):
-- this one is Telegram: the Bot API emulator served over HTTP on loopback (`serve_emulator`), and the
-  simulated users, who act on it in memory;
-- the shop is `shopkeeper run` in its own process, reaching the emulator only through
-  `SHOPKEEPER_TELEGRAM_API_BASE_URL`, as it would reach Telegram. Its database is a fresh SQLite file
+- this one is Telegram: the Bot API emulator served over HTTP on loopback, and the simulated users,
+  who act on it in memory;
+- the shop is `shopkeeper run` in its own process (bench.processes). Its database is a fresh SQLite file
   (default) or the empty PostgreSQL database given by --database (migrated, filled, left behind),
   seeded beforehand with CATEGORIES categories of ITEMS items.
 
@@ -32,21 +32,20 @@ warm-up before it is discarded.
 
 It prints updates handled, updates/s, p50/p90/p99/max latency, errors (updates unanswered after
 ANSWER_TIMEOUT, Bot API calls of the bot answered with an error, warnings and errors in the shop's
-log), the getUpdates traffic, the CPU each process used (Linux /proc), the backend and the user count. It exits non-zero only when the run is broken (the
-shop died, users could not start, nothing was answered), never because of the speed.
+log), the getUpdates traffic, the CPU each process used (Linux /proc), the backend and the user
+count; --json FILE also writes the main figures there (bench.figures). It exits non-zero only when
+the run is broken (the shop died, users could not start, nothing was answered), never because of
+the speed.
 
 --profile FILE runs the shop under cProfile (much slower: the figures of such a run are not the
 shop's) and prints its costliest functions by CPU time; the stats stay in FILE for pstats.
 """
 
 import argparse
-import base64
 import math
 import os
 import pstats
 import random
-import re
-import signal
 import sys
 import tempfile
 import time
@@ -60,29 +59,34 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import add_json_argument, write_figures  # noqa: E402
+from bench.processes import (  # noqa: E402
+    FIRST_USER,
+    STARTUP_TIMEOUT,
+    TOKEN,
+    BrokenRun,
+    ShopProcess,
+    cpu_seconds,
+    new_stock_key,
+    open_shop_process,
+    run_bench,
+)
 from storage import StorageSettings, backend_of, open_store  # noqa: E402
-from telegram.emulator import ApiOutcome, EmulatedUser, Emulator, serve_emulator  # noqa: E402
+from telegram.emulator import ApiOutcome, EmulatedUser, Emulator  # noqa: E402
 from telegram.screens.user.callbacks import OpenCategory, OpenItem, OpenMenu, OpenShop  # noqa: E402
 
-TOKEN = "100000:bench-token"
-# The bench's processes share one stock key (a key file would be found relative to each one's directory).
-STOCK_KEY = base64.b64encode(os.urandom(32)).decode()
-OWNER_ID = 1
-FIRST_USER = 10_001
+STOCK_KEY = new_stock_key()
 CATEGORIES = 4
 ITEMS = 5
 MENU_SHARE = 0.1
 # The buttons users press: browsing only (Buy would lead to purchases).
 BROWSING = frozenset(cls.__prefix__ for cls in (OpenMenu, OpenShop, OpenCategory, OpenItem))
 ANSWER_TIMEOUT = 10.0
-STARTUP_TIMEOUT = 60.0
 FLOOD = {
     "SHOPKEEPER_TELEGRAM_GLOBAL_RATE": "1000000",
     "SHOPKEEPER_TELEGRAM_CHAT_RATE": "1000000",
     "SHOPKEEPER_TELEGRAM_CHAT_BURST": "1000000",
 }
-# The shop's log records start with a date (actors/cli/__init__.py's format); tracebacks continue them.
-LOG_RECORD = re.compile(r"^(?=\d{4}-\d\d-\d\d )", re.MULTILINE)
 # The shop under cProfile, timed by the process's CPU clock: on a busy machine wall time would charge
 # other processes' turns to whatever call was running. (Since Python 3.12 cProfile sees every thread,
 # so a per-thread clock would mix up aiosqlite's worker thread with the main one.)
@@ -95,10 +99,6 @@ try:
 finally:
     profile.dump_stats(sys.argv[1])
 """
-
-
-class BrokenRun(Exception):
-    """The run measured nothing worth printing; the message says why."""
 
 
 @dataclass(eq=False)
@@ -142,6 +142,10 @@ class TimedEmulator(Emulator):
             self.polls += 1
             self.updates_carried += len(outcome.body["result"])
         return outcome
+
+    def stop(self) -> None:
+        """The shop is being stopped: its long poll may end in a 409, which is no error then."""
+        self.stopping = True
 
     def _answered(self, chat_id: int, query_id: str | None) -> None:
         waiter = self.waiting.get(chat_id)
@@ -241,15 +245,6 @@ async def seed(database_url: str) -> None:
                 await store.add_stock(title, [f"KEY-{c}-{i}-{n}" for n in range(3)])
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process, from /proc (None where there is no /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Run:
     backend: str
@@ -269,76 +264,48 @@ async def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> R
     emu.create_bot(token=TOKEN, username="bench_shop_bot", first_name="Bench shop")
     users = [emu.user(FIRST_USER + n, first_name=f"Buyer{n}", language_code="en") for n in range(args.users)]
     run = Run(backend_of(database_url), Meter(args.updates), emu, load_before=os.getloadavg()[0])
-    log_path = workdir / "shop.log"
-    async with trio.open_nursery() as nursery:
-        port = await nursery.start(serve_emulator, emu, "127.0.0.1", 0)
-        with log_path.open("wb") as log:
-            shop = await trio.lowlevel.open_process(
-                shop_command(args), cwd=workdir, env=shop_environment(args, port, database_url), stdout=log, stderr=log
-            )
-        try:
-            async with trio.open_nursery() as watched:
-                watched.start_soon(_fail_if_exits, shop, log_path)
-                await _start_users(emu, users)
-                await measure(run, users, shop.pid, args)
-                watched.cancel_scope.cancel()
-        finally:
-            with trio.move_on_after(30, shield=True):
-                if shop.returncode is None:
-                    emu.stopping = True
-                    shop.send_signal(signal.SIGTERM)
-                await shop.wait()
-            if shop.returncode is None:
-                shop.kill()
-            nursery.cancel_scope.cancel()
-    run.complaints = [record for record in LOG_RECORD.split(log_path.read_text(errors="replace"))
-                      if record.split(" ", 3)[2:3] in (["WARNING"], ["ERROR"], ["CRITICAL"])]
+    async with open_shop_process(
+        emu, database_url, workdir, stock_key=STOCK_KEY, env=shop_settings(args), command=shop_command(args),
+        before_stop=emu.stop,
+    ) as shop:
+        async with trio.open_nursery() as watched:
+            watched.start_soon(shop.watch)
+            await _start_users(emu, users)
+            await measure(run, users, shop, args)
+            watched.cancel_scope.cancel()
+    run.complaints = shop.complaints()
     return run
 
 
-def shop_command(args: argparse.Namespace) -> list[str]:
-    if args.profile:
-        return [sys.executable, "-c", PROFILED_SHOP, args.profile]
-    return [str(Path(sys.executable).parent / "shopkeeper"), "run"]
+def shop_command(args: argparse.Namespace) -> list[str] | None:
+    """The shop under cProfile with --profile; else None: `shopkeeper run`."""
+    return [sys.executable, "-c", PROFILED_SHOP, args.profile] if args.profile else None
 
 
-def shop_environment(args: argparse.Namespace, port: int, database_url: str) -> dict[str, str]:
-    """This environment without SHOPKEEPER_* variables, plus the bench's settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEPER_")}
-    env.update(FLOOD, SHOPKEEPER_TELEGRAM_TOKEN=TOKEN, SHOPKEEPER_TELEGRAM_OWNER_ID=str(OWNER_ID),
-               SHOPKEEPER_TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}",
-               SHOPKEEPER_STORAGE_DATABASE_URL=database_url, SHOPKEEPER_STORAGE_STOCK_KEY=STOCK_KEY,
-               SHOPKEEPER_WEB_PORT="0")
-    if args.lanes:
-        env["SHOPKEEPER_TELEGRAM_LANES"] = str(args.lanes)
-    return env
+def shop_settings(args: argparse.Namespace) -> dict[str, str]:
+    """The shop's settings for the run, beside those every bench shop has (bench.processes)."""
+    return FLOOD | ({"SHOPKEEPER_TELEGRAM_LANES": str(args.lanes)} if args.lanes else {})
 
 
-async def measure(run: Run, users: list[EmulatedUser], shop_pid: int, args: argparse.Namespace) -> None:
+async def measure(run: Run, users: list[EmulatedUser], shop: ShopProcess, args: argparse.Namespace) -> None:
     """Let the users browse through the warm-up and the measured window, noting what the window used."""
     meter, emu = run.meter, run.emu
     async with trio.open_nursery() as crowd:
         for user in users:
             crowd.start_soon(browse, emu, user, meter, args.think)
         await trio.sleep(args.warmup)
-        shop_cpu, own_cpu = cpu_seconds(shop_pid), time.process_time()
+        shop_cpu, own_cpu = cpu_seconds(shop.pid), time.process_time()
         polls, carried = emu.polls, emu.updates_carried
         meter.open()
         with trio.move_on_after(args.seconds if args.updates is None else math.inf):
             await meter.full.wait()
         if meter.measuring():
             meter.close()
-        after = cpu_seconds(shop_pid)
+        after = cpu_seconds(shop.pid)
         run.shop_cpu = None if shop_cpu is None or after is None else after - shop_cpu
         run.own_cpu = time.process_time() - own_cpu
         run.polls, run.updates_carried = emu.polls - polls, emu.updates_carried - carried
         crowd.cancel_scope.cancel()
-
-
-async def _fail_if_exits(shop: trio.Process, log_path: Path) -> None:
-    await shop.wait()
-    tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
-    raise BrokenRun(f"the shop exited with code {shop.returncode}:\n{tail}")
 
 
 async def _start_users(emu: TimedEmulator, users: list[EmulatedUser]) -> None:
@@ -364,7 +331,8 @@ def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def report(run: Run, args: argparse.Namespace) -> None:
+def report(run: Run, args: argparse.Namespace) -> dict[str, float | int | None]:
+    """Print the run's figures; the main ones, for `make bench`."""
     meter = run.meter
     assert meter.opened is not None and meter.closed is not None
     window = meter.closed - meter.opened
@@ -372,9 +340,11 @@ def report(run: Run, args: argparse.Namespace) -> None:
     print(f"backend: {run.backend}   users: {args.users}   think time: {args.think:g} s   "
           f"lanes: {args.lanes or 'shop default'}   window: {window:.1f} s after a {args.warmup:g} s warm-up")
     print(f"updates handled: {len(ordered)}   updates/s: {len(ordered) / window:.0f}")
+    ms: dict[str, float] = {}
     if ordered:
         ms = {name: 1000 * percentile(ordered, share) for name, share in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))}
-        print("latency ms: " + "  ".join(f"{k} {v:.1f}" for k, v in ms.items()) + f"  max {1000 * ordered[-1]:.1f}")
+        ms["max"] = 1000 * ordered[-1]
+        print("latency ms: " + "  ".join(f"{k} {v:.1f}" for k, v in ms.items()))
     error_answers = run.emu.error_answers.total()
     errors = meter.unanswered + error_answers + len(run.complaints)
     print(f"errors: {errors} ({meter.unanswered} updates unanswered after {ANSWER_TIMEOUT:g} s, "
@@ -384,8 +354,9 @@ def report(run: Run, args: argparse.Namespace) -> None:
         print("error answers: " + "; ".join(f"{n} × {what}" for what, n in run.emu.error_answers.most_common(3)))
     if run.complaints:
         print(f"the shop's first complaint:\n{run.complaints[0].rstrip()}")
+    fetched = run.updates_carried / max(1, len(ordered))
     print(f"getUpdates in the window: {run.polls} calls carrying {run.updates_carried} updates "
-          f"({run.updates_carried / max(1, len(ordered)):.1f} fetched per update handled; over 1 means updates were fetched again)")
+          f"({fetched:.1f} fetched per update handled; over 1 means updates were fetched again)")
     shop_cpu = "n/a" if run.shop_cpu is None else f"{100 * run.shop_cpu / window:.0f}%"
     print(f"cpu in the window (100% = one core): shop {shop_cpu}, emulator + users {100 * run.own_cpu / window:.0f}%; "
           f"{os.cpu_count()} cores shared by both processes and the database; load average before the run "
@@ -394,10 +365,15 @@ def report(run: Run, args: argparse.Namespace) -> None:
     if args.profile:
         print(f"the shop ran under cProfile (figures above are not the shop's speed); top self time, stats in {args.profile}:")
         pstats.Stats(args.profile).sort_stats("tottime").print_stats(25)
+    return {
+        "users": args.users, "think_s": args.think, "window_s": round(window, 2), "updates": len(ordered),
+        "updates_per_s": round(len(ordered) / window, 1), **{f"{k}_ms": round(v, 1) for k, v in ms.items()},
+        "errors": errors, "shop_cpu_percent": None if run.shop_cpu is None else round(100 * run.shop_cpu / window),
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--database", help="postgres://... of an empty database (default: a fresh SQLite file)")
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--think", type=float, default=0.3, help="a user's mean pause between answer and next update")
@@ -406,18 +382,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of browsing before measuring")
     parser.add_argument("--lanes", type=int, help="telegram.lanes of the shop (default: the shop's default)")
     parser.add_argument("--profile", metavar="FILE", help="run the shop under cProfile, stats to FILE")
+    add_json_argument(parser)
     args = parser.parse_args()
     if args.profile:
         args.profile = str(Path(args.profile).resolve())
     with tempfile.TemporaryDirectory() as tmp:
-        try:
-            run = trio.run(bench, args, args.database or f"sqlite://{tmp}/bench.db", Path(tmp))
-        except* BrokenRun as group:
-            why: BaseException = group
-            while isinstance(why, BaseExceptionGroup):
-                why = why.exceptions[0]
-            sys.exit(f"broken run: {why}")
-        report(run, args)
+        run = run_bench(bench, args, args.database or f"sqlite://{tmp}/bench.db", Path(tmp))
+        write_figures(args, report(run, args))
         if not run.meter.latencies:
             sys.exit("broken run: no update was answered in the measured window")
 
