@@ -1,10 +1,15 @@
 """The rooms keep their arrows: actors → telegram → storage, webui → storage, nothing points up,
-and asyncio stays inside storage (the one bridge)."""
+asyncio stays inside storage (the one bridge), no modules import each other (round any circle), and
+the shop loads neither its stand-ins (the emulator, the CryptoPay twin) nor its translation tools."""
 
 import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from babel.messages.frontend import parse_mapping_cfg
 
 ROOT = Path(__file__).resolve().parents[1]
 ROOMS = ("actors", "storage", "telegram", "webui")
@@ -204,3 +209,37 @@ def test_the_circle_check_sees_late_imports_and_skips_type_checking() -> None:
     )
     modules = {"storage", "storage.x", "telegram", "telegram.z", "telegram.q", "telegram.sample"}
     assert run_time_imports("telegram.sample", source, modules) == {"telegram.z", "telegram.q"}
+
+
+# ----- the stand-ins stay out of the shop --------------------------------------------------------------
+STAND_INS = ("telegram.emulator", "telegram.cryptopay.twin", "telegram.doors")
+
+
+def loaded_by(module: str) -> set[str]:
+    """The modules a fresh interpreter holds after `import <module>`."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True, cwd=ROOT, timeout=60,
+    )
+    return set(json.loads(done.stdout))
+
+
+@pytest.mark.parametrize("module", ["telegram", "telegram.cryptopay", "actors.shop", "actors.cli"])
+def test_the_shop_loads_no_stand_in(module: str) -> None:
+    """The emulator and the CryptoPay twin (and the HTTP doors they share) are the sandbox's and the
+    tests': importing the shop's packages, its client of CryptoPay or its command line loads none of them."""
+    loaded = loaded_by(module)
+    assert sorted(name for name in loaded if name.startswith(STAND_INS)) == []
+
+
+def test_the_cryptopay_client_needs_no_http_server() -> None:
+    assert "hypercorn" not in loaded_by("telegram.cryptopay")
+
+
+def test_the_catalogs_leave_the_extraction_tool_out() -> None:
+    """The extraction method `make messages` runs (babel.cfg) is a tool in a module of its own: the
+    runtime catalogs (telegram.i18n) do not load it."""
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, _ = parse_mapping_cfg(f)
+    tools = {method.partition(":")[0] for _, method in method_map if method != "ignore"}
+    assert tools and not tools & loaded_by("telegram.i18n")
