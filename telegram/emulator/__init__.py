@@ -10,7 +10,8 @@
 
 Self-contained: it works on plain dicts and JSON and imports nothing else from the project but the
 HTTP doors it shares with the CryptoPay twin (`telegram.doors`), so the client and the bot are tested
-against it rather than against themselves. Nothing the shop runs imports it: the sandbox and the tests do.
+against it rather than against themselves. The shop never imports it: the sandbox, the tests and the
+benchmarks do.
 """
 
 from .core import CALLBACK_ANSWER_TIMEOUT, ApiOutcome, Emulator
