@@ -23,7 +23,7 @@ from actors.config import load_settings
 from actors.config import config_path as config_file
 from actors.shop import Running, run_shop
 from storage import StorageSettings, Store, mask_url
-from telegram.cryptopay import CryptoPayTwin, serve_twin
+from telegram.cryptopay.twin import CryptoPayTwin, serve_twin
 from telegram.emulator import Emulator, serve_emulator
 
 log = logging.getLogger(__name__)

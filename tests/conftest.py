@@ -23,7 +23,7 @@ from actors.config import Settings, validate
 from actors.shop import Running, run_shop
 from storage import StorageSettings, Store
 from storage.config import stock_key_path
-from telegram.cryptopay import CryptoPayTwin
+from telegram.cryptopay.twin import CryptoPayTwin
 from telegram.emulator import Emulator
 
 PG_SERVER = os.environ.get("SHOPKEEPER_TEST_PG", "postgres://postgres@127.0.0.1:5432")

@@ -16,7 +16,7 @@ argument of t/plain/n/n_plain), strings without letters.
 import ast
 from collections.abc import Iterator
 
-from telegram.i18n import callee_name, name_bindings
+from telegram.message_ids import callee_name, name_bindings
 
 DISPLAY_METHODS = frozenset(
     {

@@ -15,8 +15,8 @@ from buying import labels, reply_to
 from conftest import RunningShop, open_shop
 from helpers import eventually, last_answer
 from paying import choose_top_up, credited
-from telegram.cryptopay import CryptoInvoice, CryptoPayTwin, sign
-from telegram.cryptopay.twin import invoice_json
+from telegram.cryptopay import CryptoInvoice, sign
+from telegram.cryptopay.twin import CryptoPayTwin, invoice_json
 from telegram.emulator import EmulatedUser
 
 CRYPTO_10 = "🪙 Crypto via CryptoPay (10.00 USD)"

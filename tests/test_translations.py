@@ -1,7 +1,7 @@
 """Every text the bot shows is in both catalogs, well formed, and nothing bypasses them.
 
 Which message ids the code uses is found by Babel's extraction with the project's babel.cfg (the same
-one `make messages` uses): its extraction method, `telegram.i18n.extract_message_ids`, reads the first
+one `make messages` uses): its extraction method, `telegram.message_ids.extract_message_ids`, reads the first
 argument of every `t`, `texts`, `plain`, `n` and `n_plain` call in telegram/ and actors/.
 
 Keys built at run time must be declared: the first argument has to resolve to literal keys, i.e. be a
@@ -33,7 +33,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from literal_scan import find_literals
-from telegram.i18n import LANGUAGES, LOCALES, PLURAL, MessageUse, message_uses, translations
+from telegram.i18n import LANGUAGES, LOCALES, translations
+from telegram.message_ids import PLURAL, MessageUse, message_uses
 
 ROOT = Path(__file__).resolve().parents[1]
 # Tags Telegram's HTML accepts that our texts may use.

@@ -8,7 +8,6 @@ import trio
 
 from actors.cli.common import Commands, with_store
 from actors.config import load_operator_settings, load_settings, masked, render_toml
-from actors.sandbox import run_sandbox
 from actors.shop import refuse_sandbox_database, run_shop
 from storage import Store
 
@@ -33,6 +32,10 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def _sandbox(args: argparse.Namespace) -> None:
+    # Here, not at the top: the sandbox brings the emulator and the CryptoPay twin, which the shop
+    # (`run`) and the operator's commands never load.
+    from actors.sandbox import run_sandbox
+
     try:
         trio.run(lambda: run_sandbox(
             args.config, os.environ, emulator_port=args.emulator_port, cryptopay_port=args.cryptopay_port

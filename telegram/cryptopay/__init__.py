@@ -1,20 +1,20 @@
-"""CryptoPay (Crypto Bot API): the client the shop pays through, webhook signatures, and the twin
-(an in-memory CryptoPay for tests and the sandbox)."""
+"""CryptoPay (Crypto Bot API): the client the shop pays through, and webhook signatures.
+
+The twin (an in-memory CryptoPay for tests and the sandbox) is `telegram.cryptopay.twin`, imported
+only by those: importing this package brings neither the twin nor an HTTP server.
+"""
 
 from .client import CryptoPayClient
 from .errors import CryptoPayError, CryptoPayUnavailable
 from .signature import sign, verify
-from .twin import CryptoPayTwin, serve_twin
 from .types import CryptoInvoice, WebhookUpdate
 
 __all__ = [
     "CryptoInvoice",
     "CryptoPayClient",
     "CryptoPayError",
-    "CryptoPayTwin",
     "CryptoPayUnavailable",
     "WebhookUpdate",
-    "serve_twin",
     "sign",
     "verify",
 ]

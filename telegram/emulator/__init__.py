@@ -8,16 +8,18 @@
     await user.wait_for_text("Welcome")
     outcome = await user.pay()   # the newest invoice; see payments.py
 
-Self-contained: it works on plain dicts and JSON and imports nothing else from the project, so the
-client and the bot are tested against it rather than against themselves.
+Self-contained: it works on plain dicts and JSON and imports nothing else from the project but the
+HTTP doors it shares with the CryptoPay twin (`telegram.doors`), so the client and the bot are tested
+against it rather than against themselves. The shop never imports it: the sandbox, the tests and the
+benchmarks do.
 """
 
 from .core import CALLBACK_ANSWER_TIMEOUT, ApiOutcome, Emulator
 from .errors import ButtonNotFound, EmulatorError
 from .faults import Fault, FaultPlan
 from .groups import Group
+from .http import serve_emulator
 from .payments import PRE_CHECKOUT_TIMEOUT, PaymentOutcome
-from .server import serve_emulator
 from .state import BotRecord
 from .user import EmulatedUser
 

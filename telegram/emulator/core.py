@@ -17,11 +17,13 @@ from typing import Any
 
 import trio
 
+from telegram import doors
+
 from .channels import Channel, Channels
 from .errors import ApiError, EmulatorError, bad_request, forbidden
 from .faults import REASONS, Fault, FaultPlan
 from .groups import Group, group_chat
-from .http import EmulatorTransport, make_asgi_app
+from .http import router
 from .methods import METHODS, new_file_ids
 from .params import describe
 from .payments import PRE_CHECKOUT_TIMEOUT, Payments
@@ -184,13 +186,13 @@ class Emulator:
         return query
 
     # ----- doors -----------------------------------------------------------------------------------
-    def transport(self) -> "EmulatorTransport":
+    def transport(self) -> doors.Transport:
         """An httpx.AsyncBaseTransport answering any host: `httpx.AsyncClient(transport=emu.transport())`."""
-        return EmulatorTransport(self)
+        return doors.Transport(router(self))
 
-    def asgi_app(self) -> Any:
+    def asgi_app(self) -> doors.ASGIApp:
         """An ASGI3 app with the same routes, for hypercorn (see `serve_emulator`)."""
-        return make_asgi_app(self)
+        return doors.asgi_app(router(self))
 
     # ----- delivery accounting ----------------------------------------------------------------------
     def updates_delivered(self, bot: "BotRecord | str | int | None" = None) -> dict[int, int]:

@@ -40,12 +40,13 @@ from urllib.parse import parse_qsl
 import msgspec
 import trio
 
+from telegram.doors import Reply, Request, json_reply
+
 from .errors import ButtonNotFound, EmulatorError
 from .faults import Fault
 
 if TYPE_CHECKING:
     from .core import Emulator
-    from .http import Reply
     from .state import Chat
 
 # How long send, press and pay wait for the bot's answer unless told (`wait`), and the most they wait.
@@ -55,27 +56,22 @@ ANSWER_WAIT_MAX = 60.0
 ANSWER_QUIET = 0.5
 
 
-def _reply(status: int, payload: Any) -> "Reply":
-    from .http import json_reply  # late: http imports this module
-
-    return json_reply(status, payload)
-
-
-async def handle_test_api(emu: "Emulator", method: str, path: str, query: bytes, body: bytes) -> "Reply":
+async def handle_test_api(emu: "Emulator", request: Request) -> Reply:
+    """Answer one request to the test API (`request.path` is what follows /_emulator/)."""
     try:
-        data = msgspec.json.decode(body) if body else {}
+        data = msgspec.json.decode(request.body) if request.body else {}
     except msgspec.DecodeError:
-        return _reply(400, {"error": "body must be JSON"})
+        return json_reply(400, {"error": "body must be JSON"})
     if not isinstance(data, dict):
-        return _reply(400, {"error": "body must be a JSON object"})
-    args = dict(parse_qsl(query.decode("latin-1")))
-    parts = [p for p in path.split("/") if p]
+        return json_reply(400, {"error": "body must be a JSON object"})
+    args = dict(parse_qsl(request.query.decode("latin-1")))
+    parts = [p for p in request.path.split("/") if p]
     try:
-        return await _route(emu, method.upper(), parts, data, args)
+        return await _route(emu, request.method, parts, data, args)
     except ButtonNotFound as e:
-        return _reply(404, {"error": "button not found", "label": e.label, "available": e.available, "reason": e.reason})
+        return json_reply(404, {"error": "button not found", "label": e.label, "available": e.available, "reason": e.reason})
     except (EmulatorError, ValueError, TypeError, KeyError) as e:
-        return _reply(400, {"error": str(e)})
+        return json_reply(400, {"error": str(e)})
 
 
 def _wait(data: dict[str, Any]) -> float:
@@ -107,12 +103,12 @@ def _bot_ref(value: Any) -> Any:
     return value
 
 
-async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str, Any], args: dict[str, str]) -> "Reply":
+async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str, Any], args: dict[str, str]) -> Reply:
     match method, parts:
         case "POST", ["bots"]:
             bot = emu.create_bot(token=data["token"], username=data.get("username", "test_bot"),
                                  first_name=data.get("first_name", "Bot"))
-            return _reply(200, {"id": bot.id, "token": bot.token, "username": bot.username})
+            return json_reply(200, {"id": bot.id, "token": bot.token, "username": bot.username})
         case "POST", ["users", uid, "send"]:
             wait = _wait(data)
             user = emu.user(int(uid), data.get("first_name"), username=data.get("username"),
@@ -121,7 +117,7 @@ async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str,
             before = chat.changed()
             message = await user.send_text(data["text"], bot=chat.bot)
             await _bot_answer(chat, before, wait)
-            return _reply(200, message)
+            return json_reply(200, message)
         case "POST", ["users", uid, "press"]:
             wait = _wait(data)
             user = emu.user(int(uid))
@@ -129,11 +125,11 @@ async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str,
             before = chat.changed()
             query_id = await user.press(data["label"], data.get("message_id"), bot=chat.bot)
             await _bot_answer(chat, before, wait, answered=lambda: emu.queries[query_id].answered)
-            return _reply(200, {"callback_query_id": query_id})
+            return json_reply(200, {"callback_query_id": query_id})
         case "POST", ["users", uid, "block" | "unblock" as action]:
             user = emu.user(int(uid))
             (user.block_bot if action == "block" else user.unblock_bot)(bot=_bot_ref(data.get("bot")))
-            return _reply(200, {"ok": True})
+            return json_reply(200, {"ok": True})
         case "POST", ["users", uid, "pay"]:
             wait = _wait(data)
             user = emu.user(int(uid))
@@ -142,7 +138,7 @@ async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str,
                 # Taken as the payment message is queued (no checkpoint since): the bot's answer follows it.
                 chat = emu.chat(emu.bot(emu.payments.charges[str(outcome.charge_id)].bot_id), user.id)
                 await _bot_answer(chat, chat.changed(), wait)
-            return _reply(200, {k: v for k, v in dataclasses.asdict(outcome).items() if v is not None})
+            return json_reply(200, {k: v for k, v in dataclasses.asdict(outcome).items() if v is not None})
         case "POST", ["groups", gid, "send"]:
             group = emu.group(int(gid), title=data.get("title", "Group"), type=data.get("type", "supergroup"),
                               bot=_bot_ref(data.get("bot")))
@@ -150,26 +146,26 @@ async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str,
                 sender: Any = emu.bot(_bot_ref(data["from_bot"]))
             else:
                 sender = emu.user(int(data["user"]), data.get("first_name"))
-            return _reply(200, await group.send_text(sender, data["text"]))
+            return json_reply(200, await group.send_text(sender, data["text"]))
         case "GET", ["groups", gid, "transcript"]:
-            return _reply(200, emu.group(int(gid), bot=_bot_ref(args.get("bot"))).transcript())
+            return json_reply(200, emu.group(int(gid), bot=_bot_ref(args.get("bot"))).transcript())
         case "GET", ["users", uid, "stars"]:
-            return _reply(200, {"stars": emu.user(int(uid)).stars})
+            return json_reply(200, {"stars": emu.user(int(uid)).stars})
         case "GET", ["users", uid, "callback_answers"]:
-            return _reply(200, emu.user(int(uid)).callback_answers)
+            return json_reply(200, emu.user(int(uid)).callback_answers)
         case "GET", ["chats", cid, "transcript"]:
-            return _reply(200, emu.user(int(cid)).transcript(bot=_bot_ref(args.get("bot"))))
+            return json_reply(200, emu.user(int(cid)).transcript(bot=_bot_ref(args.get("bot"))))
         case "POST", ["faults"]:
             fields = {k: data[k] for k in ("method", "kind", "times", "retry_after", "status", "after") if k in data}
             emu.faults.inject(Fault(**fields))
-            return _reply(200, {"ok": True})
+            return json_reply(200, {"ok": True})
         case "DELETE", ["faults"]:
             emu.faults.clear()
-            return _reply(200, {"ok": True})
+            return json_reply(200, {"ok": True})
         case "GET", ["calls"]:
-            return _reply(200, [{"time": t, "method": m, "params": p} for t, m, p in emu.calls])
+            return json_reply(200, [{"time": t, "method": m, "params": p} for t, m, p in emu.calls])
         case "GET", ["deliveries"]:
             bot = _bot_ref(args.get("bot"))
-            return _reply(200, {"pending": emu.pending_updates(bot),
+            return json_reply(200, {"pending": emu.pending_updates(bot),
                                 "delivered": {str(k): v for k, v in emu.updates_delivered(bot).items()}})
-    return _reply(404, {"error": f"no route {method} /_emulator/{'/'.join(parts)}"})
+    return json_reply(404, {"error": f"no route {method} /_emulator/{'/'.join(parts)}"})

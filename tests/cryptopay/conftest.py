@@ -6,7 +6,8 @@ import httpx
 import pytest
 import trio
 
-from telegram.cryptopay import CryptoPayClient, CryptoPayTwin, serve_twin
+from telegram.cryptopay import CryptoPayClient
+from telegram.cryptopay.twin import CryptoPayTwin, serve_twin
 
 TOKEN = "12345:AAsecret-crypto-pay-token"
 

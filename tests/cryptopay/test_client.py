@@ -9,14 +9,8 @@ import msgspec
 import pytest
 import trio
 
-from telegram.cryptopay import (
-    CryptoInvoice,
-    CryptoPayClient,
-    CryptoPayError,
-    CryptoPayTwin,
-    CryptoPayUnavailable,
-    serve_twin,
-)
+from telegram.cryptopay import CryptoInvoice, CryptoPayClient, CryptoPayError, CryptoPayUnavailable
+from telegram.cryptopay.twin import CryptoPayTwin, serve_twin
 
 from .conftest import TOKEN, ManualClock
 

@@ -1,5 +1,6 @@
 """The twin's own contract: CryptoPay's wire answers, its control methods, its webhooks and its test API."""
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -10,9 +11,10 @@ import trio
 from hypercorn.config import Config
 from hypercorn.trio import serve
 
-from telegram.cryptopay import CryptoPayTwin, WebhookUpdate, serve_twin, sign, verify
+from telegram.cryptopay import WebhookUpdate, sign, verify
 from telegram.cryptopay.signature import HEADER
-from telegram.cryptopay.twin import UnknownInvoice
+from telegram.cryptopay.twin import CryptoPayTwin, UnknownInvoice, serve_twin
+from telegram.cryptopay.twin.http import MAX_BODY
 
 from .conftest import TOKEN, ManualClock
 
@@ -286,3 +288,27 @@ async def test_test_api_names_the_newest_invoice_latest(twin: CryptoPayTwin, nur
         assert (paid["invoice_id"], paid["status"]) == (max(twin.invoices), "paid")
         assert (await http.post("/_twin/invoices/latest/expire")).status_code == 400  # it is paid
         assert [i["status"] for i in (await http.get("/_twin/invoices")).json()] == ["active", "paid"]
+
+
+async def test_a_body_over_the_limit_is_refused_on_both_doors(twin: CryptoPayTwin, nursery: trio.Nursery) -> None:
+    """Over MAX_BODY bytes, sent whole or in chunks, a request is 413 and reaches no method; the server
+    reads the rest without keeping it and goes on serving."""
+    port = await nursery.start(serve_twin, twin)
+    headers = {"Crypto-Pay-API-Token": TOKEN, "content-type": "application/json"}
+    body = msgspec.json.encode({**FIAT, "description": "x" * MAX_BODY})
+
+    async def in_chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start:start + 64 * 1024]
+
+    too_large = {"ok": False, "error": {"code": 413, "name": "REQUEST_TOO_LARGE"}}
+    async with (
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as loopback,
+        httpx.AsyncClient(transport=twin.transport(), base_url="https://pay.crypt.bot") as in_process,
+    ):
+        for http, content in ((loopback, body), (loopback, in_chunks()), (in_process, body)):
+            refused = await http.post("/api/createInvoice", content=content, headers=headers)
+            assert (refused.status_code, refused.json()) == (413, too_large)
+        assert twin.calls_of("createInvoice") == 0 and twin.invoices == {}
+        created = await loopback.post("/api/createInvoice", json=FIAT, headers=headers)
+        assert created.status_code == 200 and list(twin.invoices) == [created.json()["result"]["invoice_id"]]

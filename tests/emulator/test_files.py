@@ -3,6 +3,7 @@
 import httpx
 
 from telegram.emulator import EmulatedUser, Emulator, serve_emulator
+from telegram.emulator.http import MAX_BODY
 
 from .conftest import TOKEN, Api
 from .test_spec import check
@@ -127,3 +128,16 @@ async def test_download_over_loopback(nursery) -> None:
         assert (r.status_code, r.content, r.headers["content-length"]) == (200, STOCK, str(len(STOCK)))
         r = await c.get(f"/file/bot999:WRONG/{path}")
         assert (r.status_code, r.json()) == (404, NOT_FOUND)
+
+
+async def test_a_request_over_the_upload_limit_is_413_and_sends_nothing(
+    emu: Emulator, client: httpx.AsyncClient, ann: EmulatedUser
+) -> None:
+    """The Bot API takes uploads of up to 50 MB: a larger request is answered as the Bot API server
+    answers it, and no method runs."""
+    before = (len(emu.calls), len(ann.transcript()))
+    form = b"--b\r\nContent-Disposition: form-data; name=\"chat_id\"\r\n\r\n1001\r\n--b\r\n"
+    r = await client.post(f"/bot{TOKEN}/sendDocument", content=form + b"x" * MAX_BODY,
+                          headers={"content-type": "multipart/form-data; boundary=b"})
+    assert (r.status_code, r.json()) == (413, {"ok": False, "error_code": 413, "description": "Request Entity Too Large"})
+    assert (len(emu.calls), len(ann.transcript())) == before
