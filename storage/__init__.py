@@ -13,6 +13,7 @@ from storage.errors import (
 )
 from storage.errors import AlreadyHandled, CatalogRowRejected, StaffRefused, StockKeyError
 from storage.exports import EXPORT_TABLES
+from storage.kv import KeyValue
 from storage.vault import parse_stock_key
 from storage.staff import PERMISSIONS
 from storage.kinds import Permission
@@ -102,4 +103,5 @@ __all__ = [
     "ConfigSection", "hidden", "mask_url",
     "StaffRefused",
     "ERROR_LIMIT", "shortened",
+    "KeyValue",
 ]

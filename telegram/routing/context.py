@@ -13,6 +13,7 @@ from telegram.client import BotClient
 from telegram.errors import BadRequest, TelegramError
 from telegram.limits import ANSWER_LIMIT, TEXT_LIMIT, cut, html_units
 from telegram.routing.shop import Shop
+from telegram.routing.state import StateSlot
 from telegram.texts import Texts
 from telegram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, PreCheckoutQuery, Update
 
@@ -23,25 +24,14 @@ PENDING_SECONDS = 900.0
 
 
 class Pending(msgspec.Struct, frozen=True):
-    """A question the bot asked and the text it waits for: conversation state in the key-value store
-    (in process by default, Redis when configured, so any process can take the answer)."""
+    """A question the bot asked and the text it waits for (kept in PENDING)."""
 
     name: str
     data: dict[str, Any] = {}
 
-    @staticmethod
-    def key(user_id: int) -> str:
-        return f"pending:{user_id}"
 
-    @classmethod
-    async def load(cls, kv: Any, user_id: int) -> "Pending | None":
-        raw = await kv.get(cls.key(user_id))
-        if raw is None:
-            return None
-        try:
-            return msgspec.json.decode(raw, type=cls)
-        except msgspec.DecodeError:
-            return None
+# The question asked of each user, for any process to take the answer.
+PENDING = StateSlot("pending", Pending, ttl=PENDING_SECONDS)
 
 
 class Context:
@@ -166,15 +156,14 @@ class Context:
 
         The question lasts until it is answered, the user presses any button or sends a command
         (they moved on: a later message is not an answer to it), or PENDING_SECONDS pass."""
-        state = Pending(name=name, data=data)
-        await self.shop.store.kv.set(Pending.key(self.user.id), msgspec.json.encode(state).decode(), ttl=PENDING_SECONDS)
+        await PENDING.save(self.shop.store.kv, self.user.id, Pending(name=name, data=data))
         self._asked[self.user.id] = True
 
     async def forget(self) -> None:
         """Stop waiting for an answer (it came, or the user cancelled)."""
         self.pending = None
         self._asked.pop(self.user.id, None)
-        await self.shop.store.kv.delete(Pending.key(self.user.id))
+        await PENDING.clear(self.shop.store.kv, self.user.id)
 
     async def moved_on(self) -> None:
         """A button press or a command: forget the question asked by this process, if any."""

@@ -17,7 +17,7 @@ from telegram.routing.intake import chat_key, is_payment, reports_payment
 from telegram.routing.router import Router
 from telegram.routing.shop import PurchaseUnavailable, Shop
 from telegram.i18n import LANGUAGES, pick_language
-from telegram.routing.context import PENDING_SECONDS, Pending
+from telegram.routing.context import PENDING, PENDING_SECONDS
 from telegram.texts import Texts
 from telegram.types import Update, User
 
@@ -102,7 +102,7 @@ class Dispatcher:
                 outcome = "guarded"
                 return
             if ctx.message is not None and ctx.command is None:
-                ctx.pending = await Pending.load(self.shop.store.kv, user.id)
+                ctx.pending = await PENDING.load(self.shop.store.kv, user.id)
             else:
                 await ctx.moved_on()
             if not await self.router.route(ctx):

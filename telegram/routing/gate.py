@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import trio
+from cachetools import TLRUCache
 from prometheus_client import Counter
 
 from telegram.client import BotClient
@@ -70,8 +71,10 @@ class ChannelGate:
         self._is_open = is_open
         self._is_recheck = is_recheck
         self._refuse = refuse
-        # user id → (when the answer expires, admitted)
-        self._known: dict[int, tuple[float, bool]] = {}
+        # user id → (admitted, seconds the answer holds), each for its own time on trio's clock
+        self._known: TLRUCache[int, tuple[bool, float]] = TLRUCache(
+            maxsize=CACHE_SIZE, ttu=_expires, timer=trio.current_time
+        )
 
     async def __call__(self, ctx: Context) -> bool:
         if ctx.user.role in STAFF or self._is_open(ctx):
@@ -83,23 +86,21 @@ class ChannelGate:
 
     async def admits(self, user_id: int, *, fresh: bool = False) -> bool:
         """Whether the user is in the channel (or Telegram could not say); `fresh` ignores a remembered no."""
-        now = trio.current_time()
         known = self._known.get(user_id)
-        if known is not None and known[0] > now and (known[1] or not fresh):
-            return known[1]
+        if known is not None and (known[0] or not fresh):
+            return known[0]
         try:
             member = await self.bot.get_chat_member(self.channel, user_id)
         except TelegramError as error:
             CHECKS.labels("failed").inc()
             log.warning("channel gate: cannot check %s, letting user %s in: %s", self.channel, user_id, error)
-            self._remember(user_id, True, now + FAILED_SECONDS)
+            self._known[user_id] = (True, FAILED_SECONDS)
             return True
         admitted = in_channel(member)
         CHECKS.labels("member" if admitted else "not_member").inc()
-        self._remember(user_id, admitted, now + (MEMBER_SECONDS if admitted else NON_MEMBER_SECONDS))
+        self._known[user_id] = (admitted, MEMBER_SECONDS if admitted else NON_MEMBER_SECONDS)
         return admitted
 
-    def _remember(self, user_id: int, admitted: bool, until: float) -> None:
-        if len(self._known) >= CACHE_SIZE:
-            self._known.clear()
-        self._known[user_id] = (until, admitted)
+
+def _expires(_user_id: int, answer: tuple[bool, float], now: float) -> float:
+    return now + answer[1]

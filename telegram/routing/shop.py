@@ -1,9 +1,11 @@
 """What the screens may use of the shop: handed to them at start-up by the actors."""
 
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import trio
+from cachetools import TTLCache
 
 from storage import PurchaseRequest, PurchaseResult, ShopSwitches, Store, UserRecord
 from telegram.client import BotClient
@@ -20,23 +22,23 @@ USER_CACHE_SIZE = 100_000
 
 
 class UserCache:
+    """Users as last read, each for USER_CACHE_SECONDS of trio's clock; past USER_CACHE_SIZE the least
+    recently used are let go first."""
+
     def __init__(self) -> None:
-        self._users: dict[int, tuple[float, UserRecord]] = {}
+        self._users: TTLCache[int, UserRecord] = TTLCache(
+            maxsize=USER_CACHE_SIZE, ttl=USER_CACHE_SECONDS, timer=trio.current_time
+        )
 
     def get(self, user_id: int) -> UserRecord | None:
-        entry = self._users.get(user_id)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
+        return self._users.get(user_id)
 
     def drop(self, user_id: int) -> None:
         """Forget a user the staff changed (blocked, made an admin): their next update reads them afresh."""
         self._users.pop(user_id, None)
 
     def put(self, user: UserRecord) -> None:
-        if len(self._users) >= USER_CACHE_SIZE:
-            self._users.clear()
-        self._users[user.id] = (time.monotonic() + USER_CACHE_SECONDS, user)
+        self._users[user.id] = user
 
 
 # Every update asks whether the shop is in maintenance; the database is asked at most this often.
@@ -44,23 +46,22 @@ SWITCHES_SECONDS = 5.0
 
 
 class SwitchCache:
-    """The shop-wide switches (maintenance mode) as last read, re-read every SWITCHES_SECONDS. A staff
-    screen that changes them puts the new value, so this process sees it at once; others within
-    SWITCHES_SECONDS."""
+    """The shop-wide switches (maintenance mode) as last read, re-read once SWITCHES_SECONDS of trio's
+    clock have passed. A staff screen that changes them puts the new value, so this process sees it
+    at once; others within SWITCHES_SECONDS."""
 
     def __init__(self) -> None:
-        self._switches: ShopSwitches | None = None
-        self._until = 0.0
+        self._last: TTLCache[str, ShopSwitches] = TTLCache(maxsize=1, ttl=SWITCHES_SECONDS, timer=trio.current_time)
 
     async def get(self, store: Store) -> ShopSwitches:
-        if self._switches is None or self._until <= time.monotonic():
-            self.put(await store.shop_switches())
-        assert self._switches is not None
-        return self._switches
+        switches = self._last.get("switches")
+        if switches is None:
+            switches = await store.shop_switches()
+            self.put(switches)
+        return switches
 
     def put(self, switches: ShopSwitches) -> None:
-        self._switches = switches
-        self._until = time.monotonic() + SWITCHES_SECONDS
+        self._last["switches"] = switches
 
 
 class PurchaseUnavailable(Exception):

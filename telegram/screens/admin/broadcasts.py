@@ -15,7 +15,7 @@ from storage import BroadcastRecord, Permission
 from telegram.errors import BadRequest
 from telegram.i18n import LANGUAGES
 from telegram.limits import TEXT_LIMIT, html_units
-from telegram.routing import Context, Router, keyboard
+from telegram.routing import Context, Router, StateSlot, keyboard
 from telegram.screens.admin.access import permitted
 from telegram.screens.admin.callbacks import (
     BroadcastAudience, BroadcastButton, MoveBroadcast, NewBroadcast, OpenBroadcast, OpenBroadcasts, SendBroadcast,
@@ -48,20 +48,15 @@ class Draft(msgspec.Struct, kw_only=True):
     button_url: str | None = None
 
 
-def _draft_key(user_id: int) -> str:
-    return f"broadcast-draft:{user_id}"
+DRAFT = StateSlot("broadcast-draft", Draft, ttl=DRAFT_SECONDS)
 
 
 async def _load_draft(ctx: Context) -> Draft | None:
-    raw = await ctx.shop.store.kv.get(_draft_key(ctx.user.id))
-    try:
-        return None if raw is None else msgspec.json.decode(raw, type=Draft)
-    except msgspec.DecodeError:
-        return None
+    return await DRAFT.load(ctx.shop.store.kv, ctx.user.id)
 
 
 async def _save_draft(ctx: Context, draft: Draft) -> None:
-    await ctx.shop.store.kv.set(_draft_key(ctx.user.id), msgspec.json.encode(draft).decode(), ttl=DRAFT_SECONDS)
+    await DRAFT.save(ctx.shop.store.kv, ctx.user.id, draft)
 
 
 def storage_audience(choice: str) -> str:
@@ -165,7 +160,7 @@ async def send(ctx: Context, _data: SendBroadcast) -> None:
     if draft is None:
         await ctx.notify(ctx.t.plain("admin.broadcast.draft_gone"), alert=True)
         return
-    await ctx.shop.store.kv.delete(_draft_key(ctx.user.id))
+    await DRAFT.clear(ctx.shop.store.kv, ctx.user.id)
     pressed = ctx.callback.message if ctx.callback is not None else None
     job = await ctx.shop.store.create_broadcast(
         ctx.user.id, draft.text, storage_audience(draft.audience), button_text=draft.button_text,

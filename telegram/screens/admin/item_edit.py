@@ -12,7 +12,8 @@ from telegram.amounts import parse_amount
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.callbacks import EditItem
 from telegram.screens.admin.access import permitted
-from telegram.screens.admin.catalog import NAME_MAX, refuse_value, show_item
+from telegram.screens.admin.categories import NAME_MAX, refuse_value
+from telegram.screens.admin.items import show_item
 from telegram.screens.admin.panel import cancel_row
 
 router = Router(name=__name__)

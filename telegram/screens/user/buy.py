@@ -31,7 +31,7 @@ from storage import (
     SoldOut,
 )
 from telegram.callback_data import CallbackData
-from telegram.routing import Context, PurchaseUnavailable, Router, keyboard
+from telegram.routing import Context, PurchaseUnavailable, Router, StateSlot, keyboard
 from telegram.screens.user.callbacks import (
     BuyItem,
     ConfirmPurchase,
@@ -91,9 +91,8 @@ class Checkout(msgspec.Struct, frozen=True):
     item_id: int
     code: str
 
-    @staticmethod
-    def key(user_id: int) -> str:
-        return f"checkout:{user_id}"
+
+CHECKOUT = StateSlot("checkout", Checkout, ttl=CHECKOUT_SECONDS)
 
 
 def purchase_key(ctx: Context, order: str) -> str:
@@ -116,23 +115,16 @@ def quantity_limit(ctx: Context, item: ItemRecord) -> int:
 
 
 async def applied_code(ctx: Context, item_id: int) -> str | None:
-    raw = await ctx.shop.store.kv.get(Checkout.key(ctx.user.id))
-    if raw is None:
-        return None
-    try:
-        checkout = msgspec.json.decode(raw, type=Checkout)
-    except msgspec.DecodeError:
-        return None
-    return checkout.code if checkout.item_id == item_id else None
+    checkout = await CHECKOUT.load(ctx.shop.store.kv, ctx.user.id)
+    return checkout.code if checkout is not None and checkout.item_id == item_id else None
 
 
 async def apply_code(ctx: Context, item_id: int, code: str) -> None:
-    value = msgspec.json.encode(Checkout(item_id=item_id, code=code)).decode()
-    await ctx.shop.store.kv.set(Checkout.key(ctx.user.id), value, ttl=CHECKOUT_SECONDS)
+    await CHECKOUT.save(ctx.shop.store.kv, ctx.user.id, Checkout(item_id=item_id, code=code))
 
 
 async def drop_code(ctx: Context) -> None:
-    await ctx.shop.store.kv.delete(Checkout.key(ctx.user.id))
+    await CHECKOUT.clear(ctx.shop.store.kv, ctx.user.id)
 
 
 # --- quantity ----------------------------------------------------------------------------------------
