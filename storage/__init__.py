@@ -3,6 +3,7 @@
 Other rooms use only what is named here.
 """
 
+from storage.access import Access, Granted, Need, Refused, may
 from storage.bridge import Store, open_store
 from storage.catalog import PHOTO_REF
 from storage.config import StorageSettings, backend_of
@@ -102,6 +103,7 @@ __all__ = [
     "CatalogImport", "CatalogRow", "CatalogRowRejected", "StockImport", "StockUnitRecord",
     "ConfigSection", "hidden", "mask_url",
     "StaffRefused",
+    "Access", "Granted", "Need", "Refused", "may",
     "ERROR_LIMIT", "shortened",
     "KeyValue",
 ]

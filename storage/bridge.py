@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 
 from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, payments, promos, purchases, reviews, staff, statistics, switches, users
 from storage import catalog_import, cursors, disputes, item_files, notices, refunds, stock
-from storage import invoices
+from storage import access, invoices
 from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import StockKeyError, StorageConflict, StorageError, StorageUnavailable
@@ -202,6 +202,7 @@ class Store:
     advance_star_offset = use_case(cursors.advance_star_offset)
     crypto_invoice_for = use_case(invoices.crypto_invoice_for)
     staff_ids = use_case(users.staff_ids)
+    authorize = use_case(access.authorize)
     grant_admin = use_case(staff.grant_admin)
     revoke_admin = use_case(staff.revoke_admin)
     set_blocked = use_case(staff.set_blocked)

@@ -1,8 +1,8 @@
 """The staff's use cases about people: admins and their permissions, blocking users.
 
 Each writes its audit event in the same transaction as the change, so the log never misses an action
-that happened nor records one that did not. Whether the caller may open a section is checked above
-this room (the chat screens, the CLI's operator). Checked here, whoever asks: the owner is never
+that happened nor records one that did not. Whether the caller may open a section is storage.access's
+answer, asked by each front door (the CLI's operator holds the owner's rights). Checked here, whoever asks: the owner is never
 blocked, demoted or made a mere admin; and the money and admin rules of `storage.staff_rules` (only
 the owner grants `money` or blocks or demotes an admin; balance adjustments need the money rights and
 are never one's own), each refusal audited as a security event.

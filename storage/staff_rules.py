@@ -1,6 +1,6 @@
 """The staff's money and admin rules, checked inside the use case's own transaction, whoever calls it
-(the chat today, the web app later). The chat's permission check decides what a screen offers and
-answers most refusals first; these rules decide what the store does.
+(the chat today, the web app later). The staff-access check (storage.access), which the chat's routers
+ask before a staff handler runs, answers most refusals first; these rules decide what the store does.
 
 - Money is made only by the owner or an admin holding `money`: balance adjustments, credit promo codes.
 - Nobody adjusts their own balance, the owner neither.

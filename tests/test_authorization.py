@@ -1,7 +1,9 @@
 """The authorization matrix: every staff action, pressed (or sent) by a buyer and by an admin who lacks
 its permission, is refused plainly and audited as a security event; with the permission it goes
 through. The buttons are forged (pressed on a message that never offered them), as a modified client
-could; the permission each action needs is written here, independently of the screens.
+could; the permission each action needs is written here, independently of the screens. Every staff
+button and command is in the matrix, and every staff handler declares what it needs: the router tree
+is walked for one that does not (`undeclared_staff_routes`, itself tested on a tree made to fail).
 
 The money rules come after the matrix: credit codes and balance adjustments need the money permission,
 nobody adjusts their own balance (the owner neither), and only the owner blocks an admin; the store
@@ -17,9 +19,11 @@ from account_helpers import press_data
 from buying import reply_to
 from conftest import OWNER_ID, RunningShop, open_shop
 from helpers import eventually
-from storage import PERMISSIONS, StaffRefused
+from storage import PERMISSIONS, Permission, StaffRefused
 from telegram.callback_data import CallbackData
 from telegram.emulator import EmulatedUser
+from telegram.routing import Context, Router
+from telegram.screens import build_router
 from telegram.screens.admin import callbacks as admin
 
 BUYER, ADMIN, TARGET = 1001, 1002, 1003
@@ -35,6 +39,7 @@ PERMISSION_NAME = {
 # (what is pressed, what it needs): "staff" = any admin, "owner" = the owner alone, else a permission.
 ACTIONS: list[tuple[CallbackData, str]] = [
     (admin.AdminPanel(), "staff"),
+    (admin.AdminCancel(), "staff"),
     (admin.OpenAdmins(), "owner"),
     (admin.AddAdmin(), "owner"),
     (admin.EditAdmin(user_id=TARGET), "owner"),
@@ -76,16 +81,89 @@ ACTIONS: list[tuple[CallbackData, str]] = [
     (admin.AddStock(item_id=1), "stock"),
     (admin.RemoveUnit(item_id=1, unit_id=1), "stock"),
 ]
+# The staff's commands, and what each needs.
+COMMANDS = {"admin": "staff", "refund": "payments"}
+# Where the staff's screens live: every handler of a router named under it is a staff handler.
+STAFF_SCREENS = "telegram.screens.admin."
 
 
-def test_every_staff_button_is_in_the_matrix() -> None:
-    """A new staff button must be added above, with what it needs."""
-    in_matrix = {type(data) for data, _ in ACTIONS}
-    buttons = {
+def staff_buttons() -> set[type[CallbackData]]:
+    return {
         value for value in vars(admin).values()
         if isinstance(value, type) and issubclass(value, CallbackData) and value is not CallbackData
     }
-    assert buttons - in_matrix <= {admin.AdminCancel}, sorted(b.__name__ for b in buttons - in_matrix)
+
+
+def undeclared_staff_routes(root: Router) -> list[str]:
+    """The staff handlers in `root`'s tree that run without a declared need, as "router.handler": every
+    handler of a staff router (one named under STAFF_SCREENS), and any handler elsewhere that a staff
+    button, or a command or question of a staff router, reaches."""
+    routes = list(root.routes())
+    staff = {(d.route.kind, trigger) for d in routes if d.router.startswith(STAFF_SCREENS) for trigger in d.route.trigger}
+    staff |= {("callback", button) for button in staff_buttons()}
+    return [
+        f"{d.router}.{d.route.handler.__name__}" for d in routes
+        if d.need is None
+        and (d.router.startswith(STAFF_SCREENS) or any((d.route.kind, trigger) in staff for trigger in d.route.trigger))
+    ]
+
+
+def test_every_staff_button_and_command_is_in_the_matrix() -> None:
+    """A new staff button or command must be added above, with what it needs."""
+    in_matrix = {type(data) for data, _ in ACTIONS}
+    assert staff_buttons() - in_matrix == set(), sorted(b.__name__ for b in staff_buttons() - in_matrix)
+    commands = {
+        name for d in build_router().routes() if d.router.startswith(STAFF_SCREENS) and d.route.kind == "command"
+        for name in d.route.trigger
+    }
+    assert commands == set(COMMANDS)
+
+
+def test_every_staff_handler_declares_what_it_needs() -> None:
+    assert undeclared_staff_routes(build_router()) == []
+
+
+def test_the_declaration_check_finds_a_staff_handler_without_one() -> None:
+    """The check above, on a tree with staff handlers that forgot their declaration."""
+    root = Router(name="root")
+    forgetful = root.include_router(Router(name=STAFF_SCREENS + "forgetful"))
+    careful = root.include_router(Router(name=STAFF_SCREENS + "careful", need=Permission.STOCK))
+    elsewhere = root.include_router(Router(name="telegram.screens.user.elsewhere"))
+
+    @forgetful.callback(admin.OpenStock)
+    async def no_need(ctx: Context, data: admin.OpenStock) -> None: ...
+
+    @forgetful.callback(admin.OpenStatistics, need=Permission.STATISTICS)
+    async def own_need(ctx: Context, data: admin.OpenStatistics) -> None: ...
+
+    @forgetful.command("report", need="owner")
+    async def declared_command(ctx: Context, args: str) -> None: ...
+
+    @careful.callback(admin.ItemStock)
+    async def router_need(ctx: Context, data: admin.ItemStock) -> None: ...
+
+    @careful.pending("stock_count")
+    async def router_need_typed(ctx: Context, text: str, data: dict[str, Any]) -> None: ...
+
+    # Outside the staff's screens: a staff button, and a staff router's command and question, undeclared.
+    @elsewhere.callback(admin.OpenAudit)
+    async def staff_button(ctx: Context, data: admin.OpenAudit) -> None: ...
+
+    @elsewhere.command("report")
+    async def staff_command(ctx: Context, args: str) -> None: ...
+
+    @elsewhere.pending("stock_count")
+    async def staff_question(ctx: Context, text: str, data: dict[str, Any]) -> None: ...
+
+    @elsewhere.command("help")
+    async def buyers_command(ctx: Context, args: str) -> None: ...
+
+    assert undeclared_staff_routes(root) == [
+        STAFF_SCREENS + "forgetful.no_need",
+        "telegram.screens.user.elsewhere.staff_button",
+        "telegram.screens.user.elsewhere.staff_command",
+        "telegram.screens.user.elsewhere.staff_question",
+    ]
 
 
 async def refusals(shop: RunningShop) -> int:
@@ -143,6 +221,19 @@ async def test_a_staff_action_needs_its_permission(
     assert all(e.action == "permission.refused" and e.actor_id in (BUYER, ADMIN) for e in events.rows)
     # ... and did not fail on the way (a crashed handler is logged as an error and the lane restarted).
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize(("command", "need"), COMMANDS.items())
+async def test_a_staff_command_needs_its_permission(shop: RunningShop, command: str, need: str) -> None:
+    buyer, staff = shop.emu.user(BUYER), shop.emu.user(ADMIN)
+    await shop.store.grant_admin(ADMIN, [name for name in PERMISSIONS if name != need], actor_id=OWNER_ID)
+    assert (await reply_to(buyer, f"/{command}"))["text"] == STAFF_ONLY
+    if need != "staff":
+        assert (await reply_to(staff, f"/{command}"))["text"] == refusal_for(need)
+        await shop.store.grant_admin(ADMIN, [need], actor_id=OWNER_ID)
+    audited = await refusals(shop)
+    assert not (await reply_to(staff, f"/{command}"))["text"].startswith("⛔")
+    assert await refusals(shop) == audited
 
 
 async def test_commands_and_typed_answers_are_checked_too(shop: RunningShop) -> None:

@@ -20,7 +20,6 @@ shrinks it; the catalog and older buyers carry over.
 
 import dataclasses
 import enum
-import inspect
 import logging
 import sqlite3
 import types
@@ -258,15 +257,8 @@ async def _seed_catalog(store: Store) -> dict[str, list[int]]:
 
 
 def registered_commands(router: Router) -> set[str]:
-    """The names every `@router.command(...)` in the tree answers to (read from the match closures)."""
-    found: set[str] = set()
-    pending = [router]
-    while pending:
-        current = pending.pop()
-        for match, _ in current._routes:
-            found.update(inspect.getclosurevars(match).nonlocals.get("names", ()))
-        pending.extend(current._children)
-    return found
+    """The names every `@router.command(...)` in the tree answers to."""
+    return {name for declared in router.routes() if declared.route.kind == "command" for name in declared.route.trigger}
 
 
 def shop_callback_types() -> list[type[CallbackData]]:

@@ -1,13 +1,15 @@
-"""Update routing: the router tree, the per-update context, the dispatcher and the shop interface."""
+"""Update routing: the router tree, the per-update context, staff access, the dispatcher and the shop interface."""
 
+from telegram.routing.access import Refusal, admit, permission_name, show_refusal
 from telegram.routing.context import Context, keyboard
 from telegram.routing.dispatcher import Dispatcher
 from telegram.routing.intake import chat_key, from_a_person_in_private, is_payment, reports_payment
-from telegram.routing.router import Router
+from telegram.routing.router import Declared, Route, Router
 from telegram.routing.shop import BotIdentity, PurchaseUnavailable, Shop
 from telegram.routing.state import StateSlot
 
 __all__ = [
-    "BotIdentity", "Context", "Dispatcher", "PurchaseUnavailable", "Router", "Shop", "StateSlot", "keyboard",
+    "BotIdentity", "Context", "Declared", "Dispatcher", "PurchaseUnavailable", "Refusal", "Route", "Router", "Shop",
+    "StateSlot", "admit", "keyboard", "permission_name", "show_refusal",
     "chat_key", "from_a_person_in_private", "is_payment", "reports_payment",
 ]

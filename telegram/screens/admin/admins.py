@@ -1,18 +1,17 @@
 """The owner's screen of admins: make a user an admin, choose each admin's permissions, revoke.
 
-Owner only, checked on every press. The storage use cases refuse to touch the owner's own role and
-write each change to the audit log with it.
+Owner only, declared on the router and checked on every press and typed answer. The storage use
+cases refuse to touch the owner's own role and write each change to the audit log with it.
 """
 
 from typing import Any
 
 from storage import PERMISSIONS, OwnerProtected, UserRecord
-from telegram.routing import Context, Router, keyboard
-from telegram.screens.admin.access import permission_name, permitted
+from telegram.routing import Context, Router, keyboard, permission_name
 from telegram.screens.admin.callbacks import AddAdmin, EditAdmin, OpenAdmins, OpenUser, RevokeAdmin, TogglePermission
 from telegram.screens.admin.panel import back_row, cancel_row
 
-router = Router(name=__name__)
+router = Router(name=__name__, need="owner")
 
 
 def who(user: UserRecord) -> str:
@@ -21,10 +20,8 @@ def who(user: UserRecord) -> str:
     return f"{user.first_name or '—'} ({handle}{user.id})"
 
 
-@router.callback(OpenAdmins)
+@router.callback(OpenAdmins, action="admins")
 async def admins(ctx: Context, _data: OpenAdmins) -> None:
-    if not await permitted(ctx, "owner", "admins"):
-        return
     found = await ctx.shop.store.list_admins()
     lines = [ctx.t("admin.admins.title")]
     lines += [ctx.t("admin.admins.row", who=who(user), permissions=_permissions(ctx, user)) for user in found]
@@ -34,19 +31,14 @@ async def admins(ctx: Context, _data: OpenAdmins) -> None:
     await ctx.show("\n".join(lines), keyboard(*rows, [(ctx.t.plain("admin.admins.button.add"), AddAdmin())], back_row(ctx)))
 
 
-@router.callback(AddAdmin)
+@router.callback(AddAdmin, action="admins")
 async def add_admin(ctx: Context, _data: AddAdmin) -> None:
-    if not await permitted(ctx, "owner", "admins"):
-        return
     await ctx.expect("admin_add")
     await ctx.show(ctx.t("admin.admins.ask"), keyboard(cancel_row(ctx)))
 
 
-@router.pending("admin_add")
+@router.pending("admin_add", action="admins")
 async def admin_named(ctx: Context, text: str, _data: dict[str, Any]) -> None:
-    if not await permitted(ctx, "owner", "admins"):
-        await ctx.forget()
-        return
     user = await ctx.shop.store.find_user(text)
     if user is None:
         await ctx.reply(ctx.t("admin.users.not_found", query=text[:64]), keyboard(cancel_row(ctx)))
@@ -62,10 +54,8 @@ async def admin_named(ctx: Context, text: str, _data: dict[str, Any]) -> None:
     await _show_admin(ctx, user)
 
 
-@router.callback(EditAdmin)
+@router.callback(EditAdmin, action="admins")
 async def edit_admin(ctx: Context, data: EditAdmin) -> None:
-    if not await permitted(ctx, "owner", "admins"):
-        return
     user = await ctx.shop.store.get_user(data.user_id)
     if user is None:
         await ctx.notify(ctx.t.plain("error.stale_button"))
@@ -73,10 +63,8 @@ async def edit_admin(ctx: Context, data: EditAdmin) -> None:
     await _show_admin(ctx, user)
 
 
-@router.callback(TogglePermission)
+@router.callback(TogglePermission, action="admins")
 async def toggle_permission(ctx: Context, data: TogglePermission) -> None:
-    if not await permitted(ctx, "owner", "admins"):
-        return
     user = await ctx.shop.store.get_user(data.user_id)
     if user is None or data.permission not in PERMISSIONS or user.role == "owner":
         await ctx.notify(ctx.t.plain("error.stale_button"))
@@ -89,10 +77,8 @@ async def toggle_permission(ctx: Context, data: TogglePermission) -> None:
     await _show_admin(ctx, user)
 
 
-@router.callback(RevokeAdmin)
+@router.callback(RevokeAdmin, action="admins")
 async def revoke_admin(ctx: Context, data: RevokeAdmin) -> None:
-    if not await permitted(ctx, "owner", "admins"):
-        return
     try:
         user = await ctx.shop.store.revoke_admin(data.user_id, actor_id=ctx.user.id)
     except OwnerProtected:

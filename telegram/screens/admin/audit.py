@@ -5,21 +5,18 @@ from storage import AuditRecord
 from telegram.limits import cut
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.callbacks import OpenAudit
-from telegram.screens.admin.access import permitted
 from telegram.screens.admin.panel import back_row
 from telegram.screens.paging import pager
 from telegram.screens.user.dates import date_time
 
-router = Router(name=__name__)
+router = Router(name=__name__, need="owner")
 
 PAGE_SIZE = 10
 MAX_DETAIL = 120
 
 
-@router.callback(OpenAudit)
+@router.callback(OpenAudit, action="audit")
 async def audit_log(ctx: Context, data: OpenAudit) -> None:
-    if not await permitted(ctx, "owner", "audit"):
-        return
     page = await ctx.shop.store.audit_page(data.page, PAGE_SIZE, security_only=data.security)
     lines = [ctx.t("admin.audit.title_security" if data.security else "admin.audit.title")]
     lines += [_row(ctx, event) for event in page.rows]

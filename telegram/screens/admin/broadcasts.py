@@ -16,7 +16,6 @@ from telegram.errors import BadRequest
 from telegram.i18n import LANGUAGES
 from telegram.limits import TEXT_LIMIT, html_units
 from telegram.routing import Context, Router, StateSlot, keyboard
-from telegram.screens.admin.access import permitted
 from telegram.screens.admin.callbacks import (
     BroadcastAudience, BroadcastButton, MoveBroadcast, NewBroadcast, OpenBroadcast, OpenBroadcasts, SendBroadcast,
 )
@@ -24,7 +23,7 @@ from telegram.screens.admin.panel import back_row, cancel_row
 from telegram.texts import Texts
 from telegram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-router = Router(name=__name__)
+router = Router(name=__name__, need=Permission.BROADCAST)
 
 DRAFT_SECONDS = 3600.0
 MAX_LABEL = 64
@@ -70,10 +69,8 @@ def link_markup(button_text: str | None, button_url: str | None) -> InlineKeyboa
     return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=button_text, url=button_url)]])
 
 
-@router.callback(OpenBroadcasts)
+@router.callback(OpenBroadcasts, action="broadcast.list")
 async def broadcasts(ctx: Context, _data: OpenBroadcasts) -> None:
-    if not await permitted(ctx, Permission.BROADCAST, "broadcast.list"):
-        return
     recent = await ctx.shop.store.recent_broadcasts(RECENT)
     lines = [ctx.t("admin.broadcast.title")]
     lines += [_summary(ctx.t, job) for job in recent]
@@ -84,19 +81,14 @@ async def broadcasts(ctx: Context, _data: OpenBroadcasts) -> None:
     await ctx.show("\n".join(lines), keyboard(*rows, [(ctx.t.plain("admin.broadcast.button.new"), NewBroadcast())], back_row(ctx)))
 
 
-@router.callback(NewBroadcast)
+@router.callback(NewBroadcast, action="broadcast.create")
 async def new_broadcast(ctx: Context, _data: NewBroadcast) -> None:
-    if not await permitted(ctx, Permission.BROADCAST, "broadcast.create"):
-        return
     await ctx.expect("broadcast_text")
     await ctx.show(ctx.t("admin.broadcast.ask_text"), keyboard(cancel_row(ctx)))
 
 
-@router.pending("broadcast_text")
+@router.pending("broadcast_text", action="broadcast.create")
 async def text_typed(ctx: Context, text: str, _data: dict[str, Any]) -> None:
-    if not await permitted(ctx, Permission.BROADCAST, "broadcast.create"):
-        await ctx.forget()
-        return
     if not text.strip() or html_units(text) > TEXT_LIMIT:
         await ctx.reply(ctx.t("admin.broadcast.bad_text"), keyboard(cancel_row(ctx)))
         return
@@ -108,10 +100,8 @@ async def text_typed(ctx: Context, text: str, _data: dict[str, Any]) -> None:
     await _show_draft(ctx, draft, new=True)
 
 
-@router.callback(BroadcastAudience)
+@router.callback(BroadcastAudience, action="broadcast.create")
 async def choose_audience(ctx: Context, data: BroadcastAudience) -> None:
-    if not await permitted(ctx, Permission.BROADCAST, "broadcast.create"):
-        return
     draft = await _load_draft(ctx)
     if draft is None or (data.audience not in AUDIENCE_LABEL and data.audience not in LANGUAGES):
         await ctx.notify(ctx.t.plain("admin.broadcast.draft_gone"), alert=True)
@@ -121,19 +111,14 @@ async def choose_audience(ctx: Context, data: BroadcastAudience) -> None:
     await _show_draft(ctx, draft)
 
 
-@router.callback(BroadcastButton)
+@router.callback(BroadcastButton, action="broadcast.create")
 async def ask_button(ctx: Context, _data: BroadcastButton) -> None:
-    if not await permitted(ctx, Permission.BROADCAST, "broadcast.create"):
-        return
     await ctx.expect("broadcast_button")
     await ctx.reply(ctx.t("admin.broadcast.ask_button"), keyboard(cancel_row(ctx)))
 
 
-@router.pending("broadcast_button")
+@router.pending("broadcast_button", action="broadcast.create")
 async def button_typed(ctx: Context, text: str, _data: dict[str, Any]) -> None:
-    if not await permitted(ctx, Permission.BROADCAST, "broadcast.create"):
-        await ctx.forget()
-        return
     draft = await _load_draft(ctx)
     if draft is None:
         await ctx.forget()
@@ -152,10 +137,8 @@ async def button_typed(ctx: Context, text: str, _data: dict[str, Any]) -> None:
     await _show_draft(ctx, draft, new=True)
 
 
-@router.callback(SendBroadcast)
+@router.callback(SendBroadcast, action="broadcast.create")
 async def send(ctx: Context, _data: SendBroadcast) -> None:
-    if not await permitted(ctx, Permission.BROADCAST, "broadcast.create"):
-        return
     draft = await _load_draft(ctx)
     if draft is None:
         await ctx.notify(ctx.t.plain("admin.broadcast.draft_gone"), alert=True)
@@ -172,10 +155,8 @@ async def send(ctx: Context, _data: SendBroadcast) -> None:
     ctx.shop.broadcast_doorbell()
 
 
-@router.callback(OpenBroadcast)
+@router.callback(OpenBroadcast, action="broadcast.list")
 async def open_broadcast(ctx: Context, data: OpenBroadcast) -> None:
-    if not await permitted(ctx, Permission.BROADCAST, "broadcast.list"):
-        return
     job = await ctx.shop.store.get_broadcast(data.broadcast_id)
     if job is None:
         await ctx.notify(ctx.t.plain("error.stale_button"))
@@ -187,10 +168,8 @@ async def open_broadcast(ctx: Context, data: OpenBroadcast) -> None:
     await ctx.show(*progress_view(ctx.t, job))
 
 
-@router.callback(MoveBroadcast)
+@router.callback(MoveBroadcast, action=lambda data: f"broadcast.{data.move}"[:64])
 async def move_broadcast(ctx: Context, data: MoveBroadcast) -> None:
-    if not await permitted(ctx, Permission.BROADCAST, f"broadcast.{data.move}"[:64]):
-        return
     if data.move not in ("pause", "resume", "cancel"):
         await ctx.notify(ctx.t.plain("error.stale_button"))
         return

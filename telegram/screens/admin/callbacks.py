@@ -1,5 +1,6 @@
-"""The buttons of the staff's screens. Like every button they can be forged: each handler checks
-the presser's permission on the server (telegram.screens.admin.access) before doing anything."""
+"""The buttons of the staff's screens. Like every button they can be forged: each handler declares
+the permission it needs, and the router checks the presser's on the server (telegram.routing.access)
+before the handler does anything."""
 
 from telegram.callback_data import CallbackData
 

@@ -11,25 +11,19 @@ from storage import AdminItem as ItemView
 from storage import CategoryNotEmpty, Duplicate, InvalidItem, NestingTooDeep, Permission, UnknownCategory
 from telegram.callback_data import CallbackData
 from telegram.routing import Context, Router, keyboard
-from telegram.screens.admin.access import permitted
 from telegram.screens.admin.callbacks import (
     AdminCatalog, AdminItem, DeleteCategory, HideCategory, NewCategory, NewItem, RenameCategory,
 )
 from telegram.screens.admin.panel import back_row, cancel_row
 
-router = Router(name=__name__)
+router = Router(name=__name__, need=Permission.CATALOG)
 
 NAME_MAX = 128
 
 
-async def _allowed(ctx: Context, action: str) -> bool:
-    return await permitted(ctx, Permission.CATALOG, action)
-
-
-@router.callback(AdminCatalog)
+@router.callback(AdminCatalog, action="catalog.view")
 async def catalog(ctx: Context, data: AdminCatalog) -> None:
-    if await _allowed(ctx, "catalog.view"):
-        await show_category(ctx, data.category_id)
+    await show_category(ctx, data.category_id)
 
 
 async def show_category(ctx: Context, category_id: int, *, new: bool = False) -> None:
@@ -84,19 +78,14 @@ def _hidden_mark(ctx: Context, hidden: bool, label: str) -> str:
 # --- categories --------------------------------------------------------------------------------------
 
 
-@router.callback(NewCategory)
+@router.callback(NewCategory, action="category.create")
 async def new_category(ctx: Context, data: NewCategory) -> None:
-    if not await _allowed(ctx, "category.create"):
-        return
     await ctx.expect("catalog_new_category", parent_id=data.parent_id)
     await ctx.show(ctx.t("admin.catalog.ask.category"), keyboard(cancel_row(ctx)))
 
 
-@router.pending("catalog_new_category")
+@router.pending("catalog_new_category", action="category.create")
 async def category_named(ctx: Context, text: str, data: dict[str, Any]) -> None:
-    if not await _allowed(ctx, "category.create"):
-        await ctx.forget()
-        return
     name = text.strip()
     if not name or len(name) > NAME_MAX:
         await ctx.reply(ctx.t("admin.catalog.error.name"), keyboard(cancel_row(ctx)))
@@ -115,19 +104,14 @@ async def category_named(ctx: Context, text: str, data: dict[str, Any]) -> None:
     await show_category(ctx, created.id, new=True)
 
 
-@router.callback(RenameCategory)
+@router.callback(RenameCategory, action="category.rename")
 async def rename_category(ctx: Context, data: RenameCategory) -> None:
-    if not await _allowed(ctx, "category.rename"):
-        return
     await ctx.expect("catalog_rename", category_id=data.category_id)
     await ctx.show(ctx.t("admin.catalog.ask.category"), keyboard(cancel_row(ctx)))
 
 
-@router.pending("catalog_rename")
+@router.pending("catalog_rename", action="category.rename")
 async def category_renamed(ctx: Context, text: str, data: dict[str, Any]) -> None:
-    if not await _allowed(ctx, "category.rename"):
-        await ctx.forget()
-        return
     category_id = int(data.get("category_id") or 0)
     name = text.strip()
     if not name or len(name) > NAME_MAX:
@@ -142,10 +126,8 @@ async def category_renamed(ctx: Context, text: str, data: dict[str, Any]) -> Non
     await show_category(ctx, category_id, new=True)
 
 
-@router.callback(HideCategory)
+@router.callback(HideCategory, action="category.hide")
 async def hide_category(ctx: Context, data: HideCategory) -> None:
-    if not await _allowed(ctx, "category.hide"):
-        return
     try:
         await ctx.shop.store.set_category_hidden(data.category_id, data.hidden, actor_id=ctx.user.id)
     except UnknownCategory:
@@ -154,10 +136,8 @@ async def hide_category(ctx: Context, data: HideCategory) -> None:
     await show_category(ctx, data.category_id)
 
 
-@router.callback(DeleteCategory)
+@router.callback(DeleteCategory, action="category.delete")
 async def delete_category(ctx: Context, data: DeleteCategory) -> None:
-    if not await _allowed(ctx, "category.delete"):
-        return
     tree = await ctx.shop.store.category_tree(data.category_id)
     if tree is None or tree.category is None:
         await ctx.notify(ctx.t.plain("error.stale_button"))

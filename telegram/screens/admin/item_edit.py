@@ -11,12 +11,11 @@ from storage import PHOTO_REF, Duplicate, InvalidItem, Permission, UnknownItem
 from telegram.amounts import parse_amount
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.admin.callbacks import EditItem
-from telegram.screens.admin.access import permitted
 from telegram.screens.admin.categories import NAME_MAX, refuse_value
 from telegram.screens.admin.items import show_item
 from telegram.screens.admin.panel import cancel_row
 
-router = Router(name=__name__)
+router = Router(name=__name__, need=Permission.CATALOG)
 
 FIELD_QUESTION = {
     "title": "admin.catalog.ask.title",
@@ -29,14 +28,8 @@ MAX_DESCRIPTION = 1000
 NONE_WORDS = frozenset({"-", "—"})
 
 
-async def _allowed(ctx: Context, action: str) -> bool:
-    return await permitted(ctx, Permission.CATALOG, action)
-
-
-@router.callback(EditItem)
+@router.callback(EditItem, action="item.edit")
 async def edit_item(ctx: Context, data: EditItem) -> None:
-    if not await _allowed(ctx, "item.edit"):
-        return
     if data.field not in FIELD_QUESTION:
         await ctx.notify(ctx.t.plain("error.stale_button"))
         return
@@ -44,11 +37,8 @@ async def edit_item(ctx: Context, data: EditItem) -> None:
     await ctx.show(ctx.t(FIELD_QUESTION[data.field]), keyboard(cancel_row(ctx)))
 
 
-@router.pending("catalog_item_edit")
+@router.pending("catalog_item_edit", action="item.edit")
 async def item_edited(ctx: Context, text: str, data: dict[str, Any]) -> None:
-    if not await _allowed(ctx, "item.edit"):
-        await ctx.forget()
-        return
     item_id, field = int(data.get("item_id") or 0), data.get("field")
     value = text.strip()
     changes: dict[str, Any] = {}

@@ -14,13 +14,12 @@ from typing import Any
 from storage import Duplicate, InvalidItem, Permission, UnknownItem
 from telegram.amounts import parse_amount
 from telegram.routing import Context, Router, keyboard
-from telegram.screens.admin.access import permitted
 from telegram.screens.admin.callbacks import AdminCatalog, AdminItem, DeleteItem, EditItem, HideItem, ItemStock, NewItem
 from telegram.screens.admin.categories import NAME_MAX, refuse_value, show_category
 from telegram.screens.admin.panel import back_row, cancel_row
 from telegram.screens.admin.uploads import download_document
 
-router = Router(name=__name__)
+router = Router(name=__name__, need=Permission.CATALOG)
 
 KIND_LABEL = {
     "unique": "admin.catalog.kind.unique",
@@ -30,14 +29,8 @@ KIND_LABEL = {
 CHAT_KINDS = ("unique", "unlimited", "file")
 
 
-async def _allowed(ctx: Context, action: str) -> bool:
-    return await permitted(ctx, Permission.CATALOG, action)
-
-
-@router.callback(NewItem)
+@router.callback(NewItem, action="item.create")
 async def new_item(ctx: Context, data: NewItem) -> None:
-    if not await _allowed(ctx, "item.create"):
-        return
     if data.kind not in CHAT_KINDS:
         rows = [[(ctx.t.plain(KIND_LABEL[kind]), NewItem(category_id=data.category_id, kind=kind))] for kind in CHAT_KINDS]
         await ctx.show(ctx.t("admin.catalog.ask.kind"), keyboard(*rows, cancel_row(ctx)))
@@ -46,11 +39,8 @@ async def new_item(ctx: Context, data: NewItem) -> None:
     await ctx.show(ctx.t("admin.catalog.ask.title"), keyboard(cancel_row(ctx)))
 
 
-@router.pending("catalog_item_title")
+@router.pending("catalog_item_title", action="item.create")
 async def item_titled(ctx: Context, text: str, data: dict[str, Any]) -> None:
-    if not await _allowed(ctx, "item.create"):
-        await ctx.forget()
-        return
     title = text.strip()
     if not title or len(title) > NAME_MAX:
         await ctx.reply(ctx.t("admin.catalog.error.title"), keyboard(cancel_row(ctx)))
@@ -59,11 +49,8 @@ async def item_titled(ctx: Context, text: str, data: dict[str, Any]) -> None:
     await ctx.reply(ctx.t("admin.catalog.ask.price"), keyboard(cancel_row(ctx)))
 
 
-@router.pending("catalog_item_price")
+@router.pending("catalog_item_price", action="item.create")
 async def item_priced(ctx: Context, text: str, data: dict[str, Any]) -> None:
-    if not await _allowed(ctx, "item.create"):
-        await ctx.forget()
-        return
     price = parse_amount(text)
     if price is None or price <= 0:
         await ctx.reply(ctx.t("admin.catalog.error.price"), keyboard(cancel_row(ctx)))
@@ -79,22 +66,16 @@ async def item_priced(ctx: Context, text: str, data: dict[str, Any]) -> None:
     await _create_item(ctx, data, str(price), "")
 
 
-@router.pending("catalog_item_content")
+@router.pending("catalog_item_content", action="item.create")
 async def item_content(ctx: Context, text: str, data: dict[str, Any]) -> None:
-    if not await _allowed(ctx, "item.create"):
-        await ctx.forget()
-        return
     if not text.strip():
         await ctx.reply(ctx.t("admin.catalog.ask.content"), keyboard(cancel_row(ctx)))
         return
     await _create_item(ctx, data, str(data.get("price")), text)
 
 
-@router.pending("catalog_item_file")
+@router.pending("catalog_item_file", action="item.create")
 async def item_file(ctx: Context, _text: str, data: dict[str, Any]) -> None:
-    if not await _allowed(ctx, "item.create"):
-        await ctx.forget()
-        return
     document = ctx.message.document if ctx.message is not None else None
     if document is None:
         await ctx.reply(ctx.t("admin.catalog.ask.file"), keyboard(cancel_row(ctx)))
@@ -125,10 +106,9 @@ async def _create_item(
     await show_item(ctx, item.id, new=True)
 
 
-@router.callback(AdminItem)
+@router.callback(AdminItem, action="item.view")
 async def open_item(ctx: Context, data: AdminItem) -> None:
-    if await _allowed(ctx, "item.view"):
-        await show_item(ctx, data.item_id)
+    await show_item(ctx, data.item_id)
 
 
 async def show_item(ctx: Context, item_id: int, *, new: bool = False) -> None:
@@ -164,10 +144,8 @@ async def show_item(ctx: Context, item_id: int, *, new: bool = False) -> None:
         await ctx.show(text, keyboard(*rows))
 
 
-@router.callback(HideItem)
+@router.callback(HideItem, action="item.hide")
 async def hide_item(ctx: Context, data: HideItem) -> None:
-    if not await _allowed(ctx, "item.hide"):
-        return
     try:
         await ctx.shop.store.set_item_hidden(data.item_id, data.hidden, actor_id=ctx.user.id)
     except UnknownItem:
@@ -176,10 +154,8 @@ async def hide_item(ctx: Context, data: HideItem) -> None:
     await show_item(ctx, data.item_id)
 
 
-@router.callback(DeleteItem)
+@router.callback(DeleteItem, action="item.delete")
 async def delete_item(ctx: Context, data: DeleteItem) -> None:
-    if not await _allowed(ctx, "item.delete"):
-        return
     item = await ctx.shop.store.admin_item(data.item_id)
     if item is None:
         await ctx.notify(ctx.t.plain("error.stale_button"))

@@ -1,15 +1,15 @@
 """/admin and the panel: one button per section the staff member may use, maintenance mode.
 
-The buttons shown follow the (cached) role; each section checks the permission afresh when used.
+The buttons shown follow the (cached) role; each section's router checks the permission afresh when
+used (telegram.routing.access).
 """
 
-from storage import PERMISSIONS, Permission
+from storage import PERMISSIONS, Need, Permission, may
 from telegram.callback_data import CallbackData
-from telegram.routing import Context, Router, keyboard
-from telegram.screens.admin.access import Need, may, permission_name, permitted
+from telegram.routing import Context, Router, keyboard, permission_name
 from telegram.screens.admin.callbacks import AdminCancel, AdminCatalog, AdminPanel, FindUser, OpenAdmins, OpenAudit, OpenBroadcasts, OpenPromos, OpenStatistics, OpenStock, ToggleMaintenance
 
-router = Router(name=__name__)
+router = Router(name=__name__, need="staff")
 
 # (section, button, what it needs), in the panel's order.
 SECTIONS: list[tuple[str, CallbackData, Need]] = [
@@ -25,30 +25,25 @@ SECTIONS: list[tuple[str, CallbackData, Need]] = [
 SECTION_LABEL = {"statistics": "admin.button.statistics", "catalog": "admin.button.catalog", "stock": "admin.button.stock", "users": "admin.button.users", "broadcasts": "admin.button.broadcasts", "promos": "admin.button.promos", "admins": "admin.button.admins", "audit": "admin.button.audit"}
 
 
-@router.command("admin")
+@router.command("admin", action="admin.panel")
 async def admin_command(ctx: Context, _args: str) -> None:
-    if await permitted(ctx, "staff", "admin.panel"):
-        await _show_panel(ctx)
+    await _show_panel(ctx)
 
 
-@router.callback(AdminPanel)
+@router.callback(AdminPanel, action="admin.panel")
 async def admin_panel(ctx: Context, _data: AdminPanel) -> None:
-    if await permitted(ctx, "staff", "admin.panel"):
-        await _show_panel(ctx)
+    await _show_panel(ctx)
 
 
-@router.callback(AdminCancel)
+@router.callback(AdminCancel, action="admin.panel")
 async def cancel(ctx: Context, _data: AdminCancel) -> None:
     # The press itself made the dispatcher forget the question.
     await ctx.notify(ctx.t.plain("admin.cancelled"))
-    if await permitted(ctx, "staff", "admin.panel"):
-        await _show_panel(ctx)
+    await _show_panel(ctx)
 
 
-@router.callback(ToggleMaintenance)
+@router.callback(ToggleMaintenance, need="owner", action="maintenance")
 async def toggle_maintenance(ctx: Context, data: ToggleMaintenance) -> None:
-    if not await permitted(ctx, "owner", "maintenance"):
-        return
     switches = await ctx.shop.store.set_maintenance(data.on, actor_id=ctx.user.id)
     ctx.shop.switches.put(switches)
     await ctx.notify(ctx.t.plain("admin.maintenance.on" if switches.maintenance else "admin.maintenance.off"), alert=True)

@@ -11,16 +11,16 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from storage import PROMO_CODE, Duplicate, Permission, PromoRecord, StaffRefused, UnknownPromo
+from storage import PROMO_CODE, Duplicate, Permission, PromoRecord, StaffRefused, UnknownPromo, may
 from telegram.amounts import parse_amount
-from telegram.routing import Context, Router, keyboard
-from telegram.screens.admin.access import answer_refused, may, permitted
+from telegram.routing import Context, Router, admit, keyboard
+from telegram.screens.admin.access import answer_refused
 from telegram.screens.admin.callbacks import DisablePromo, NewPromo, OpenPromos, PromoKindChosen
 from telegram.screens.admin.panel import back_row, cancel_row
 from telegram.screens.paging import pager
 from telegram.screens.user.dates import short_date
 
-router = Router(name=__name__)
+router = Router(name=__name__, need=Permission.CATALOG)
 
 PAGE = 10
 KIND_LABEL = {
@@ -41,10 +41,9 @@ VALUE_TEXT = {
 HUNDRED = Decimal(100)
 
 
-@router.callback(OpenPromos)
+@router.callback(OpenPromos, action="promo.list")
 async def promos(ctx: Context, data: OpenPromos) -> None:
-    if await permitted(ctx, Permission.CATALOG, "promo.list"):
-        await _show_list(ctx, data.page)
+    await _show_list(ctx, data.page)
 
 
 async def _show_list(ctx: Context, page_number: int, *, head: str | None = None) -> None:
@@ -92,19 +91,14 @@ def _value(ctx: Context, kind: str, value: Decimal) -> str:
 # --- a new code --------------------------------------------------------------------------------------
 
 
-@router.callback(NewPromo)
+@router.callback(NewPromo, action="promo.create")
 async def new_promo(ctx: Context, _data: NewPromo) -> None:
-    if not await permitted(ctx, Permission.CATALOG, "promo.create"):
-        return
     await ctx.expect("admin_promo_code")
     await ctx.show(ctx.t("admin.promo.ask_code"), keyboard(cancel_row(ctx)))
 
 
-@router.pending("admin_promo_code")
+@router.pending("admin_promo_code", action="promo.create")
 async def code_typed(ctx: Context, text: str, _data: dict[str, Any]) -> None:
-    if not await permitted(ctx, Permission.CATALOG, "promo.create"):
-        await ctx.forget()
-        return
     code = text.strip().upper()
     if not PROMO_CODE.fullmatch(code):
         await ctx.reply(ctx.t("admin.promo.bad_code"), keyboard(cancel_row(ctx)))
@@ -121,29 +115,24 @@ async def code_typed(ctx: Context, text: str, _data: dict[str, Any]) -> None:
     await ctx.reply(ctx.t("admin.promo.ask_kind", code=code), keyboard(*rows, cancel_row(ctx)))
 
 
-@router.callback(PromoKindChosen)
+@router.callback(PromoKindChosen, action="promo.create")
 async def kind_chosen(ctx: Context, data: PromoKindChosen) -> None:
-    if not await permitted(ctx, Permission.CATALOG, "promo.create"):
-        return
     if data.kind not in KIND_LABEL or not PROMO_CODE.fullmatch(data.code):
         await ctx.notify(ctx.t.plain("error.stale_button"))
         return
-    if data.kind == "credit" and not await permitted(ctx, Permission.MONEY, "promo.credit"):
+    if data.kind == "credit" and not await admit(ctx, Permission.MONEY, "promo.credit"):
         return
     await ctx.expect("admin_promo_value", code=data.code, kind=data.kind)
     await ctx.show(ctx.t(VALUE_QUESTION[data.kind], code=data.code), keyboard(cancel_row(ctx)))
 
 
-@router.pending("admin_promo_value")
+@router.pending("admin_promo_value", action="promo.create")
 async def value_typed(ctx: Context, text: str, data: dict[str, Any]) -> None:
-    if not await permitted(ctx, Permission.CATALOG, "promo.create"):
-        await ctx.forget()
-        return
     code, kind = data.get("code"), data.get("kind")
     if not isinstance(code, str) or kind not in KIND_LABEL:
         await ctx.forget()
         return
-    if kind == "credit" and not await permitted(ctx, Permission.MONEY, "promo.credit"):
+    if kind == "credit" and not await admit(ctx, Permission.MONEY, "promo.credit"):
         await ctx.forget()
         return
     value = parse_amount(text)
@@ -172,10 +161,8 @@ async def value_typed(ctx: Context, text: str, data: dict[str, Any]) -> None:
 # --- disabling ---------------------------------------------------------------------------------------
 
 
-@router.callback(DisablePromo)
+@router.callback(DisablePromo, action="promo.disable")
 async def disable_promo(ctx: Context, data: DisablePromo) -> None:
-    if not await permitted(ctx, Permission.CATALOG, "promo.disable"):
-        return
     promo = await ctx.shop.store.get_promo(data.code)
     if promo is None or not promo.active:
         # A stale or forged press: say so, change nothing.

@@ -8,9 +8,8 @@ attempt is written to the audit log as a security event. The desk does the work
 from storage import Permission, RefundRefused
 from telegram.payments import RefundDeferred, RefundFailed
 from telegram.routing import Context, Router
-from telegram.screens.admin.access import permitted
 
-router = Router(name=__name__)
+router = Router(name=__name__, need=Permission.PAYMENTS)
 
 REVOKE = "revoke"
 REFUSAL_TEXT = {
@@ -22,10 +21,8 @@ REFUSAL_TEXT = {
 }
 
 
-@router.command("refund")
+@router.command("refund", action="refund")
 async def refund(ctx: Context, args: str) -> None:
-    if not await permitted(ctx, Permission.PAYMENTS, "refund"):
-        return
     desk = ctx.shop.payments
     words = args.split()
     if desk is None or not words or len(words) > 2 or (len(words) == 2 and words[1].lower() != REVOKE):

@@ -5,21 +5,18 @@ from datetime import UTC, datetime
 
 from storage import Permission, ShopStatistics
 from telegram.routing import Context, Router, keyboard
-from telegram.screens.admin.access import permitted
 from telegram.screens.admin.callbacks import OpenStatistics
 from telegram.screens.admin.panel import back_row
 
-router = Router(name=__name__)
+router = Router(name=__name__, need=Permission.STATISTICS)
 
 DAYS = 7
 TOP = 5
 LOW_STOCK = 5
 
 
-@router.callback(OpenStatistics)
+@router.callback(OpenStatistics, action="statistics")
 async def statistics(ctx: Context, _data: OpenStatistics) -> None:
-    if not await permitted(ctx, Permission.STATISTICS, "statistics"):
-        return
     now = datetime.now(UTC)
     found = await ctx.shop.store.shop_statistics(now, days=DAYS, top=TOP, low_stock=LOW_STOCK)
     refresh = [(ctx.t.plain("admin.stats.button.refresh"), OpenStatistics())]

@@ -12,14 +12,13 @@ from typing import Any
 from storage import NotStockable, Permission, UnknownItem
 from telegram.errors import TelegramError
 from telegram.routing import Context, Router, keyboard
-from telegram.screens.admin.access import permitted
 from telegram.screens.admin.callbacks import AddStock, AdminItem, ItemStock, OpenStock, RemoveUnit
 from telegram.screens.admin.panel import back_row, cancel_row
 from telegram.screens.admin.uploads import download_document
 from telegram.screens.paging import pager
 from telegram.types import Document
 
-router = Router(name=__name__)
+router = Router(name=__name__, need=Permission.STOCK)
 
 PAGE_SIZE = 8
 UNIT_LABEL = 40
@@ -30,14 +29,8 @@ DOCUMENT_SUFFIXES = (".txt", ".csv")
 UNIT_MAX = 4096
 
 
-async def _allowed(ctx: Context, action: str) -> bool:
-    return await permitted(ctx, Permission.STOCK, action)
-
-
-@router.callback(OpenStock)
+@router.callback(OpenStock, action="stock.view")
 async def stock(ctx: Context, data: OpenStock) -> None:
-    if not await _allowed(ctx, "stock.view"):
-        return
     page = await ctx.shop.store.stock_items(data.page, PAGE_SIZE)
     rows = [
         [(ctx.t.plain("admin.stock.item_button", title=item.title, stock=item.stock_left), ItemStock(item_id=item.id))]
@@ -48,10 +41,9 @@ async def stock(ctx: Context, data: OpenStock) -> None:
     await ctx.show(text, keyboard(*rows, *([pages] if pages else []), back_row(ctx)))
 
 
-@router.callback(ItemStock)
+@router.callback(ItemStock, action="stock.view")
 async def item_stock(ctx: Context, data: ItemStock) -> None:
-    if await _allowed(ctx, "stock.view"):
-        await _show_item_stock(ctx, data.item_id, data.page)
+    await _show_item_stock(ctx, data.item_id, data.page)
 
 
 async def _show_item_stock(ctx: Context, item_id: int, page_number: int = 1, *, new: bool = False) -> None:
@@ -82,11 +74,9 @@ def _short(content: str) -> str:
     return line if len(line) <= UNIT_LABEL else line[: UNIT_LABEL - 1] + "…"
 
 
-@router.callback(RemoveUnit)
+@router.callback(RemoveUnit, action="stock.remove")
 async def remove_unit(ctx: Context, data: RemoveUnit) -> None:
     """🗑 on a unit asks first, showing the unit; "Yes, remove" removes it."""
-    if not await _allowed(ctx, "stock.remove"):
-        return
     if not data.confirmed:
         await _confirm_removal(ctx, data)
         return
@@ -114,19 +104,14 @@ async def _confirm_removal(ctx: Context, data: RemoveUnit) -> None:
     )
 
 
-@router.callback(AddStock)
+@router.callback(AddStock, action="stock.add")
 async def add_stock(ctx: Context, data: AddStock) -> None:
-    if not await _allowed(ctx, "stock.add"):
-        return
     await ctx.expect("stock_add", item_id=data.item_id)
     await ctx.show(ctx.t("admin.stock.ask"), keyboard(cancel_row(ctx)))
 
 
-@router.pending("stock_add")
+@router.pending("stock_add", action="stock.add")
 async def units_sent(ctx: Context, text: str, data: dict[str, Any]) -> None:
-    if not await _allowed(ctx, "stock.add"):
-        await ctx.forget()
-        return
     item_id = int(data.get("item_id") or 0)
     document = ctx.message.document if ctx.message is not None else None
     if document is not None:

@@ -11,10 +11,10 @@ within the user cache's minute.
 from decimal import Decimal
 from typing import Any
 
-from storage import InsufficientBalance, OwnerProtected, Permission, StaffRefused
+from storage import InsufficientBalance, OwnerProtected, Permission, StaffRefused, may
 from telegram.amounts import parse_change
 from telegram.routing import Context, Router, keyboard
-from telegram.screens.admin.access import answer_refused, may, permitted, refuse
+from telegram.screens.admin.access import answer_refused, refuse
 from telegram.screens.admin.admins import who
 from telegram.screens.admin.callbacks import (
     AdjustBalance, EditAdmin, FindUser, OpenUser, SetBlocked, UserLedger, UserPayments, UserPurchases,
@@ -24,7 +24,7 @@ from telegram.screens.paging import pager
 from telegram.screens.user.dates import date_time
 from telegram.screens.user.ledger import kind_name
 
-router = Router(name=__name__)
+router = Router(name=__name__, need=Permission.USERS)
 
 ROLE_NAME = {"owner": "admin.users.role.owner", "admin": "admin.users.role.admin", "user": "admin.users.role.user"}
 # How many purchases and payments the card's lists show, newest first.
@@ -33,19 +33,14 @@ LEDGER_PAGE = 10
 MAX_REASON = 200
 
 
-@router.callback(FindUser)
+@router.callback(FindUser, action="users.find")
 async def find_user(ctx: Context, _data: FindUser) -> None:
-    if not await permitted(ctx, Permission.USERS, "users.find"):
-        return
     await ctx.expect("admin_find_user")
     await ctx.show(ctx.t("admin.users.ask"), keyboard(cancel_row(ctx)))
 
 
-@router.pending("admin_find_user")
+@router.pending("admin_find_user", action="users.find")
 async def user_named(ctx: Context, text: str, _data: dict[str, Any]) -> None:
-    if not await permitted(ctx, Permission.USERS, "users.find"):
-        await ctx.forget()
-        return
     user = await ctx.shop.store.find_user(text)
     if user is None:
         await ctx.reply(ctx.t("admin.users.not_found", query=text[:64]), keyboard(cancel_row(ctx)))
@@ -54,10 +49,9 @@ async def user_named(ctx: Context, text: str, _data: dict[str, Any]) -> None:
     await _show_user(ctx, user.id)
 
 
-@router.callback(OpenUser)
+@router.callback(OpenUser, action="users.open")
 async def open_user(ctx: Context, data: OpenUser) -> None:
-    if await permitted(ctx, Permission.USERS, "users.open"):
-        await _show_user(ctx, data.user_id)
+    await _show_user(ctx, data.user_id)
 
 
 async def _show_user(ctx: Context, user_id: int) -> None:
@@ -93,10 +87,8 @@ async def _show_user(ctx: Context, user_id: int) -> None:
     await ctx.show("\n".join(lines), keyboard(*rows))
 
 
-@router.callback(SetBlocked)
+@router.callback(SetBlocked, action="users.block")
 async def set_blocked(ctx: Context, data: SetBlocked) -> None:
-    if not await permitted(ctx, Permission.USERS, "users.block"):
-        return
     try:
         user = await ctx.shop.store.set_blocked(data.user_id, data.blocked, actor_id=ctx.user.id)
     except OwnerProtected:
@@ -110,10 +102,8 @@ async def set_blocked(ctx: Context, data: SetBlocked) -> None:
     await _show_user(ctx, user.id)
 
 
-@router.callback(AdjustBalance)
+@router.callback(AdjustBalance, need=Permission.MONEY, action="users.balance")
 async def adjust_balance(ctx: Context, data: AdjustBalance) -> None:
-    if not await permitted(ctx, Permission.MONEY, "users.balance"):
-        return
     if data.user_id == ctx.user.id:
         await refuse(ctx, "own_balance", "users.balance", f"own_balance: {data.user_id}")
         return
@@ -121,11 +111,8 @@ async def adjust_balance(ctx: Context, data: AdjustBalance) -> None:
     await ctx.show(ctx.t("admin.users.adjust_ask", user_id=data.user_id), keyboard(cancel_row(ctx)))
 
 
-@router.pending("admin_adjust")
+@router.pending("admin_adjust", need=Permission.MONEY, action="users.balance")
 async def adjustment_typed(ctx: Context, text: str, data: dict[str, Any]) -> None:
-    if not await permitted(ctx, Permission.MONEY, "users.balance"):
-        await ctx.forget()
-        return
     user_id = data.get("user_id")
     if not isinstance(user_id, int):
         await ctx.forget()
@@ -159,10 +146,8 @@ def parse_adjustment(text: str) -> tuple[Decimal, str] | None:
     return amount, reason
 
 
-@router.callback(UserPurchases)
+@router.callback(UserPurchases, action="users.purchases")
 async def user_purchases(ctx: Context, data: UserPurchases) -> None:
-    if not await permitted(ctx, Permission.USERS, "users.purchases"):
-        return
     page = await ctx.shop.store.purchase_history(data.user_id, 1, RECENT)
     lines = [ctx.t("admin.users.purchases_title", user_id=data.user_id, count=page.total)]
     lines += [
@@ -173,10 +158,8 @@ async def user_purchases(ctx: Context, data: UserPurchases) -> None:
     await ctx.show("\n".join(lines), keyboard(_back_to(ctx, data.user_id)))
 
 
-@router.callback(UserPayments)
+@router.callback(UserPayments, need=Permission.PAYMENTS, action="users.payments")
 async def user_payments(ctx: Context, data: UserPayments) -> None:
-    if not await permitted(ctx, Permission.PAYMENTS, "users.payments"):
-        return
     payments = await ctx.shop.store.recent_payments(data.user_id, RECENT)
     lines = [ctx.t("admin.users.payments_title", user_id=data.user_id)]
     lines += [
@@ -189,10 +172,8 @@ async def user_payments(ctx: Context, data: UserPayments) -> None:
     await ctx.show("\n".join(lines), keyboard(_back_to(ctx, data.user_id)))
 
 
-@router.callback(UserLedger)
+@router.callback(UserLedger, action="users.ledger")
 async def user_ledger(ctx: Context, data: UserLedger) -> None:
-    if not await permitted(ctx, Permission.USERS, "users.ledger"):
-        return
     page = await ctx.shop.store.ledger_page(data.user_id, data.page, LEDGER_PAGE)
     lines = [ctx.t("admin.users.ledger_title", user_id=data.user_id)]
     lines += [
