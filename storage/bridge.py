@@ -25,7 +25,7 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from redis.exceptions import RedisError
 
-from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, payments, promos, purchases, reviews, staff, statistics, switches, users
+from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, orders, promos, purchases, reviews, settlement, staff, statistics, switches, users
 from storage import catalog_import, cursors, disputes, item_files, notices, refunds, stock
 from storage import invoices
 from storage.catalog_cache import CatalogCache
@@ -180,15 +180,15 @@ class Store:
     review_target = use_case(reviews.review_target)
     save_review = use_case(reviews.save_review, changes_catalog=True)
     item_reviews = use_case(reviews.item_reviews)
-    open_order = use_case(payments.open_order)
-    attach_invoice = use_case(payments.attach_invoice)
-    get_payment = use_case(payments.get_payment)
-    find_payment = use_case(payments.find_payment)
-    recent_payments = use_case(payments.recent_payments)
-    pre_checkout = use_case(payments.pre_checkout)
-    settle_payment = use_case(payments.settle_payment, changes_catalog=True)
-    expire_orders = use_case(payments.expire_orders)
-    open_invoices = use_case(payments.open_invoices)
+    open_order = use_case(orders.open_order)
+    attach_invoice = use_case(orders.attach_invoice)
+    get_payment = use_case(orders.get_payment)
+    find_payment = use_case(orders.find_payment)
+    recent_payments = use_case(orders.recent_payments)
+    pre_checkout = use_case(orders.pre_checkout)
+    settle_payment = use_case(settlement.settle_payment, changes_catalog=True)
+    expire_orders = use_case(orders.expire_orders)
+    open_invoices = use_case(orders.open_invoices)
     refunding_payments = use_case(refunds.refunding_payments)
     begin_refund = use_case(refunds.begin_refund)
     finish_refund = use_case(refunds.finish_refund)
