@@ -12,6 +12,7 @@ from storage.errors import (
     UnknownCategory, UnknownItem, UnknownPermission, UnknownPromo, UnknownUser,
 )
 from storage.errors import AlreadyHandled, CatalogRowRejected, StaffRefused, StockKeyError
+from storage.errors import DatabaseRefused, StorageBusy, StorageConflict, StorageOutage, StorageRefusal
 from storage.exports import EXPORT_TABLES
 from storage.kv import KeyValue
 from storage.vault import parse_stock_key
@@ -102,6 +103,7 @@ __all__ = [
     "CatalogImport", "CatalogRow", "CatalogRowRejected", "StockImport", "StockUnitRecord",
     "ConfigSection", "hidden", "mask_url",
     "StaffRefused",
+    "DatabaseRefused", "StorageBusy", "StorageConflict", "StorageOutage", "StorageRefusal",
     "ERROR_LIMIT", "shortened",
     "KeyValue",
 ]
