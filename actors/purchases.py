@@ -12,7 +12,7 @@ import msgspec
 import trio
 from prometheus_client import Counter, Histogram
 
-from storage import PurchaseRequest, PurchaseResult, StorageError, Store
+from storage import PurchaseRequest, PurchaseResult, StorageError, StorageRefusal, Store
 from telegram.routing import PurchaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,8 @@ MAX_BATCH = 64
 
 class PurchaseOrder(msgspec.Struct, frozen=True, kw_only=True):
     request: PurchaseRequest
-    reply: trio.MemorySendChannel[PurchaseResult]
+    # The result, or the store's refusal of this one request (a bug, which the buyer's screen raises).
+    reply: trio.MemorySendChannel[PurchaseResult | StorageRefusal]
 
 
 class PurchaseSerializer:
@@ -42,13 +43,19 @@ class PurchaseSerializer:
         self._send, self._receive = trio.open_memory_channel[PurchaseOrder](0)
 
     async def buy(self, request: PurchaseRequest) -> PurchaseResult:
-        reply_send, reply_receive = trio.open_memory_channel[PurchaseResult](1)
+        """The purchase's result. Raises PurchaseUnavailable when the lane had none (the store out of
+        reach or busy, or this actor stopping), or the store's refusal of the request (a bug, not
+        something to try again)."""
+        reply_send, reply_receive = trio.open_memory_channel[PurchaseResult | StorageRefusal](1)
         await self._send.send(PurchaseOrder(request=request, reply=reply_send))
         async with reply_receive:
             try:
-                return await reply_receive.receive()
+                result = await reply_receive.receive()
             except trio.EndOfChannel:
                 raise PurchaseUnavailable("the purchase could not be completed") from None
+        if isinstance(result, StorageRefusal):
+            raise result
+        return result
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
         """Serve purchase orders forever. Supports the trio nursery start protocol."""
@@ -82,6 +89,8 @@ class PurchaseSerializer:
             if len(batch) == 1:
                 log.error("purchase %s failed: %s", batch[0].request.key, error)
                 PURCHASES.labels("failed").inc()
+                if isinstance(error, StorageRefusal):
+                    batch[0].reply.send_nowait(error)
                 return
             # One bad request must not fail its neighbours: settle each on its own.
             log.warning("purchase batch of %d failed (%s); retrying one by one", len(batch), error)

@@ -13,6 +13,7 @@ from storage.errors import (
     UnknownCategory, UnknownItem, UnknownPermission, UnknownPromo, UnknownUser,
 )
 from storage.errors import AlreadyHandled, CatalogRowRejected, StaffRefused, StockKeyError
+from storage.errors import DatabaseRefused, StorageBusy, StorageConflict, StorageOutage, StorageRefusal
 from storage.exports import EXPORT_TABLES
 from storage.kv import KeyValue
 from storage.vault import parse_stock_key
@@ -104,6 +105,7 @@ __all__ = [
     "ConfigSection", "hidden", "mask_url",
     "StaffRefused",
     "Access", "Granted", "Need", "Refused", "may",
+    "DatabaseRefused", "StorageBusy", "StorageConflict", "StorageOutage", "StorageRefusal",
     "ERROR_LIMIT", "shortened",
     "KeyValue",
 ]

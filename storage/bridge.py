@@ -20,17 +20,18 @@ import trio
 import trio_asyncio
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext, _current_context
-from tortoise.exceptions import BaseORMException, DBConnectionError, IntegrityError, OperationalError
+from tortoise.exceptions import BaseORMException, IntegrityError
 from tortoise.migrations.executor import MigrationExecutor
 
 from redis.exceptions import RedisError
 
-from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, payments, promos, purchases, reviews, staff, statistics, switches, users
+from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, orders, promos, purchases, reviews
+from storage import settlement, staff, statistics, switches, users
 from storage import catalog_import, cursors, disputes, item_files, notices, refunds, stock
 from storage import access, invoices
 from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
-from storage.errors import StockKeyError, StorageConflict, StorageError, StorageUnavailable
+from storage.errors import DatabaseRefused, StockKeyError, StorageBusy, StorageConflict, StorageError, StorageUnavailable
 from storage.quoting import ERROR_LIMIT, shortened
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
 from storage.vault import Vault, bind_vault, current_vault, key_source, load_key
@@ -43,11 +44,61 @@ log = logging.getLogger(__name__)
 RETRIES = 5
 
 
+# What the drivers raise; `Store.cross` turns each into the storage tree's word for it (`_translated`).
+DRIVER_ERRORS = (BaseORMException, OSError, RedisError, sqlite3.OperationalError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# Out of reach or out of resources (tortoise's DBConnectionError is an OSError): PostgreSQL's connection
+# refused or lost, the server shutting down, no connection slot left, a full disk.
+UNREACHABLE = (
+    OSError, RedisError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError, asyncpg.InsufficientResourcesError,
+)
+# SQLite's primary result codes for the same: a full disk, an I/O error, a file it cannot open or write.
+SQLITE_UNREACHABLE = frozenset({
+    sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_READONLY,
+})
+# A PostgreSQL lock waited for past lock_timeout, or a statement past statement_timeout: it has waited already.
+WAITED_TOO_LONG = (asyncpg.LockNotAvailableError, asyncpg.QueryCanceledError)
+
+
 def _is_retryable(error: BaseException) -> bool:
     if isinstance(error, asyncpg.TransactionRollbackError) or isinstance(error.__cause__, asyncpg.TransactionRollbackError):
         return True
     text = str(error)
     return "database is locked" in text or "database table is locked" in text
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """`error` and the errors it was raised from or while handling, nearest first: tortoise wraps the
+    driver's error, and a rollback on a lost connection fails with an error of its own."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _unreachable(error: BaseException) -> bool:
+    for link in _chain(error):
+        if isinstance(link, UNREACHABLE):
+            return True
+        # An extended result code keeps its primary one in the low byte.
+        if isinstance(link, sqlite3.Error) and (link.sqlite_errorcode or 0) & 0xFF in SQLITE_UNREACHABLE:
+            return True
+    return False
+
+
+def _translated(name: str, error: BaseException) -> StorageError:
+    """The storage tree's word for a driver's error that use case `name` met (after any retries):
+    an outage when the same request may succeed later, else DatabaseRefused (a bug of the store's)."""
+    text = f"{name}: {shortened(error, ERROR_LIMIT)}"
+    if _unreachable(error):
+        return StorageUnavailable(f"{name}: unavailable: {shortened(error, ERROR_LIMIT)}")
+    if isinstance(error, IntegrityError):
+        return StorageConflict(text)
+    if _is_retryable(error) or isinstance(error, WAITED_TOO_LONG):
+        return StorageBusy(text)
+    return DatabaseRefused(text)
 
 
 async def _in_context[**P, R](
@@ -117,17 +168,11 @@ class Store:
         for attempt in range(RETRIES):
             try:
                 return await self._loop.run_aio_coroutine(_in_context(self._tortoise, self._vault, fn, *args, **kwargs))
-            except (DBConnectionError, OSError, RedisError) as error:
-                raise StorageUnavailable(f"{fn.__name__}: unavailable: {shortened(error, ERROR_LIMIT)}") from error
-            except (OperationalError, sqlite3.OperationalError, asyncpg.TransactionRollbackError) as error:
-                if not _is_retryable(error) or attempt == RETRIES - 1:
-                    raise StorageError(f"{fn.__name__}: {shortened(error, ERROR_LIMIT)}") from error
+            # Tortoise leaves some driver errors untranslated (a deadlock victim, a lost connection, too many parameters).
+            except DRIVER_ERRORS as error:
+                if attempt == RETRIES - 1 or not _is_retryable(error):
+                    raise _translated(fn.__name__, error) from error
                 await trio.sleep(0.01 * 2**attempt)
-            except IntegrityError as error:
-                raise StorageConflict(f"{fn.__name__}: {shortened(error, ERROR_LIMIT)}") from error
-            # Tortoise leaves some driver errors untranslated (a deadlock victim, too many parameters).
-            except (BaseORMException, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                raise StorageError(f"{fn.__name__}: {shortened(error, ERROR_LIMIT)}") from error
         raise AssertionError("unreachable")
 
     register_user = use_case(users.register_user)
@@ -180,15 +225,15 @@ class Store:
     review_target = use_case(reviews.review_target)
     save_review = use_case(reviews.save_review, changes_catalog=True)
     item_reviews = use_case(reviews.item_reviews)
-    open_order = use_case(payments.open_order)
-    attach_invoice = use_case(payments.attach_invoice)
-    get_payment = use_case(payments.get_payment)
-    find_payment = use_case(payments.find_payment)
-    recent_payments = use_case(payments.recent_payments)
-    pre_checkout = use_case(payments.pre_checkout)
-    settle_payment = use_case(payments.settle_payment, changes_catalog=True)
-    expire_orders = use_case(payments.expire_orders)
-    open_invoices = use_case(payments.open_invoices)
+    open_order = use_case(orders.open_order)
+    attach_invoice = use_case(orders.attach_invoice)
+    get_payment = use_case(orders.get_payment)
+    find_payment = use_case(orders.find_payment)
+    recent_payments = use_case(orders.recent_payments)
+    pre_checkout = use_case(orders.pre_checkout)
+    settle_payment = use_case(settlement.settle_payment, changes_catalog=True)
+    expire_orders = use_case(orders.expire_orders)
+    open_invoices = use_case(orders.open_invoices)
     refunding_payments = use_case(refunds.refunding_payments)
     begin_refund = use_case(refunds.begin_refund)
     finish_refund = use_case(refunds.finish_refund)
@@ -286,7 +331,7 @@ async def open_store(settings: StorageSettings, *, migrate: bool = True) -> Asyn
                         await trio_asyncio.aio_as_trio(ctx.init)(config=config)
                         if migrate:
                             await trio_asyncio.aio_as_trio(_migrate)(config, backend)
-                    except (DBConnectionError, OSError) as error:
+                    except UNREACHABLE as error:
                         raise StorageUnavailable(f"database unavailable: {error}") from error
                     # Only once the database answered: a shop that cannot reach it leaves no key file behind.
                     try:

@@ -5,7 +5,7 @@ from tortoise.transactions import in_transaction
 from storage.audit import write_event
 from storage.inbox import claim_update
 from storage.models import Payment
-from storage.payments import payment_record
+from storage.orders import payment_record
 from storage.records import PaymentRecord
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from storage.models import CENT, Payment, PaymentMethod, PaymentStatus
-from storage.payments import payment_record
+from storage.orders import payment_record
 from storage.records import InvoiceLimit, PaymentRecord
 
 

@@ -208,7 +208,7 @@ class Payment(models.Model):
         "shop.Purchase", related_name="payments", null=True, on_delete=fields.RESTRICT
     )
     # A direct purchase paid from an order's confirmation screen: the purchase key that screen's
-    # Confirm buys with (so that either route buys the order once: see storage.payments), and the
+    # Confirm buys with (so that either route buys the order once: see storage.orders), and the
     # screen's message, which becomes the receipt once the payment bought the order.
     purchase_key = fields.CharField(max_length=128, null=True)
     screen_id = fields.BigIntField(null=True)

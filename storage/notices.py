@@ -1,6 +1,6 @@
 """Telling a payer once: the "paid" message, and a direct purchase's goods, for each settled payment.
 
-Settling a payment (storage.payments) credits it in one transaction; telling its payer happens after,
+Settling a payment (storage.settlement) credits it in one transaction; telling its payer happens after,
 outside the database, so whether it happened is recorded on the payment. A teller first claims the
 payment (`claim_notice`, a conditional UPDATE: of two tellers at once, say a replayed
 successful_payment and the reconciler, one wins), then marks it told (`notice_sent`) or, when the
@@ -19,7 +19,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from storage.models import Payment, PaymentStatus, Purchase, User
-from storage.payments import order_key, payment_record
+from storage.orders import order_key, payment_record
 from storage.purchases import redelivery
 from storage.records import AlreadyBought, ItemUnavailable, PurchaseResult, Settled
 from storage.users import user_record

@@ -26,7 +26,7 @@ from storage.audit import write_event
 from storage.inbox import claim_update
 from storage.errors import (
     Duplicate,
-    StorageError,
+    StorageConflict,
     UnknownCategory,
     UnknownItem,
     UnknownPromo,
@@ -59,7 +59,7 @@ PROMO_CODE = re.compile(r"[A-Z0-9_-]{3,32}")
 DISCOUNT_KINDS = (PromoKind.PERCENT, PromoKind.FIXED)
 
 
-class PromoOutOfStep(StorageError):
+class PromoOutOfStep(StorageConflict):
     """A locked code refused a use its own transaction granted: the batch is rolled back."""
 
 

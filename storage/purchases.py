@@ -35,7 +35,7 @@ from tortoise.expressions import Case, Expression, F, ResolveContext, ResolveRes
 from tortoise.transactions import in_transaction
 
 from storage.catalog import ID_MAX, SHOWN, SOLD, in_shown_category, item_record
-from storage.errors import StorageError
+from storage.errors import StorageConflict
 from storage.models import (
     CENT,
     Item,
@@ -64,11 +64,11 @@ from storage.vault import vault
 
 
 
-class StockOutOfStep(StorageError):
+class StockOutOfStep(StorageConflict):
     """The stock counter promised units that are not there: the batch is rolled back."""
 
 
-class BalanceOutOfStep(StorageError):
+class BalanceOutOfStep(StorageConflict):
     """A locked balance changed under the batch: the batch is rolled back."""
 
 

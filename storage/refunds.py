@@ -24,7 +24,7 @@ from tortoise.transactions import in_transaction
 from storage.audit import write_event
 from storage.ledger import apply_credit, lock_with_referrer
 from storage.models import LedgerKind, Payment, PaymentMethod, PaymentStatus, Purchase, User
-from storage.payments import order_key, payment_record
+from storage.orders import order_key, payment_record
 from storage.records import PaymentRecord, RefundRefused, RefundStarted
 from storage.rewards import restore_reward, take_back_reward
 

@@ -2,7 +2,8 @@
 broadcasts, promos, export), the arguments and the store they share in `common`.
 
 Every failure is one line on stderr naming the key or argument at fault, and a non-zero exit:
-2 for a configuration or usage error, 1 for an operation the shop refused.
+2 for a configuration or usage error, 1 for an operation the shop refused (a StorageRefusal) or
+could not do now (a StorageOutage: the line names what the database said).
 """
 
 import argparse

@@ -3,7 +3,7 @@
 Screens open orders and answer pre-checkout queries through it; Telegram's successful_payment, the
 CryptoPay webhook, the "Check payment" button and the reconciler's polling all settle through
 `settle`, so a payment is credited and announced the same way whoever saw it first (the database
-makes sure it is credited once, and its payer told once: see storage.payments and storage.notices).
+makes sure it is credited once, and its payer told once: see storage.settlement and storage.notices).
 Telling the payer is telegram.payments.telling. Refunds go through it too (telegram.payments.refunds),
 for the admin's command and the reconciler's recovery, and the reconciler compares Telegram's record of Stars payments with the shop's through it
 (telegram.payments.stars).
@@ -143,7 +143,7 @@ class PaymentDesk(Refunds, Telling):
 
         A direct purchase paid from a confirmation screen (message `screen_id`) buys with that
         screen's `purchase_key`; when the key has bought already, no order is opened and the
-        purchase is returned (Delivered, `repeated`: see storage.payments.open_order).
+        purchase is returned (Delivered, `repeated`: see storage.orders.open_order).
 
         CryptoPay: the buyer's unpaid invoice for the same order (amount, item, quantity, promo code)
         is shown again while it has REUSABLE_SHARE of its time left, with no new invoice; a buyer

@@ -8,7 +8,7 @@ so a payment already credited stays credited once (the unique charge id) and one
 credited and its buyer told. A refund listed there is recorded like Telegram's refunded_payment.
 """
 
-from storage import PaymentEvent, Settled, StorageError, StorageUnavailable
+from storage import PaymentEvent, Settled, StorageBusy, StorageError, StorageUnavailable
 from telegram.errors import TelegramError
 from telegram.payments.desk import PaymentDesk, ProviderFailed
 from telegram.types import RefundedPayment, StarTransaction
@@ -17,7 +17,7 @@ from telegram.types import RefundedPayment, StarTransaction
 # history (the first round of a shop that had sold before) is caught up over several rounds.
 PAGE = 100
 PAGES_PER_ROUND = 10
-# A transaction the store keeps refusing (not an unreachable database: a row it cannot take) holds the
+# A transaction the store keeps refusing (not an unreachable or busy database: a row it cannot take) holds the
 # offset for this many rounds, then is passed over and reported to the staff as a security event, so
 # one bad transaction does not stop every later payment from being reconciled.
 ATTEMPTS = 3
@@ -40,7 +40,9 @@ async def reconcile_stars(desk: PaymentDesk) -> int:
         for transaction in page:
             try:
                 credited += await _reconcile(desk, transaction)
-            except StorageUnavailable:
+            # Not the transaction's fault: the round stops and the next one tries it again, uncounted.
+            # A conflict still counts: one that never clears is a bug that must not hold the offset.
+            except (StorageUnavailable, StorageBusy):
                 raise
             except StorageError as error:
                 if not await _pass_over(desk, transaction, error):

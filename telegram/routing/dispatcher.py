@@ -2,13 +2,14 @@
 
 import logging
 import time
+import traceback
 from collections.abc import Awaitable, Callable
 
 import trio
 from cachetools import TTLCache
 from prometheus_client import Counter, Histogram
 
-from storage import ERROR_LIMIT, AlreadyHandled, StorageError, UserRecord, shortened
+from storage import ERROR_LIMIT, AlreadyHandled, StorageError, StorageOutage, StorageRefusal, UserRecord, shortened
 from telegram.client import BotClient
 from telegram.deep_links import referrer_in, start_payload
 from telegram.errors import TelegramError
@@ -66,10 +67,17 @@ class Dispatcher:
     async def feed(self, update: Update) -> None:
         """Handle one update. Errors of the shop's own rooms get an apology; others propagate.
 
-        A message reporting a payment or a refund that meets a StorageError gets no apology: the
-        error propagates, and the caller keeps the update and hands it in again later (the shop
-        settles it on its own). A use case that finds its update handled already (AlreadyHandled: a
-        replay after a crash) ends the update quietly; a question it answered is forgotten."""
+        An outage of the store (StorageOutage) or of the purchase lane (PurchaseUnavailable) is
+        answered "temporarily unavailable, try again" (error.temporary). A refusal of the store
+        (StorageRefusal) that no screen handled is a bug: it is logged with where it was raised and
+        answered with a plain apology that does not ask to try again (error.unexpected).
+
+        A message reporting a payment or a refund that meets a StorageError of either kind gets no
+        apology: the error propagates, and the caller keeps the update and hands it in again later
+        (the shop settles it on its own). A refusal there is a bug too, but the money was taken: the
+        update stays in the inbox, so that the release that fixes the bug credits it. A use case that
+        finds its update handled already (AlreadyHandled: a replay after a crash) ends the update
+        quietly; a question it answered is forgotten."""
         kind, sender = _kind_and_sender(update)
         if sender is None or sender.is_bot:
             UPDATES.labels(kind, "ignored").inc()
@@ -111,14 +119,24 @@ class Dispatcher:
             outcome = "repeated"
             if ctx is not None and ctx.pending is not None:
                 await ctx.forget()
-        except (StorageError, PurchaseUnavailable) as error:
+        except (StorageOutage, PurchaseUnavailable) as error:
             outcome = "failed"
             # Shortened: a storage error may quote what the user typed (a title, a code).
             log.warning("update %s: %s", update.update_id, shortened(error, ERROR_LIMIT))
             if isinstance(error, StorageError) and reports_payment(update):
                 outcome = "deferred"
                 raise
-            await self._apologise(ctx, sender.id)
+            await self._apologise(ctx, sender.id, temporary=True)
+        except StorageRefusal as error:
+            outcome = "unexpected"
+            log.error(
+                "update %s: a refusal no screen handled: %s: %s\n%s",
+                update.update_id, type(error).__name__, shortened(error, ERROR_LIMIT), _raised_at(error),
+            )
+            if reports_payment(update):
+                outcome = "deferred"
+                raise
+            await self._apologise(ctx, sender.id, temporary=False)
         except TelegramError as error:
             outcome = "failed"
             log.warning("update %s: Bot API: %s", update.update_id, error)
@@ -171,16 +189,23 @@ class Dispatcher:
         else:
             await ctx.reply(ctx.t(NOTICE[notice]))
 
-    async def _apologise(self, ctx: Context | None, chat_id: int) -> None:
+    async def _apologise(self, ctx: Context | None, chat_id: int, *, temporary: bool) -> None:
+        """Sorry, and try again (an outage); or only sorry (a bug: trying again would fail again)."""
         texts = ctx.t if ctx is not None else self.texts[self.shop.settings.default_language]
-        text = texts("error.temporary")
+        key = "error.temporary" if temporary else "error.unexpected"
         try:
             if ctx is not None and ctx.callback is not None:
-                await ctx.notify(texts.plain("error.temporary"), alert=True)
+                await ctx.notify(texts.plain(key), alert=True)
             else:
-                await self.bot.send_message(chat_id, text)
+                await self.bot.send_message(chat_id, texts(key))
         except TelegramError as error:
             log.info("apology to %s failed: %s", chat_id, error)
+
+
+def _raised_at(error: BaseException) -> str:
+    """Where `error` was raised: its traceback's frames, without its text (which may quote what a
+    user typed, and is logged shortened beside them)."""
+    return "Traceback (most recent call last):\n" + "".join(traceback.format_tb(error.__traceback__)).rstrip()
 
 
 def _kind_and_sender(update: Update) -> tuple[str, User | None]:

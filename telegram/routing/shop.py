@@ -65,7 +65,9 @@ class SwitchCache:
 
 
 class PurchaseUnavailable(Exception):
-    """The purchase serializer could not answer (it failed or is stopping); nothing was charged."""
+    """The purchase lane had no answer: the store was out of reach or busy (a StorageOutage), or the
+    purchase serializer failed or is stopping. Nothing was charged, and trying again may work: an
+    outage, answered as one. (The store's refusal of a purchase reaches the buyer's screen as itself.)"""
 
 
 class BotIdentity:

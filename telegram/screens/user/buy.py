@@ -6,7 +6,7 @@ cost something else. A promo code the buyer applied is conversation state (key-v
 the item it was applied to, and checked again inside the purchase.
 
 Each confirmation screen is one order: its purchase key is also the key its Stars payment buys with
-(see checkout and storage.payments). Once bought by either route, its screen is the receipt, and a
+(see checkout and storage.orders). Once bought by either route, its screen is the receipt, and a
 later press of its Confirm (or Pay with Stars) is answered "already paid" and charges nothing;
 another unit is a new order, from the item's Buy.
 """
