@@ -5,7 +5,7 @@ from datetime import datetime
 from storage.records.base import Record
 
 
-class AuditRecord(Record):
+class AuditRecord(Record, frozen=True):
     """One row of the audit log; `count` is how many of its source's security events within a
     minute it stands for (its repeats, and past a few different ones, the rest: see storage.audit);
     an admin action is always 1."""
@@ -20,13 +20,13 @@ class AuditRecord(Record):
     count: int = 1
 
 
-class ShopSwitches(Record):
+class ShopSwitches(Record, frozen=True):
     """Shop-wide switches the staff set at run time."""
 
     maintenance: bool = False
 
 
-class BroadcastRecord(Record):
+class BroadcastRecord(Record, frozen=True):
     """A broadcast job (see storage.models.Broadcast); `status` is running, paused, cancelled or done."""
 
     id: int

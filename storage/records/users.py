@@ -6,7 +6,7 @@ from decimal import Decimal
 from storage.records.base import Record
 
 
-class UserRecord(Record):
+class UserRecord(Record, frozen=True):
     id: int
     username: str | None
     first_name: str
@@ -20,7 +20,7 @@ class UserRecord(Record):
     permissions: tuple[str, ...] = ()
 
 
-class Profile(Record):
+class Profile(Record, frozen=True):
     """The numbers of the buyer's profile and referral screens, read together in one use case."""
 
     user: UserRecord
@@ -32,7 +32,7 @@ class Profile(Record):
     referral_earned: Decimal
 
 
-class LedgerRow(Record):
+class LedgerRow(Record, frozen=True):
     """One balance change: `amount` is signed (credits > 0), `kind` a LedgerKind value."""
 
     id: int
@@ -42,13 +42,13 @@ class LedgerRow(Record):
     created_at: datetime
 
 
-class LedgerMismatch(Record):
+class LedgerMismatch(Record, frozen=True):
     user_id: int
     balance: Decimal
     ledger_sum: Decimal
 
 
-class ReferralTerms(Record):
+class ReferralTerms(Record, frozen=True):
     """What a referrer earns from each credited top-up of a user they invited (the [shop] referral keys).
 
     `percent` of the top-up, rounded down to the cent; a cap of 0 means no cap.
