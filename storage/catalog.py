@@ -5,7 +5,7 @@ what buyers browse and search (stock units: storage/stock.py). Each function is 
 import re
 from collections import Counter
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, RawSQL
@@ -37,7 +37,7 @@ def item_record(item: Item) -> ItemRecord:
     unique = item.kind == ItemKind.UNIQUE
     return ItemRecord(
         id=item.id,
-        category_id=item.category_id,  # type: ignore[attr-defined]
+        category_id=item.category_id,
         title=item.title,
         description=item.description,
         price=item.price,
@@ -113,7 +113,7 @@ async def add_items(category: str, items: list[NewItem]) -> int:
         titles = list(counts)
         for start in range(0, len(titles), 500):
             chunk = titles[start : start + 500]
-            taken = await Item.filter(title__in=chunk).using_db(conn).first().values_list("title", flat=True)
+            taken = cast(str | None, await Item.filter(title__in=chunk).using_db(conn).first().values_list("title", flat=True))
             if taken is not None:
                 raise Duplicate("item", taken)
         try:
@@ -124,7 +124,7 @@ async def add_items(category: str, items: list[NewItem]) -> int:
 
 
 async def _category_id(name: str, conn: Any) -> int:
-    category_id = await Category.filter(name=name).using_db(conn).first().values_list("id", flat=True)
+    category_id = cast(int | None, await Category.filter(name=name).using_db(conn).first().values_list("id", flat=True))
     if category_id is None:
         raise UnknownCategory(name)
     return category_id
@@ -248,7 +248,7 @@ def _category_record(row: Category) -> CategoryRecord:
         id=row.id,
         name=row.name,
         item_count=row.item_count,  # type: ignore[attr-defined]
-        parent_id=row.parent_id,  # type: ignore[attr-defined]
+        parent_id=row.parent_id,
         nested_count=getattr(row, "nested_count", 0),
     )
 
@@ -280,11 +280,12 @@ async def category_page(category_id: int, page: int = 1, size: int = 8) -> Categ
         f' AND {_visible_anywhere("sb")})'
     )
     subcategories = f'(SELECT COUNT(*) FROM "categories" sc WHERE sc."parent_id" = "categories"."id" AND {_visible_here("sc")})'
-    head = (
+    head = cast(
+        dict[str, Any] | None,
         await Category.filter(_shown_category(), id=category_id)
         .annotate(item_count=_direct_count(), subcategories=RawSQL(subcategories), before=RawSQL(before))
         .first()
-        .values("id", "name", "parent_id", "parent__name", "item_count", "subcategories", "before")
+        .values("id", "name", "parent_id", "parent__name", "item_count", "subcategories", "before"),
     )
     if head is None:
         return None
