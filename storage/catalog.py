@@ -247,7 +247,7 @@ def _category_record(row: Category) -> CategoryRecord:
     return CategoryRecord(
         id=row.id,
         name=row.name,
-        item_count=row.item_count,  # type: ignore[attr-defined]
+        item_count=row.item_count,  # type: ignore[attr-defined]  # annotated by the query (_direct_count)
         parent_id=row.parent_id,
         nested_count=getattr(row, "nested_count", 0),
     )
@@ -325,7 +325,9 @@ async def item_card(item_id: int, page_size: int = 8) -> ItemCard | None:
         '(SELECT COUNT(*) FROM "items" ib WHERE ib."category_id" = "items"."category_id"'
         ' AND ib."hidden" = FALSE AND ib."title" < "items"."title")'
     )
-    subcategories = f'(SELECT COUNT(*) FROM "categories" sc WHERE sc."parent_id" = "items"."category_id" AND {_visible_here("sc")})'
+    subcategories = (
+        f'(SELECT COUNT(*) FROM "categories" sc WHERE sc."parent_id" = "items"."category_id" AND {_visible_here("sc")})'
+    )
     if not 0 < item_id <= ID_MAX:
         return None
     item = (
@@ -336,7 +338,7 @@ async def item_card(item_id: int, page_size: int = 8) -> ItemCard | None:
     )
     if item is None:
         return None
-    place = item.subcategories + item.before  # type: ignore[attr-defined]
+    place = item.subcategories + item.before  # type: ignore[attr-defined]  # annotated by the query above
     return ItemCard(item=item_record(item), category_page=place // page_size + 1)
 
 

@@ -76,7 +76,7 @@ async def _apply_credit(
             raise UnknownUser(user_id)
         raise InsufficientBalance(user_id, user.balance, amount)
     await LedgerEntry.create(user_id=user_id, amount=amount, kind=LedgerKind(kind), reason=reason[:256], using_db=conn)
-    reward = await _reward_referrer(conn, user_id, amount, referral) if rewarding else Decimal(0)  # type: ignore[arg-type]
+    reward = await _reward_referrer(conn, user_id, amount, referral) if rewarding and referral is not None else Decimal(0)
     user = await User.get(id=user_id, using_db=conn)
     return user.balance, reward
 

@@ -148,6 +148,7 @@ class CallbackData:
         dataclasses.dataclass(frozen=True)(cls)
         hints = typing.get_type_hints(cls)
         cls.__prefix__ = prefix
+        # The checker cannot see that the line above made cls a dataclass.
         cls.__codecs__ = {f.name: _codec(hints[f.name]) for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         CallbackData._registry[prefix] = cls
 
