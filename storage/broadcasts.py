@@ -34,7 +34,7 @@ MOVES = {
 def broadcast_record(broadcast: Broadcast) -> BroadcastRecord:
     return BroadcastRecord(
         id=broadcast.id, created_by=broadcast.created_by, text=broadcast.text, button_text=broadcast.button_text,
-        button_url=broadcast.button_url, audience=broadcast.audience, paid=broadcast.paid, status=str(broadcast.status),
+        button_url=broadcast.button_url, audience=broadcast.audience, paid=broadcast.paid, status=BroadcastStatus(broadcast.status),
         cursor=broadcast.cursor, total=broadcast.total, delivered=broadcast.delivered, blocked=broadcast.blocked,
         failed=broadcast.failed, progress_chat_id=broadcast.progress_chat_id,
         progress_message_id=broadcast.progress_message_id, created_at=broadcast.created_at,

@@ -41,7 +41,7 @@ def item_record(item: Item) -> ItemRecord:
         title=item.title,
         description=item.description,
         price=item.price,
-        kind=str(item.kind),
+        kind=ItemKind(item.kind),
         stock_left=item.stock_left if unique else None,
         photo=item.photo,
         rating_count=item.rating_count,

@@ -30,7 +30,7 @@ ADMIN_SHOWN = ("id", "category_id", "title", "description", "price", "kind", "st
 def _admin_item(item: Item) -> AdminItem:
     return AdminItem(
         id=item.id, category_id=item.category_id, title=item.title, description=item.description,
-        price=Decimal(item.price).quantize(CENT), kind=str(item.kind), stock_left=item.stock_left, hidden=item.hidden,
+        price=Decimal(item.price).quantize(CENT), kind=ItemKind(item.kind), stock_left=item.stock_left, hidden=item.hidden,
         photo=item.photo,
     )
 

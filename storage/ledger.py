@@ -143,7 +143,7 @@ async def ledger_page(user_id: int, page: int, size: int) -> Page[LedgerRow]:
 
 def _ledger_row(entry: LedgerEntry) -> LedgerRow:
     return LedgerRow(
-        id=entry.id, amount=entry.amount, kind=str(entry.kind), reason=entry.reason, created_at=entry.created_at
+        id=entry.id, amount=entry.amount, kind=LedgerKind(entry.kind), reason=entry.reason, created_at=entry.created_at
     )
 
 

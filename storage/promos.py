@@ -155,7 +155,7 @@ class DiscountGate:
         if reason is not None or promo is None:
             return PromoRefusal(code=code, reason=reason or "unknown")
         return PromoDiscount(
-            code=code, kind=str(promo.kind), value=promo.value, discount=discount_of(promo.kind, promo.value, subtotal)
+            code=code, kind=PromoKind(promo.kind), value=promo.value, discount=discount_of(promo.kind, promo.value, subtotal)
         )
 
     def grant(self, discount: PromoDiscount, user_id: int, purchase_id: object) -> None:
@@ -298,7 +298,7 @@ async def create_promo(
             raise Duplicate("promo code", code) from None
         await write_event(conn, "promo.create", actor_id=actor_id, target=code, detail=f"{promo_kind} {promo.value}")
     return PromoRecord(
-        id=promo.id, code=promo.code, kind=str(promo.kind), value=promo.value, max_uses=promo.max_uses, uses=0,
+        id=promo.id, code=promo.code, kind=PromoKind(promo.kind), value=promo.value, max_uses=promo.max_uses, uses=0,
         once_per_user=promo.once_per_user, expires_at=promo.expires_at, active=True, item_title=item, category_name=category,
     )
 
@@ -310,7 +310,7 @@ PROMO_FIELDS = (
 
 def _promo_record(row: dict) -> PromoRecord:
     return PromoRecord(
-        id=row["id"], code=row["code"], kind=str(row["kind"]), value=row["value"], max_uses=row["max_uses"],
+        id=row["id"], code=row["code"], kind=PromoKind(row["kind"]), value=row["value"], max_uses=row["max_uses"],
         uses=row["uses"], once_per_user=row["once_per_user"], expires_at=row["expires_at"], active=row["active"],
         item_title=row["item__title"], category_name=row["category__name"],
     )

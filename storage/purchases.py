@@ -215,7 +215,7 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
         purchase, item = sale.purchase, sale.item
         is_file = purchase.kind == ItemKind.FILE
         results[purchase.request_key] = Delivered(
-            purchase_id=str(purchase.id), item_id=item.id, item_title=purchase.item_title, kind=str(purchase.kind),
+            purchase_id=str(purchase.id), item_id=item.id, item_title=purchase.item_title, kind=ItemKind(purchase.kind),
             quantity=purchase.quantity, units=sale.units, total=purchase.total, discount=purchase.discount,
             balance=balances[purchase.user_id], created_at=now,
             file_name=item.file_name if is_file else None, file_id=item.file_id if is_file else None,
@@ -341,7 +341,7 @@ async def delivery_of(conn: BaseDBAsyncClient, purchase: Purchase, *, balance: D
             file_name, file_id = found
     return Delivered(
         purchase_id=str(purchase.id), item_id=purchase.item_id, item_title=purchase.item_title,
-        kind=str(purchase.kind), quantity=purchase.quantity, units=units, total=purchase.total,
+        kind=ItemKind(purchase.kind), quantity=purchase.quantity, units=units, total=purchase.total,
         discount=purchase.discount, balance=balance, created_at=purchase.created_at,
         file_name=file_name, file_id=file_id, repeated=repeated,
     )

@@ -21,7 +21,7 @@ def user_record(user: User) -> UserRecord:
         first_name=user.first_name,
         language_code=user.language_code,
         language=user.language,
-        role=str(user.role),
+        role=Role(user.role),
         balance=Decimal(user.balance).quantize(CENT),
         blocked=user.blocked,
         permissions=tuple(user.permissions.split(",")) if user.permissions else (),

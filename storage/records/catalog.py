@@ -3,6 +3,7 @@ sees them (hidden ones too)."""
 
 from decimal import Decimal
 
+from storage.kinds import ItemKind
 from storage.records.base import Page, Record
 
 
@@ -22,7 +23,7 @@ class ItemRecord(Record, frozen=True):
     title: str
     description: str
     price: Decimal
-    kind: str  # "unique", "unlimited" or "file"
+    kind: ItemKind
     # Units left of a "unique" item; None for kinds that never run out.
     stock_left: int | None
     photo: str | None = None
@@ -86,7 +87,7 @@ class AdminItem(Record, frozen=True):
     title: str
     description: str
     price: Decimal
-    kind: str
+    kind: ItemKind
     stock_left: int
     hidden: bool
     photo: str | None

@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from storage.kinds import PaymentMethod, PaymentStatus
 from storage.records.base import Record
 from storage.records.purchases import PurchaseResult
 from storage.records.users import UserRecord
@@ -15,8 +16,8 @@ class PaymentRecord(Record, frozen=True):
 
     id: str
     user_id: int
-    method: str  # "stars", "fiat" or "cryptopay"
-    status: str  # "pending", "paid", "expired", "refunding" or "refunded"
+    method: PaymentMethod
+    status: PaymentStatus
     amount: Decimal  # in the shop's currency
     currency: str  # what the provider charges: "XTR" or a currency code
     provider_amount: int  # in that currency's smallest units
@@ -37,7 +38,7 @@ class PaymentEvent(Record, frozen=True):
     """A provider says an order was paid: Telegram's successful_payment, or a paid CryptoPay invoice.
     `external_id` is the provider's id of the payment; amounts are in `currency`'s smallest units."""
 
-    method: str
+    method: PaymentMethod
     order_id: str
     external_id: str
     currency: str

@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from storage.kinds import PromoKind
 from storage.records.base import Record
 
 
@@ -11,7 +12,7 @@ class PromoDiscount(Record, frozen=True):
     """A discount code that applies to this order: `discount` is what it takes off the order total."""
 
     code: str
-    kind: str  # "percent" or "fixed"
+    kind: PromoKind  # percent or fixed
     value: Decimal
     discount: Decimal
 
@@ -43,7 +44,7 @@ class PromoRecord(Record, frozen=True):
 
     id: int
     code: str
-    kind: str  # "percent", "fixed" or "credit"
+    kind: PromoKind
     value: Decimal
     max_uses: int | None  # None: unlimited
     uses: int

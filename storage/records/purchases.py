@@ -4,6 +4,7 @@ item's document, and a line of a buyer's history."""
 from datetime import datetime
 from decimal import Decimal
 
+from storage.kinds import ItemKind
 from storage.records.base import Record
 from storage.records.catalog import ItemRecord
 from storage.records.promos import PromoDiscount, PromoReason, PromoRefusal
@@ -48,7 +49,7 @@ class Delivered(Record, frozen=True):
     purchase_id: str
     item_id: int
     item_title: str
-    kind: str
+    kind: ItemKind
     quantity: int
     units: tuple[str, ...]
     total: Decimal

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from storage.kinds import BroadcastStatus
 from storage.records.base import Record
 
 
@@ -27,7 +28,7 @@ class ShopSwitches(Record, frozen=True):
 
 
 class BroadcastRecord(Record, frozen=True):
-    """A broadcast job (see storage.models.Broadcast); `status` is running, paused, cancelled or done."""
+    """A broadcast job (see storage.models.Broadcast)."""
 
     id: int
     created_by: int
@@ -36,7 +37,7 @@ class BroadcastRecord(Record, frozen=True):
     button_url: str | None
     audience: str
     paid: bool
-    status: str
+    status: BroadcastStatus
     cursor: int
     total: int
     delivered: int

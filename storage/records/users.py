@@ -3,6 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
+from storage.kinds import LedgerKind, Role
 from storage.records.base import Record
 
 
@@ -13,7 +14,7 @@ class UserRecord(Record, frozen=True):
     language_code: str | None
     # Chosen in Profile; None means "follow language_code".
     language: str | None
-    role: str
+    role: Role
     balance: Decimal
     blocked: bool
     # An admin's permissions (storage.models.Permission values); the owner needs none.
@@ -33,11 +34,11 @@ class Profile(Record, frozen=True):
 
 
 class LedgerRow(Record, frozen=True):
-    """One balance change: `amount` is signed (credits > 0), `kind` a LedgerKind value."""
+    """One balance change: `amount` is signed (credits > 0)."""
 
     id: int
     amount: Decimal
-    kind: str
+    kind: LedgerKind
     reason: str
     created_at: datetime
 

@@ -24,6 +24,7 @@ from storage import (
     InvoiceLimit,
     ItemRecord,
     PaymentEvent,
+    PaymentMethod,
     PaymentRecord,
     PaymentRejected,
     Settled,
@@ -215,7 +216,7 @@ class PaymentDesk(Refunds, Telling):
     async def telegram_paid(self, payment: SuccessfulPayment) -> Settled | PaymentRejected:
         """A successful_payment message: Stars or a card through Telegram."""
         event = PaymentEvent(
-            method="stars" if payment.currency == "XTR" else "fiat",
+            method=PaymentMethod.STARS if payment.currency == "XTR" else PaymentMethod.FIAT,
             order_id=payment.invoice_payload,
             external_id=payment.telegram_payment_charge_id,
             currency=payment.currency,
@@ -229,7 +230,7 @@ class PaymentDesk(Refunds, Telling):
         if invoice.status != "paid":
             return None
         event = PaymentEvent(
-            method="cryptopay",
+            method=PaymentMethod.CRYPTOPAY,
             order_id=invoice.payload,
             external_id=str(invoice.invoice_id),
             currency=invoice.fiat or "",
