@@ -1,6 +1,6 @@
 """The `[storage]` configuration section and the Tortoise configuration derived from it."""
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit

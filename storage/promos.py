@@ -308,7 +308,7 @@ PROMO_FIELDS = (
 )
 
 
-def _promo_record(row: dict) -> PromoRecord:
+def _promo_record(row: dict[str, Any]) -> PromoRecord:
     return PromoRecord(
         id=row["id"], code=row["code"], kind=PromoKind(row["kind"]), value=row["value"], max_uses=row["max_uses"],
         uses=row["uses"], once_per_user=row["once_per_user"], expires_at=row["expires_at"], active=row["active"],

@@ -23,8 +23,8 @@ import binascii
 import hashlib
 import hmac
 import os
-from typing import cast
 from contextvars import ContextVar
+from typing import cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes

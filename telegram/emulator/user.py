@@ -1,10 +1,10 @@
 """EmulatedUser: a person in a private chat, as seen by tests.
 
-Contract: `send_text`, `send_document`, `send_photo`, `press` and `press_data` queue exactly one update for the chosen bot (default: the first bot
-created) and return at once; nothing here waits for the bot except `wait_for*` and `pay` (which waits for the
-bot's answer to the pre-checkout query, see `payments.py`). Read methods return
-copies of the messages in their CURRENT state (edits applied, deleted ones gone), so tests cannot
-corrupt the emulator by mutating what they get.
+Contract: `send_text`, `send_document`, `send_photo`, `press` and `press_data` queue exactly one
+update for the chosen bot (default: the first bot created) and return at once; nothing here waits for
+the bot except `wait_for*` and `pay` (which waits for the bot's answer to the pre-checkout query, see
+`payments.py`). Read methods return copies of the messages in their CURRENT state (edits applied,
+deleted ones gone), so tests cannot corrupt the emulator by mutating what they get.
 """
 
 import copy

@@ -5,8 +5,8 @@ CryptoPay webhook, the "Check payment" button and the reconciler's polling all s
 `settle`, so a payment is credited and announced the same way whoever saw it first (the database
 makes sure it is credited once, and its payer told once: see storage.payments and storage.notices).
 Telling the payer is telegram.payments.telling. Refunds go through it too (telegram.payments.refunds),
-for the admin's command and the reconciler's recovery, and the reconciler compares Telegram's record of Stars payments with the shop's through it
-(telegram.payments.stars).
+for the admin's command and the reconciler's recovery, and the reconciler compares Telegram's record
+of Stars payments with the shop's through it (telegram.payments.stars).
 
 Every message that tells of money received carries buttons onward; a Stars payment that bought an
 order turns that order's confirmation screen into its receipt (both drawn by the screens: see

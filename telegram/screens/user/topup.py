@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from storage import CENT, InvoiceLimit
-from telegram.callback_data import CallbackData
 from telegram.amounts import parse_amount
+from telegram.callback_data import CallbackData
 from telegram.payments import CheckTooSoon, Opened, PaymentDesk, ProviderFailed
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.user.callbacks import CheckPayment, OpenProfile, PayWith, TopUp, TopUpAmount
