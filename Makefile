@@ -1,6 +1,7 @@
 # `make run` starts the sandbox shop (its own database under data/sandbox); `make test` runs every test.
 # Both create .venv with Python 3.13. `make clean` removes .venv, the sandbox's data and the benches' cached databases,
 # never a real shop's (nor bench results).
+# `make lint` runs ruff (its rules and `ruff format --check`) and mypy over the shop's packages and bench/; CI runs it first.
 # `make lock` pins the container's dependencies in requirements.lock.
 # `make messages` writes the translation template telegram/locales/messages.pot (not committed).
 # `make bench` runs every benchmark on SQLite and PostgreSQL (if it answers at SHOPKEEPER_BENCH_PG), prints one
@@ -10,7 +11,7 @@ PYTHON ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || (command -v 
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench messages lock venv clean
+.PHONY: run test lint bench messages lock venv clean
 
 venv: $(STAMP)
 
@@ -26,6 +27,15 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The rules and the checker's settings are in pyproject.toml ([tool.ruff], [tool.mypy]); each tool runs even when another failed.
+LINTED := actors storage telegram webui bench
+lint: $(STAMP)
+	@status=0; \
+	$(VENV)/bin/ruff check $(LINTED) || status=1; \
+	$(VENV)/bin/ruff format --check $(LINTED) || status=1; \
+	$(VENV)/bin/mypy $(LINTED) || status=1; \
+	exit $$status
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)

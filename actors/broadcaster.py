@@ -3,9 +3,10 @@
 The client's flood control holds every send to `telegram.global_rate` (and obeys a 429's
 retry_after for the whole bot); a slower `admin.broadcast_rate`, or a paid broadcast (outside that
 limit), is paced by the broadcaster's own token bucket. Only a few sends are in flight at once, so a
-buyer's answer never waits behind a long queue of them. Recipients go one second's worth per batch. After each batch the cursor and the counts are written in one
-transaction: a crash or restart resumes after the last batch written, so nobody is skipped and only
-that batch can be sent twice. Between batches it notices a pause or cancel pressed in any process.
+buyer's answer never waits behind a long queue of them. Recipients go one second's worth per batch.
+After each batch the cursor and the counts are written in one transaction: a crash or restart resumes
+after the last batch written, so nobody is skipped and only that batch can be sent twice. Between
+batches it notices a pause or cancel pressed in any process.
 
 A broadcaster sends a broadcast only while it holds the broadcast's lease in the database (renewed with
 every batch), so two shop processes never send one broadcast at once; when a process dies, another takes
@@ -114,9 +115,11 @@ class Broadcaster:
             if not recipients:
                 job = await self.store.finish_broadcast(job.id)
                 break
-            delivered, blocked, failed = 0, [], 0
+            delivered, failed = 0, 0
+            blocked: list[int] = []
 
-            async def send(user_id: int) -> None:
+            # The batch's job and blocked list are passed in, not closed over: a send sees its own batch's.
+            async def send(user_id: int, job: BroadcastRecord, blocked: list[int]) -> None:
                 nonlocal delivered, failed
                 try:
                     await self.bot.send_message(user_id, job.text, reply_markup=markup, allow_paid_broadcast=job.paid)
@@ -138,7 +141,7 @@ class Broadcaster:
                     if bucket is not None:
                         await bucket.take()
                     await slots.acquire()
-                    sending.start_soon(send, user_id)
+                    sending.start_soon(send, user_id, job, blocked)
                 # Who comes next is read while the last sends finish, so the pace barely pauses.
                 following = await self.store.audience_batch(job.audience, recipients[-1], batch_size)
             recorded = await self.store.record_batch(
@@ -160,7 +163,9 @@ class Broadcaster:
             await self._report(job, texts)
         else:
             await self.store.release_broadcast(job.id, self.identity)
-        log.info("broadcast %d %s: %d delivered, %d blocked, %d failed", job.id, job.status, job.delivered, job.blocked, job.failed)
+        log.info(
+            "broadcast %d %s: %d delivered, %d blocked, %d failed", job.id, job.status, job.delivered, job.blocked, job.failed
+        )
         return job
 
     def _lease_end(self) -> datetime:

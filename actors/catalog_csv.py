@@ -38,7 +38,8 @@ def parse_catalog(text: str) -> list[CatalogRow]:
                 continue
             if len(fields) > len(names):
                 raise CsvRejected(line, str(len(names) + 1), f"{len(fields)} fields, but the header names {len(names)} columns")
-            values = dict(zip(names, (field.strip() for field in fields)))
+            # A short row leaves its last columns empty.
+            values = dict(zip(names, (field.strip() for field in fields), strict=False))
             rows.append(_row(line, values))
     except csv.Error as error:
         raise CsvRejected(reader.line_num, "-", f"not readable as CSV: {error}") from None

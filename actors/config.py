@@ -44,7 +44,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
 
 SECTIONS: dict[str, type[msgspec.Struct]] = {
-    name: field.type for name, field in zip(Settings.__struct_fields__, msgspec.structs.fields(Settings))
+    name: field.type for name, field in zip(Settings.__struct_fields__, msgspec.structs.fields(Settings), strict=True)
 }
 
 

@@ -23,7 +23,7 @@ guarantees (one credit per payment, one announcement) hold whoever sees a paymen
 """
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import NoReturn
@@ -31,7 +31,7 @@ from typing import NoReturn
 import trio
 from prometheus_client import Counter
 
-from storage import StorageError
+from storage import PaymentRecord, StorageError
 from telegram.config import PaymentSettings
 from telegram.payments import PaymentDesk, ProviderFailed, reconcile_stars
 
@@ -62,7 +62,8 @@ class PaymentReconciler:
         resumed, ok_refunds = await _part("refunds", self.desk.resume_refunds, 0)
         if resumed:
             log.info("finished %d interrupted refunds", resumed)
-        expired, ok_expiry = await _part("expiry", self.desk.expire, ())
+        none_expired: Sequence[PaymentRecord] = ()
+        expired, ok_expiry = await _part("expiry", self.desk.expire, none_expired)
         credited, ok_stars = await _part("Stars", partial(reconcile_stars, self.desk), 0)
         crypto, ok_crypto = await _part("CryptoPay", self.desk.poll_cryptopay, 0)
         told, ok_told = await _part("telling", partial(self.desk.finish_untold, settled_before), 0)

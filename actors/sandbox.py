@@ -38,7 +38,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "telegram": {"token": SANDBOX_TOKEN, "owner_id": SANDBOX_OWNER},
     "storage": {"database_url": SANDBOX_DATABASE},
     # The emulator takes any provider token; the twin is reached at the URL filled in at start.
-    "payments": {"provider_token": "sandbox:card-provider", "cryptopay_token": "1:sandbox-cryptopay-token", "cryptopay_poll_interval": 5},
+    "payments": {
+        "provider_token": "sandbox:card-provider", "cryptopay_token": "1:sandbox-cryptopay-token", "cryptopay_poll_interval": 5,
+    },
 }
 
 

@@ -18,7 +18,7 @@ from storage.exports import EXPORT_TABLES
 from storage.kv import KeyValue
 from storage.vault import parse_stock_key
 from storage.staff import PERMISSIONS
-from storage.kinds import Permission
+from storage.kinds import BroadcastStatus, ItemKind, LedgerKind, PaymentMethod, PaymentStatus, Permission, PromoKind, Role
 from storage.models import CENT
 from storage.promos import PROMO_CODE
 from storage.quoting import ERROR_LIMIT, shortened
@@ -108,4 +108,6 @@ __all__ = [
     "DatabaseRefused", "StorageBusy", "StorageConflict", "StorageOutage", "StorageRefusal",
     "ERROR_LIMIT", "shortened",
     "KeyValue",
+    # The kinds the records carry (string enums: each compares equal to its value).
+    "BroadcastStatus", "ItemKind", "LedgerKind", "PaymentMethod", "PaymentStatus", "PromoKind", "Role",
 ]

@@ -81,7 +81,7 @@ async def _count_repeat(conn: Any, action: str, actor_id: int | None, target: st
     # The row may be pruned in between: then this is a first event again.
     if row is None or not await AuditEvent.filter(id=row.id).using_db(conn).update(count=F("count") + 1):
         return None
-    return await AuditEvent.get(id=row.id).using_db(conn)
+    return await AuditEvent.get(id=row.id, using_db=conn)
 
 
 def _storable(text: str) -> str:

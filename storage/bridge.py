@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate
 
 import asyncpg
 import trio
@@ -111,7 +111,9 @@ async def _in_context[**P, R](
     return await fn(*args, **kwargs)
 
 
-def use_case[**P, R](fn: Callable[P, Awaitable[R]], *, changes_catalog: bool = False) -> Callable[..., Awaitable[R]]:
+def use_case[**P, R](
+    fn: Callable[P, Awaitable[R]], *, changes_catalog: bool = False
+) -> Callable[Concatenate["Store", P], Awaitable[R]]:
     """A Store method running `fn` in one crossing. One that `changes_catalog` (anything a buyer's
     catalog screens show: categories, items, their stock or rating) drops the catalog cache."""
 
@@ -129,7 +131,7 @@ def use_case[**P, R](fn: Callable[P, Awaitable[R]], *, changes_catalog: bool = F
     return changing if changes_catalog else method
 
 
-def catalog_read[**P, R](fn: Callable[P, Awaitable[R]]) -> Callable[..., Awaitable[R]]:
+def catalog_read[**P, R](fn: Callable[P, Awaitable[R]]) -> Callable[Concatenate["Store", P], Awaitable[R]]:
     """A Store method answering a buyer's catalog screen from the catalog cache, or in one crossing."""
 
     @functools.wraps(fn)
@@ -356,7 +358,7 @@ async def open_store(settings: StorageSettings, *, migrate: bool = True) -> Asyn
                     with trio.CancelScope(shield=True):
                         await trio_asyncio.aio_as_trio(ctx.close_connections)()
     except BaseExceptionGroup as group:
-        error: BaseException = group
-        while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
-            error = error.exceptions[0]
-        raise error from None
+        inner: BaseException = group
+        while isinstance(inner, BaseExceptionGroup) and len(inner.exceptions) == 1:
+            inner = inner.exceptions[0]
+        raise inner from None

@@ -34,7 +34,7 @@ MOVES = {
 def broadcast_record(broadcast: Broadcast) -> BroadcastRecord:
     return BroadcastRecord(
         id=broadcast.id, created_by=broadcast.created_by, text=broadcast.text, button_text=broadcast.button_text,
-        button_url=broadcast.button_url, audience=broadcast.audience, paid=broadcast.paid, status=str(broadcast.status),
+        button_url=broadcast.button_url, audience=broadcast.audience, paid=broadcast.paid, status=BroadcastStatus(broadcast.status),
         cursor=broadcast.cursor, total=broadcast.total, delivered=broadcast.delivered, blocked=broadcast.blocked,
         failed=broadcast.failed, progress_chat_id=broadcast.progress_chat_id,
         progress_message_id=broadcast.progress_message_id, created_at=broadcast.created_at,
@@ -113,7 +113,7 @@ async def claim_broadcast(broadcast_id: int, owner: str, *, now: datetime, until
         taken = await Broadcast.filter(free, id=broadcast_id, status=BroadcastStatus.RUNNING).using_db(conn).update(
             lease_owner=owner, lease_until=until
         )
-        return broadcast_record(await Broadcast.get(id=broadcast_id).using_db(conn)) if taken else None
+        return broadcast_record(await Broadcast.get(id=broadcast_id, using_db=conn)) if taken else None
 
 
 async def release_broadcast(broadcast_id: int, owner: str) -> None:
@@ -137,7 +137,7 @@ async def record_batch(
             return None
         if blocked:
             await User.filter(id__in=blocked).using_db(conn).update(bot_blocked=True)
-        return broadcast_record(await Broadcast.get(id=broadcast_id).using_db(conn))
+        return broadcast_record(await Broadcast.get(id=broadcast_id, using_db=conn))
 
 
 async def finish_broadcast(broadcast_id: int) -> BroadcastRecord:
@@ -146,7 +146,7 @@ async def finish_broadcast(broadcast_id: int) -> BroadcastRecord:
         await Broadcast.filter(id=broadcast_id, status=BroadcastStatus.RUNNING).using_db(conn).update(
             status=BroadcastStatus.DONE, finished_at=datetime.now(UTC), lease_owner=None, lease_until=None
         )
-        return broadcast_record(await Broadcast.get(id=broadcast_id).using_db(conn))
+        return broadcast_record(await Broadcast.get(id=broadcast_id, using_db=conn))
 
 
 async def move_broadcast(broadcast_id: int, move: str, *, actor_id: int | None) -> BroadcastRecord | None:
@@ -160,7 +160,7 @@ async def move_broadcast(broadcast_id: int, move: str, *, actor_id: int | None) 
         moved = await Broadcast.filter(id=broadcast_id, status__in=list(sources)).using_db(conn).update(**changes)
         if moved:
             await write_event(conn, f"broadcast.{move}", actor_id=actor_id, target=str(broadcast_id))
-        broadcast = await Broadcast.get_or_none(id=broadcast_id).using_db(conn)
+        broadcast = await Broadcast.get_or_none(id=broadcast_id, using_db=conn)
     return None if broadcast is None else broadcast_record(broadcast)
 
 

@@ -5,7 +5,7 @@ what buyers browse and search (stock units: storage/stock.py). Each function is 
 import re
 from collections import Counter
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, RawSQL
@@ -37,11 +37,11 @@ def item_record(item: Item) -> ItemRecord:
     unique = item.kind == ItemKind.UNIQUE
     return ItemRecord(
         id=item.id,
-        category_id=item.category_id,  # type: ignore[attr-defined]
+        category_id=item.category_id,
         title=item.title,
         description=item.description,
         price=item.price,
-        kind=str(item.kind),
+        kind=ItemKind(item.kind),
         stock_left=item.stock_left if unique else None,
         photo=item.photo,
         rating_count=item.rating_count,
@@ -113,7 +113,7 @@ async def add_items(category: str, items: list[NewItem]) -> int:
         titles = list(counts)
         for start in range(0, len(titles), 500):
             chunk = titles[start : start + 500]
-            taken = await Item.filter(title__in=chunk).using_db(conn).first().values_list("title", flat=True)
+            taken = cast(str | None, await Item.filter(title__in=chunk).using_db(conn).first().values_list("title", flat=True))
             if taken is not None:
                 raise Duplicate("item", taken)
         try:
@@ -124,7 +124,7 @@ async def add_items(category: str, items: list[NewItem]) -> int:
 
 
 async def _category_id(name: str, conn: Any) -> int:
-    category_id = await Category.filter(name=name).using_db(conn).first().values_list("id", flat=True)
+    category_id = cast(int | None, await Category.filter(name=name).using_db(conn).first().values_list("id", flat=True))
     if category_id is None:
         raise UnknownCategory(name)
     return category_id
@@ -247,8 +247,8 @@ def _category_record(row: Category) -> CategoryRecord:
     return CategoryRecord(
         id=row.id,
         name=row.name,
-        item_count=row.item_count,  # type: ignore[attr-defined]
-        parent_id=row.parent_id,  # type: ignore[attr-defined]
+        item_count=row.item_count,  # type: ignore[attr-defined]  # annotated by the query (_direct_count)
+        parent_id=row.parent_id,
         nested_count=getattr(row, "nested_count", 0),
     )
 
@@ -280,11 +280,12 @@ async def category_page(category_id: int, page: int = 1, size: int = 8) -> Categ
         f' AND {_visible_anywhere("sb")})'
     )
     subcategories = f'(SELECT COUNT(*) FROM "categories" sc WHERE sc."parent_id" = "categories"."id" AND {_visible_here("sc")})'
-    head = (
+    head = cast(
+        dict[str, Any] | None,
         await Category.filter(_shown_category(), id=category_id)
         .annotate(item_count=_direct_count(), subcategories=RawSQL(subcategories), before=RawSQL(before))
         .first()
-        .values("id", "name", "parent_id", "parent__name", "item_count", "subcategories", "before")
+        .values("id", "name", "parent_id", "parent__name", "item_count", "subcategories", "before"),
     )
     if head is None:
         return None
@@ -324,7 +325,9 @@ async def item_card(item_id: int, page_size: int = 8) -> ItemCard | None:
         '(SELECT COUNT(*) FROM "items" ib WHERE ib."category_id" = "items"."category_id"'
         ' AND ib."hidden" = FALSE AND ib."title" < "items"."title")'
     )
-    subcategories = f'(SELECT COUNT(*) FROM "categories" sc WHERE sc."parent_id" = "items"."category_id" AND {_visible_here("sc")})'
+    subcategories = (
+        f'(SELECT COUNT(*) FROM "categories" sc WHERE sc."parent_id" = "items"."category_id" AND {_visible_here("sc")})'
+    )
     if not 0 < item_id <= ID_MAX:
         return None
     item = (
@@ -335,7 +338,7 @@ async def item_card(item_id: int, page_size: int = 8) -> ItemCard | None:
     )
     if item is None:
         return None
-    place = item.subcategories + item.before  # type: ignore[attr-defined]
+    place = item.subcategories + item.before  # type: ignore[attr-defined]  # annotated by the query above
     return ItemCard(item=item_record(item), category_page=place // page_size + 1)
 
 

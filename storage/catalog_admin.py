@@ -29,8 +29,8 @@ ADMIN_SHOWN = ("id", "category_id", "title", "description", "price", "kind", "st
 
 def _admin_item(item: Item) -> AdminItem:
     return AdminItem(
-        id=item.id, category_id=item.category_id, title=item.title, description=item.description,  # type: ignore[attr-defined]
-        price=Decimal(item.price).quantize(CENT), kind=str(item.kind), stock_left=item.stock_left, hidden=item.hidden,
+        id=item.id, category_id=item.category_id, title=item.title, description=item.description,
+        price=Decimal(item.price).quantize(CENT), kind=ItemKind(item.kind), stock_left=item.stock_left, hidden=item.hidden,
         photo=item.photo,
     )
 
@@ -43,10 +43,10 @@ async def category_tree(category_id: int | None) -> CategoryTree | None:
         if category_id is not None:
             if not 0 < category_id <= ID_MAX:
                 return None
-            row = await Category.get_or_none(id=category_id, deleted_at=None).using_db(conn)
+            row = await Category.get_or_none(id=category_id, deleted_at=None, using_db=conn)
             if row is None:
                 return None
-            category = AdminCategory(id=row.id, name=row.name, hidden=row.hidden, parent_id=row.parent_id, items=0)  # type: ignore[attr-defined]
+            category = AdminCategory(id=row.id, name=row.name, hidden=row.hidden, parent_id=row.parent_id, items=0)
         children = (
             await Category.filter(parent_id=category_id, deleted_at=None)
             .using_db(conn)
@@ -101,7 +101,7 @@ async def delete_category(category_id: int, *, actor_id: int | None) -> None:
     """Refused (CategoryNotEmpty) while it holds items or subcategories that are not deleted. One whose
     deleted items still have sales is kept, marked deleted, hidden and renamed out of the way."""
     async with in_transaction() as conn:
-        category = await Category.get_or_none(id=category_id, deleted_at=None).using_db(conn)
+        category = await Category.get_or_none(id=category_id, deleted_at=None, using_db=conn)
         if category is None:
             raise UnknownCategory(str(category_id))
         items = await Item.filter(category_id=category_id, deleted_at=None).using_db(conn).count()

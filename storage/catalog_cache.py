@@ -32,7 +32,7 @@ class CatalogCache:
         if self._entries is None:
             return await load()
         try:
-            return self._entries[key]  # type: ignore[return-value]
+            return self._entries[key]  # type: ignore[return-value]  # a key's entry is what its own load() returned
         except KeyError:
             pass
         generation = self._generation

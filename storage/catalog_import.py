@@ -208,7 +208,10 @@ async def _categories(conn: BaseDBAsyncClient, rows: list[CatalogRow]) -> tuple[
             found[name] = (category_id, parent)
     for row in rows:
         if row.category in found and found[row.category][1] is not None:
-            reason = f"{row.category!r} is a subcategory under {found[row.category][1]!r} in the shop: name that in category and it in subcategory"
+            reason = (
+                f"{row.category!r} is a subcategory under {found[row.category][1]!r} in the shop: "
+                "name that in category and it in subcategory"
+            )
             raise CatalogRowRejected(row.line, "category", reason)
         if row.subcategory in found and found[row.subcategory][1] != row.category:
             parent = found[row.subcategory][1]

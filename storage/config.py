@@ -1,6 +1,6 @@
 """The `[storage]` configuration section and the Tortoise configuration derived from it."""
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
@@ -36,10 +36,11 @@ class ConfigSection(msgspec.Struct, frozen=True):
 
     secrets: ClassVar[Mapping[str, Callable[[str], str]]] = {}
 
-    def __rich_repr__(self) -> Iterator[tuple[str, Any]]:
-        for name in self.__struct_fields__:
-            value = getattr(self, name)
-            yield name, self.secrets[name](value) if name in self.secrets and value else value
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        return [(name, self._shown(name, getattr(self, name))) for name in self.__struct_fields__]
+
+    def _shown(self, name: str, value: Any) -> Any:
+        return self.secrets[name](value) if name in self.secrets and value else value
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{name}={value!r}' for name, value in self.__rich_repr__())})"

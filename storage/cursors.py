@@ -2,6 +2,8 @@
 the settings table so that every process and every restart goes on from there instead of reading the
 whole history again."""
 
+from typing import cast
+
 from tortoise.transactions import in_transaction
 
 from storage.models import Setting
@@ -11,7 +13,7 @@ STARS_SEEN = "stars.transactions_seen"
 
 async def star_offset() -> int:
     """How many of the bot's Stars transactions (oldest first) were compared with the shop's payments."""
-    value = await Setting.filter(key=STARS_SEEN).first().values_list("value", flat=True)
+    value = cast(str | None, await Setting.filter(key=STARS_SEEN).first().values_list("value", flat=True))
     return int(value) if value is not None else 0
 
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from tortoise.expressions import Q
 from tortoise.models import Model
@@ -56,7 +56,8 @@ async def _by_id(model: type[Model], columns: Sequence[str], after: ExportCursor
         rows = await query.order_by("id").limit(size).values_list(*columns)
     cells = [tuple(_cell(value) for value in row) for row in rows]
     more = len(cells) == size
-    return ExportPage(header=tuple(columns), rows=cells, next=cells[-1][0] if more else None)  # type: ignore[arg-type]
+    # The first column is the id, an int.
+    return ExportPage(header=tuple(columns), rows=cells, next=cast(int, cells[-1][0]) if more else None)
 
 
 async def _by_time(model: type[Model], columns: Sequence[str], after: ExportCursor | None, size: int) -> ExportPage:
@@ -65,13 +66,15 @@ async def _by_time(model: type[Model], columns: Sequence[str], after: ExportCurs
     async with in_transaction() as conn:
         query = model.all().using_db(conn)
         if after is not None:
-            created_at, last_id = after  # type: ignore[misc]
+            created_at, last_id = cast(tuple[datetime, str], after)  # a table by time has pairs for cursors
             query = query.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, id__gt=uuid.UUID(last_id)))
         rows = await query.order_by("created_at", "id").limit(size).values_list(*columns)
     cells = [tuple(_cell(value) for value in row) for row in rows]
     at = columns.index("created_at")
     more = len(cells) == size
-    return ExportPage(header=tuple(columns), rows=cells, next=(cells[-1][at], cells[-1][0]) if more else None)  # type: ignore[arg-type]
+    # The last row's created_at (a datetime, after _cell) and its id (the UUID as text).
+    last = cast(tuple[datetime, str], (cells[-1][at], cells[-1][0])) if more else None
+    return ExportPage(header=tuple(columns), rows=cells, next=last)
 
 
 async def export_users(after: int | None, size: int) -> ExportPage:

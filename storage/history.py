@@ -21,7 +21,7 @@ PURCHASE_ID = re.compile(r"[0-9a-f]{32}")
 def purchase_row(purchase: Purchase) -> PurchaseRow:
     return PurchaseRow(
         id=purchase.id.hex,
-        item_id=purchase.item_id,  # type: ignore[attr-defined]
+        item_id=purchase.item_id,
         item_title=purchase.item_title,
         quantity=purchase.quantity,
         total=purchase.total,

@@ -7,6 +7,8 @@ there is no file_id to send or Telegram refused the one kept (a file_id belongs 
 token's bot cannot use it). No screen reads them.
 """
 
+from typing import cast
+
 from storage.catalog import ID_MAX
 from storage.models import Item, ItemKind
 from storage.records import ItemFile
@@ -18,10 +20,9 @@ async def item_file(item_id: int) -> ItemFile | None:
     Hidden and deleted items included: their buyers get their goods again from history."""
     if not 0 < item_id <= ID_MAX:
         return None
-    found = (
-        await Item.filter(id=item_id, kind=ItemKind.FILE, file_data__not_isnull=True)
-        .first()
-        .values_list("file_name", "file_data")
+    found = cast(
+        tuple[str | None, bytes] | None,
+        await Item.filter(id=item_id, kind=ItemKind.FILE, file_data__not_isnull=True).first().values_list("file_name", "file_data"),
     )
     if found is None:
         return None

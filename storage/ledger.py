@@ -2,6 +2,7 @@
 view and the ledger check."""
 
 from decimal import ROUND_DOWN, Decimal
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
@@ -70,13 +71,13 @@ async def _apply_credit(
             balance=F("balance") + amount
         )
     if not changed:
-        user = await User.get_or_none(id=user_id).using_db(conn)
+        user = await User.get_or_none(id=user_id, using_db=conn)
         if user is None:
             raise UnknownUser(user_id)
         raise InsufficientBalance(user_id, user.balance, amount)
     await LedgerEntry.create(user_id=user_id, amount=amount, kind=LedgerKind(kind), reason=reason[:256], using_db=conn)
-    reward = await _reward_referrer(conn, user_id, amount, referral) if rewarding else Decimal(0)  # type: ignore[arg-type]
-    user = await User.get(id=user_id).using_db(conn)
+    reward = await _reward_referrer(conn, user_id, amount, referral) if rewarding and referral is not None else Decimal(0)
+    user = await User.get(id=user_id, using_db=conn)
     return user.balance, reward
 
 
@@ -96,7 +97,7 @@ async def lock_with_referrer(conn: BaseDBAsyncClient, user_id: int) -> None:
     """Lock the user and their referrer in id order, the order purchase batches lock buyers in, so a
     top-up and a batch holding both cannot deadlock (PostgreSQL only: on SQLite, whose single writer
     needs no row locks, the first statement stays the write that takes the database lock)."""
-    referrer_id = await User.filter(id=user_id).using_db(conn).first().values_list("referrer_id", flat=True)
+    referrer_id = cast(int | None, await User.filter(id=user_id).using_db(conn).first().values_list("referrer_id", flat=True))
     ids = sorted({user_id} | ({referrer_id} if referrer_id is not None else set()))
     await User.filter(id__in=ids).using_db(conn).select_for_update(no_key=True).order_by("id").only("id")
 
@@ -104,8 +105,9 @@ async def lock_with_referrer(conn: BaseDBAsyncClient, user_id: int) -> None:
 async def _reward_referrer(conn: BaseDBAsyncClient, user_id: int, amount: Decimal, terms: ReferralTerms) -> Decimal:
     # Both rows are locked by now (PostgreSQL; SQLite has one writer), so two top-ups cannot both
     # pass a cap.
-    referred = (
-        await User.filter(id=user_id).using_db(conn).first().values("referrer_id", "referral_paid", "username", "first_name")
+    referred = cast(
+        dict[str, Any] | None,
+        await User.filter(id=user_id).using_db(conn).first().values("referrer_id", "referral_paid", "username", "first_name"),
     )
     if referred is None or referred["referrer_id"] is None:
         return Decimal(0)
@@ -141,7 +143,7 @@ async def ledger_page(user_id: int, page: int, size: int) -> Page[LedgerRow]:
 
 def _ledger_row(entry: LedgerEntry) -> LedgerRow:
     return LedgerRow(
-        id=entry.id, amount=entry.amount, kind=str(entry.kind), reason=entry.reason, created_at=entry.created_at
+        id=entry.id, amount=entry.amount, kind=LedgerKind(entry.kind), reason=entry.reason, created_at=entry.created_at
     )
 
 

@@ -3,16 +3,20 @@
 Money is `Decimal` with two decimal places. A user's `balance` is a running total kept in step with the
 ledger inside the same transaction as every entry, so reading a balance costs one row, and
 `balance == sum(ledger entries)` is checked by `storage.check_ledger`.
+Beside each foreign key, `<name>_id: <key type>` declares the column Tortoise sets, for the type checker
+(an annotation, not a field: no schema change).
 """
 
 from decimal import Decimal
+from uuid import UUID
 
 from tortoise import fields, models
 
 # The kinds are imported from here by the migrations and the use cases as well.
 from storage.kinds import BroadcastStatus, ItemKind, LedgerKind, PaymentMethod, PaymentStatus, PromoKind, Role
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
+# DecimalField's (max_digits, decimal_places) for money: a tuple, so `DecimalField(*MONEY)` is type-checked.
+MONEY = (18, 2)
 # The money scale as a Decimal, for quantize().
 CENT = Decimal("0.01")
 
@@ -25,15 +29,16 @@ class User(models.Model):
     # The language the user chose in Profile; None means "follow language_code".
     language = fields.CharField(max_length=8, null=True)
     role = fields.CharEnumField(Role, default=Role.USER, max_length=16)
-    balance = fields.DecimalField(**MONEY, default=0)
+    balance = fields.DecimalField(*MONEY, default=0)
     # Who invited this user: set once, at registration.
     referrer: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
         "shop.User", related_name="referrals", null=True, on_delete=fields.SET_NULL
     )
+    referrer_id: int | None
     # Rewards this user's top-ups have paid their referrer, and rewards this user earned as a referrer:
     # the two running totals the referral caps are checked against.
-    referral_paid = fields.DecimalField(**MONEY, default=0, db_default=0)
-    referral_earned = fields.DecimalField(**MONEY, default=0, db_default=0)
+    referral_paid = fields.DecimalField(*MONEY, default=0, db_default=0)
+    referral_earned = fields.DecimalField(*MONEY, default=0, db_default=0)
     # Blocked by the staff: answered once with a short notice, and pays for nothing.
     blocked = fields.BooleanField(default=False, db_default=False)
     # An admin's permissions, comma-separated Permission values (empty for others).
@@ -55,6 +60,7 @@ class Category(models.Model):
     parent: fields.ForeignKeyNullableRelation["Category"] = fields.ForeignKeyField(
         "shop.Category", related_name="children", null=True, on_delete=fields.RESTRICT
     )
+    parent_id: int | None
     hidden = fields.BooleanField(default=False, db_default=False)
     # A deleted category that still holds (deleted) items with sales: kept for them, shown nowhere.
     deleted_at = fields.DatetimeField(null=True)
@@ -70,12 +76,13 @@ class Item(models.Model):
     category: fields.ForeignKeyRelation[Category] = fields.ForeignKeyField(
         "shop.Category", related_name="items", on_delete=fields.RESTRICT
     )
+    category_id: int
     title = fields.CharField(max_length=128, unique=True)
     # casefold(title): search is a LIKE on this column, case-insensitive for every script (SQLite's
     # own LOWER() folds ASCII only).
     title_folded = fields.CharField(max_length=128, default="", db_default="")
     description = fields.TextField(default="")
-    price = fields.DecimalField(**MONEY)
+    price = fields.DecimalField(*MONEY)
     hidden = fields.BooleanField(default=False)
     kind = fields.CharEnumField(ItemKind, default=ItemKind.UNIQUE, db_default=ItemKind.UNIQUE, max_length=16)
     # UNLIMITED: what every buyer gets. FILE: the document's name and bytes.
@@ -112,18 +119,20 @@ class Purchase(models.Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "shop.User", related_name="purchases", on_delete=fields.RESTRICT
     )
+    user_id: int
     item: fields.ForeignKeyRelation[Item] = fields.ForeignKeyField(
         "shop.Item", related_name="purchases", on_delete=fields.RESTRICT
     )
+    item_id: int
     # The item as sold: history stays readable after the item is renamed or deleted.
     item_title = fields.CharField(max_length=128, default="", db_default="")
     kind = fields.CharEnumField(ItemKind, default=ItemKind.UNIQUE, db_default=ItemKind.UNIQUE, max_length=16)
     # UNLIMITED: the content delivered (the item's content may change later).
     content = fields.TextField(null=True)
     quantity = fields.IntField(default=1)
-    price = fields.DecimalField(**MONEY, default=0, db_default=0)  # per unit
-    discount = fields.DecimalField(**MONEY, default=0, db_default=0)
-    total = fields.DecimalField(**MONEY)  # price × quantity − discount: what was debited
+    price = fields.DecimalField(*MONEY, default=0, db_default=0)  # per unit
+    discount = fields.DecimalField(*MONEY, default=0, db_default=0)
+    total = fields.DecimalField(*MONEY)  # price × quantity − discount: what was debited
     # Set when an admin took the purchase back (refunding the payment that paid for it): the total
     # was credited back; the units stay sold, since the buyer has seen them.
     revoked_at = fields.DatetimeField(null=True)
@@ -139,9 +148,8 @@ class Purchase(models.Model):
 
 class StockUnit(models.Model):
     id = fields.BigIntField(primary_key=True)
-    item: fields.ForeignKeyRelation[Item] = fields.ForeignKeyField(
-        "shop.Item", related_name="units", on_delete=fields.RESTRICT
-    )
+    item: fields.ForeignKeyRelation[Item] = fields.ForeignKeyField("shop.Item", related_name="units", on_delete=fields.RESTRICT)
+    item_id: int
     # Sealed (storage.vault): never the secret itself.
     content = fields.TextField()
     # HMAC of the secret, to find an item's duplicates without opening units; null only for a unit
@@ -151,6 +159,7 @@ class StockUnit(models.Model):
     purchase: fields.ForeignKeyNullableRelation[Purchase] = fields.ForeignKeyField(
         "shop.Purchase", related_name="units", null=True, on_delete=fields.RESTRICT
     )
+    purchase_id: UUID | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -161,15 +170,15 @@ class StockUnit(models.Model):
 
 class LedgerEntry(models.Model):
     id = fields.BigIntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "shop.User", related_name="ledger", on_delete=fields.RESTRICT
-    )
-    amount = fields.DecimalField(**MONEY)  # signed: credits > 0, debits < 0
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("shop.User", related_name="ledger", on_delete=fields.RESTRICT)
+    user_id: int
+    amount = fields.DecimalField(*MONEY)  # signed: credits > 0, debits < 0
     kind = fields.CharEnumField(LedgerKind, max_length=16)
     reason = fields.CharField(max_length=256, default="")
     purchase: fields.ForeignKeyNullableRelation[Purchase] = fields.ForeignKeyField(
         "shop.Purchase", related_name="ledger_entries", null=True, on_delete=fields.RESTRICT
     )
+    purchase_id: UUID | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -189,9 +198,10 @@ class Payment(models.Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "shop.User", related_name="payments", on_delete=fields.RESTRICT
     )
+    user_id: int
     method = fields.CharEnumField(PaymentMethod, max_length=16)
     status = fields.CharEnumField(PaymentStatus, default=PaymentStatus.PENDING, max_length=16)
-    amount = fields.DecimalField(**MONEY)  # in the shop's currency: what is credited
+    amount = fields.DecimalField(*MONEY)  # in the shop's currency: what is credited
     # What the provider charges: its currency ("XTR" for Stars) and the amount in that currency's
     # smallest units (whole Stars, cents).
     currency = fields.CharField(max_length=8)
@@ -199,6 +209,7 @@ class Payment(models.Model):
     item: fields.ForeignKeyNullableRelation[Item] = fields.ForeignKeyField(
         "shop.Item", related_name="payments", null=True, on_delete=fields.RESTRICT
     )
+    item_id: int | None
     quantity = fields.IntField(default=1)
     promo_code = fields.CharField(max_length=32, null=True)
     external_id = fields.CharField(max_length=128, null=True)
@@ -207,6 +218,7 @@ class Payment(models.Model):
     purchase: fields.ForeignKeyNullableRelation[Purchase] = fields.ForeignKeyField(
         "shop.Purchase", related_name="payments", null=True, on_delete=fields.RESTRICT
     )
+    purchase_id: UUID | None
     # A direct purchase paid from an order's confirmation screen: the purchase key that screen's
     # Confirm buys with (so that either route buys the order once: see storage.orders), and the
     # screen's message, which becomes the receipt once the payment bought the order.
@@ -221,8 +233,8 @@ class Payment(models.Model):
     notice_claimed_at = fields.DatetimeField(null=True)
     notified_at = fields.DatetimeField(null=True)
     # What crediting this payment paid the payer's referrer, and how much of it a refund took back.
-    referral_reward = fields.DecimalField(**MONEY, default=0, db_default=0)
-    referral_reversed = fields.DecimalField(**MONEY, default=0, db_default=0)
+    referral_reward = fields.DecimalField(*MONEY, default=0, db_default=0)
+    referral_reversed = fields.DecimalField(*MONEY, default=0, db_default=0)
 
     class Meta:
         table = "payments"
@@ -236,7 +248,7 @@ class PromoCode(models.Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)  # stored upper-case; matched case-insensitively
     kind = fields.CharEnumField(PromoKind, max_length=16)
-    value = fields.DecimalField(**MONEY)  # percent (0–100] or an amount
+    value = fields.DecimalField(*MONEY)  # percent (0–100] or an amount
     # None: unlimited. `uses` is the gate: a redemption is a conditional increment below max_uses.
     max_uses = fields.IntField(null=True)
     uses = fields.IntField(default=0)
@@ -246,9 +258,11 @@ class PromoCode(models.Model):
     item: fields.ForeignKeyNullableRelation[Item] = fields.ForeignKeyField(
         "shop.Item", related_name="promo_codes", null=True, on_delete=fields.CASCADE
     )
+    item_id: int | None
     category: fields.ForeignKeyNullableRelation[Category] = fields.ForeignKeyField(
         "shop.Category", related_name="promo_codes", null=True, on_delete=fields.CASCADE
     )
+    category_id: int | None
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -261,13 +275,16 @@ class PromoRedemption(models.Model):
     promo: fields.ForeignKeyRelation[PromoCode] = fields.ForeignKeyField(
         "shop.PromoCode", related_name="redemptions", on_delete=fields.CASCADE
     )
+    promo_id: int
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "shop.User", related_name="redemptions", on_delete=fields.RESTRICT
     )
+    user_id: int
     purchase: fields.ForeignKeyNullableRelation[Purchase] = fields.ForeignKeyField(
         "shop.Purchase", related_name="redemptions", null=True, on_delete=fields.RESTRICT
     )
-    amount = fields.DecimalField(**MONEY)  # the discount given or the balance credited
+    purchase_id: UUID | None
+    amount = fields.DecimalField(*MONEY)  # the discount given or the balance credited
     # "<promo id>:<user id>" for once-per-user codes, else NULL: the database refuses a second use by
     # the same user even from two processes at once.
     once_key = fields.CharField(max_length=64, unique=True, null=True)
@@ -279,12 +296,10 @@ class PromoRedemption(models.Model):
 
 class Review(models.Model):
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "shop.User", related_name="reviews", on_delete=fields.CASCADE
-    )
-    item: fields.ForeignKeyRelation[Item] = fields.ForeignKeyField(
-        "shop.Item", related_name="reviews", on_delete=fields.CASCADE
-    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("shop.User", related_name="reviews", on_delete=fields.CASCADE)
+    user_id: int
+    item: fields.ForeignKeyRelation[Item] = fields.ForeignKeyField("shop.Item", related_name="reviews", on_delete=fields.CASCADE)
+    item_id: int
     rating = fields.SmallIntField()
     text = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)

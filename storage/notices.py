@@ -61,21 +61,21 @@ async def payment_notice(order_id: str) -> Settled | None:
     if key is None:
         return None
     async with in_transaction() as conn:
-        payment = await Payment.get_or_none(id=key, status=PaymentStatus.PAID).using_db(conn)
+        payment = await Payment.get_or_none(id=key, status=PaymentStatus.PAID, using_db=conn)
         if payment is None:
             return None
-        user = await User.get(id=payment.user_id).using_db(conn)  # type: ignore[attr-defined]
+        user = await User.get(id=payment.user_id, using_db=conn)
         purchase: PurchaseResult | AlreadyBought | None = None
-        if payment.purchase_id is not None:  # type: ignore[attr-defined]
-            purchase = await redelivery(conn, await Purchase.get(id=payment.purchase_id).using_db(conn))  # type: ignore[attr-defined]
-        elif payment.item_id is not None:  # type: ignore[attr-defined]
+        if payment.purchase_id is not None:
+            purchase = await redelivery(conn, await Purchase.get(id=payment.purchase_id, using_db=conn))
+        elif payment.item_id is not None:
             bought = None
             if payment.purchase_key is not None:
-                bought = await Purchase.get_or_none(request_key=payment.purchase_key).using_db(conn)
+                bought = await Purchase.get_or_none(request_key=payment.purchase_key, using_db=conn)
             if bought is not None:
-                purchase = AlreadyBought(item_id=bought.item_id, purchase_id=str(bought.id))  # type: ignore[attr-defined]
+                purchase = AlreadyBought(item_id=bought.item_id, purchase_id=str(bought.id))
             else:
-                purchase = ItemUnavailable(item_id=payment.item_id)  # type: ignore[attr-defined]
+                purchase = ItemUnavailable(item_id=payment.item_id)
         late = payment.paid_at is not None and payment.paid_at >= payment.expires_at
         return Settled(
             payment=payment_record(payment), user=user_record(user), balance=user.balance, purchase=purchase, late=late,

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -137,7 +138,7 @@ class DiscountGate:
         query = PromoCode.filter(code__in={code for code, _ in pairs}).using_db(conn).order_by("id")
         promos = {promo.code: promo for promo in await (query.select_for_update(no_key=True) if lock else query)}
         keys = {key for code, user_id in pairs if code in promos and (key := once_key(promos[code], user_id))}
-        used = set(await PromoRedemption.filter(once_key__in=keys).using_db(conn).values_list("once_key", flat=True)) if keys else set()
+        used = set(cast(list[str], await PromoRedemption.filter(once_key__in=keys).using_db(conn).values_list("once_key", flat=True))) if keys else set()
         return cls(conn, promos, used)
 
     async def check(self, code: str, user_id: int, item: Item, subtotal: Decimal, now: datetime) -> PromoDiscount | PromoRefusal:
@@ -154,7 +155,7 @@ class DiscountGate:
         if reason is not None or promo is None:
             return PromoRefusal(code=code, reason=reason or "unknown")
         return PromoDiscount(
-            code=code, kind=str(promo.kind), value=promo.value, discount=discount_of(promo.kind, promo.value, subtotal)
+            code=code, kind=PromoKind(promo.kind), value=promo.value, discount=discount_of(promo.kind, promo.value, subtotal)
         )
 
     def grant(self, discount: PromoDiscount, user_id: int, purchase_id: object) -> None:
@@ -182,16 +183,16 @@ class DiscountGate:
             await PromoRedemption.bulk_create(self._redemptions, using_db=self._conn)
 
     async def _in_scope(self, promo: PromoCode, item: Item) -> bool:
-        if promo.item_id is not None:  # type: ignore[attr-defined]
-            return promo.item_id == item.id  # type: ignore[attr-defined]
-        if promo.category_id is None:  # type: ignore[attr-defined]
+        if promo.item_id is not None:
+            return promo.item_id == item.id
+        if promo.category_id is None:
             return True
-        category_id = item.category_id  # type: ignore[attr-defined]
+        category_id = item.category_id
         if category_id not in self._parents:
-            self._parents[category_id] = (
-                await Category.filter(id=category_id).using_db(self._conn).first().values_list("parent_id", flat=True)
+            self._parents[category_id] = cast(
+                int | None, await Category.filter(id=category_id).using_db(self._conn).first().values_list("parent_id", flat=True)
             )
-        return promo.category_id in (category_id, self._parents[category_id])  # type: ignore[attr-defined]
+        return promo.category_id in (category_id, self._parents[category_id])
 
 
 # --- use cases ------------------------------------------------------------------------------------
@@ -220,11 +221,11 @@ async def redeem_promo(code: str, user_id: int, *, once: int | None = None) -> P
                 .filter(Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses")))
             )
             if not await usable.using_db(conn).update(uses=F("uses") + 1):
-                promo = await PromoCode.get_or_none(code=code).using_db(conn)
+                promo = await PromoCode.get_or_none(code=code, using_db=conn)
                 uses = promo.uses if promo is not None else 0
                 reason = refusal_of(promo, now=now, uses=uses, want_credit=True, in_scope=True, used_by_user=False)
                 return PromoRefusal(code=code, reason=reason or "used_up")
-            promo = await PromoCode.get(code=code).using_db(conn)
+            promo = await PromoCode.get(code=code, using_db=conn)
             key = once_key(promo, user_id)
             if key is not None and await PromoRedemption.filter(once_key=key).using_db(conn).exists():
                 raise _Refused("already_used")
@@ -232,7 +233,7 @@ async def redeem_promo(code: str, user_id: int, *, once: int | None = None) -> P
                 raise UnknownUser(user_id)
             await PromoRedemption.create(promo_id=promo.id, user_id=user_id, amount=promo.value, once_key=key, using_db=conn)
             await LedgerEntry.create(user_id=user_id, amount=promo.value, kind=LedgerKind.PROMO, reason=code, using_db=conn)
-            balance = await User.filter(id=user_id).using_db(conn).first().values_list("balance", flat=True)
+            balance = cast(Decimal, await User.filter(id=user_id).using_db(conn).first().values_list("balance", flat=True))
             return PromoCredited(code=code, amount=promo.value, balance=balance)
     except _Refused as refused:
         return PromoRefusal(code=code, reason=refused.reason)
@@ -297,7 +298,7 @@ async def create_promo(
             raise Duplicate("promo code", code) from None
         await write_event(conn, "promo.create", actor_id=actor_id, target=code, detail=f"{promo_kind} {promo.value}")
     return PromoRecord(
-        id=promo.id, code=promo.code, kind=str(promo.kind), value=promo.value, max_uses=promo.max_uses, uses=0,
+        id=promo.id, code=promo.code, kind=PromoKind(promo.kind), value=promo.value, max_uses=promo.max_uses, uses=0,
         once_per_user=promo.once_per_user, expires_at=promo.expires_at, active=True, item_title=item, category_name=category,
     )
 
@@ -307,9 +308,9 @@ PROMO_FIELDS = (
 )
 
 
-def _promo_record(row: dict) -> PromoRecord:
+def _promo_record(row: dict[str, Any]) -> PromoRecord:
     return PromoRecord(
-        id=row["id"], code=row["code"], kind=str(row["kind"]), value=row["value"], max_uses=row["max_uses"],
+        id=row["id"], code=row["code"], kind=PromoKind(row["kind"]), value=row["value"], max_uses=row["max_uses"],
         uses=row["uses"], once_per_user=row["once_per_user"], expires_at=row["expires_at"], active=row["active"],
         item_title=row["item__title"], category_name=row["category__name"],
     )
@@ -329,7 +330,7 @@ async def get_promo(code: str) -> PromoRecord | None:
     code = normalize_code(code)
     if not possible_code(code):
         return None
-    row = await PromoCode.filter(code=code).first().values(*PROMO_FIELDS)
+    row = cast(dict[str, Any] | None, await PromoCode.filter(code=code).first().values(*PROMO_FIELDS))
     return None if row is None else _promo_record(row)
 
 

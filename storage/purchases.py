@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from pypika_tortoise.functions import Cast
@@ -176,12 +177,13 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
                 results[request.key] = ItemUnavailable(item_id=item_id)
                 continue
             subtotal = item.price * request.quantity
-            promo = None
+            promo: PromoDiscount | None = None
             if request.promo_code:
-                promo = await gate.check(request.promo_code, request.user_id, item, subtotal, now)
-                if isinstance(promo, PromoRefusal):
-                    results[request.key] = PromoRejected(item_id=item_id, code=promo.code, reason=promo.reason)
+                checked = await gate.check(request.promo_code, request.user_id, item, subtotal, now)
+                if isinstance(checked, PromoRefusal):
+                    results[request.key] = PromoRejected(item_id=item_id, code=checked.code, reason=checked.reason)
                     continue
+                promo = checked
             discount = promo.discount if promo is not None else Decimal(0)
             total = subtotal - discount
             if request.expected_total is not None and total != request.expected_total:
@@ -213,9 +215,9 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
         purchase, item = sale.purchase, sale.item
         is_file = purchase.kind == ItemKind.FILE
         results[purchase.request_key] = Delivered(
-            purchase_id=str(purchase.id), item_id=item.id, item_title=purchase.item_title, kind=str(purchase.kind),
+            purchase_id=str(purchase.id), item_id=item.id, item_title=purchase.item_title, kind=ItemKind(purchase.kind),
             quantity=purchase.quantity, units=sale.units, total=purchase.total, discount=purchase.discount,
-            balance=balances[purchase.user_id], created_at=now,  # type: ignore[attr-defined]
+            balance=balances[purchase.user_id], created_at=now,
             file_name=item.file_name if is_file else None, file_id=item.file_id if is_file else None,
         )
     return [results[r.key] for r in requests]
@@ -275,7 +277,8 @@ async def _mark_sold(conn: BaseDBAsyncClient, sales: list[_Sale]) -> None:
 
 async def _mark_chunk(conn: BaseDBAsyncClient, sales: list[_Sale]) -> None:
     unit_ids = [unit_id for sale in sales for unit_id in sale.unit_ids]
-    owner = Case(*(When(id__in=sale.unit_ids, then=_PurchaseId(conn, sale.purchase.id)) for sale in sales))
+    # When's annotation leaves out Expression, which it resolves like any other term.
+    owner = Case(*(When(id__in=sale.unit_ids, then=_PurchaseId(conn, sale.purchase.id)) for sale in sales))  # type: ignore[arg-type]
     marked = await StockUnit.filter(id__in=unit_ids, sold=False).using_db(conn).update(sold=True, purchase_id=owner)
     if marked != len(unit_ids):
         raise StockOutOfStep(f"{len(unit_ids) - marked} of {len(unit_ids)} units were sold meanwhile")
@@ -327,18 +330,18 @@ async def delivery_of(conn: BaseDBAsyncClient, purchase: Purchase, *, balance: D
         sealer = vault()
         units = tuple(
             sealer.open(content)
-            for content in await StockUnit.filter(purchase_id=purchase.id).using_db(conn).order_by("id").values_list("content", flat=True)
+            for content in cast(list[str], await StockUnit.filter(purchase_id=purchase.id).using_db(conn).order_by("id").values_list("content", flat=True))
         )
     elif purchase.kind == ItemKind.UNLIMITED:
         units = (vault().open(purchase.content) if purchase.content else "",)
     else:
-        item_id = purchase.item_id  # type: ignore[attr-defined]
+        item_id = purchase.item_id
         found = await Item.filter(id=item_id).using_db(conn).first().values_list("file_name", "file_id")
         if found is not None:
             file_name, file_id = found
     return Delivered(
-        purchase_id=str(purchase.id), item_id=purchase.item_id, item_title=purchase.item_title,  # type: ignore[attr-defined]
-        kind=str(purchase.kind), quantity=purchase.quantity, units=units, total=purchase.total,
+        purchase_id=str(purchase.id), item_id=purchase.item_id, item_title=purchase.item_title,
+        kind=ItemKind(purchase.kind), quantity=purchase.quantity, units=units, total=purchase.total,
         discount=purchase.discount, balance=balance, created_at=purchase.created_at,
         file_name=file_name, file_id=file_id, repeated=repeated,
     )
@@ -346,5 +349,5 @@ async def delivery_of(conn: BaseDBAsyncClient, purchase: Purchase, *, balance: D
 
 async def redelivery(conn: BaseDBAsyncClient, purchase: Purchase) -> Delivered:
     """A stored purchase's goods again, with its buyer's balance now: nothing is charged."""
-    balance = await User.filter(id=purchase.user_id).using_db(conn).first().values_list("balance", flat=True)  # type: ignore[attr-defined]
+    balance = cast(Decimal, await User.filter(id=purchase.user_id).using_db(conn).first().values_list("balance", flat=True))
     return await delivery_of(conn, purchase, balance=balance, repeated=True)

@@ -17,6 +17,7 @@ purchase batches lock users in; SQLite has one writer.
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -56,16 +57,17 @@ async def begin_refund(reference: str, *, revoke: bool = False) -> RefundStarted
             paid = Payment.filter(id=payment.id, status=PaymentStatus.PAID).using_db(conn)
             if not await paid.update(status=PaymentStatus.REFUNDING):
                 return RefundRefused(reason="already_refunded", payment=record)
-            user_id = payment.user_id  # type: ignore[attr-defined]
+            user_id = payment.user_id
             held = await _locked_balance(conn, user_id)
-            balance, revoked = held, []
+            balance = held
+            revoked: list[str] = []
             if balance < payment.amount and revoke:
                 balance, revoked = await _revoke_until_covered(conn, payment, balance)
             if balance < payment.amount:
                 raise _Refused(RefundRefused(reason="balance_spent", payment=record, needed=record.amount, balance=held))
             balance = await apply_credit(conn, user_id, -payment.amount, kind=LedgerKind.REVERSAL, reason=str(payment.id))
             await take_back_reward(conn, payment)
-            payment = await Payment.get(id=payment.id).using_db(conn)
+            payment = await Payment.get(id=payment.id, using_db=conn)
             return RefundStarted(payment=payment_record(payment), balance=balance, revoked=revoked)
     except _Refused as refused:
         return refused.refusal
@@ -89,7 +91,7 @@ async def _locked_balance(conn: BaseDBAsyncClient, user_id: int) -> Decimal:
     """The payer's balance, with the payer and their referrer locked (PostgreSQL)."""
     if conn.capabilities.dialect == "postgres":
         await lock_with_referrer(conn, user_id)
-    balance = await User.filter(id=user_id).using_db(conn).first().values_list("balance", flat=True)
+    balance = cast(Decimal | None, await User.filter(id=user_id).using_db(conn).first().values_list("balance", flat=True))
     return balance if balance is not None else Decimal(0)
 
 
@@ -98,14 +100,14 @@ async def _revoke_until_covered(conn: BaseDBAsyncClient, payment: Payment, balan
     balance is short of the payment's amount: each total is credited back (kind refund), and each
     purchase remembers the payment it was revoked for."""
     candidates: list[Purchase] = []
-    if payment.purchase_id is not None:  # type: ignore[attr-defined]
-        own = await Purchase.get_or_none(id=payment.purchase_id, revoked_at=None).using_db(conn)  # type: ignore[attr-defined]
+    if payment.purchase_id is not None:
+        own = await Purchase.get_or_none(id=payment.purchase_id, revoked_at=None, using_db=conn)
         if own is not None:
             candidates.append(own)
     since = payment.paid_at or payment.created_at
     candidates += await Purchase.filter(
-        user_id=payment.user_id, revoked_at=None, created_at__gte=since, total__gt=0  # type: ignore[attr-defined]
-    ).using_db(conn).exclude(id=payment.purchase_id).order_by("-created_at")  # type: ignore[attr-defined]
+        user_id=payment.user_id, revoked_at=None, created_at__gte=since, total__gt=0
+    ).using_db(conn).exclude(id=payment.purchase_id).order_by("-created_at")
     revoked: list[str] = []
     now = datetime.now(UTC)
     for purchase in candidates:
@@ -114,7 +116,7 @@ async def _revoke_until_covered(conn: BaseDBAsyncClient, payment: Payment, balan
         revoking = Purchase.filter(id=purchase.id, revoked_at=None).using_db(conn)
         if not await revoking.update(revoked_at=now, revoked_for=payment.id):
             continue
-        balance = await apply_credit(conn, purchase.user_id, purchase.total, kind=LedgerKind.REFUND, reason=purchase.item_title)  # type: ignore[attr-defined]
+        balance = await apply_credit(conn, purchase.user_id, purchase.total, kind=LedgerKind.REFUND, reason=purchase.item_title)
         revoked.append(str(purchase.id))
     return balance, revoked
 
@@ -125,7 +127,7 @@ async def finish_refund(order_id: str, *, refunded: bool) -> PaymentRecord | Non
     the module docstring)."""
     key = order_key(order_id)
     async with in_transaction() as conn:
-        payment = await Payment.get_or_none(id=key).using_db(conn) if key is not None else None
+        payment = await Payment.get_or_none(id=key, using_db=conn) if key is not None else None
         if payment is None:
             return None
         if refunded:
@@ -134,7 +136,7 @@ async def finish_refund(order_id: str, *, refunded: bool) -> PaymentRecord | Non
             )
         elif await Payment.filter(id=key, status=PaymentStatus.REFUNDING).using_db(conn).update(status=PaymentStatus.PAID):
             await _undo_refund(conn, payment)
-        return payment_record(await Payment.get(id=key).using_db(conn))
+        return payment_record(await Payment.get(id=key, using_db=conn))
 
 
 async def _undo_refund(conn: BaseDBAsyncClient, payment: Payment) -> None:
@@ -142,7 +144,7 @@ async def _undo_refund(conn: BaseDBAsyncClient, payment: Payment) -> None:
     the referrer's reward back. A purchase the balance no longer covers (the buyer spent the money
     `begin_refund` left them while the provider was asked) stays revoked, and the shortfall is
     written to the audit log as a security event: the balance never goes below zero."""
-    user_id = payment.user_id  # type: ignore[attr-defined]
+    user_id = payment.user_id
     await _locked_balance(conn, user_id)
     balance = await apply_credit(conn, user_id, payment.amount, kind=LedgerKind.REVERSAL, reason=str(payment.id))
     for purchase in await Purchase.filter(revoked_for=payment.id).using_db(conn).order_by("created_at"):
@@ -173,14 +175,14 @@ async def record_refunded(charge_id: str) -> RefundStarted | RefundRefused:
             return RefundRefused(reason="already_refunded", payment=payment_record(payment))
         if payment.status == PaymentStatus.REFUNDING:
             await Payment.filter(id=payment.id).using_db(conn).update(status=PaymentStatus.REFUNDED, refunded_at=now)
-            payment = await Payment.get(id=payment.id).using_db(conn)
-            user = await User.get(id=payment.user_id).using_db(conn)  # type: ignore[attr-defined]
+            payment = await Payment.get(id=payment.id, using_db=conn)
+            user = await User.get(id=payment.user_id, using_db=conn)
             return RefundStarted(payment=payment_record(payment), balance=user.balance)
-        user_id = payment.user_id  # type: ignore[attr-defined]
+        user_id = payment.user_id
         await Payment.filter(id=payment.id).using_db(conn).update(status=PaymentStatus.REFUNDED, refunded_at=now)
         balance = await _locked_balance(conn, user_id)
         await take_back_reward(conn, payment)
-        payment = await Payment.get(id=payment.id).using_db(conn)
+        payment = await Payment.get(id=payment.id, using_db=conn)
         if balance < payment.amount:
             return RefundRefused(reason="balance_spent", payment=payment_record(payment), needed=payment.amount, balance=balance)
         balance = await apply_credit(conn, user_id, -payment.amount, kind=LedgerKind.REVERSAL, reason=str(payment.id))

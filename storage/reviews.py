@@ -21,8 +21,8 @@ RATINGS = range(1, 6)
 def review_record(review: Review) -> ReviewRecord:
     return ReviewRecord(
         id=review.id,
-        item_id=review.item_id,  # type: ignore[attr-defined]
-        user_id=review.user_id,  # type: ignore[attr-defined]
+        item_id=review.item_id,
+        user_id=review.user_id,
         first_name=review.user.first_name,
         rating=review.rating,
         text=review.text,
@@ -48,7 +48,7 @@ async def review_target(user_id: int, item_id: int) -> ReviewTarget | NotABuyer 
             return ItemUnavailable(item_id=item_id)
         if not await _bought(conn, user_id, item_id):
             return NotABuyer(item_id=item_id)
-        current = await Review.get_or_none(user_id=user_id, item_id=item_id).using_db(conn).select_related("user")
+        current = await Review.get_or_none(user_id=user_id, item_id=item_id, using_db=conn).select_related("user")
         return ReviewTarget(item=item_record(item), current=None if current is None else review_record(current))
 
 
@@ -71,7 +71,7 @@ async def save_review(
             return ItemUnavailable(item_id=item_id)
         if not await _bought(conn, user_id, item_id):
             return NotABuyer(item_id=item_id)
-        existing = await Review.get_or_none(user_id=user_id, item_id=item_id).using_db(conn)
+        existing = await Review.get_or_none(user_id=user_id, item_id=item_id, using_db=conn)
         if existing is None:
             review = await Review.create(user_id=user_id, item_id=item_id, rating=rating, text=text or "", using_db=conn)
             await Item.filter(id=item_id).using_db(conn).update(

@@ -14,6 +14,7 @@ one writer).
 """
 
 from decimal import Decimal
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
@@ -31,13 +32,13 @@ async def take_back_reward(conn: BaseDBAsyncClient, payment: Payment) -> Decimal
     if referrer is None:
         return Decimal(0)
     referrer_id, reason = referrer
-    balance = await User.filter(id=referrer_id).using_db(conn).first().values_list("balance", flat=True)
+    balance = cast(Decimal | None, await User.filter(id=referrer_id).using_db(conn).first().values_list("balance", flat=True))
     taken = min(due, balance or Decimal(0))
     if taken > 0:
         await User.filter(id=referrer_id, balance__gte=taken).using_db(conn).update(
             balance=F("balance") - taken, referral_earned=F("referral_earned") - taken
         )
-        await User.filter(id=payment.user_id).using_db(conn).update(referral_paid=F("referral_paid") - taken)  # type: ignore[attr-defined]
+        await User.filter(id=payment.user_id).using_db(conn).update(referral_paid=F("referral_paid") - taken)
         await LedgerEntry.create(
             user_id=referrer_id, amount=-taken, kind=LedgerKind.REWARD_REVERSAL, reason=reason, using_db=conn
         )
@@ -60,15 +61,15 @@ async def restore_reward(conn: BaseDBAsyncClient, payment: Payment) -> None:
     await User.filter(id=referrer_id).using_db(conn).update(
         balance=F("balance") + back, referral_earned=F("referral_earned") + back
     )
-    await User.filter(id=payment.user_id).using_db(conn).update(referral_paid=F("referral_paid") + back)  # type: ignore[attr-defined]
+    await User.filter(id=payment.user_id).using_db(conn).update(referral_paid=F("referral_paid") + back)
     await LedgerEntry.create(user_id=referrer_id, amount=back, kind=LedgerKind.REFERRAL, reason=reason, using_db=conn)
     await Payment.filter(id=payment.id).using_db(conn).update(referral_reversed=Decimal(0))
 
 
 async def _referrer(conn: BaseDBAsyncClient, payment: Payment) -> tuple[int, str] | None:
     """The payer's referrer's id, and the ledger reason naming the payer."""
-    user_id = payment.user_id  # type: ignore[attr-defined]
-    payer = await User.filter(id=user_id).using_db(conn).first().values("referrer_id", "username", "first_name")
+    user_id = payment.user_id
+    payer = cast(dict[str, Any] | None, await User.filter(id=user_id).using_db(conn).first().values("referrer_id", "username", "first_name"))
     if payer is None or payer["referrer_id"] is None:
         return None
     return payer["referrer_id"], referral_reason(payer["username"], payer["first_name"], user_id)

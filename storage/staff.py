@@ -10,6 +10,7 @@ are never one's own), each refusal audited as a security event.
 
 from decimal import Decimal
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from storage.audit import write_event
@@ -47,7 +48,7 @@ async def grant_admin(user_id: int, permissions: list[str], *, actor_id: int | N
             conn, "admin.grant", actor_id=actor_id, target=str(user_id),
             detail=f"{user.role}→admin: {','.join(chosen) or 'no permissions'}",
         )
-        return user_record(await User.get(id=user_id).using_db(conn))
+        return user_record(await User.get(id=user_id, using_db=conn))
 
 
 @audits_refusals
@@ -60,7 +61,7 @@ async def revoke_admin(user_id: int, *, actor_id: int | None) -> UserRecord:
             await require_owner(conn, actor_id, "admin.revoke", user_id)
             await User.filter(id=user_id).using_db(conn).update(role=Role.USER, permissions="")
             await write_event(conn, "admin.revoke", actor_id=actor_id, target=str(user_id), detail=user.permissions)
-        return user_record(await User.get(id=user_id).using_db(conn))
+        return user_record(await User.get(id=user_id, using_db=conn))
 
 
 @audits_refusals
@@ -76,7 +77,7 @@ async def set_blocked(user_id: int, blocked: bool, *, actor_id: int | None) -> U
         if user.blocked != blocked or len(changes) > 1:
             await User.filter(id=user_id).using_db(conn).update(**changes)
             await write_event(conn, "user.block" if blocked else "user.unblock", actor_id=actor_id, target=str(user_id))
-        return user_record(await User.get(id=user_id).using_db(conn))
+        return user_record(await User.get(id=user_id, using_db=conn))
 
 
 async def find_user(query: str) -> UserRecord | None:
@@ -118,14 +119,14 @@ async def adjust_balance(
     return Decimal(balance).quantize(CENT)
 
 
-async def _get(conn: object, user_id: int) -> User:
-    user = await User.get_or_none(id=user_id).using_db(conn)
+async def _get(conn: BaseDBAsyncClient, user_id: int) -> User:
+    user = await User.get_or_none(id=user_id, using_db=conn)
     if user is None:
         raise UnknownUser(user_id)
     return user
 
 
-async def _staff_target(conn: object, user_id: int, action: str) -> User:
+async def _staff_target(conn: BaseDBAsyncClient, user_id: int, action: str) -> User:
     user = await _get(conn, user_id)
     if user.role == Role.OWNER:
         raise OwnerProtected(user_id, action)

@@ -69,7 +69,7 @@ async def require_adjuster(conn: BaseDBAsyncClient, actor_id: int | None, user_i
 
 
 async def _actor(conn: BaseDBAsyncClient, actor_id: int) -> User | None:
-    return await User.get_or_none(id=actor_id).using_db(conn)
+    return await User.get_or_none(id=actor_id, using_db=conn)
 
 
 def _is_owner(actor: User | None) -> bool:

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
@@ -52,9 +52,9 @@ async def shop_statistics(now: datetime, *, days: int = 7, top: int = 5, low_sto
             week=Count("id", _filter=between(week, tomorrow)),
             blocked_users=Count("id", _filter=Q(blocked=True)),
         ).using_db(conn).first().values("total", "today", "week", "blocked_users")
-        buyers = await Purchase.filter(revoked_at=None).using_db(conn).annotate(
+        buyers = cast(int | None, await Purchase.filter(revoked_at=None).using_db(conn).annotate(
             n=Count("user_id", distinct=True)
-        ).first().values_list("n", flat=True)
+        ).first().values_list("n", flat=True))
         # One conditional sum and count per day, in one pass, rather than GROUP BY a date: the date of
         # a timestamp is spelled differently per dialect (SQLite stores text, PostgreSQL timestamptz)
         # and Tortoise has no portable truncation, while range comparisons mean the same on both.

@@ -10,7 +10,7 @@ sees the units the first committed: no content is stocked twice.
 change to them.
 """
 
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F, Q, Subquery
@@ -59,7 +59,7 @@ async def units_present(conn: BaseDBAsyncClient, item_id: int, contents: list[st
     for start in range(0, len(prints), LOOKUP_CHUNK):
         chunk = prints[start : start + LOOKUP_CHUNK]
         found = await StockUnit.filter(item_id=item_id, fingerprint__in=chunk).using_db(conn).values_list("fingerprint", flat=True)
-        present.update(by_print[fingerprint] for fingerprint in found)
+        present.update(by_print[fingerprint] for fingerprint in cast(list[str], found))
     return present
 
 

@@ -1,6 +1,7 @@
 """Use cases about users: registration, lookup, language and the profile's numbers, and who the owner is."""
 
 from decimal import Decimal
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -20,7 +21,7 @@ def user_record(user: User) -> UserRecord:
         first_name=user.first_name,
         language_code=user.language_code,
         language=user.language,
-        role=str(user.role),
+        role=Role(user.role),
         balance=Decimal(user.balance).quantize(CENT),
         blocked=user.blocked,
         permissions=tuple(user.permissions.split(",")) if user.permissions else (),
@@ -117,7 +118,7 @@ async def profile(user_id: int) -> Profile:
     count for neither), whom they invited and what that earned them; raises UnknownUser for an
     unknown id."""
     async with in_transaction() as conn:
-        user = await User.get_or_none(id=user_id).using_db(conn)
+        user = await User.get_or_none(id=user_id, using_db=conn)
         if user is None:
             raise UnknownUser(user_id)
         bought = (
@@ -140,4 +141,4 @@ async def profile(user_id: int) -> Profile:
 
 async def staff_ids() -> list[int]:
     """The owner and the admins: who hears about payment disputes and shop alerts."""
-    return list(await User.filter(role__in=(Role.OWNER, Role.ADMIN)).order_by("id").values_list("id", flat=True))
+    return cast(list[int], await User.filter(role__in=(Role.OWNER, Role.ADMIN)).order_by("id").values_list("id", flat=True))

@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import os
 from contextvars import ContextVar
+from typing import cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -187,7 +188,7 @@ async def _seal_contents(sealer: Vault) -> None:
                 data = await Item.filter(id=item_id).using_db(conn).get().values_list("file_data", flat=True)
                 await Item.filter(id=item_id).using_db(conn).update(file_data=sealer.seal_bytes(bytes(data)))
             # Many purchases share one content (an item's buyers): each distinct one is sealed once.
-            snapshots = await Purchase.filter(content__not_isnull=True).using_db(conn).distinct().values_list("content", flat=True)
+            snapshots = cast(list[str], await Purchase.filter(content__not_isnull=True).using_db(conn).distinct().values_list("content", flat=True))
             for content in snapshots:
                 await Purchase.filter(content=content).using_db(conn).update(content=sealer.seal(content))
     except IntegrityError:

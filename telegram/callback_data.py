@@ -29,7 +29,7 @@ import types
 import typing
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self, dataclass_transform
 
 SEPARATOR = ":"
 MAX_BYTES = 64
@@ -127,6 +127,9 @@ def _codec(hint: Any) -> _Codec:
     raise TypeError(f"unsupported callback data field type {hint!r}")
 
 
+# Tells the type checker what __init_subclass__ does at run time: each subclass is a frozen dataclass,
+# so `BuyItem(item_id=1, qty=2)` is checked against the fields like any dataclass constructor.
+@dataclass_transform(frozen_default=True)
 class CallbackData:
     """Base of typed callback data; subclass with `prefix=` and annotated fields (see module docstring)."""
 
@@ -145,6 +148,7 @@ class CallbackData:
         dataclasses.dataclass(frozen=True)(cls)
         hints = typing.get_type_hints(cls)
         cls.__prefix__ = prefix
+        # The checker cannot see that the line above made cls a dataclass.
         cls.__codecs__ = {f.name: _codec(hints[f.name]) for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         CallbackData._registry[prefix] = cls
 
@@ -169,7 +173,7 @@ class CallbackData:
             raise ValueError(f"callback data {data!r} does not start with {cls.__prefix__!r}")
         if len(parts) - 1 != len(cls.__codecs__):
             raise ValueError(f"callback data {data!r} needs {len(cls.__codecs__)} fields, has {len(parts) - 1}")
-        values = {name: codec.decode(part) for (name, codec), part in zip(cls.__codecs__.items(), parts[1:])}
+        values = {name: codec.decode(part) for (name, codec), part in zip(cls.__codecs__.items(), parts[1:], strict=True)}
         return cls(**values)
 
     @classmethod

@@ -30,9 +30,10 @@ import msgspec
 import trio
 from hypercorn.config import Config
 from hypercorn.trio import serve as hypercorn_serve
+from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGISendCallable, Scope
 
-# scope, receive, send
-type ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+# An ASGI3 app as hypercorn types it: the scope and each event a TypedDict, so what we send is checked.
+type ASGIApp = ASGIFramework
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class Transport(httpx.AsyncBaseTransport):
 def asgi_app(router: Router) -> ASGIApp:
     """A plain ASGI3 app answering from `router` (lifespan events accepted and ignored, other scopes unanswered)."""
 
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def app(scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return
@@ -139,12 +140,12 @@ def asgi_app(router: Router) -> ASGIApp:
             "headers": [(k.encode(), v.encode()) for k, v in reply.headers]
             + [(b"content-length", str(len(reply.body)).encode())],
         })
-        await send({"type": "http.response.body", "body": reply.body})
+        await send({"type": "http.response.body", "body": reply.body, "more_body": False})
 
     return app
 
 
-async def _lifespan(receive: Any, send: Any) -> None:
+async def _lifespan(receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
@@ -154,15 +155,15 @@ async def _lifespan(receive: Any, send: Any) -> None:
             return
 
 
-async def _read_body(receive: Any, limit: int) -> bytes | None:
+async def _read_body(receive: ASGIReceiveCallable, limit: int) -> bytes | None:
     """The request body, or None when the client disconnected. Once past `limit` bytes the rest is
     drained unkept: what is returned is then just over `limit` long, enough for the router to refuse."""
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
+        if message["type"] != "http.request":
+            return None  # http.disconnect, the only other event of an HTTP scope
         if size <= limit:
             chunk = message.get("body", b"")
             chunks.append(chunk)

@@ -150,4 +150,4 @@ def _members(expr: ast.expr, scopes: list[Scope], depth: int, *, iterating: bool
 def _union(parts: list[set[str] | None]) -> set[str] | None:
     if any(part is None for part in parts):
         return None
-    return set().union(*parts)  # type: ignore[arg-type]
+    return set().union(*parts)  # type: ignore[arg-type]  # none is None: checked just above

@@ -36,13 +36,14 @@ def create_app(health: Callable[[], HealthReport], payments: PaymentDesk | None 
     With a payment desk that has CryptoPay on, the CryptoPay webhook is served too. Every route takes
     a small body at most (see webui.limits)."""
     app = QuartTrio("shopkeeper")
+    # Quart's documented way to wrap its ASGI app in middleware, which the checker takes for a method reassigned.
     app.asgi_app = BodyLimit(app.asgi_app, default=BODY_MAX, limits={CRYPTOPAY_WEBHOOK: CRYPTOPAY_BODY_MAX})  # type: ignore[method-assign]
 
     @app.post(CRYPTOPAY_WEBHOOK)
     async def cryptopay_webhook() -> Response:
         if payments is None or payments.cryptopay is None:
             return _text(404, "CryptoPay is not configured")
-        body = await request.get_data(cache=False)
+        body = await request.get_data(cache=False, as_text=False, parse_form_data=False)
         if not verify(payments.settings.cryptopay_token, body, request.headers.get("crypto-pay-api-signature")):
             WEBHOOKS.labels("bad_signature").inc()
             await payments.store.record_event(

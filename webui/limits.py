@@ -10,7 +10,7 @@ arrived passes the limit. A body within the limit is handed on to the app as it 
 
 from collections.abc import Mapping
 
-from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGIReceiveEvent, ASGISendCallable, Scope
+from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGIReceiveEvent, ASGISendCallable, HTTPScope, Scope
 from prometheus_client import Counter
 
 REFUSED = Counter("shopkeeper_web_bodies_refused_total", "Web requests answered 413: a body over its route's limit")
@@ -46,7 +46,7 @@ class BodyLimit:
         await self.app(scope, _replay(bytes(body), receive), send)
 
 
-def _declared_length(scope: Scope) -> int:
+def _declared_length(scope: HTTPScope) -> int:
     """The Content-Length header's value; 0 when absent or not a number (the body is counted as it comes)."""
     for name, value in scope.get("headers", ()):
         if name.lower() == b"content-length":

@@ -22,7 +22,7 @@ from telegram.amounts import AMOUNT_CHARS, parse_change
 OPERATOR = None
 
 # An argparse sub-command set, as `add_subparsers` returns it (argparse names no public type for it).
-Commands = argparse._SubParsersAction
+type Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 # Telegram user ids are positive 64-bit numbers.
 USER_ID_MAX = 2**63 - 1
 

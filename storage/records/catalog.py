@@ -3,10 +3,11 @@ sees them (hidden ones too)."""
 
 from decimal import Decimal
 
+from storage.kinds import ItemKind
 from storage.records.base import Page, Record
 
 
-class CategoryRecord(Record):
+class CategoryRecord(Record, frozen=True):
     id: int
     name: str
     # Visible items directly in this category (not in its subcategories).
@@ -16,13 +17,13 @@ class CategoryRecord(Record):
     nested_count: int = 0
 
 
-class ItemRecord(Record):
+class ItemRecord(Record, frozen=True):
     id: int
     category_id: int
     title: str
     description: str
     price: Decimal
-    kind: str  # "unique", "unlimited" or "file"
+    kind: ItemKind
     # Units left of a "unique" item; None for kinds that never run out.
     stock_left: int | None
     photo: str | None = None
@@ -31,7 +32,7 @@ class ItemRecord(Record):
     rating: Decimal | None = None
 
 
-class CategoryPage(Record):
+class CategoryPage(Record, frozen=True):
     """One page of a category's screen: its visible subcategories, then its visible items, as one list.
 
     `parent_name` names the category above a subcategory (`category.parent_id`). `back_page` is the
@@ -45,14 +46,14 @@ class CategoryPage(Record):
     back_page: int = 1
 
 
-class ItemCard(Record):
+class ItemCard(Record, frozen=True):
     """A visible item and the page of its category's screen that lists it (where Back goes)."""
 
     item: ItemRecord
     category_page: int
 
 
-class NewItem(Record):
+class NewItem(Record, frozen=True):
     """An item to create (operator commands, bulk imports). By kind: "unique" items take stock units
     later; "unlimited" ones deliver `content` to every buyer; "file" ones deliver the document
     `file_name`/`file_data`. `photo` is a Telegram file_id or an https URL."""
@@ -68,7 +69,7 @@ class NewItem(Record):
     hidden: bool = False
 
 
-class AdminCategory(Record):
+class AdminCategory(Record, frozen=True):
     """A category as the staff sees it: hidden ones too; `items` counts its items that are not deleted."""
 
     id: int
@@ -78,7 +79,7 @@ class AdminCategory(Record):
     items: int
 
 
-class AdminItem(Record):
+class AdminItem(Record, frozen=True):
     """An item as the staff sees it (never its content or file)."""
 
     id: int
@@ -86,13 +87,13 @@ class AdminItem(Record):
     title: str
     description: str
     price: Decimal
-    kind: str
+    kind: ItemKind
     stock_left: int
     hidden: bool
     photo: str | None
 
 
-class CategoryTree(Record):
+class CategoryTree(Record, frozen=True):
     """A category (None: the top level), its subcategories and its items, for the staff's catalog screen."""
 
     category: AdminCategory | None

@@ -14,7 +14,7 @@ ExportCell = str | int | Decimal | bool | datetime | None
 ExportCursor = int | tuple[datetime, str]
 
 
-class ExportPage(Record):
+class ExportPage(Record, frozen=True):
     """A page of a table read out for export: `next` is the cursor to pass for the page after, None
     after the last one."""
 

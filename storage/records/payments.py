@@ -5,18 +5,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from storage.kinds import PaymentMethod, PaymentStatus
 from storage.records.base import Record
 from storage.records.purchases import PurchaseResult
 from storage.records.users import UserRecord
 
 
-class PaymentRecord(Record):
+class PaymentRecord(Record, frozen=True):
     """An order paid through a provider (see storage.models.Payment): `id` is the invoice payload."""
 
     id: str
     user_id: int
-    method: str  # "stars", "fiat" or "cryptopay"
-    status: str  # "pending", "paid", "expired", "refunding" or "refunded"
+    method: PaymentMethod
+    status: PaymentStatus
     amount: Decimal  # in the shop's currency
     currency: str  # what the provider charges: "XTR" or a currency code
     provider_amount: int  # in that currency's smallest units
@@ -33,11 +34,11 @@ class PaymentRecord(Record):
     screen_id: int | None = None  # the order's confirmation screen (a message in the buyer's chat)
 
 
-class PaymentEvent(Record):
+class PaymentEvent(Record, frozen=True):
     """A provider says an order was paid: Telegram's successful_payment, or a paid CryptoPay invoice.
     `external_id` is the provider's id of the payment; amounts are in `currency`'s smallest units."""
 
-    method: str
+    method: PaymentMethod
     order_id: str
     external_id: str
     currency: str
@@ -45,7 +46,7 @@ class PaymentEvent(Record):
     provider_charge_id: str | None = None
 
 
-class AlreadyBought(Record):
+class AlreadyBought(Record, frozen=True):
     """A direct purchase's payment that settled after its order had been bought by the other route
     (the confirmation screen's Confirm, from the balance): nothing was bought twice, and the payment
     stays on the balance."""
@@ -54,7 +55,7 @@ class AlreadyBought(Record):
     purchase_id: str
 
 
-class Settled(Record):
+class Settled(Record, frozen=True):
     """A payment credited: `balance` after it; for a direct purchase, the purchase's outcome (if the
     item could not be bought, or AlreadyBought, the payment stays on the balance). `late`: the order
     had expired. `repeated`: the payment had been credited before, nothing changed."""
@@ -70,7 +71,7 @@ class Settled(Record):
 type PaymentProblem = Literal["unknown", "mismatch"]
 
 
-class PaymentRejected(Record):
+class PaymentRejected(Record, frozen=True):
     """A payment event that credits nothing: an unknown order, or one whose method, currency or
     amount differs from the order's (recorded as a security event)."""
 
@@ -78,7 +79,7 @@ class PaymentRejected(Record):
     reason: PaymentProblem
 
 
-class InvoiceLimit(Record):
+class InvoiceLimit(Record, frozen=True):
     """No new invoice: the buyer holds `held` unpaid ones already, and `limit` is the most allowed."""
 
     held: int
@@ -90,7 +91,7 @@ type PreCheckoutReason = Literal[
 ]
 
 
-class RefundStarted(Record):
+class RefundStarted(Record, frozen=True):
     """The payment's credit is taken back (and `revoked` purchases credited back first); the provider
     is to be asked for the refund next (`finish_refund`)."""
 
@@ -102,7 +103,7 @@ class RefundStarted(Record):
 type RefundReason = Literal["unknown", "not_paid", "already_refunded", "not_refundable", "balance_spent"]
 
 
-class RefundRefused(Record):
+class RefundRefused(Record, frozen=True):
     """Why a payment cannot be refunded: unknown; not_paid (pending or expired); already_refunded;
     not_refundable (only Stars are refunded through the bot); balance_spent (the credit was spent:
     `needed` is the payment's amount, `balance` what is left; revoking purchases would cover it)."""

@@ -4,14 +4,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from storage.kinds import PromoKind
 from storage.records.base import Record
 
 
-class PromoDiscount(Record):
+class PromoDiscount(Record, frozen=True):
     """A discount code that applies to this order: `discount` is what it takes off the order total."""
 
     code: str
-    kind: str  # "percent" or "fixed"
+    kind: PromoKind  # percent or fixed
     value: Decimal
     discount: Decimal
 
@@ -21,7 +22,7 @@ type PromoReason = Literal[
 ]
 
 
-class PromoRefusal(Record):
+class PromoRefusal(Record, frozen=True):
     """Why a promo code does not apply: unknown, inactive (disabled), expired, used_up (max uses
     reached), already_used (by this user, once-per-user codes), not_for_item (scoped elsewhere),
     not_discount (a credit code offered at checkout), not_credit (a discount code offered for credit)."""
@@ -30,7 +31,7 @@ class PromoRefusal(Record):
     reason: PromoReason
 
 
-class PromoCredited(Record):
+class PromoCredited(Record, frozen=True):
     """A credit code redeemed: `amount` added to the balance, which is now `balance`."""
 
     code: str
@@ -38,12 +39,12 @@ class PromoCredited(Record):
     balance: Decimal
 
 
-class PromoRecord(Record):
+class PromoRecord(Record, frozen=True):
     """A promo code as the operator sees it. A scope names one item or one category (and its subcategories)."""
 
     id: int
     code: str
-    kind: str  # "percent", "fixed" or "credit"
+    kind: PromoKind
     value: Decimal
     max_uses: int | None  # None: unlimited
     uses: int

@@ -4,12 +4,13 @@ item's document, and a line of a buyer's history."""
 from datetime import datetime
 from decimal import Decimal
 
+from storage.kinds import ItemKind
 from storage.records.base import Record
 from storage.records.catalog import ItemRecord
 from storage.records.promos import PromoDiscount, PromoReason, PromoRefusal
 
 
-class PurchasePreview(Record):
+class PurchasePreview(Record, frozen=True):
     """What the confirmation screen shows: the item as it is now, the order's total and the balance.
 
     `promo` is the applied code's discount, or why the code offered does not apply (then `total` is
@@ -23,7 +24,7 @@ class PurchasePreview(Record):
     promo: PromoDiscount | PromoRefusal | None = None
 
 
-class PurchaseRequest(Record):
+class PurchaseRequest(Record, frozen=True):
     """One buyer's order. `key` makes it idempotent: the same key buys once."""
 
     key: str
@@ -36,7 +37,7 @@ class PurchaseRequest(Record):
     expected_total: Decimal | None = None
 
 
-class Delivered(Record):
+class Delivered(Record, frozen=True):
     """A purchase's goods, as delivered at purchase and shown again from history.
 
     `units` are the secrets of a "unique" purchase, or the one content of an "unlimited" one; a
@@ -48,7 +49,7 @@ class Delivered(Record):
     purchase_id: str
     item_id: int
     item_title: str
-    kind: str
+    kind: ItemKind
     quantity: int
     units: tuple[str, ...]
     total: Decimal
@@ -61,7 +62,7 @@ class Delivered(Record):
     repeated: bool = False
 
 
-class ItemFile(Record):
+class ItemFile(Record, frozen=True):
     """A file item's document as an upload needs it: its name and its bytes, unsealed."""
 
     item_id: int
@@ -69,21 +70,21 @@ class ItemFile(Record):
     data: bytes
 
 
-class SoldOut(Record):
+class SoldOut(Record, frozen=True):
     item_id: int
     stock_left: int
 
 
-class InsufficientFunds(Record):
+class InsufficientFunds(Record, frozen=True):
     needed: Decimal
     balance: Decimal
 
 
-class ItemUnavailable(Record):
+class ItemUnavailable(Record, frozen=True):
     item_id: int
 
 
-class PriceChanged(Record):
+class PriceChanged(Record, frozen=True):
     """The order would now cost `total` (the unit price is `price`), not what the buyer agreed to."""
 
     item_id: int
@@ -91,7 +92,7 @@ class PriceChanged(Record):
     total: Decimal
 
 
-class PromoRejected(Record):
+class PromoRejected(Record, frozen=True):
     """The order's promo code no longer applies (see PromoRefusal for the reasons); nothing was charged."""
 
     item_id: int
@@ -102,7 +103,7 @@ class PromoRejected(Record):
 type PurchaseResult = Delivered | SoldOut | InsufficientFunds | ItemUnavailable | PriceChanged | PromoRejected
 
 
-class PurchaseRow(Record):
+class PurchaseRow(Record, frozen=True):
     """One line of a buyer's purchase history. `id` is the purchase's UUID as 32 hex digits."""
 
     id: str

@@ -6,7 +6,7 @@ from storage.records.base import Page, Record
 from storage.records.catalog import ItemRecord
 
 
-class ReviewRecord(Record):
+class ReviewRecord(Record, frozen=True):
     """One buyer's review of an item; `first_name` is the reviewer's, as Telegram last told us."""
 
     id: int
@@ -18,14 +18,14 @@ class ReviewRecord(Record):
     updated_at: datetime
 
 
-class ReviewTarget(Record):
+class ReviewTarget(Record, frozen=True):
     """An item a buyer may review, with their review of it so far."""
 
     item: ItemRecord
     current: ReviewRecord | None
 
 
-class ReviewSaved(Record):
+class ReviewSaved(Record, frozen=True):
     """The review as stored and the item with its new rating; `edited` when it replaced an earlier one."""
 
     item: ItemRecord
@@ -33,12 +33,12 @@ class ReviewSaved(Record):
     edited: bool
 
 
-class NotABuyer(Record):
+class NotABuyer(Record, frozen=True):
     """Only a buyer of the item may review it."""
 
     item_id: int
 
 
-class ItemReviews(Record):
+class ItemReviews(Record, frozen=True):
     item: ItemRecord
     page: Page[ReviewRecord]

@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
+from storage.kinds import BroadcastStatus
 from storage.records.base import Record
 
 
-class AuditRecord(Record):
+class AuditRecord(Record, frozen=True):
     """One row of the audit log; `count` is how many of its source's security events within a
     minute it stands for (its repeats, and past a few different ones, the rest: see storage.audit);
     an admin action is always 1."""
@@ -20,14 +21,14 @@ class AuditRecord(Record):
     count: int = 1
 
 
-class ShopSwitches(Record):
+class ShopSwitches(Record, frozen=True):
     """Shop-wide switches the staff set at run time."""
 
     maintenance: bool = False
 
 
-class BroadcastRecord(Record):
-    """A broadcast job (see storage.models.Broadcast); `status` is running, paused, cancelled or done."""
+class BroadcastRecord(Record, frozen=True):
+    """A broadcast job (see storage.models.Broadcast)."""
 
     id: int
     created_by: int
@@ -36,7 +37,7 @@ class BroadcastRecord(Record):
     button_url: str | None
     audience: str
     paid: bool
-    status: str
+    status: BroadcastStatus
     cursor: int
     total: int
     delivered: int

@@ -6,7 +6,7 @@ from decimal import Decimal
 from storage.records.base import Record
 
 
-class DaySales(Record):
+class DaySales(Record, frozen=True):
     """One UTC date's sales: the sum and count of its purchases that were not revoked."""
 
     day: date
@@ -14,7 +14,7 @@ class DaySales(Record):
     purchases: int
 
 
-class TopItem(Record):
+class TopItem(Record, frozen=True):
     """An item among the best sellers: units sold and what they brought (revoked purchases left out)."""
 
     item_id: int
@@ -23,13 +23,13 @@ class TopItem(Record):
     revenue: Decimal
 
 
-class LowStockItem(Record):
+class LowStockItem(Record, frozen=True):
     item_id: int
     title: str
     stock_left: int
 
 
-class ShopStatistics(Record):
+class ShopStatistics(Record, frozen=True):
     """The admin panel's Statistics screen. A "week" is today's UTC date and the six before it;
     revoked purchases count nowhere."""
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from storage.records.base import Record
 
 
-class StockImport(Record):
+class StockImport(Record, frozen=True):
     """What an import of stock lines did: `duplicates` are lines equal to a unit the item already had
     (sold or not) or to an earlier line; `empty` are blank lines; `stock_left` is the count after."""
 
@@ -17,13 +17,13 @@ class StockImport(Record):
     stock_left: int
 
 
-class StockUnitRecord(Record):
+class StockUnitRecord(Record, frozen=True):
     id: int
     content: str
     created_at: datetime
 
 
-class CatalogRow(Record):
+class CatalogRow(Record, frozen=True):
     """One row of a catalog import (see storage/catalog_import.py for what the columns mean); `line` is
     where it starts in the file, for errors. Empty text means the column was left empty."""
 
@@ -38,7 +38,7 @@ class CatalogRow(Record):
     unit: str = ""
 
 
-class CatalogImport(Record):
+class CatalogImport(Record, frozen=True):
     categories_created: int
     items_created: int
     units_added: int

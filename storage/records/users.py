@@ -3,24 +3,25 @@
 from datetime import datetime
 from decimal import Decimal
 
+from storage.kinds import LedgerKind, Role
 from storage.records.base import Record
 
 
-class UserRecord(Record):
+class UserRecord(Record, frozen=True):
     id: int
     username: str | None
     first_name: str
     language_code: str | None
     # Chosen in Profile; None means "follow language_code".
     language: str | None
-    role: str
+    role: Role
     balance: Decimal
     blocked: bool
     # An admin's permissions (storage.models.Permission values); the owner needs none.
     permissions: tuple[str, ...] = ()
 
 
-class Profile(Record):
+class Profile(Record, frozen=True):
     """The numbers of the buyer's profile and referral screens, read together in one use case."""
 
     user: UserRecord
@@ -32,23 +33,23 @@ class Profile(Record):
     referral_earned: Decimal
 
 
-class LedgerRow(Record):
-    """One balance change: `amount` is signed (credits > 0), `kind` a LedgerKind value."""
+class LedgerRow(Record, frozen=True):
+    """One balance change: `amount` is signed (credits > 0)."""
 
     id: int
     amount: Decimal
-    kind: str
+    kind: LedgerKind
     reason: str
     created_at: datetime
 
 
-class LedgerMismatch(Record):
+class LedgerMismatch(Record, frozen=True):
     user_id: int
     balance: Decimal
     ledger_sum: Decimal
 
 
-class ReferralTerms(Record):
+class ReferralTerms(Record, frozen=True):
     """What a referrer earns from each credited top-up of a user they invited (the [shop] referral keys).
 
     `percent` of the top-up, rounded down to the cent; a cap of 0 means no cap.

@@ -323,7 +323,8 @@ class BotClient:
 
     async def _edit(self, method: str, params: dict[str, Any]) -> Message | None:
         try:
-            result = await self._request(method, params, Message | bool)
+            # A union is no `type[T]` for _request: decoded here, to the same union.
+            result: Message | bool = _decode(await self._chain(method, params, None), Message | bool)
         except BadRequest as e:
             if e.not_modified:
                 return None

@@ -2,8 +2,9 @@
 
 Limits (Bot FAQ): about `global_rate` messages/s overall and `chat_rate` per chat, a chat allowed a
 burst of `chat_burst` back-to-back messages. The overall limit is a PacedRate, each chat's a token
-bucket, all on `trio.current_time()`, so a `MockClock` drives them in tests. Waiters are served first come, first served (each bucket is guarded by
-a `trio.Lock`, which is fair), so a chat's sends leave in the order they were made.
+bucket, all on `trio.current_time()`, so a `MockClock` drives them in tests. Waiters are served first
+come, first served (each bucket is guarded by a `trio.Lock`, which is fair), so a chat's sends leave in
+the order they were made.
 
 Only message-creating methods (`LIMITED_METHODS`) are limited, and a paid broadcast message
 (allow_paid_broadcast, up to 1000/s) only per chat: the broadcaster paces those itself. getUpdates is not a send; and

@@ -81,17 +81,17 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             name = tag[1:].strip().lower()
             if not stack:
                 raise _fail(source, f"Unexpected end tag at byte offset {_byte_offset(source, lt)}")
-            open_name, entity = stack.pop()
+            open_name, opened = stack.pop()
             if name != open_name:
                 raise _fail(
                     source,
                     f'Unmatched end tag at byte offset {_byte_offset(source, lt)}, '
                     f'expected "</{open_name}>", found "</{name}>"',
                 )
-            if entity is not None:
-                entity["length"] = offset - entity["offset"]
-                if entity["length"] > 0:
-                    entities.append(entity)
+            if opened is not None:
+                opened["length"] = offset - opened["offset"]
+                if opened["length"] > 0:
+                    entities.append(opened)
             continue
         name, _, rest = tag.partition(" ")
         name = name.lower()

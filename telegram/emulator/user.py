@@ -1,16 +1,16 @@
 """EmulatedUser: a person in a private chat, as seen by tests.
 
-Contract: `send_text`, `send_document`, `send_photo`, `press` and `press_data` queue exactly one update for the chosen bot (default: the first bot
-created) and return at once; nothing here waits for the bot except `wait_for*` and `pay` (which waits for the
-bot's answer to the pre-checkout query, see `payments.py`). Read methods return
-copies of the messages in their CURRENT state (edits applied, deleted ones gone), so tests cannot
-corrupt the emulator by mutating what they get.
+Contract: `send_text`, `send_document`, `send_photo`, `press` and `press_data` queue exactly one
+update for the chosen bot (default: the first bot created) and return at once; nothing here waits for
+the bot except `wait_for*` and `pay` (which waits for the bot's answer to the pre-checkout query, see
+`payments.py`). Read methods return copies of the messages in their CURRENT state (edits applied,
+deleted ones gone), so tests cannot corrupt the emulator by mutating what they get.
 """
 
 import copy
 import mimetypes
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import trio
@@ -145,7 +145,7 @@ class EmulatedUser:
         bot_id = chat.bot.id
         if message_id is not None:
             message = chat.messages.get(message_id)
-            candidates = [message] if message is not None and message["from"]["id"] == bot_id else []
+            candidates: Iterable[dict[str, Any]] = [message] if message is not None and message["from"]["id"] == bot_id else []
         else:
             # Newest first, stopping at the first match: cheap even in long benchmark chats.
             candidates = (m for m in reversed(chat.messages.values()) if m["from"]["id"] == bot_id and "reply_markup" in m)

@@ -5,8 +5,8 @@ CryptoPay webhook, the "Check payment" button and the reconciler's polling all s
 `settle`, so a payment is credited and announced the same way whoever saw it first (the database
 makes sure it is credited once, and its payer told once: see storage.settlement and storage.notices).
 Telling the payer is telegram.payments.telling. Refunds go through it too (telegram.payments.refunds),
-for the admin's command and the reconciler's recovery, and the reconciler compares Telegram's record of Stars payments with the shop's through it
-(telegram.payments.stars).
+for the admin's command and the reconciler's recovery, and the reconciler compares Telegram's record
+of Stars payments with the shop's through it (telegram.payments.stars).
 
 Every message that tells of money received carries buttons onward; a Stars payment that bought an
 order turns that order's confirmation screen into its receipt (both drawn by the screens: see
@@ -24,6 +24,7 @@ from storage import (
     InvoiceLimit,
     ItemRecord,
     PaymentEvent,
+    PaymentMethod,
     PaymentRecord,
     PaymentRejected,
     Settled,
@@ -215,7 +216,7 @@ class PaymentDesk(Refunds, Telling):
     async def telegram_paid(self, payment: SuccessfulPayment) -> Settled | PaymentRejected:
         """A successful_payment message: Stars or a card through Telegram."""
         event = PaymentEvent(
-            method="stars" if payment.currency == "XTR" else "fiat",
+            method=PaymentMethod.STARS if payment.currency == "XTR" else PaymentMethod.FIAT,
             order_id=payment.invoice_payload,
             external_id=payment.telegram_payment_charge_id,
             currency=payment.currency,
@@ -229,7 +230,7 @@ class PaymentDesk(Refunds, Telling):
         if invoice.status != "paid":
             return None
         event = PaymentEvent(
-            method="cryptopay",
+            method=PaymentMethod.CRYPTOPAY,
             order_id=invoice.payload,
             external_id=str(invoice.invoice_id),
             currency=invoice.fiat or "",

@@ -8,7 +8,7 @@ so a payment already credited stays credited once (the unique charge id) and one
 credited and its buyer told. A refund listed there is recorded like Telegram's refunded_payment.
 """
 
-from storage import PaymentEvent, Settled, StorageBusy, StorageError, StorageUnavailable
+from storage import PaymentEvent, PaymentMethod, Settled, StorageBusy, StorageError, StorageUnavailable
 from telegram.errors import TelegramError
 from telegram.payments.desk import PaymentDesk, ProviderFailed
 from telegram.types import RefundedPayment, StarTransaction
@@ -68,7 +68,7 @@ async def _reconcile(desk: PaymentDesk, transaction: StarTransaction) -> bool:
         ))
         return False
     outcome = await desk.settle(PaymentEvent(
-        method="stars", order_id=partner.invoice_payload, external_id=transaction.id, currency="XTR",
+        method=PaymentMethod.STARS, order_id=partner.invoice_payload, external_id=transaction.id, currency="XTR",
         provider_amount=transaction.amount,
     ))
     return isinstance(outcome, Settled) and not outcome.repeated

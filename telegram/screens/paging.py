@@ -13,7 +13,7 @@ class PagePosition(CallbackData, prefix="pos"):
     """The "3/417" label between the arrows: pressing it does nothing."""
 
 
-def pager(ctx: Context, page: Page, to_page: Callable[[int], CallbackData]) -> list[tuple[str, CallbackData]]:
+def pager[T](ctx: Context, page: Page[T], to_page: Callable[[int], CallbackData]) -> list[tuple[str, CallbackData]]:
     """‹ and › around the position, each only where there is a page to go to; no row for one page."""
     if page.pages <= 1:
         return []

@@ -3,7 +3,7 @@
 from .base import TelegramType
 
 
-class User(TelegramType):
+class User(TelegramType, frozen=True):
     """A Telegram user or bot. `id` fits in 52 bits, so a Python int is exact."""
 
     id: int
@@ -19,7 +19,7 @@ class User(TelegramType):
     supports_inline_queries: bool | None = None
 
 
-class Chat(TelegramType):
+class Chat(TelegramType, frozen=True):
     """A chat; `type` is "private", "group", "supergroup" or "channel"."""
 
     id: int
@@ -30,7 +30,7 @@ class Chat(TelegramType):
     last_name: str | None = None
 
 
-class ChatMember(TelegramType):
+class ChatMember(TelegramType, frozen=True):
     """One user's membership of a chat (`getChatMember`): the spec's six ChatMember kinds in one type.
 
     `status` is "creator", "administrator", "member", "restricted", "left" or "kicked"; `is_member`

@@ -3,7 +3,7 @@
 from .base import TelegramType
 
 
-class File(TelegramType):
+class File(TelegramType, frozen=True):
     """A file ready for download from `{api_base_url}/file/bot<token>/<file_path>` (valid for at least an hour;
     call getFile again for a fresh path). `file_path` is missing when Telegram cannot serve the file."""
 

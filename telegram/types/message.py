@@ -8,7 +8,7 @@ from .keyboard import InlineKeyboardMarkup
 from .payment import Invoice, RefundedPayment, SuccessfulPayment
 
 
-class MessageEntity(TelegramType):
+class MessageEntity(TelegramType, frozen=True):
     """A formatted span of a text; `offset` and `length` count UTF-16 code units, not characters."""
 
     type: str
@@ -20,7 +20,7 @@ class MessageEntity(TelegramType):
     custom_emoji_id: str | None = None
 
 
-class Document(TelegramType):
+class Document(TelegramType, frozen=True):
     """A general file; `file_id` can be sent again instead of uploading the bytes."""
 
     file_id: str
@@ -30,7 +30,7 @@ class Document(TelegramType):
     file_size: int | None = None
 
 
-class PhotoSize(TelegramType):
+class PhotoSize(TelegramType, frozen=True):
     """One size of a photo. A photo message carries several, smallest first: take the last for the original."""
 
     file_id: str
@@ -40,7 +40,7 @@ class PhotoSize(TelegramType):
     file_size: int | None = None
 
 
-class Message(TelegramType):
+class Message(TelegramType, frozen=True):
     """A message, or an inaccessible one.
 
     `CallbackQuery.message` may be an InaccessibleMessage (only chat, message_id and date, with date 0):

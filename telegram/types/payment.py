@@ -4,14 +4,14 @@ from .base import TelegramType
 from .chat import User
 
 
-class LabeledPrice(TelegramType):
+class LabeledPrice(TelegramType, frozen=True):
     """One line of an invoice's price breakdown, in the currency's smallest units (Stars: whole Stars)."""
 
     label: str
     amount: int
 
 
-class Invoice(TelegramType):
+class Invoice(TelegramType, frozen=True):
     """The invoice a message carries (`sendInvoice`); `start_parameter` is "" when none was given."""
 
     title: str
@@ -21,7 +21,7 @@ class Invoice(TelegramType):
     total_amount: int
 
 
-class SuccessfulPayment(TelegramType):
+class SuccessfulPayment(TelegramType, frozen=True):
     """A completed payment (Stars: currency "XTR"); keep `telegram_payment_charge_id` for refunds."""
 
     currency: str
@@ -34,7 +34,7 @@ class SuccessfulPayment(TelegramType):
     is_first_recurring: bool | None = None
 
 
-class RefundedPayment(TelegramType):
+class RefundedPayment(TelegramType, frozen=True):
     """A refunded payment, delivered as a service message after `refundStarPayment`."""
 
     currency: str
@@ -44,7 +44,7 @@ class RefundedPayment(TelegramType):
     provider_payment_charge_id: str | None = None
 
 
-class TransactionPartner(TelegramType):
+class TransactionPartner(TelegramType, frozen=True):
     """The other side of a Stars transaction: the spec's TransactionPartner kinds in one type.
 
     `type` is "user", "chat", "affiliate_program", "fragment", "telegram_ads", "telegram_api" or
@@ -58,7 +58,7 @@ class TransactionPartner(TelegramType):
     invoice_payload: str | None = None
 
 
-class StarTransaction(TelegramType):
+class StarTransaction(TelegramType, frozen=True):
     """One Stars transaction of the bot. An incoming invoice payment has the payment's
     telegram_payment_charge_id as `id` and the payer as `source`; its refund is a transaction of its
     own with the same `id` and the payer as `receiver`."""
@@ -71,7 +71,7 @@ class StarTransaction(TelegramType):
     receiver: TransactionPartner | None = None
 
 
-class StarTransactions(TelegramType):
+class StarTransactions(TelegramType, frozen=True):
     """A page of the bot's Stars transactions (`getStarTransactions`), oldest first."""
 
     transactions: list[StarTransaction]

@@ -7,7 +7,7 @@ from .chat import User
 from .message import Message
 
 
-class CallbackQuery(TelegramType):
+class CallbackQuery(TelegramType, frozen=True):
     """A press of an inline button. Answer it with answerCallbackQuery, or the client keeps spinning.
 
     `message` is None for buttons of inline-mode messages and may be inaccessible (`message.accessible`).
@@ -21,7 +21,7 @@ class CallbackQuery(TelegramType):
     data: str | None = None
 
 
-class PreCheckoutQuery(TelegramType):
+class PreCheckoutQuery(TelegramType, frozen=True):
     """The last step before a payment; must be answered within 10 s (answerPreCheckoutQuery)."""
 
     id: str
@@ -32,7 +32,7 @@ class PreCheckoutQuery(TelegramType):
     shipping_option_id: str | None = None
 
 
-class Update(TelegramType):
+class Update(TelegramType, frozen=True):
     """One incoming update; at most one of the optional fields is set."""
 
     update_id: int

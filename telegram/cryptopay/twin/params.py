@@ -86,6 +86,8 @@ def accepted_assets(value: Any) -> tuple[str, ...]:
     """accepted_assets: a comma-separated string (or a JSON list); absent means every asset."""
     if value is None or value == "":
         return tuple(sorted(ASSETS))
+    # Any: a JSON list may hold anything, which the check below refuses.
+    names: list[Any]
     if isinstance(value, str):
         names = [name.strip() for name in value.split(",")]
     elif isinstance(value, list):

@@ -291,7 +291,7 @@ async def typed_promo(ctx: Context, text: str, data: dict[str, Any]) -> None:
             return
     if preview is None or not isinstance(preview.promo, PromoDiscount):
         refusal = preview.promo if preview is not None else None
-        reason = promo_reason(ctx, refusal.reason if refusal is not None else "unknown")
+        reason = promo_reason(ctx, refusal.reason if isinstance(refusal, PromoRefusal) else "unknown")
         cancel = keyboard([(ctx.t.plain("button.cancel"), ChooseQuantity(item_id=item_id, quantity=quantity))])
         await ctx.reply(ctx.t("buy.promo_retry", reason=reason), cancel)
         return

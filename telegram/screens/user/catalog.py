@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 type Row = list[tuple[str, CallbackData]]
 
 
-def jump_pager(ctx: Context, page: Page, to_page: Callable[[int], CallbackData]) -> Row:
+def jump_pager[T](ctx: Context, page: Page[T], to_page: Callable[[int], CallbackData]) -> Row:
     """The pager row, with « and » to the first and the last page where ‹ and › do not already go."""
     row = pager(ctx, page, to_page)
     if page.number > 2:

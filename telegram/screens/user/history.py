@@ -6,6 +6,7 @@ malformed one) gets the same "not found" and is written to the audit log as a se
 """
 
 from storage import Page, PurchaseRow
+from telegram.callback_data import CallbackData
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.paging import pager
 from telegram.screens.user.callbacks import OpenMenu, OpenProfile, OpenPurchase, PurchaseHistory, RateItem
@@ -26,7 +27,7 @@ async def history(ctx: Context, data: PurchaseHistory) -> None:
 
 
 def _history_keyboard(ctx: Context, page: Page[PurchaseRow]) -> InlineKeyboardMarkup:
-    rows = [
+    rows: list[list[tuple[str, CallbackData]]] = [
         [(ctx.t.plain("history.row", date=short_date(ctx, row.created_at), title=row.item_title, total=row.total),
           OpenPurchase(purchase_id=row.id, page=page.number))]
         for row in page.rows

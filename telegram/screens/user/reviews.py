@@ -158,7 +158,7 @@ async def reviews(ctx: Context, data: ShowReviews) -> None:
         text = _listing(ctx, head, page.rows)
     else:
         text = ctx.t("reviews.none", title=item.title)
-    rows = [
+    rows: list[list[tuple[str, CallbackData]]] = [
         pager(ctx, page, lambda number: ShowReviews(item_id=item.id, page=number)),
         [(ctx.t.plain("reviews.button.write"), RateItem(item_id=item.id))],
         [(ctx.t.plain("button.back"), OpenItem(item_id=item.id))],
