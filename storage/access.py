@@ -30,13 +30,13 @@ from storage.users import user_record
 type Need = Permission | Literal["staff", "owner"]
 
 
-class Granted(Record):
+class Granted(Record, frozen=True):
     """Allowed; `user` is the person as read just now."""
 
     user: UserRecord
 
 
-class Refused(Record):
+class Refused(Record, frozen=True):
     """Not allowed, and audited. `reason`: "staff" (not staff at all: a buyer, a blocked or former
     staff member), "owner" (an admin, where the owner alone may) or "permission" (an admin without
     `permission`). `user` is the person as read just now (None: no such user)."""
@@ -65,7 +65,7 @@ async def authorize(user_id: int, need: Need, action: str, *, owner_id: int) -> 
     """May `user_id` do `action` (a dotted name, the refusal's audit target: "stock.add") now, which
     needs `need`? Granted with the fresh record, or Refused with why, its security event written."""
     async with in_transaction() as conn:
-        found = await User.get_or_none(id=user_id).using_db(conn)
+        found = await User.get_or_none(id=user_id, using_db=conn)
         user = user_record(found) if found is not None else None
         if user is not None and may(user, need, owner_id):
             return Granted(user=user)

@@ -32,7 +32,6 @@ from storage.records import (
     PaymentRecord,
     PreCheckoutReason,
     PriceChanged,
-    PromoDiscount,
     PromoRefusal,
     PromoRejected,
     SoldOut,
@@ -41,11 +40,11 @@ from storage.records import (
 
 def payment_record(payment: Payment) -> PaymentRecord:
     return PaymentRecord(
-        id=str(payment.id), user_id=payment.user_id, method=str(payment.method), status=str(payment.status),  # type: ignore[attr-defined]
+        id=str(payment.id), user_id=payment.user_id, method=PaymentMethod(payment.method), status=PaymentStatus(payment.status),
         amount=Decimal(payment.amount).quantize(CENT), currency=payment.currency, provider_amount=payment.provider_amount,
-        created_at=payment.created_at, expires_at=payment.expires_at, item_id=payment.item_id,  # type: ignore[attr-defined]
+        created_at=payment.created_at, expires_at=payment.expires_at, item_id=payment.item_id,
         quantity=payment.quantity, promo_code=payment.promo_code, external_id=payment.external_id,
-        pay_url=payment.pay_url, purchase_id=str(payment.purchase_id) if payment.purchase_id else None,  # type: ignore[attr-defined]
+        pay_url=payment.pay_url, purchase_id=str(payment.purchase_id) if payment.purchase_id else None,
         paid_at=payment.paid_at, refunded_at=payment.refunded_at, screen_id=payment.screen_id,
     )
 
@@ -116,7 +115,7 @@ async def _item_refusal(
         promo = await gate.check(promo_code, user_id, item, subtotal, datetime.now(UTC))
         if isinstance(promo, PromoRefusal):
             return PromoRejected(item_id=item_id, code=promo.code, reason=promo.reason)
-        discount = promo.discount if isinstance(promo, PromoDiscount) else Decimal(0)
+        discount = promo.discount
     if subtotal - discount != amount:
         return PriceChanged(item_id=item_id, price=item.price, total=subtotal - discount)
     return None
@@ -159,7 +158,7 @@ async def pre_checkout(order_id: str, user_id: int, currency: str, total_amount:
     if key is None:
         return "unknown"
     async with in_transaction() as conn:
-        payment = await Payment.get_or_none(id=key, user_id=user_id).using_db(conn)
+        payment = await Payment.get_or_none(id=key, user_id=user_id, using_db=conn)
         if payment is None:
             return "unknown"
         if payment.purchase_key is not None and await Purchase.filter(request_key=payment.purchase_key).using_db(conn).exists():
@@ -174,9 +173,9 @@ async def pre_checkout(order_id: str, user_id: int, currency: str, total_amount:
             return "amount"
         if await User.filter(id=user_id, blocked=True).using_db(conn).exists():
             return "blocked"
-        if payment.item_id is not None:  # type: ignore[attr-defined]
+        if payment.item_id is not None:
             refusal = await _item_refusal(
-                conn, user_id, payment.item_id, payment.quantity, payment.promo_code, payment.amount  # type: ignore[attr-defined]
+                conn, user_id, payment.item_id, payment.quantity, payment.promo_code, payment.amount
             )
             if isinstance(refusal, SoldOut):
                 return "sold_out"

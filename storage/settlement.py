@@ -50,7 +50,7 @@ async def settle_payment(event: PaymentEvent, referral: ReferralTerms | None = N
         return PaymentRejected(order_id=event.order_id[:64], reason="unknown")
     method = PaymentMethod(event.method)
     async with in_transaction() as conn:
-        payment = await Payment.get_or_none(id=key).using_db(conn)
+        payment = await Payment.get_or_none(id=key, using_db=conn)
         if payment is None:
             return PaymentRejected(order_id=event.order_id[:64], reason="unknown")
         if payment.method != method or payment.currency != event.currency or payment.provider_amount != event.provider_amount:
@@ -71,23 +71,23 @@ async def settle_payment(event: PaymentEvent, referral: ReferralTerms | None = N
             payment = await Payment.filter(id=key).using_db(conn).select_for_update(no_key=True).get()
             if payment.external_id == event.external_id or method == PaymentMethod.CRYPTOPAY:
                 return await _repeated(conn, payment)
-            existing = await Payment.get_or_none(method=method, external_id=event.external_id).using_db(conn)
+            existing = await Payment.get_or_none(method=method, external_id=event.external_id, using_db=conn)
             if existing is not None:
                 return await _repeated(conn, existing)
             payment = await _extra_payment(conn, payment, event, now)
         # Expired, or due to be: the sweep may not have come by yet.
         late = payment.status == PaymentStatus.EXPIRED or (payment.status == PaymentStatus.PENDING and payment.expires_at <= now)
         balance, reward = await apply_topup(
-            conn, payment.user_id, payment.amount, reason=f"{method}:{payment.id}", referral=referral  # type: ignore[attr-defined]
+            conn, payment.user_id, payment.amount, reason=f"{method}:{payment.id}", referral=referral
         )
         if reward:
             await Payment.filter(id=payment.id).using_db(conn).update(referral_reward=reward)
-        payment = await Payment.get(id=payment.id).using_db(conn)
+        payment = await Payment.get(id=payment.id, using_db=conn)
         purchase: PurchaseResult | AlreadyBought | None = None
-        if payment.item_id is not None:  # type: ignore[attr-defined]
+        if payment.item_id is not None:
             request = PurchaseRequest(
                 key=payment.purchase_key or f"payment:{payment.id}", user_id=payment.user_id,
-                item_id=payment.item_id,  # type: ignore[attr-defined]
+                item_id=payment.item_id,
                 quantity=payment.quantity, promo_code=payment.promo_code, expected_total=payment.amount,
             )
             [purchase] = await _buy(conn, [request])
@@ -98,7 +98,7 @@ async def settle_payment(event: PaymentEvent, referral: ReferralTerms | None = N
             elif isinstance(purchase, Delivered):
                 await Payment.filter(id=payment.id).using_db(conn).update(purchase_id=purchase.purchase_id)
                 balance = purchase.balance
-            payment = await Payment.get(id=payment.id).using_db(conn)
+            payment = await Payment.get(id=payment.id, using_db=conn)
         user = await User.get(id=payment.user_id).using_db(conn)  # type: ignore[attr-defined]
         return Settled(payment=payment_record(payment), user=user_record(user), balance=balance, purchase=purchase, late=late)
 
@@ -112,7 +112,7 @@ async def _extra_payment(conn: BaseDBAsyncClient, order: Payment, event: Payment
     """A second payment of a paid order, recorded as a paid top-up of its own (the unique key
     backs the order's row lock taken before it)."""
     return await Payment.create(
-        id=uuid.uuid4(), user_id=order.user_id, method=order.method, status=PaymentStatus.PAID,  # type: ignore[attr-defined]
+        id=uuid.uuid4(), user_id=order.user_id, method=order.method, status=PaymentStatus.PAID,
         amount=order.amount, currency=order.currency, provider_amount=order.provider_amount,
         external_id=event.external_id, provider_charge_id=event.provider_charge_id, expires_at=order.expires_at,
         paid_at=now, using_db=conn,

@@ -187,7 +187,12 @@ async def send_long(
         await bot.send_document(chat_id, filename, file_text.encode(), caption=caption)
 
 
-def keyboard(*rows: Sequence[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
+# A button as screens write it (its label, what pressing it sends), and a row of them.
+type Button = tuple[str, CallbackData]
+type Row = list[Button]
+
+
+def keyboard(*rows: Sequence[Button]) -> InlineKeyboardMarkup:
     """Inline keyboard from rows of (label, callback data)."""
     return InlineKeyboardMarkup(
         inline_keyboard=[[InlineKeyboardButton(text=label, callback_data=data.pack()) for label, data in row] for row in rows]

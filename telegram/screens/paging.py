@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from storage import Page
 from telegram.callback_data import CallbackData
-from telegram.routing import Context, Router
+from telegram.routing import Context, Router, Row
 
 router = Router(name=__name__)
 
@@ -13,11 +13,11 @@ class PagePosition(CallbackData, prefix="pos"):
     """The "3/417" label between the arrows: pressing it does nothing."""
 
 
-def pager[T](ctx: Context, page: Page[T], to_page: Callable[[int], CallbackData]) -> list[tuple[str, CallbackData]]:
+def pager[T](ctx: Context, page: Page[T], to_page: Callable[[int], CallbackData]) -> Row:
     """‹ and › around the position, each only where there is a page to go to; no row for one page."""
     if page.pages <= 1:
         return []
-    row: list[tuple[str, CallbackData]] = []
+    row: Row = []
     if page.number > 1:
         row.append((ctx.t.plain("paging.previous"), to_page(page.number - 1)))
     row.append((ctx.t.plain("paging.position", page=page.number, pages=page.pages), PagePosition()))

@@ -7,7 +7,7 @@ cases refuse to touch the owner's own role and write each change to the audit lo
 from typing import Any
 
 from storage import PERMISSIONS, OwnerProtected, UserRecord
-from telegram.routing import Context, Router, keyboard, permission_name
+from telegram.routing import Context, Router, Row, keyboard, permission_name
 from telegram.screens.admin.callbacks import AddAdmin, EditAdmin, OpenAdmins, OpenUser, RevokeAdmin, TogglePermission
 from telegram.screens.admin.panel import back_row, cancel_row
 
@@ -91,7 +91,7 @@ async def revoke_admin(ctx: Context, data: RevokeAdmin) -> None:
 
 async def _show_admin(ctx: Context, user: UserRecord) -> None:
     is_admin = user.role == "admin"
-    rows = []
+    rows: list[Row] = []
     for permission in PERMISSIONS:
         held = is_admin and permission in user.permissions
         label = ctx.t.plain("admin.admins.held" if held else "admin.admins.not_held", permission=permission_name(ctx, permission))

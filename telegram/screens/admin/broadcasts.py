@@ -15,7 +15,7 @@ from storage import BroadcastRecord, Permission
 from telegram.errors import BadRequest
 from telegram.i18n import LANGUAGES
 from telegram.limits import TEXT_LIMIT, html_units
-from telegram.routing import Context, Router, StateSlot, keyboard
+from telegram.routing import Context, Router, Row, StateSlot, keyboard
 from telegram.screens.admin.callbacks import (
     BroadcastAudience, BroadcastButton, MoveBroadcast, NewBroadcast, OpenBroadcast, OpenBroadcasts, SendBroadcast,
 )
@@ -238,7 +238,7 @@ def progress_view(t: Texts, job: BroadcastRecord) -> tuple[str, InlineKeyboardMa
         bar="▓" * filled + "░" * (BAR - filled), percent=percent, done=done, total=max(job.total, done),
         delivered=job.delivered, blocked=job.blocked, failed=job.failed,
     )
-    rows = []
+    rows: list[Row] = []
     if job.status == "running":
         rows.append([(t.plain("admin.broadcast.button.pause"), MoveBroadcast(broadcast_id=job.id, move="pause")),
                      (t.plain("admin.broadcast.button.cancel"), MoveBroadcast(broadcast_id=job.id, move="cancel"))])

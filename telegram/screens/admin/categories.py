@@ -9,8 +9,7 @@ from typing import Any
 
 from storage import AdminItem as ItemView
 from storage import CategoryNotEmpty, Duplicate, InvalidItem, NestingTooDeep, Permission, UnknownCategory
-from telegram.callback_data import CallbackData
-from telegram.routing import Context, Router, keyboard
+from telegram.routing import Context, Router, Row, keyboard
 from telegram.screens.admin.callbacks import (
     AdminCatalog, AdminItem, DeleteCategory, HideCategory, NewCategory, NewItem, RenameCategory,
 )
@@ -32,7 +31,7 @@ async def show_category(ctx: Context, category_id: int, *, new: bool = False) ->
         await ctx.notify(ctx.t.plain("error.stale_button"))
         tree = await ctx.shop.store.category_tree(None)
         assert tree is not None
-    rows: list[list[tuple[str, CallbackData]]] = []
+    rows: list[Row] = []
     for child in tree.children:
         label = ctx.t.plain("admin.catalog.category_button", name=child.name, items=child.items)
         rows.append([(_hidden_mark(ctx, child.hidden, label), AdminCatalog(category_id=child.id))])
@@ -48,7 +47,7 @@ async def show_category(ctx: Context, category_id: int, *, new: bool = False) ->
         text = ctx.t(
             "admin.catalog.category", name=here.name, state=state, items=len(tree.items), subcategories=len(tree.children)
         )
-        actions = [(ctx.t.plain("admin.catalog.button.new_item"), NewItem(category_id=here.id))]
+        actions: Row = [(ctx.t.plain("admin.catalog.button.new_item"), NewItem(category_id=here.id))]
         if here.parent_id is None:
             actions.append((ctx.t.plain("admin.catalog.button.new_subcategory"), NewCategory(parent_id=here.id)))
         rows.append(actions)

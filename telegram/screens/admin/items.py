@@ -13,7 +13,7 @@ from typing import Any
 
 from storage import Duplicate, InvalidItem, Permission, UnknownItem
 from telegram.amounts import parse_amount
-from telegram.routing import Context, Router, keyboard
+from telegram.routing import Context, Router, Row, keyboard
 from telegram.screens.admin.callbacks import AdminCatalog, AdminItem, DeleteItem, EditItem, HideItem, ItemStock, NewItem
 from telegram.screens.admin.categories import NAME_MAX, refuse_value, show_category
 from telegram.screens.admin.panel import back_row, cancel_row
@@ -127,7 +127,7 @@ async def show_item(ctx: Context, item_id: int, *, new: bool = False) -> None:
         price=item.price, stock=stock, state=state, description=item.description or "—",
         photo=ctx.t.plain("admin.catalog.photo_yes" if item.photo else "admin.catalog.photo_no"),
     )
-    rows = [
+    rows: list[Row] = [
         [(ctx.t.plain("admin.catalog.button.title"), EditItem(item_id=item.id, field="title")),
          (ctx.t.plain("admin.catalog.button.price"), EditItem(item_id=item.id, field="price"))],
         [(ctx.t.plain("admin.catalog.button.description"), EditItem(item_id=item.id, field="description")),
@@ -135,9 +135,10 @@ async def show_item(ctx: Context, item_id: int, *, new: bool = False) -> None:
         [(ctx.t.plain("admin.catalog.button.show" if item.hidden else "admin.catalog.button.hide"),
           HideItem(item_id=item.id, hidden=not item.hidden)),
          (ctx.t.plain("admin.catalog.button.delete"), DeleteItem(item_id=item.id))],
-        *([[(ctx.t.plain("admin.stock.button.list"), ItemStock(item_id=item.id))]] if item.kind == "unique" else []),
-        [(ctx.t.plain("button.back"), AdminCatalog(category_id=item.category_id))],
     ]
+    if item.kind == "unique":
+        rows.append([(ctx.t.plain("admin.stock.button.list"), ItemStock(item_id=item.id))])
+    rows.append([(ctx.t.plain("button.back"), AdminCatalog(category_id=item.category_id))])
     if new:
         await ctx.reply(text, keyboard(*rows))
     else:

@@ -6,7 +6,7 @@ used (telegram.routing.access).
 
 from storage import PERMISSIONS, Need, Permission, may
 from telegram.callback_data import CallbackData
-from telegram.routing import Context, Router, keyboard, permission_name
+from telegram.routing import Context, Router, Row, keyboard, permission_name
 from telegram.screens.admin.callbacks import AdminCancel, AdminCatalog, AdminPanel, FindUser, OpenAdmins, OpenAudit, OpenBroadcasts, OpenPromos, OpenStatistics, OpenStock, ToggleMaintenance
 
 router = Router(name=__name__, need="staff")
@@ -65,10 +65,10 @@ async def _show_panel(ctx: Context) -> None:
     await ctx.show(ctx.t("admin.panel", role=role), keyboard(*rows))
 
 
-def back_row(ctx: Context) -> list[tuple[str, CallbackData]]:
+def back_row(ctx: Context) -> Row:
     return [(ctx.t.plain("admin.button.back"), AdminPanel())]
 
 
-def cancel_row(ctx: Context) -> list[tuple[str, CallbackData]]:
+def cancel_row(ctx: Context) -> Row:
     return [(ctx.t.plain("admin.button.cancel"), AdminCancel())]
 

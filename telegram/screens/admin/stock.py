@@ -11,7 +11,7 @@ from typing import Any
 
 from storage import NotStockable, Permission, UnknownItem
 from telegram.errors import TelegramError
-from telegram.routing import Context, Router, keyboard
+from telegram.routing import Context, Router, Row, keyboard
 from telegram.screens.admin.callbacks import AddStock, AdminItem, ItemStock, OpenStock, RemoveUnit
 from telegram.screens.admin.panel import back_row, cancel_row
 from telegram.screens.admin.uploads import download_document
@@ -52,7 +52,7 @@ async def _show_item_stock(ctx: Context, item_id: int, page_number: int = 1, *, 
         await ctx.notify(ctx.t.plain("error.stale_button"))
         return
     page = await ctx.shop.store.unsold_units(item_id, page_number, PAGE_SIZE)
-    rows = [
+    rows: list[Row] = [
         [(ctx.t.plain("admin.stock.remove_button", unit=_short(unit.content)),
           RemoveUnit(item_id=item_id, unit_id=unit.id, page=page.number))]
         for unit in page.rows

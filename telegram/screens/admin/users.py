@@ -13,7 +13,7 @@ from typing import Any
 
 from storage import InsufficientBalance, OwnerProtected, Permission, StaffRefused, may
 from telegram.amounts import parse_change
-from telegram.routing import Context, Router, keyboard
+from telegram.routing import Context, Router, Row, keyboard
 from telegram.screens.admin.access import answer_refused, refuse
 from telegram.screens.admin.admins import who
 from telegram.screens.admin.callbacks import (
@@ -68,13 +68,13 @@ async def _show_user(ctx: Context, user_id: int) -> None:
         lines.append(ctx.t("admin.users.blocked"))
     owner = may(ctx.user, "owner", ctx.shop.owner_id)
     # What this staff member may do to this user: the store refuses the rest anyway.
-    actions = []
+    actions: Row = []
     if user.id != ctx.user.id and may(ctx.user, Permission.MONEY, ctx.shop.owner_id):
         actions.append((ctx.t.plain("admin.users.button.adjust"), AdjustBalance(user_id=user.id)))
     if user.role != "admin" or owner:
         actions.append((ctx.t.plain("admin.users.button.unblock" if user.blocked else "admin.users.button.block"),
                         SetBlocked(user_id=user.id, blocked=not user.blocked)))
-    rows = [
+    rows: list[Row] = [
         *([actions] if actions else []),
         [(ctx.t.plain("admin.users.button.purchases"), UserPurchases(user_id=user.id)),
          (ctx.t.plain("admin.users.button.ledger"), UserLedger(user_id=user.id)),
@@ -164,7 +164,7 @@ async def user_payments(ctx: Context, data: UserPayments) -> None:
     lines = [ctx.t("admin.users.payments_title", user_id=data.user_id)]
     lines += [
         ctx.t("admin.users.payment_row", date=date_time(ctx, payment.created_at), method=payment.method,
-              status=payment.status, amount=payment.amount, charge=payment.provider_charge_id or payment.id)
+              status=payment.status, amount=payment.amount, charge=payment.external_id or payment.id)
         for payment in payments
     ]
     if not payments:

@@ -31,7 +31,7 @@ from storage import (
     SoldOut,
 )
 from telegram.callback_data import CallbackData
-from telegram.routing import Context, PurchaseUnavailable, Router, StateSlot, keyboard
+from telegram.routing import Context, PurchaseUnavailable, Router, Row, StateSlot, keyboard
 from telegram.screens.user.callbacks import (
     BuyItem,
     ConfirmPurchase,
@@ -253,7 +253,7 @@ async def show_confirmation(ctx: Context, preview: PurchasePreview) -> None:
     lines.append(ctx.t("buy.confirm_total", total=preview.total, balance=preview.balance))
     order = secrets.token_urlsafe(9)
     confirm = ConfirmPurchase(item_id=item.id, quantity=preview.quantity, total=preview.total, order=order)
-    rows: list[list[tuple[str, CallbackData]]] = [[(ctx.t.plain("button.confirm"), confirm)]]
+    rows: list[Row] = [[(ctx.t.plain("button.confirm"), confirm)]]
     desk = ctx.shop.payments
     if desk is not None and preview.total > 0:
         if "stars" in desk.methods:

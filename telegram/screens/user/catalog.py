@@ -10,14 +10,12 @@ from storage import CategoryRecord, ItemRecord, Page, shortened
 from telegram.callback_data import CallbackData
 from telegram.errors import BadRequest
 from telegram.limits import CAPTION_LIMIT, TEXT_LIMIT, cut, html_units, units
-from telegram.routing import Context, Router, keyboard
+from telegram.routing import Context, Router, Row, keyboard
 from telegram.screens.paging import pager
 from telegram.screens.user.callbacks import BuyItem, OpenCategory, OpenItem, OpenMenu, OpenShop, ShowReviews
 
 router = Router(name=__name__)
 log = logging.getLogger(__name__)
-
-type Row = list[tuple[str, CallbackData]]
 
 
 def jump_pager[T](ctx: Context, page: Page[T], to_page: Callable[[int], CallbackData]) -> Row:

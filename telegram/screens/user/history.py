@@ -6,8 +6,7 @@ malformed one) gets the same "not found" and is written to the audit log as a se
 """
 
 from storage import Page, PurchaseRow
-from telegram.callback_data import CallbackData
-from telegram.routing import Context, Router, keyboard
+from telegram.routing import Context, Router, Row, keyboard
 from telegram.screens.paging import pager
 from telegram.screens.user.callbacks import OpenMenu, OpenProfile, OpenPurchase, PurchaseHistory, RateItem
 from telegram.screens.user.dates import date_time, short_date
@@ -27,7 +26,7 @@ async def history(ctx: Context, data: PurchaseHistory) -> None:
 
 
 def _history_keyboard(ctx: Context, page: Page[PurchaseRow]) -> InlineKeyboardMarkup:
-    rows: list[list[tuple[str, CallbackData]]] = [
+    rows: list[Row] = [
         [(ctx.t.plain("history.row", date=short_date(ctx, row.created_at), title=row.item_title, total=row.total),
           OpenPurchase(purchase_id=row.id, page=page.number))]
         for row in page.rows

@@ -8,7 +8,7 @@ is empty, the built-in one in the user's language.
 from enum import StrEnum
 
 from telegram.callback_data import CallbackData
-from telegram.routing import Context, Router, keyboard
+from telegram.routing import Context, Router, Row, keyboard
 from telegram.screens.user.callbacks import OpenDispute, OpenHelp, OpenMenu
 from telegram.texts import Safe
 from telegram.types import InlineKeyboardMarkup
@@ -65,7 +65,7 @@ def _help_markup(ctx: Context) -> InlineKeyboardMarkup:
 
 
 def _page_markup(ctx: Context, page: PageName) -> InlineKeyboardMarkup:
-    rows: list[list[tuple[str, CallbackData]]] = []
+    rows: list[Row] = []
     if page == PageName.PAYSUPPORT and ctx.shop.payments is not None:
         rows.append([(ctx.t.plain("dispute.button"), OpenDispute())])
     rows.append([(ctx.t.plain("pages.button.help"), OpenHelp()), (ctx.t.plain("button.main_menu"), OpenMenu())])

@@ -8,10 +8,9 @@ telegram.payments.receipts): however an order was paid, its screen ends the same
 import uuid
 
 from storage import Delivered
-from telegram.callback_data import CallbackData
 from telegram.payments import Receipts
 from telegram.payments.receipts import Screen
-from telegram.routing import keyboard
+from telegram.routing import Row, keyboard
 from telegram.screens.user.callbacks import OpenMenu, OpenPurchase, OpenShop, RateItem
 from telegram.texts import Texts
 from telegram.types import InlineKeyboardMarkup
@@ -36,7 +35,7 @@ def onward(t: Texts) -> InlineKeyboardMarkup:
     return keyboard(_onward_row(t))
 
 
-def _onward_row(t: Texts) -> list[tuple[str, CallbackData]]:
+def _onward_row(t: Texts) -> Row:
     return [(t.plain("button.shop"), OpenShop()), (t.plain("button.main_menu"), OpenMenu())]
 
 

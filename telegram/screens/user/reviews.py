@@ -7,7 +7,7 @@ so a forged or stale button changes nothing. Texts are stored as typed and escap
 from storage import ItemUnavailable, NotABuyer, ReviewRecord, ReviewSaved, ReviewTarget
 from telegram.callback_data import CallbackData
 from telegram.limits import TEXT_LIMIT, cut, html_units, units
-from telegram.routing import Context, Router, keyboard
+from telegram.routing import Context, Router, Row, keyboard
 from telegram.screens.paging import pager
 from telegram.screens.user.callbacks import OpenItem, OpenShop, RateItem, ShowReviews
 from telegram.screens.user.catalog import categories, item_card
@@ -158,7 +158,7 @@ async def reviews(ctx: Context, data: ShowReviews) -> None:
         text = _listing(ctx, head, page.rows)
     else:
         text = ctx.t("reviews.none", title=item.title)
-    rows: list[list[tuple[str, CallbackData]]] = [
+    rows: list[Row] = [
         pager(ctx, page, lambda number: ShowReviews(item_id=item.id, page=number)),
         [(ctx.t.plain("reviews.button.write"), RateItem(item_id=item.id))],
         [(ctx.t.plain("button.back"), OpenItem(item_id=item.id))],

@@ -13,9 +13,8 @@ from typing import Any
 
 from storage import CENT, InvoiceLimit
 from telegram.amounts import parse_amount
-from telegram.callback_data import CallbackData
 from telegram.payments import CheckTooSoon, Opened, PaymentDesk, ProviderFailed
-from telegram.routing import Context, Router, keyboard
+from telegram.routing import Context, Router, Row, keyboard
 from telegram.screens.user.callbacks import CheckPayment, OpenProfile, PayWith, TopUp, TopUpAmount
 from telegram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -80,7 +79,7 @@ async def methods(ctx: Context, data: TopUpAmount) -> None:
         return
     await ctx.forget()
     amount = data.amount.quantize(CENT)
-    rows: list[list[tuple[str, CallbackData]]] = [
+    rows: list[Row] = [
         [(_method_label(ctx, desk, method, amount), PayWith(method=method, amount=amount))] for method in desk.methods
     ]
     rows.append([(ctx.t.plain("button.back"), TopUp())])
