@@ -197,6 +197,8 @@ async def test_network_error_never_shows_the_token(
     autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # The httpx logger's own level too: the CLI, run in process by other tests, quiets it to WARNING.
+    caplog.set_level(logging.DEBUG, logger="httpx")
     await bot.get_me()  # a successful request: httpx logs its URL
     emu.faults.inject(Fault(method="getMe", kind="drop", times=settings.max_retries + 1))
     with pytest.raises(NetworkError) as e:
