@@ -9,10 +9,10 @@ import trio
 import trio.testing
 
 from actors.config import ConfigError, validate
-from buying import open_card, press_when_shown
-from conftest import TOKEN, open_shop
 from storage import StorageSettings, open_store
 from storage.catalog_cache import CatalogCache
+from tests.support.chat import open_card, press_when_shown
+from tests.support.shop import TOKEN, open_shop
 
 
 async def test_this_process_changes_show_on_the_next_screen(database_url: str) -> None:

@@ -11,13 +11,13 @@ import httpx
 import msgspec
 import trio
 
-from buying import labels, reply_to
-from conftest import RunningShop, open_shop
-from helpers import eventually, last_answer
-from paying import choose_top_up, credited
 from telegram.cryptopay import CryptoInvoice, sign
 from telegram.cryptopay.twin import CryptoPayTwin, invoice_json
 from telegram.emulator import EmulatedUser
+from tests.support.chat import labels, last_answer, reply_to
+from tests.support.payments import choose_top_up, credited
+from tests.support.shop import RunningShop, open_shop
+from tests.support.waiting import eventually
 
 CRYPTO_10 = "🪙 Crypto via CryptoPay (10.00 USD)"
 # The reconciler's poll, slow enough that the tests of other paths see none of its credits.

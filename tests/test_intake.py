@@ -6,11 +6,11 @@ import trio
 from prometheus_client import REGISTRY
 
 from actors.lanes import BACKLOG
-from buying import labels, press_when_shown
-from conftest import TOKEN, open_shop
-from helpers import eventually
-from paying import STARS_10, choose_top_up, invoices
 from telegram.emulator import Emulator, PaymentOutcome
+from tests.support.chat import labels, press_when_shown
+from tests.support.payments import STARS_10, choose_top_up, invoices
+from tests.support.shop import TOKEN, open_shop
+from tests.support.waiting import eventually
 
 FLOOD = 200
 USE_BUTTONS = "Please use the buttons below."
