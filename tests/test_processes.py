@@ -8,9 +8,10 @@ from pathlib import Path
 import httpx
 import trio
 
+from storage import StorageSettings, open_store
 from telegram.emulator import Emulator, serve_emulator
 from tests.support.processes import SHOPKEEPER, environment, free_port, stop, wait_healthy
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, until_handled
 
 
 async def test_sandbox_is_healthy_within_30_seconds_and_sells(tmp_path: Path) -> None:
@@ -144,7 +145,8 @@ async def test_run_against_a_bot_api_server_in_another_process_sells_the_last_un
             got_key = lambda u: any("THE-LAST-KEY" in (m.get("text") or "") for m in u.bot_messages())  # noqa: E731
             await eventually(lambda: len(ann.callback_answers) == len(bob.callback_answers) == 5, 10, "both answers")
             await eventually(lambda: got_key(ann) or got_key(bob), 10, "the delivery")
-            await trio.sleep(0.5)
+            async with open_store(StorageSettings(database_url=f"sqlite://{tmp_path}/shop.db"), migrate=False) as store:
+                await until_handled(emu, store)
             assert got_key(ann) != got_key(bob), "exactly one buyer gets the last unit"
             loser = bob if got_key(ann) else ann
             assert loser.callback_answers[-1]["text"] == "Sorry, this item is sold out."
