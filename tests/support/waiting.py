@@ -24,10 +24,11 @@ async def eventually(check: Callable[[], bool], timeout: float = 5.0, what: str 
 
 
 async def until_idle(shop: RunningShop, timeout: float = 10.0) -> None:
-    """Wait until the shop has done all it will do with the updates sent so far: Telegram (the emulator)
-    holds none it has not seen confirmed, the poller has none in hand (its lanes hold none waiting, being
-    handled or due for a retry) and the inbox none unhandled. A repeat still to come (an update offered
-    twice) would be in hand: what the users see now is final until someone sends something new."""
+    """Wait until the shop has done all it will do with the updates sent so far: Telegram (the emulator's
+    first bot, the shop's) holds none it has not seen confirmed, the poller has none in hand (its lanes
+    hold none waiting, being handled or due for a retry) and the inbox none unhandled. A repeat still to
+    come (an update offered twice) would be in hand: what the users see now is final until someone sends
+    something new."""
     await _until_quiet(shop.emu, shop.store, shop.running.updates_idle, timeout)
 
 
