@@ -127,6 +127,12 @@ class ChatLanes:
                 lane.notice = update
                 self._told_lately[chat] = True
 
+    @property
+    def idle(self) -> bool:
+        """Nothing in hand: no chat has an update waiting or being handled (nor a notice due), no
+        pre-checkout query is open and no payment update is waiting for a retry."""
+        return self._held == 0 and not self._lanes and not self._attempts
+
     async def wait_for_room(self) -> None:
         """Return once fewer than `capacity` updates are held (the intake's brake)."""
         while self._held >= self.capacity:

@@ -56,8 +56,16 @@ class UpdatePoller:
         self._progress = trio.Event()
         # Handled and not yet marked in the inbox; kept across a crash of the poller alone.
         self._to_mark: list[int] = []
+        self._lanes: ChatLanes | None = None
         self._stopping = False
         self._intake = trio.CancelScope()
+
+    @property
+    def idle(self) -> bool:
+        """No update in hand: the lanes hold none (see ChatLanes.idle) and every handled one is marked
+        in the inbox or being marked. With Telegram holding no unconfirmed update and the inbox none
+        unhandled, nothing more happens until a new update arrives (tests wait for that)."""
+        return not self._to_mark and (self._lanes is None or self._lanes.idle)
 
     def stop(self) -> None:
         """Stop fetching; updates already fetched are still handled, then `run` returns."""
@@ -66,7 +74,7 @@ class UpdatePoller:
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         # A run after a crash starts afresh: what the crashed run had in hand is in the inbox, replayed below.
-        lanes = ChatLanes(self.dispatcher, workers=self.settings.lanes, done=self._done)
+        lanes = self._lanes = ChatLanes(self.dispatcher, workers=self.settings.lanes, done=self._done)
         self._intake = trio.CancelScope()
         if self._stopping:
             self._intake.cancel()

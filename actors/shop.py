@@ -64,6 +64,8 @@ class Running(msgspec.Struct, frozen=True, kw_only=True):
     """What a started shop reports to whoever started it."""
 
     web_binds: list[str]
+    # Whether the update poller has no update in hand (UpdatePoller.idle), for tests that wait for quiet.
+    updates_idle: Callable[[], bool]
 
 
 async def run_shop(
@@ -153,7 +155,7 @@ async def run_shop(
             root.start_soon(_announce, bot, dispatcher.shop.identity, settings.shop)
             root.start_soon(run_poller)
             log.info("shop running; web on %s", ", ".join(binds))
-            task_status.started(Running(web_binds=binds))
+            task_status.started(Running(web_binds=binds, updates_idle=lambda: poller.idle))
 
             await stop.wait()
             log.info("stopping: finishing the updates in hand")

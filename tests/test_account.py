@@ -7,17 +7,9 @@ from decimal import Decimal
 
 import trio
 
-from account_helpers import (
-    add_goods,
-    answer_after,
-    bought,
-    buttons,
-    labels,
-    open_profile,
-    press_data,
-    start,
-)
-from conftest import open_shop
+from tests.support.chat import buttons, labels, last_answer, open_profile, press_data, start
+from tests.support.shop import open_shop
+from tests.support.store import add_goods, bought
 
 
 async def test_profile_counts_purchases_with_plural_forms(sqlite_url: str) -> None:
@@ -69,7 +61,7 @@ async def test_language_switch_applies_at_once_and_persists(sqlite_url: str) -> 
         await ann.press("Русский")
         card = await ann.wait_for_text("Профиль")
         assert "Язык: Русский" in card["text"] and "Баланс: 0,00 USD" in card["text"]
-        assert (await answer_after(ann, answers))["text"] == "Язык: Русский"
+        assert (await last_answer(ann, answers))["text"] == "Язык: Русский"
         assert (await shop.store.get_user(ann.id)).language == "ru"
         # Later updates speak Russian too (the dispatcher's cached user was replaced).
         menu = await start(ann, "/menu")
@@ -78,7 +70,7 @@ async def test_language_switch_applies_at_once_and_persists(sqlite_url: str) -> 
         # A forged language is refused and changes nothing.
         answers = len(ann.callback_answers)
         await press_data(shop, ann, "setlang:de")
-        await answer_after(ann, answers)
+        await last_answer(ann, answers)
         assert (await shop.store.get_user(ann.id)).language == "ru"
 
     # A restarted shop remembers the choice, whatever Telegram's language says.
@@ -189,7 +181,7 @@ async def test_foreign_purchase_ids_are_not_found_and_audited(database_url: str)
         for target in forged:
             answers = len(bob.callback_answers)
             await press_data(shop, bob, f"purc:{target}:1")
-            answer = await answer_after(bob, answers)
+            answer = await last_answer(bob, answers)
             assert answer["text"] == "Purchase not found." and answer["show_alert"], target
             # The conversation goes on: Bob sees his own (empty) history.
             await bob.wait_for_text("You have not bought anything yet")
@@ -260,6 +252,6 @@ async def test_forged_account_buttons_keep_the_conversation_usable(sqlite_url: s
         for data in forged:
             answers = len(ann.callback_answers)
             await press_data(shop, ann, data)
-            await answer_after(ann, answers)
+            await last_answer(ann, answers)
         card = await open_profile(ann)
         assert "Balance: 0.00 USD" in card["text"]

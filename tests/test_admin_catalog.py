@@ -4,10 +4,10 @@ nothing, edits and hides them, and deletes them; buyers see each change; bad inp
 from decimal import Decimal
 from typing import Any
 
-from buying import labels, open_card, press_when_shown, reply_to
-from conftest import OWNER_ID, RunningShop, open_shop
-from helpers import eventually
 from telegram.emulator import EmulatedUser
+from tests.support.chat import labels, open_card, press_when_shown, reply_to
+from tests.support.shop import OWNER_ID, RunningShop, open_shop
+from tests.support.waiting import eventually
 
 
 async def answer(user: EmulatedUser, text: str, expected: str) -> dict[str, Any]:

@@ -5,13 +5,12 @@ maintenance mode; refusals for everyone else."""
 from decimal import Decimal
 from typing import Any
 
-from account_helpers import press_data
-from buying import labels, press_when_shown, reply_to
-from conftest import OWNER_ID, RunningShop, open_shop
-from helpers import eventually
 from storage import Delivered, PurchaseRequest
 from telegram.emulator import EmulatedUser
 from telegram.screens.admin.callbacks import OpenAdmins, OpenAudit, SetBlocked, ToggleMaintenance
+from tests.support.chat import labels, press_data, press_when_shown, reply_to
+from tests.support.shop import OWNER_ID, RunningShop, open_shop
+from tests.support.waiting import eventually
 
 
 async def started(shop: RunningShop, user_id: int, name: str, username: str | None = None) -> EmulatedUser:

@@ -4,12 +4,11 @@ unpermitted presses change nothing, the unpermitted ones audited."""
 
 from decimal import Decimal
 
-from account_helpers import add_goods, press_data
-from buying import labels, open_card, press_when_shown, reply_to
-from conftest import OWNER_ID, RunningShop, open_shop
-from helpers import last_answer
 from telegram.emulator import EmulatedUser
 from telegram.screens.admin.callbacks import DisablePromo, NewPromo, OpenPromos, PromoKindChosen
+from tests.support.chat import labels, last_answer, open_card, press_data, press_when_shown, reply_to
+from tests.support.shop import OWNER_ID, RunningShop, open_shop
+from tests.support.store import add_goods
 
 CANCEL = "✖️ Cancel"
 BAD_PERCENT = "Send a percentage above 0 and at most 100 (two decimals at most), like 15 or 12.5, or cancel."

@@ -5,10 +5,10 @@ picture sent as a photo."""
 from decimal import Decimal
 from typing import Any
 
-from buying import press_when_shown, reply_to
-from conftest import OWNER_ID, RunningShop, open_shop
 from storage import Delivered, PurchaseRequest
 from telegram.emulator import EmulatedUser
+from tests.support.chat import press_when_shown, reply_to
+from tests.support.shop import OWNER_ID, RunningShop, open_shop
 
 
 async def after(user: EmulatedUser, sent: dict[str, Any], expected: str, timeout: float = 20.0) -> dict[str, Any]:

@@ -8,14 +8,13 @@ import uuid
 
 import trio
 
-from account_helpers import answer_after, press_data
-from buying import reply_to
-from conftest import OWNER_ID, RunningShop, open_shop
 from storage import Store
 from storage.audit import DISTINCT_MAX
 from telegram.emulator import EmulatedUser
 from telegram.screens.admin.callbacks import AdminCatalog, OpenAudit, OpenStock
 from telegram.screens.user.callbacks import OpenPurchase
+from tests.support.chat import last_answer, press_data, reply_to
+from tests.support.shop import OWNER_ID, RunningShop, open_shop
 
 FORGERIES = 50
 
@@ -24,7 +23,7 @@ async def forge(shop: RunningShop, user: EmulatedUser, data: str) -> dict:
     """Press a button the bot never offered; its answer."""
     answers = len(user.callback_answers)
     await press_data(shop, user, data)
-    return await answer_after(user, answers)
+    return await last_answer(user, answers)
 
 
 async def test_fifty_forged_presses_by_one_user_are_one_row_counting_fifty(database_url: str) -> None:

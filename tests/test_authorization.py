@@ -15,16 +15,15 @@ from typing import Any
 
 import pytest
 
-from account_helpers import press_data
-from buying import reply_to
-from conftest import OWNER_ID, RunningShop, open_shop
-from helpers import eventually
 from storage import PERMISSIONS, Permission, StaffRefused
 from telegram.callback_data import CallbackData
 from telegram.emulator import EmulatedUser
 from telegram.routing import Context, Router
 from telegram.screens import build_router
 from telegram.screens.admin import callbacks as admin
+from tests.support.chat import press_data, reply_to
+from tests.support.shop import OWNER_ID, RunningShop, open_shop
+from tests.support.waiting import eventually
 
 BUYER, ADMIN, TARGET = 1001, 1002, 1003
 STAFF_ONLY = "⛔ This is for the shop's staff only."

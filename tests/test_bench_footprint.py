@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 import trio
-from conftest import PG_SERVER, missing_service
 
 from bench import databases
 from bench.footprint_data import STOCK_KEY, STOCK_PER_ITEM, TOPUP, Sizes, build_database
 from bench.processes import FIRST_USER
 from storage import Delivered, PurchaseRequest, StorageSettings, open_store
 from storage.models import Item, LedgerEntry, Purchase, StockUnit, User
+from tests.support.servers import PG_SERVER, missing_service
 
 FOOTPRINT = Path(__file__).resolve().parents[1] / "bench" / "footprint.py"
 SMALL = Sizes(users=1_000, items=100, ledger=10_000)

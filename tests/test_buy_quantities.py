@@ -3,12 +3,10 @@ deliveries, and a price that changes under the buyer's finger."""
 
 from decimal import Decimal
 
-from buying import entity_text, labels, open_card, press_when_shown, reply_to
-from conftest import open_shop
-from helpers import last_answer
-
 from storage import Store
 from storage.models import Item
+from tests.support.chat import entity_text, labels, last_answer, open_card, press_when_shown, reply_to
+from tests.support.shop import open_shop
 
 # Characters Telegram HTML would eat if the key were not escaped.
 ODD_KEY = "K<1>&amp;2"

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from conftest import TOKEN, RunningShop, open_shop
-from helpers import eventually
 from storage import Duplicate, InvalidItem, NestingTooDeep, NewItem, NotStockable, StorageSettings, Store, open_store
 from storage.models import Item
 from telegram.callback_data import CallbackData
 from telegram.emulator import EmulatedUser
 from telegram.screens.user.callbacks import OpenCategory, OpenItem, OpenShop
+from tests.support.shop import TOKEN, RunningShop, open_shop
+from tests.support.waiting import eventually
 
 
 def labels(message: dict[str, Any]) -> list[list[str]]:

@@ -9,10 +9,10 @@ import trio
 import trio.testing
 
 from actors.config import ConfigError, validate
-from buying import open_card, press_when_shown
-from conftest import TOKEN, open_shop
 from storage import StorageSettings, open_store
 from storage.catalog_cache import CatalogCache
+from tests.support.chat import open_card, press_when_shown
+from tests.support.shop import TOKEN, open_shop
 
 
 async def test_this_process_changes_show_on_the_next_screen(database_url: str) -> None:
@@ -51,7 +51,7 @@ async def test_another_process_changes_show_within_the_configured_seconds(sqlite
         # An operator's command, or a second shop process, on the same database.
         async with open_store(StorageSettings(database_url=sqlite_url), migrate=False) as other:
             await other.update_item(item.id, actor_id=None, price=Decimal("12.00"))
-        await trio.sleep(0.6)
+        await trio.sleep(0.6)  # time passes: longer than the 0.5 s the catalog cache keeps an answer
         await ann.press("‹ Back")
         await press_when_shown(ann, "Quest · 12.00 USD")
 

@@ -10,9 +10,9 @@ import pytest
 import trio
 
 from actors.cli import main
-from conftest import storage_section
 from storage import AdminItem, StorageSettings, open_store
-from tests.test_cli import shopkeeper
+from tests.support.processes import shopkeeper
+from tests.support.shop import storage_section
 
 HEADER = "category,subcategory,title,price,kind,description,content,unit"
 GOOD = "\r\n".join([

@@ -5,12 +5,11 @@ import logging
 
 import pytest
 
-from conftest import OWNER_ID, open_shop
-from helpers import last_answer
-
 from telegram.emulator import Emulator
 from telegram.routing.gate import in_channel
 from telegram.types import ChatMember, User
+from tests.support.chat import last_answer
+from tests.support.shop import OWNER_ID, open_shop
 
 CHANNEL = {"required_channel": "@shop_news"}
 FAST = {"chat_rate": 100.0, "chat_burst": 100}

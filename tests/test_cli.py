@@ -1,30 +1,13 @@
 """The command line: config errors name the key and hide the token; operator commands work."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from actors.cli import main
 from actors.config import load_operator_settings, load_settings
-
-SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")
-SECRET = "987654:SuperSecretTokenValue"
-STOCK_KEY = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="
-
-
-def shopkeeper(*args: str, cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEPER_")}
-    return subprocess.run(
-        [SHOPKEEPER, *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=60, env={**clean, **env}
-    )
-
-
-def write_config(path: Path, extra: str = "", token: str = SECRET) -> Path:
-    path.write_text(f'[telegram]\ntoken = "{token}"\nowner_id = 42\n{extra}\n[storage]\ndatabase_url = "sqlite://{path.parent}/shop.db"\n')
-    return path
+from tests.support.processes import STOCK_KEY, shopkeeper, write_config
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ import pytest
 import trio
 
 from actors.cli import main
-from conftest import storage_section
 from storage import AuditRecord, StorageSettings, open_store
+from tests.support.shop import storage_section
 
 OWNER = 42
 

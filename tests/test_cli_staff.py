@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from storage import StorageSettings, open_store
-from test_cli import shopkeeper, write_config
+from tests.support.processes import shopkeeper, write_config
 
 OWNER = 42
 

@@ -11,13 +11,13 @@ import httpx
 import msgspec
 import trio
 
-from buying import labels, reply_to
-from conftest import RunningShop, open_shop
-from helpers import eventually, last_answer
-from paying import choose_top_up, credited
 from telegram.cryptopay import CryptoInvoice, sign
 from telegram.cryptopay.twin import CryptoPayTwin, invoice_json
 from telegram.emulator import EmulatedUser
+from tests.support.chat import labels, last_answer, reply_to
+from tests.support.payments import choose_top_up, credited
+from tests.support.shop import RunningShop, open_shop
+from tests.support.waiting import eventually, until_idle, until_reconciler_rounds
 
 CRYPTO_10 = "🪙 Crypto via CryptoPay (10.00 USD)"
 # The reconciler's poll, slow enough that the tests of other paths see none of its credits.
@@ -95,7 +95,9 @@ async def test_webhook_check_and_poll_at_once_credit_once(database_url: str) -> 
                 race.start_soon(lambda: twin.send_webhook(invoice.invoice_id, url=webhook_url(shop)))
             race.start_soon(ann.press, "🔄 Check payment")
         await ann.wait_for_text("Payment received: 10.00 USD")
-        await trio.sleep(0.3)  # a few more reconciler rounds see the paid invoice too
+        # Nothing more comes: the press is handled, and the reconciler's round under way and a whole one after it are over.
+        await until_idle(shop)
+        await until_reconciler_rounds(2)
         assert credited(ann) == 1 and await balance(shop, 1001) == Decimal("10.00")
         assert await shop.store.check_ledger() == []
 

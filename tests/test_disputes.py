@@ -1,7 +1,7 @@
 """/paysupport: a buyer's payment dispute reaches the owner (and admins), with their latest payments."""
 
-from conftest import OWNER_ID, open_shop
-from paying import top_up
+from tests.support.payments import top_up
+from tests.support.shop import OWNER_ID, open_shop
 
 
 async def test_a_dispute_reaches_the_owner_with_the_buyers_payments_and_is_audited(sqlite_url: str) -> None:

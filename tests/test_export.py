@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from actors.csv_export import cell_text
-from conftest import storage_section
 from storage import PaymentEvent, PaymentRecord, PurchaseRequest, StorageSettings, Store, open_store
-from test_cli import shopkeeper
+from tests.support.processes import shopkeeper
+from tests.support.shop import storage_section
 
 OWNER = 42
 MALLORY = 2001

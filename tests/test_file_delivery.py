@@ -16,12 +16,12 @@ from typing import Any
 
 import trio
 
-from buying import labels
-from conftest import OWNER_ID, TOKEN, open_shop
-from helpers import eventually
 from storage import PurchaseRequest, Store
 from storage.models import Item
 from telegram.emulator import EmulatedUser, Emulator
+from tests.support.chat import labels
+from tests.support.shop import OWNER_ID, TOKEN, open_shop
+from tests.support.waiting import eventually
 
 MB = 1024 * 1024
 # Random bytes: nothing on the way can make them smaller than they are.

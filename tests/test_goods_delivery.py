@@ -7,12 +7,12 @@ Each is bought once. The goods draw no link preview: a key may be a link, which 
 from decimal import Decimal
 from typing import Any
 
-from buying import entity_text, labels, open_card, press_when_shown
-from conftest import OWNER_ID, RunningShop, open_shop
-from helpers import eventually
-from paying import invoices
 from storage import PurchaseRequest
 from telegram.emulator import EmulatedUser, Fault
+from tests.support.chat import entity_text, labels, open_card, press_when_shown
+from tests.support.payments import invoices
+from tests.support.shop import OWNER_ID, RunningShop, open_shop
+from tests.support.waiting import eventually
 
 # A key that is a link: a preview would make Telegram's servers fetch it.
 LINK_KEY = "https://store.example/redeem?code=SECRET-0001"

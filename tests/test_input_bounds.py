@@ -7,15 +7,14 @@ import logging
 from decimal import Decimal
 
 import pytest
-from account_helpers import press_data
-from buying import labels, open_card, press_when_shown, reply_to
-from conftest import OWNER_ID, open_shop
-from helpers import eventually, last_answer
-from test_promo_codes import redemptions, shop_with_items
 
 from storage import shortened
 from telegram.screens.admin.callbacks import DisablePromo
 from telegram.screens.admin.stock import UNIT_MAX
+from tests.support.chat import labels, last_answer, open_card, press_data, press_when_shown, reply_to
+from tests.support.shop import OWNER_ID, open_shop
+from tests.support.store import redemptions, shop_with_items
+from tests.support.waiting import eventually
 
 UNKNOWN = "There is no such promo code. Send another code or press Cancel."
 

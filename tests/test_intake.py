@@ -6,11 +6,11 @@ import trio
 from prometheus_client import REGISTRY
 
 from actors.lanes import BACKLOG
-from buying import labels, press_when_shown
-from conftest import TOKEN, open_shop
-from helpers import eventually
-from paying import STARS_10, choose_top_up, invoices
 from telegram.emulator import Emulator, PaymentOutcome
+from tests.support.chat import labels, press_when_shown
+from tests.support.payments import STARS_10, choose_top_up, invoices
+from tests.support.shop import TOKEN, open_shop
+from tests.support.waiting import eventually, until_idle
 
 FLOOD = 200
 USE_BUTTONS = "Please use the buttons below."
@@ -64,8 +64,7 @@ async def test_a_flooding_buyer_holds_up_nobody_and_still_pays(sqlite_url: str) 
 
         # Ann's payment is never dropped: it is credited after the answers she still has waiting.
         await ann.wait_for_text("Payment received: 10.00 USD", timeout=30)
-        await eventually(lambda: not shop.emu.pending_updates(), what="every update fetched")
-        await trio.sleep(0.5)
+        await until_idle(shop)
         ann_messages = ann.bot_messages()
         assert answers(ann_messages, SKIPPED) == 1, "one notice about the skipped messages"
         handled = answers(ann_messages, USE_BUTTONS)
@@ -99,13 +98,7 @@ async def test_groups_and_bots_get_no_answer_and_leave_no_trace(sqlite_url: str)
         ann = emu.user(1001, "Ann")
         await ann.send_text("/start")
         await ann.wait_for_text("Welcome")
-
-        async def inbox_done() -> None:
-            while await shop.store.unhandled_updates():
-                await trio.sleep(0.05)
-
-        with trio.fail_after(10):
-            await inbox_done()
+        await until_idle(shop)
         assert [m["text"] for m in group.transcript()] == ["/start", "/redeem GIFT5", "/start"]
         assert [m["text"] for m in small.transcript()] == ["/menu"]
         assert not [params for _, method, params in emu.calls if int(params.get("chat_id") or 0) < 0]

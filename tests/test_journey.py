@@ -10,13 +10,13 @@ from decimal import Decimal
 
 import pytest
 
-from buying import labels, press_when_shown
-from conftest import open_shop
-from helpers import eventually
 from storage import ReferralTerms
 from telegram.config import ShopSettings
 from telegram.emulator import EmulatedUser
 from telegram.texts import Texts
+from tests.support.chat import labels, press_when_shown
+from tests.support.shop import open_shop
+from tests.support.waiting import eventually
 
 # What the buyer must read at each step, per language.
 EXPECTED = {

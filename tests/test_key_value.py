@@ -8,9 +8,9 @@ import pytest
 import trio
 import trio.testing
 
-from conftest import REDIS_URL, missing_service
 from storage import StorageSettings, StorageUnavailable, open_store
 from storage.kv import MemoryKV
+from tests.support.servers import REDIS_URL, missing_service
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])

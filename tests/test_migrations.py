@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from actors.config import ConfigError, validate
-from conftest import TOKEN
+from tests.support.shop import TOKEN
 
 
 @pytest.mark.postgres

@@ -8,13 +8,14 @@ import trio.testing
 
 from actors.purchases import PurchaseSerializer
 from actors.shop import chat_dispatcher
-from buying import labels, press_when_shown
-from conftest import TOKEN, open_shop, shop_settings
-from helpers import eventually, seed_item
 from storage import Delivered, PurchaseRequest, open_store
 from telegram.client import BotClient
 from telegram.emulator import Emulator
 from telegram.routing.context import PENDING_SECONDS
+from tests.support.chat import labels, press_when_shown
+from tests.support.shop import TOKEN, open_shop, shop_settings
+from tests.support.store import seed_item
+from tests.support.waiting import eventually
 
 
 async def test_a_double_tap_on_confirm_buys_once(sqlite_url: str) -> None:

@@ -6,16 +6,16 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from buying import labels, open_card, press_when_shown, reply_to
-from conftest import RunningShop, open_shop
-from helpers import last_answer, seed_item
-from paying import invoices, top_up
 from storage import (
     AlreadyBought, Delivered, PaymentEvent, PaymentRecord, PurchaseRequest, PurchaseResult, Settled, StorageError,
     StorageSettings, open_store,
 )
 from telegram.emulator import EmulatedUser
 from test_payments_storage import BUYER, all_at_once, register
+from tests.support.chat import labels, last_answer, open_card, press_when_shown, reply_to
+from tests.support.payments import invoices, top_up
+from tests.support.shop import RunningShop, open_shop
+from tests.support.store import seed_item
 
 ITEM = "Space <Game> & Co · 10.00 USD"
 STARS = "⭐ Pay with Stars: 500"

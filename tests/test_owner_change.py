@@ -1,9 +1,9 @@
 """A new telegram.owner_id takes the shop over at start: the former owner is a plain user from then on,
 on SQLite and PostgreSQL."""
 
-from buying import reply_to
-from conftest import OWNER_ID, open_shop
 from storage import StorageSettings, open_store
+from tests.support.chat import reply_to
+from tests.support.shop import OWNER_ID, open_shop
 
 NEW_OWNER = 1002
 STAFF_ONLY = "⛔ This is for the shop's staff only."

@@ -4,9 +4,9 @@ emulator; a buyer buys what was set up, and the admin does their part with only 
 
 from typing import Any
 
-from buying import labels, open_card, press_when_shown, reply_to
-from conftest import OWNER_ID, open_shop
 from telegram.emulator import EmulatedUser
+from tests.support.chat import labels, open_card, press_when_shown, reply_to
+from tests.support.shop import OWNER_ID, open_shop
 
 
 async def answer(user: EmulatedUser, text: str, expected: str) -> dict[str, Any]:

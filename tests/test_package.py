@@ -20,7 +20,7 @@ import httpx
 import pytest
 import trio
 
-from test_processes import environment, free_port
+from tests.support.processes import environment, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("actors", "storage", "telegram", "webui")

@@ -1,11 +1,10 @@
 """Help and the shop's pages in both languages, the owner's texts from [shop], and the command menu
 registered per language at start-up."""
 
-from conftest import open_shop
-from helpers import eventually
-
 from actors.shop import COMMANDS
 from telegram.emulator import EmulatedUser
+from tests.support.shop import open_shop
+from tests.support.waiting import eventually
 
 # Many replies to one chat: per-chat flood control would make the test wait a second for each.
 FAST = {"chat_rate": 100.0, "chat_burst": 100}

@@ -21,12 +21,12 @@ import asyncpg
 import httpx
 import trio
 
-from buying import press_when_shown
-from conftest import storage_section
-from helpers import eventually
 from storage import StorageSettings, open_store
 from telegram.emulator import Emulator, serve_emulator
-from test_processes import SHOPKEEPER, environment, free_port, stop, wait_healthy
+from tests.support.chat import press_when_shown
+from tests.support.processes import SHOPKEEPER, environment, free_port, stop, wait_healthy
+from tests.support.shop import storage_section
+from tests.support.waiting import eventually
 
 TOKEN = "515151:crash-test-bot"
 

@@ -7,13 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from buying import open_card, press_when_shown, reply_to
-from conftest import RunningShop, open_shop
-from helpers import eventually, seed_item
-from paying import choose_top_up, credited, invoices
 from storage import Delivered, PaymentEvent, Settled, StorageSettings, Store, open_store
 from telegram.emulator import EmulatedUser, Fault, PaymentOutcome
 from test_payments_storage import BUYER, OTHER, all_at_once, paid_stars_top_up, register
+from tests.support.chat import open_card, press_when_shown, reply_to
+from tests.support.payments import choose_top_up, credited, invoices
+from tests.support.shop import RunningShop, open_shop
+from tests.support.store import seed_item
+from tests.support.waiting import eventually
 
 PAID_ITEM = "Payment received (10.00 USD). Here is your order:"
 # The reconciler's first round runs at start; with this interval there is no other during a test.

@@ -21,11 +21,11 @@ import msgspec
 import pytest
 import trio
 
-from conftest import TOKEN, open_shop
-from helpers import eventually
-from paying import choose_top_up, credited, invoices
 from telegram.emulator import EmulatedUser, Emulator, Fault
 from test_payment_crash import WriteHold
+from tests.support.payments import choose_top_up, credited, invoices
+from tests.support.shop import TOKEN, open_shop
+from tests.support.waiting import eventually
 
 QUICK = {"sqlite_busy_timeout_ms": 100}
 DEFERRED = "not recorded"

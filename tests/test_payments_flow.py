@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import httpx
 
-from buying import labels, open_card, press_when_shown, reply_to
-from conftest import RunningShop, open_shop
-from helpers import seed_item
 from storage import PurchaseRequest
-from paying import choose_top_up, credited, invoices, top_up
+from tests.support.chat import labels, open_card, press_when_shown, reply_to
+from tests.support.payments import choose_top_up, credited, invoices, top_up
+from tests.support.shop import RunningShop, open_shop
+from tests.support.store import seed_item
 
 
 async def balance(shop: RunningShop, user_id: int) -> Decimal:

@@ -2,50 +2,16 @@
 against a Bot API server in another process, reached only through api_base_url and the token."""
 
 import os
-import signal
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import trio
 
-from helpers import eventually
+from storage import StorageSettings, open_store
 from telegram.emulator import Emulator, serve_emulator
-
-SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def environment(**extra: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEPER_")}
-    return {**clean, **extra}
-
-
-async def wait_healthy(client: httpx.AsyncClient, url: str, timeout: float) -> dict:
-    with trio.move_on_after(timeout):
-        while True:
-            try:
-                response = await client.get(url)
-                if response.status_code == 200:
-                    return response.json()
-            except httpx.TransportError:
-                pass
-            await trio.sleep(0.2)
-    raise AssertionError(f"{url} did not answer 200 within {timeout} s")
-
-
-async def stop(process: subprocess.Popen[str]) -> tuple[str, str]:
-    process.send_signal(signal.SIGTERM)
-    out, err = await trio.to_thread.run_sync(lambda: process.communicate(timeout=30))
-    assert process.returncode == 0, err
-    return out, err
+from tests.support.processes import SHOPKEEPER, environment, free_port, stop, wait_healthy
+from tests.support.waiting import eventually, until_handled
 
 
 async def test_sandbox_is_healthy_within_30_seconds_and_sells(tmp_path: Path) -> None:
@@ -179,7 +145,8 @@ async def test_run_against_a_bot_api_server_in_another_process_sells_the_last_un
             got_key = lambda u: any("THE-LAST-KEY" in (m.get("text") or "") for m in u.bot_messages())  # noqa: E731
             await eventually(lambda: len(ann.callback_answers) == len(bob.callback_answers) == 5, 10, "both answers")
             await eventually(lambda: got_key(ann) or got_key(bob), 10, "the delivery")
-            await trio.sleep(0.5)
+            async with open_store(StorageSettings(database_url=f"sqlite://{tmp_path}/shop.db"), migrate=False) as store:
+                await until_handled(emu, store)
             assert got_key(ann) != got_key(bob), "exactly one buyer gets the last unit"
             loser = bob if got_key(ann) else ann
             assert loser.callback_answers[-1]["text"] == "Sorry, this item is sold out."

@@ -5,10 +5,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from buying import labels, open_card, press_when_shown, reply_to
-from conftest import open_shop
-from helpers import last_answer
-from test_cli import write_config
 
 from actors.cli import main
 from storage import (
@@ -23,37 +19,18 @@ from storage import (
     Store,
     open_store,
 )
-from storage.models import PromoRedemption, Purchase
+from storage.models import Purchase
+from tests.support.chat import labels, last_answer, open_card, press_when_shown, reply_to
+from tests.support.processes import write_config
+from tests.support.shop import open_shop
+from tests.support.store import redemptions, shop_with_items
 
 PAST = datetime.now(UTC) - timedelta(days=1)
 FUTURE = datetime.now(UTC) + timedelta(days=1)
 
 
-async def shop_with_items(store: Store, *, users: range = range(700, 703), balance: str = "100.00") -> dict[str, int]:
-    """Games (with the subcategory Retro) and Apps; items by title → id."""
-    await store.add_category("Games")
-    await store.add_category("Retro", parent="Games")
-    await store.add_category("Apps")
-    ids = {}
-    for category, title, price in (("Games", "Quest", "3.33"), ("Retro", "Pong", "10.00"), ("Apps", "Editor", "20.00")):
-        ids[title] = (await store.add_item(category, title, Decimal(price))).id
-        await store.add_stock(title, [f"{title}-{n}" for n in range(10)])
-    for user_id in users:
-        await store.register_user(user_id, username=None, first_name=f"u{user_id}", language_code="en", owner_id=1)
-        await store.credit_user(user_id, Decimal(balance), kind="topup", reason="test")
-    return ids
-
-
 def request(key: str, user_id: int, item_id: int, quantity: int = 1, code: str | None = None, **more: object) -> PurchaseRequest:
     return PurchaseRequest(key=key, user_id=user_id, item_id=item_id, quantity=quantity, promo_code=code, **more)  # type: ignore[arg-type]
-
-
-async def redemptions(store: Store, code: str) -> list[tuple[int, Decimal, str | None]]:
-    async def read() -> list[tuple[int, Decimal, str | None]]:
-        rows = PromoRedemption.filter(promo__code=code).order_by("id").values_list("user_id", "amount", "purchase_id")
-        return [(user, amount, str(purchase) if purchase else None) for user, amount, purchase in await rows]
-
-    return await store.cross(read)
 
 
 async def test_percent_and_fixed_discounts_are_charged_inside_the_purchase(database_url: str) -> None:

@@ -26,6 +26,8 @@ from storage import (
 from telegram.routing import PurchaseUnavailable
 
 ROOT = Path(__file__).resolve().parents[1]
+# Where the scripts run as the races' second processes are.
+SUPPORT = ROOT / "tests" / "support"
 
 
 async def stock_one_item(store: Store, units: int, buyers: range, *, balance: str = "10.00") -> int:
@@ -86,7 +88,7 @@ async def test_two_processes_on_one_postgres_never_sell_a_unit_twice(postgres_ur
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     def launch(first: int) -> subprocess.Popen[str]:
-        args = [sys.executable, str(ROOT / "tests" / "buyers.py"), postgres_url, str(item_id), str(first), "100"]
+        args = [sys.executable, str(SUPPORT / "buyer_process.py"), postgres_url, str(item_id), str(first), "100"]
         return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
     processes = [launch(20_000), launch(20_100)]
@@ -193,7 +195,7 @@ async def test_two_processes_race_for_the_last_use_of_a_code(database_url: str, 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     def launch(first: int) -> subprocess.Popen[str]:
-        args = [sys.executable, str(ROOT / "tests" / "promo_racers.py"), database_url, mode, "LAST", str(first), "20", str(item_id)]
+        args = [sys.executable, str(SUPPORT / "promo_process.py"), database_url, mode, "LAST", str(first), "20", str(item_id)]
         return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
     processes = [launch(30_000), launch(30_020)]

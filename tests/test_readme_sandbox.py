@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import trio
 
-from test_processes import SHOPKEEPER, environment, free_port, stop, wait_healthy
+from tests.support.processes import SHOPKEEPER, environment, free_port, stop, wait_healthy
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

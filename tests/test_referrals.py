@@ -8,9 +8,9 @@ from pathlib import Path
 
 import trio
 
-from account_helpers import open_profile, start
-from conftest import open_shop
 from storage import ReferralTerms, StorageSettings, Store, open_store
+from tests.support.chat import open_profile, start
+from tests.support.shop import open_shop
 
 SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")
 TERMS = {"referral_percent": "10", "referral_cap_per_referral": "5", "referral_cap_total": "7"}

@@ -3,12 +3,13 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from buying import press_when_shown, reply_to
-from conftest import OWNER_ID, TOKEN, RunningShop, open_shop
-from helpers import eventually, seed_item
-from paying import top_up
 from storage import PaymentEvent, PaymentRecord, PurchaseRequest, Settled
 from telegram.emulator import EmulatedUser, Fault
+from tests.support.chat import press_when_shown, reply_to
+from tests.support.payments import top_up
+from tests.support.shop import OWNER_ID, TOKEN, RunningShop, open_shop
+from tests.support.store import seed_item
+from tests.support.waiting import eventually
 
 
 async def balance(shop: RunningShop, user_id: int) -> Decimal:

@@ -20,11 +20,12 @@ import httpx
 import redis
 import trio
 
-from buying import press_when_shown
-from conftest import REDIS_URL, missing_service, storage_section
 from storage import StorageSettings, open_store
 from telegram.emulator import EmulatedUser, Emulator, Fault, serve_emulator
-from test_processes import SHOPKEEPER, environment, free_port, stop, wait_healthy
+from tests.support.chat import press_when_shown
+from tests.support.processes import SHOPKEEPER, environment, free_port, stop, wait_healthy
+from tests.support.servers import REDIS_URL, missing_service
+from tests.support.shop import storage_section
 
 TOKEN = "626262:replay-test-bot"
 # A Redis database of its own, and user ids no other test uses: the server is shared.

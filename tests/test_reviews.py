@@ -5,15 +5,15 @@ from decimal import Decimal
 
 import trio
 
-from conftest import OWNER_ID, TOKEN, RunningShop, open_shop
-from helpers import eventually, last_answer
-
 from storage import ItemRecord, PurchaseRequest
 from telegram.callback_data import CallbackData
 from telegram.emulator import EmulatedUser
-from telegram.screens.user.callbacks import RateItem, ShowReviews
 from telegram.emulator.entities import utf16_len
+from telegram.screens.user.callbacks import RateItem, ShowReviews
 from telegram.screens.user.reviews import CancelReview, RateStars, SkipReviewText
+from tests.support.chat import last_answer
+from tests.support.shop import OWNER_ID, TOKEN, RunningShop, open_shop
+from tests.support.waiting import eventually
 
 TITLE = "Space <Game> & Co"
 

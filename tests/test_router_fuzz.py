@@ -37,7 +37,6 @@ from hypothesis import strategies as st
 from actors.purchases import PurchaseSerializer
 from actors.shop import chat_dispatcher
 from actors.supervisor import ActorStatus, supervise
-from conftest import TOKEN, shop_settings
 from storage import ReferralTerms, Store, open_store
 from telegram.callback_data import MAX_BYTES, CallbackData
 from telegram.client import BotClient
@@ -46,6 +45,7 @@ from telegram.payments import PaymentDesk
 from telegram.routing import Dispatcher, Router
 from telegram.screens import RECEIPTS
 from telegram.screens.user.callbacks import ConfirmPurchase
+from tests.support.shop import TOKEN, shop_settings
 
 # Each example's three buyers: language and opening balance. Languages: English, Russian, and one the
 # shop does not speak (the default language answers). None of them is the owner.

@@ -11,12 +11,12 @@ import trio.testing
 
 from actors.purchases import PurchaseSerializer
 from actors.shop import chat_dispatcher
-from conftest import TOKEN, shop_settings
 from storage import Store, open_store
 from telegram.client import BotClient
 from telegram.emulator import Emulator
 from telegram.routing.gate import FAILED_SECONDS, MEMBER_SECONDS, NON_MEMBER_SECONDS
 from telegram.routing.shop import SWITCHES_SECONDS, USER_CACHE_SECONDS
+from tests.support.shop import TOKEN, shop_settings
 
 MENU = "Choose what you need below."
 BLOCKED = "⛔ You are blocked in this shop."

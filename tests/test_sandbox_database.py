@@ -13,9 +13,9 @@ import trio
 
 from actors.config import ConfigError
 from actors.shop import run_shop
-from conftest import OWNER_ID, TOKEN, shop_settings, storage_section
 from storage import StorageSettings, open_store
 from telegram.emulator import Emulator
+from tests.support.shop import OWNER_ID, TOKEN, shop_settings, storage_section
 
 SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")
 

@@ -4,9 +4,9 @@ hidden items never found, results paged with the query kept on the server, bad q
 from decimal import Decimal
 from typing import Any
 
-from conftest import open_shop
 from storage import NewItem, Store
 from telegram.emulator import EmulatedUser
+from tests.support.shop import open_shop
 
 # Many answers to one chat: flood control's one message a second per chat is not what is tested here.
 FAST = {"chat_rate": 100.0, "chat_burst": 100}

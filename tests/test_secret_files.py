@@ -7,7 +7,7 @@ import pytest
 from actors.config import ConfigError, load_settings
 from storage import StorageSettings
 from storage.config import tortoise_config
-from test_cli import SECRET, STOCK_KEY, shopkeeper, write_config
+from tests.support.processes import SECRET, STOCK_KEY, shopkeeper, write_config
 
 OWNER = {"SHOPKEEPER_TELEGRAM_OWNER_ID": "42"}
 

@@ -7,9 +7,9 @@ import pytest
 import trio
 
 from actors.shop import run_shop
-from conftest import TOKEN, open_shop, shop_settings
-from helpers import eventually
 from telegram.emulator import Emulator, Fault
+from tests.support.shop import TOKEN, open_shop, shop_settings
+from tests.support.waiting import eventually
 
 
 def sends(emu: Emulator) -> list[float]:

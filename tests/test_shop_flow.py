@@ -2,8 +2,9 @@
 
 from decimal import Decimal
 
-from conftest import open_shop
-from helpers import last_answer, open_item, seed_item
+from tests.support.chat import last_answer, open_item
+from tests.support.shop import open_shop
+from tests.support.store import seed_item
 
 KEY = "AAAA-<b>1</b>&2"
 

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import trio
 
-from account_helpers import open_profile, start
-from buying import entity_text, labels, press_when_shown, reply_to
-from conftest import OWNER_ID, open_shop
-from test_processes import environment, free_port, stop
+from tests.support.chat import entity_text, labels, open_profile, press_when_shown, reply_to, start
+from tests.support.processes import environment, free_port, stop
+from tests.support.shop import OWNER_ID, open_shop
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(sys.executable).parent.parent

@@ -107,6 +107,7 @@ async def test_a_balance_adjustment_is_a_ledger_entry_with_its_reason_and_never_
 
 async def test_the_housekeeper_deletes_audit_events_past_the_retention_only(store: Store) -> None:
     await store.record_event("old.one", actor_id=OWNER)
+    # The wall clock moves on, so that `between` falls strictly between the two events' times.
     await trio.sleep(0.02)
     between = datetime.now(UTC)
     await trio.sleep(0.02)

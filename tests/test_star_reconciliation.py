@@ -7,11 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from buying import open_card, press_when_shown, reply_to
-from conftest import RunningShop, open_shop
-from helpers import eventually, seed_item
-from paying import choose_top_up, credited, invoices
 from telegram.emulator import EmulatedUser, Fault
+from tests.support.chat import open_card, press_when_shown, reply_to
+from tests.support.payments import choose_top_up, credited, invoices
+from tests.support.shop import RunningShop, open_shop
+from tests.support.store import seed_item
+from tests.support.waiting import eventually
 
 FAST_ROUNDS = {"cryptopay_poll_interval": 0.1}
 

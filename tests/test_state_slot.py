@@ -11,13 +11,13 @@ import redis
 import trio
 import trio.testing
 
-from conftest import REDIS_URL, missing_service
 from storage import KeyValue, StorageSettings, StorageUnavailable, open_store
 from storage.kv import MemoryKV
 from telegram.routing import StateSlot
 from telegram.routing.context import PENDING, PENDING_SECONDS, Pending
 from telegram.screens.admin.broadcasts import DRAFT, DRAFT_SECONDS, Draft
 from telegram.screens.user.buy import CHECKOUT, CHECKOUT_SECONDS, Checkout
+from tests.support.servers import REDIS_URL, missing_service
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import trio
 
-from conftest import storage_section
 from storage import (
     Delivered,
     ItemRecord,
@@ -25,6 +24,7 @@ from storage import (
     UnknownItem,
     open_store,
 )
+from tests.support.shop import storage_section
 
 BUYER = 5001
 SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")

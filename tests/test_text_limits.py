@@ -9,13 +9,13 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from buying import press_when_shown
-from conftest import OWNER_ID, open_shop
-from helpers import eventually
-from paying import invoices
 from telegram.emulator.entities import utf16_len
 from telegram.limits import cut, html_units, units
 from telegram.screens.admin.callbacks import RevokeAdmin
+from tests.support.chat import press_when_shown
+from tests.support.payments import invoices
+from tests.support.shop import OWNER_ID, open_shop
+from tests.support.waiting import eventually
 
 SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")
 

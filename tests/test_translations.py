@@ -16,7 +16,7 @@ Checked here: every used id has a non-empty entry in each language (plural ones,
 with every form: en 2, ru 3) and no entry is unused; the keyword arguments of a call fill every
 placeholder; Russian keeps exactly the English `{placeholders}` and HTML tags; every template formats;
 Russian plurals pick the right form; and no string literal in telegram/screens/ reaches a user without
-the catalogs (see tests/literal_scan.py for what counts).
+the catalogs (see tests/support/screen_literals.py for what counts).
 """
 
 import functools
@@ -32,9 +32,9 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from literal_scan import find_literals
 from telegram.i18n import LANGUAGES, LOCALES, translations
 from telegram.message_ids import PLURAL, MessageUse, message_uses
+from tests.support.screen_literals import find_literals
 
 ROOT = Path(__file__).resolve().parents[1]
 # Tags Telegram's HTML accepts that our texts may use.

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from buying import press_when_shown
 from telegram.emulator import EmulatedUser, PaymentOutcome
+from tests.support.chat import press_when_shown
 
 STARS_10 = "⭐ Telegram Stars (500 ⭐)"
 

@@ -1,4 +1,4 @@
-"""A separate process for the promo code race tests: `python tests/promo_racers.py URL MODE CODE FIRST COUNT [ITEM]`.
+"""A separate process for the promo code race tests: `python tests/support/promo_process.py URL MODE CODE FIRST COUNT [ITEM]`.
 
 MODE "buy": users FIRST..FIRST+COUNT-1 each buy one unit of ITEM with CODE; MODE "redeem": they each
 redeem the credit code CODE. Every user is a trio task of its own making its own transaction (no

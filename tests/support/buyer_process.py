@@ -1,4 +1,4 @@
-"""A separate buyer process for the two-process race test: `python tests/buyers.py URL ITEM FIRST COUNT`.
+"""A separate buyer process for the two-process race test: `python tests/support/buyer_process.py URL ITEM FIRST COUNT`.
 
 Buys one unit of ITEM for users FIRST..FIRST+COUNT-1 concurrently through its own purchase serializer
 and its own connection pool, and prints one JSON line per result.

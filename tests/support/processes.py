@@ -1,0 +1,65 @@
+"""The shop as a process of its own: the `shopkeeper` command run to its end or as a server, its
+config file, free ports, and waiting for its /health."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import trio
+
+SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")
+# A bot token and a stock key the tests look for in output and logs (they must never appear there).
+SECRET = "987654:SuperSecretTokenValue"
+STOCK_KEY = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """This process's environment without any SHOPKEEPER_ setting, plus `extra`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEPER_")}
+    return {**clean, **extra}
+
+
+def shopkeeper(*args: str, cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `shopkeeper ARGS` in `cwd` to its end, with `env` as its only SHOPKEEPER_ settings."""
+    return subprocess.run(
+        [SHOPKEEPER, *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=60, env=environment(**env)
+    )
+
+
+def write_config(path: Path, extra: str = "", token: str = SECRET) -> Path:
+    """A config file at `path`: the bot `token`, owner 42, `extra` sections, a SQLite database beside it."""
+    path.write_text(
+        f'[telegram]\ntoken = "{token}"\nowner_id = 42\n{extra}\n[storage]\ndatabase_url = "sqlite://{path.parent}/shop.db"\n'
+    )
+    return path
+
+
+async def wait_healthy(client: httpx.AsyncClient, url: str, timeout: float) -> dict:
+    with trio.move_on_after(timeout):
+        while True:
+            try:
+                response = await client.get(url)
+                if response.status_code == 200:
+                    return response.json()
+            except httpx.TransportError:
+                pass
+            await trio.sleep(0.2)
+    raise AssertionError(f"{url} did not answer 200 within {timeout} s")
+
+
+async def stop(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """SIGTERM, then its output once it has ended (with exit status 0)."""
+    process.send_signal(signal.SIGTERM)
+    out, err = await trio.to_thread.run_sync(lambda: process.communicate(timeout=30))
+    assert process.returncode == 0, err
+    return out, err
