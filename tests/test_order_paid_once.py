@@ -11,7 +11,7 @@ from storage import (
     StorageSettings, open_store,
 )
 from telegram.emulator import EmulatedUser
-from test_payments_storage import BUYER, all_at_once, register
+from tests.support.orders import BUYER, all_at_once, register
 from tests.support.chat import labels, last_answer, open_card, press_when_shown, reply_to
 from tests.support.payments import invoices, top_up
 from tests.support.shop import RunningShop, open_shop

@@ -12,8 +12,6 @@ import asyncio
 import importlib
 import logging
 import pkgutil
-import sqlite3
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -28,9 +26,6 @@ import storage
 import storage.errors
 from actors.purchases import PurchaseSerializer
 from actors.shop import chat_dispatcher
-from buying import press_when_shown
-from conftest import TOKEN, open_shop, shop_settings
-from helpers import eventually, seed_item
 from storage import (
     DatabaseRefused, Duplicate, StorageBusy, StorageConflict, StorageError, StorageOutage, StorageRefusal, StorageUnavailable,
     Store, open_store,
@@ -40,6 +35,11 @@ from telegram.client import BotClient
 from telegram.emulator import Emulator
 from telegram.routing import Context, Dispatcher, Router
 from telegram.types import Update
+from tests.support.chat import press_when_shown
+from tests.support.locks import writes_held
+from tests.support.shop import TOKEN, open_shop, shop_settings
+from tests.support.store import seed_item
+from tests.support.waiting import eventually
 
 QUICK = {"sqlite_busy_timeout_ms": 100}
 TRY_AGAIN = "try again"
@@ -152,38 +152,6 @@ async def test_a_connection_lost_mid_transaction_is_an_outage_and_the_next_call_
         assert await store.ping()
 
 
-@asynccontextmanager
-async def users_held(database_url: str) -> AsyncIterator[None]:
-    """While inside, nobody else can write a user (reads go on): SQLite's write lock, or PostgreSQL's
-    users table in EXCLUSIVE mode. PostgreSQL's side is taken and released from a worker thread."""
-    if database_url.startswith("sqlite"):
-        connection = sqlite3.connect(database_url.removeprefix("sqlite://"), isolation_level=None)
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            connection.execute("ROLLBACK")
-            connection.close()
-        return
-    held, released = threading.Event(), threading.Event()
-
-    async def hold() -> None:
-        connection = await asyncpg.connect(database_url)
-        async with connection.transaction():
-            await connection.execute("LOCK TABLE users IN EXCLUSIVE MODE")
-            held.set()
-            await asyncio.get_running_loop().run_in_executor(None, released.wait)
-        await connection.close()
-
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(trio.to_thread.run_sync, asyncio.run, hold())
-        await trio.to_thread.run_sync(held.wait)
-        try:
-            yield
-        finally:
-            released.set()
-
-
 # A screen of the test's own: each of its handlers calls a real use case that refuses, and handles
 # nothing. Module-level, like the shop's screens: a router may be included in one tree only.
 refusing = Router(name="refusing")
@@ -241,7 +209,7 @@ async def test_an_outage_is_answered_try_again(database_url: str, caplog: pytest
     async with dispatching(database_url) as (emu, store, dispatcher):
         ann = emu.user(ANN, first_name="Ann")
         await ann.send_text("/start")  # /start always writes: it refreshes the stored profile
-        async with users_held(database_url):
+        async with writes_held(database_url, "users"):
             await feed_waiting(dispatcher)
         [apology] = ann.bot_messages()
         assert TRY_AGAIN in apology["text"] and await store.get_user(ANN) is None

@@ -8,65 +8,24 @@ even be stashed, so Telegram (which was never told it arrived) delivers it again
 restarted process credits it exactly once.
 """
 
-import asyncio
 import signal
-import sqlite3
 import subprocess
-import threading
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-import asyncpg
 import httpx
 import trio
 
 from storage import StorageSettings, open_store
 from telegram.emulator import Emulator, serve_emulator
 from tests.support.chat import press_when_shown
+from tests.support.locks import WriteHold
 from tests.support.processes import SHOPKEEPER, environment, free_port, stop, wait_healthy
 from tests.support.shop import storage_section
 from tests.support.waiting import eventually
 
 TOKEN = "515151:crash-test-bot"
-
-
-class WriteHold:
-    """While held, nobody else can write a payment (reads go on): SQLite's write lock, or PostgreSQL's
-    payments table locked in EXCLUSIVE mode. Taken and released from a worker thread."""
-
-    def __init__(self, nursery: trio.Nursery, database_url: str) -> None:
-        self.nursery = nursery
-        self.database_url = database_url
-        self.held = threading.Event()
-        self.released = threading.Event()
-
-    async def take(self) -> None:
-        hold = self._hold_sqlite if self.database_url.startswith("sqlite") else self._hold_postgres
-        self.nursery.start_soon(trio.to_thread.run_sync, hold)
-        await trio.to_thread.run_sync(self.held.wait)
-
-    def release(self) -> None:
-        self.released.set()
-
-    def _hold_sqlite(self) -> None:
-        connection = sqlite3.connect(self.database_url.removeprefix("sqlite://"), isolation_level=None, timeout=30)
-        connection.execute("BEGIN IMMEDIATE")
-        self.held.set()
-        self.released.wait()
-        connection.execute("ROLLBACK")
-        connection.close()
-
-    def _hold_postgres(self) -> None:
-        async def hold() -> None:
-            connection = await asyncpg.connect(self.database_url)
-            async with connection.transaction():
-                await connection.execute("LOCK TABLE payments IN EXCLUSIVE MODE")
-                self.held.set()
-                await asyncio.get_running_loop().run_in_executor(None, self.released.wait)
-            await connection.close()
-
-        asyncio.run(hold())
 
 
 async def test_a_payment_in_hand_at_a_kill_is_credited_once_after_restart(database_url: str, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from storage import Delivered, PaymentEvent, Settled, StorageSettings, Store, open_store
 from telegram.emulator import EmulatedUser, Fault, PaymentOutcome
-from test_payments_storage import BUYER, OTHER, all_at_once, paid_stars_top_up, register
+from tests.support.orders import BUYER, OTHER, all_at_once, paid_stars_top_up, register
 from tests.support.chat import open_card, press_when_shown, reply_to
 from tests.support.payments import choose_top_up, credited, invoices
 from tests.support.shop import RunningShop, open_shop

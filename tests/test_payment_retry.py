@@ -22,10 +22,10 @@ import pytest
 import trio
 
 from telegram.emulator import EmulatedUser, Emulator, Fault
-from test_payment_crash import WriteHold
+from tests.support.locks import WriteHold
 from tests.support.payments import choose_top_up, credited, invoices
 from tests.support.shop import TOKEN, open_shop
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, until_idle
 
 QUICK = {"sqlite_busy_timeout_ms": 100}
 DEFERRED = "not recorded"
@@ -102,7 +102,7 @@ async def test_a_payment_that_meets_a_held_database_is_credited_once_when_it_fre
         assert credited(ann) == 0
         hold.release()
         await ann.wait_for_text("Payment received: 10.00 USD", timeout=20)
-        await trio.sleep(0.5)
+        await until_idle(shop)
         user = await shop.store.get_user(ann.id)
         assert user is not None and user.balance == Decimal("10.00")
         ledger = await shop.store.ledger_page(ann.id, 1, 10)
@@ -125,7 +125,7 @@ async def test_a_payment_still_failing_at_a_stop_is_credited_once_after_the_rest
 
     async with open_shop(database_url, emu, storage=QUICK) as shop:
         await ann.wait_for_text("Payment received: 10.00 USD", timeout=20)
-        await trio.sleep(0.5)
+        await until_idle(shop)
         user = await shop.store.get_user(ann.id)
         assert user is not None and user.balance == Decimal("10.00")
         assert await shop.store.unhandled_updates() == []

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from storage import Delivered, ReferralTerms, RefundRefused, RefundStarted, StorageSettings, Store, open_store
-from test_payments_storage import (
+from tests.support.orders import (
     BUYER,
     OTHER,
     REFERRER,

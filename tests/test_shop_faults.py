@@ -9,7 +9,7 @@ import trio
 from actors.shop import run_shop
 from telegram.emulator import Emulator, Fault
 from tests.support.shop import TOKEN, open_shop, shop_settings
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, until_idle
 
 
 def sends(emu: Emulator) -> list[float]:
@@ -40,7 +40,7 @@ async def test_5xx_bursts_and_dropped_polls_lose_nothing_and_repeat_nothing(sqli
             for user in users:
                 await user.send_text(f"/unknown{round_}")
         await eventually(lambda: all(len(u.bot_messages()) == 3 for u in users), timeout=30, what="every reply")
-        await trio.sleep(0.3)
+        await until_idle(shop)
         assert [len(u.bot_messages()) for u in users] == [3] * 5, "an update was handled twice"
         assert not emu.faults.pending, "every injected fault was hit"
 
@@ -64,7 +64,7 @@ async def test_a_crash_mid_update_loses_it_not(sqlite_url: str) -> None:
 
     async with open_shop(sqlite_url, emu) as shop:
         await ann.wait_for_text("Welcome", timeout=10)
-        await trio.sleep(0.3)
+        await until_idle(shop)
         assert await shop.store.unhandled_updates() == [], "the replayed update left the inbox once handled"
     assert len(ann.bot_messages()) == 1
     assert emu.pending_updates() == 0
@@ -84,7 +84,7 @@ async def test_a_failed_final_confirmation_stops_the_shop_cleanly(sqlite_url: st
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     emu.faults.clear()
     async with open_shop(sqlite_url, emu) as shop:
-        await trio.sleep(0.5)
+        await until_idle(shop)
         assert await shop.store.unhandled_updates() == []
     assert len(ann.bot_messages()) == 1
 
@@ -105,7 +105,7 @@ async def test_a_poller_crash_with_updates_in_hand_loses_none(sqlite_url: str) -
         carl = emu.user(1003, first_name="Carl")
         await carl.send_text("/start")
         await carl.wait_for_text("Welcome", timeout=10)
-        await trio.sleep(0.3)
+        await until_idle(shop)
         assert not emu.faults.pending
         assert [len(u.bot_messages()) for u in (ann, bob, carl)] == [1, 1, 1]
         assert await shop.store.unhandled_updates() == []
