@@ -53,6 +53,21 @@ async def test_the_owner_refunds_a_stars_top_up_and_the_buyer_gets_the_stars_bac
         assert await balance(shop, 1001) == Decimal("0.00") and ann.stars == 10_000
 
 
+async def test_the_staff_find_the_charge_to_refund_on_the_buyers_payments(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url) as shop:
+        owner, ann = shop.emu.user(OWNER_ID, "Owner"), shop.emu.user(1001, "Ann")
+        paid = await top_up(ann)
+        await ann.wait_for_text("Payment received")
+        await reply_to(owner, "/admin")
+        await press_when_shown(owner, "👥 Users")
+        await owner.wait_for_text("Send the id")
+        await reply_to(owner, "1001")
+        await press_when_shown(owner, "💳 Payments")
+        payments = await owner.wait_for_text("Payments of 1001")
+        assert "stars · paid · 10.00" in payments["text"] and paid.charge_id in payments["text"]
+        assert "Refunded 10.00 USD (500 ⭐) to user 1001" in await ask(owner, f"/refund {paid.charge_id}")
+
+
 async def test_a_spent_credit_is_refunded_only_with_revoke(database_url: str) -> None:
     async with open_shop(database_url) as shop:
         await seed_item(shop.store, price="8.00", units=["KEY-1"])
