@@ -145,8 +145,13 @@ class Broadcaster:
                 # Who comes next is read while the last sends finish, so the pace barely pauses.
                 following = await self.store.audience_batch(job.audience, recipients[-1], batch_size)
             recorded = await self.store.record_batch(
-                job.id, recipients[-1], delivered=delivered, blocked=blocked, failed=failed,
-                owner=self.identity, until=self._lease_end(),
+                job.id,
+                recipients[-1],
+                delivered=delivered,
+                blocked=blocked,
+                failed=failed,
+                owner=self.identity,
+                until=self._lease_end(),
             )
             if recorded is None:
                 log.warning("broadcast %d: lease lost to another broadcaster; leaving it", job.id)
@@ -205,4 +210,3 @@ class Broadcaster:
             await self.bot.send_message(chat_id, final_report(texts, job))
         except TelegramError as error:
             log.warning("broadcast %d: report to %d failed: %s", job.id, chat_id, error)
-

@@ -67,7 +67,13 @@ def _row(line: int, values: dict[str, str]) -> CatalogRow:
     if price and amount is None:
         raise CsvRejected(line, "price", f"{price!r} is not an amount (digits with at most two decimal places, like 12.50)")
     return CatalogRow(
-        line=line, title=values.get("title", ""), category=values.get("category", ""),
-        subcategory=values.get("subcategory", ""), price=amount, kind=values.get("kind", "").lower(),
-        description=values.get("description", ""), content=values.get("content", ""), unit=values.get("unit", ""),
+        line=line,
+        title=values.get("title", ""),
+        category=values.get("category", ""),
+        subcategory=values.get("subcategory", ""),
+        price=amount,
+        kind=values.get("kind", "").lower(),
+        description=values.get("description", ""),
+        content=values.get("content", ""),
+        unit=values.get("unit", ""),
     )

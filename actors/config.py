@@ -80,11 +80,11 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or name in (CONFIG_ENV, LOG_LEVEL_ENV):
             continue
-        rest = name[len(ENV_PREFIX):].lower()
+        rest = name[len(ENV_PREFIX) :].lower()
         section = next((s for s in SECTIONS if rest.startswith(s + "_")), None)
         if section is None:
             raise ConfigError(name, f"unknown section: expected one of {', '.join(sorted(SECTIONS))}")
-        key = rest[len(section) + 1:]
+        key = rest[len(section) + 1 :]
         if key not in SECTIONS[section].__struct_fields__:
             secret = key.removesuffix(FILE_SUFFIX)
             if secret == key or secret not in getattr(SECTIONS[section], "secrets", {}):
@@ -235,7 +235,7 @@ def _config_error(error: msgspec.ValidationError) -> ConfigError:
     # "Object missing required field `token` - at `$.telegram`"; values never appear in it.
     message, _, where = str(error).partition(" - at ")
     key = where.strip("`").removeprefix("$").lstrip(".")
-    if (field := re.search(r"(?:missing required|unknown) field `([^`]+)`", message)):
+    if field := re.search(r"(?:missing required|unknown) field `([^`]+)`", message):
         key = f"{key}.{field.group(1)}" if key else field.group(1)
         message = "required value is missing" if "missing" in message else "unknown key"
     return ConfigError(key or "config", message)

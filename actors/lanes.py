@@ -80,7 +80,12 @@ class ChatLanes:
     """
 
     def __init__(
-        self, dispatcher: Dispatcher, *, workers: int, done: Callable[[int], None], backlog: int = BACKLOG,
+        self,
+        dispatcher: Dispatcher,
+        *,
+        workers: int,
+        done: Callable[[int], None],
+        backlog: int = BACKLOG,
         capacity: int | None = None,
     ) -> None:
         self.dispatcher = dispatcher

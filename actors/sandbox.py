@@ -19,8 +19,8 @@ from typing import Any
 
 import trio
 
-from actors.config import load_settings
 from actors.config import config_path as config_file
+from actors.config import load_settings
 from actors.shop import Running, run_shop
 from storage import StorageSettings, Store, mask_url
 from telegram.cryptopay.twin import CryptoPayTwin, serve_twin
@@ -39,7 +39,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "storage": {"database_url": SANDBOX_DATABASE},
     # The emulator takes any provider token; the twin is reached at the URL filled in at start.
     "payments": {
-        "provider_token": "sandbox:card-provider", "cryptopay_token": "1:sandbox-cryptopay-token", "cryptopay_poll_interval": 5,
+        "provider_token": "sandbox:card-provider",
+        "cryptopay_token": "1:sandbox-cryptopay-token",
+        "cryptopay_poll_interval": 5,
     },
 }
 
@@ -88,8 +90,12 @@ async def _seed(store: Store) -> None:
     await store.add_category("Guides")
     await store.add_category("Strategy guides", parent="Guides")
     await store.add_item(
-        "Strategy guides", "Starfall walkthrough", Decimal("2.00"), "A link to the full walkthrough.",
-        kind="unlimited", content="https://example.com/starfall-walkthrough",
+        "Strategy guides",
+        "Starfall walkthrough",
+        Decimal("2.00"),
+        "A link to the full walkthrough.",
+        kind="unlimited",
+        content="https://example.com/starfall-walkthrough",
     )
     await store.create_promo("DEMO10", kind="percent", value=Decimal("10"), once_per_user=False)
     await store.create_promo("GIFT5", kind="credit", value=Decimal("5"))

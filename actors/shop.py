@@ -1,16 +1,16 @@
 """The shop process: the one place that knows the whole graph and wires it at start-up.
 
-    run_shop
-    ├── storage bridge (open_store: trio_asyncio loop, Tortoise, migrations)
-    ├── Bot API client (flood control, auto-retry)
-    └── root nursery
-        ├── purchase serializer   (supervised)
-        ├── payment reconciler    (supervised)
-        ├── broadcaster           (supervised)
-        ├── housekeeper           (supervised: audit retention)
-        ├── health watcher        (supervised)
-        ├── web server            (hypercorn, quart-trio app)
-        └── update poller + lanes (supervised)
+run_shop
+├── storage bridge (open_store: trio_asyncio loop, Tortoise, migrations)
+├── Bot API client (flood control, auto-retry)
+└── root nursery
+    ├── purchase serializer   (supervised)
+    ├── payment reconciler    (supervised)
+    ├── broadcaster           (supervised)
+    ├── housekeeper           (supervised: audit retention)
+    ├── health watcher        (supervised)
+    ├── web server            (hypercorn, quart-trio app)
+    └── update poller + lanes (supervised)
 """
 
 import logging
@@ -112,9 +112,9 @@ async def run_shop(
         bot = await clients.enter_async_context(BotClient(settings.telegram, transport=transport))
         cryptopay = None
         if settings.payments.cryptopay_token:
-            cryptopay = await clients.enter_async_context(CryptoPayClient(
-                settings.payments.cryptopay_token, settings.payments.cryptopay_url, transport=cryptopay_transport
-            ))
+            cryptopay = await clients.enter_async_context(
+                CryptoPayClient(settings.payments.cryptopay_token, settings.payments.cryptopay_url, transport=cryptopay_transport)
+            )
         serializer = PurchaseSerializer(store)
         # The desk tells of payments with the screens' receipt and buttons, handed down here: the
         # screens import the desk, never the other way round.
@@ -149,7 +149,8 @@ async def run_shop(
                 binds = await root.start(serve_web, create_app(health.report, payments), settings.web, web_closing.wait)
             except CannotListen as error:
                 raise ConfigError(
-                    "web.port", f"cannot listen at {error.address} ({error.reason}): stop what holds it, or choose "
+                    "web.port",
+                    f"cannot listen at {error.address} ({error.reason}): stop what holds it, or choose "
                     "another port with web.port or SHOPKEEPER_WEB_PORT (0 picks a free one)",
                 ) from None
             root.start_soon(_announce, bot, dispatcher.shop.identity, settings.shop)
@@ -201,8 +202,13 @@ def chat_dispatcher(
 ) -> Dispatcher:
     """The screens as every update meets them: the shop interface, the channel gate, the router."""
     shop = Shop(
-        store=store, buy=serializer.buy, settings=settings.shop, owner_id=settings.telegram.owner_id, payments=payments,
-        paid_broadcast=settings.admin.paid_broadcast, broadcast_doorbell=broadcast_doorbell,
+        store=store,
+        buy=serializer.buy,
+        settings=settings.shop,
+        owner_id=settings.telegram.owner_id,
+        payments=payments,
+        paid_broadcast=settings.admin.paid_broadcast,
+        broadcast_doorbell=broadcast_doorbell,
     )
     return Dispatcher(build_router(), bot=bot, shop=shop, guard=build_gate(bot, settings.shop))
 

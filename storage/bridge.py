@@ -18,22 +18,45 @@ from typing import Any, Concatenate
 import asyncpg
 import trio
 import trio_asyncio
+from redis.exceptions import RedisError
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.exceptions import BaseORMException, IntegrityError
 from tortoise.migrations.executor import MigrationExecutor
 
-from redis.exceptions import RedisError
-
-from storage import audit, broadcasts, catalog, catalog_admin, exports, history, inbox, ledger, orders, promos, purchases, reviews
-from storage import settlement, staff, statistics, switches, users
-from storage import catalog_import, cursors, disputes, item_files, notices, refunds, stock
-from storage import access, invoices
+from storage import (
+    access,
+    audit,
+    broadcasts,
+    catalog,
+    catalog_admin,
+    catalog_import,
+    cursors,
+    disputes,
+    exports,
+    history,
+    inbox,
+    invoices,
+    item_files,
+    ledger,
+    notices,
+    orders,
+    promos,
+    purchases,
+    refunds,
+    reviews,
+    settlement,
+    staff,
+    statistics,
+    stock,
+    switches,
+    users,
+)
 from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.errors import DatabaseRefused, StockKeyError, StorageBusy, StorageConflict, StorageError, StorageUnavailable
-from storage.quoting import ERROR_LIMIT, shortened
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
+from storage.quoting import ERROR_LIMIT, shortened
 from storage.vault import Vault, bind_vault, current_vault, key_source, load_key
 
 log = logging.getLogger(__name__)
@@ -49,13 +72,24 @@ DRIVER_ERRORS = (BaseORMException, OSError, RedisError, sqlite3.OperationalError
 # Out of reach or out of resources (tortoise's DBConnectionError is an OSError): PostgreSQL's connection
 # refused or lost, the server shutting down, no connection slot left, a full disk.
 UNREACHABLE = (
-    OSError, RedisError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError,
-    asyncpg.CrashShutdownError, asyncpg.InsufficientResourcesError,
+    OSError,
+    RedisError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.InsufficientResourcesError,
 )
 # SQLite's primary result codes for the same: a full disk, an I/O error, a file it cannot open or write.
-SQLITE_UNREACHABLE = frozenset({
-    sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_READONLY,
-})
+SQLITE_UNREACHABLE = frozenset(
+    {
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_NOMEM,
+        sqlite3.SQLITE_READONLY,
+    }
+)
 # A PostgreSQL lock waited for past lock_timeout, or a statement past statement_timeout: it has waited already.
 WAITED_TOO_LONG = (asyncpg.LockNotAvailableError, asyncpg.QueryCanceledError)
 

@@ -33,11 +33,22 @@ MOVES = {
 
 def broadcast_record(broadcast: Broadcast) -> BroadcastRecord:
     return BroadcastRecord(
-        id=broadcast.id, created_by=broadcast.created_by, text=broadcast.text, button_text=broadcast.button_text,
-        button_url=broadcast.button_url, audience=broadcast.audience, paid=broadcast.paid, status=BroadcastStatus(broadcast.status),
-        cursor=broadcast.cursor, total=broadcast.total, delivered=broadcast.delivered, blocked=broadcast.blocked,
-        failed=broadcast.failed, progress_chat_id=broadcast.progress_chat_id,
-        progress_message_id=broadcast.progress_message_id, created_at=broadcast.created_at,
+        id=broadcast.id,
+        created_by=broadcast.created_by,
+        text=broadcast.text,
+        button_text=broadcast.button_text,
+        button_url=broadcast.button_url,
+        audience=broadcast.audience,
+        paid=broadcast.paid,
+        status=BroadcastStatus(broadcast.status),
+        cursor=broadcast.cursor,
+        total=broadcast.total,
+        delivered=broadcast.delivered,
+        blocked=broadcast.blocked,
+        failed=broadcast.failed,
+        progress_chat_id=broadcast.progress_chat_id,
+        progress_message_id=broadcast.progress_message_id,
+        created_at=broadcast.created_at,
         finished_at=broadcast.finished_at,
     )
 
@@ -78,11 +89,20 @@ async def create_broadcast(
         await claim_update(conn, once)
         total = await _audience(audience).using_db(conn).count()
         broadcast = await Broadcast.create(
-            created_by=created_by or 0, text=text, audience=audience, button_text=button_text, button_url=button_url,
-            paid=paid, total=total, progress_chat_id=progress_chat_id, progress_message_id=progress_message_id,
+            created_by=created_by or 0,
+            text=text,
+            audience=audience,
+            button_text=button_text,
+            button_url=button_url,
+            paid=paid,
+            total=total,
+            progress_chat_id=progress_chat_id,
+            progress_message_id=progress_message_id,
             using_db=conn,
         )
-        await write_event(conn, "broadcast.create", actor_id=created_by, target=str(broadcast.id), detail=f"{audience}, {total} users")
+        await write_event(
+            conn, "broadcast.create", actor_id=created_by, target=str(broadcast.id), detail=f"{audience}, {total} users"
+        )
     return broadcast_record(broadcast)
 
 
@@ -110,8 +130,10 @@ async def claim_broadcast(broadcast_id: int, owner: str, *, now: datetime, until
     running, or another broadcaster's lease has not run out by `now`."""
     async with in_transaction() as conn:
         free = Q(lease_until=None) | Q(lease_until__lt=now) | Q(lease_owner=owner)
-        taken = await Broadcast.filter(free, id=broadcast_id, status=BroadcastStatus.RUNNING).using_db(conn).update(
-            lease_owner=owner, lease_until=until
+        taken = (
+            await Broadcast.filter(free, id=broadcast_id, status=BroadcastStatus.RUNNING)
+            .using_db(conn)
+            .update(lease_owner=owner, lease_until=until)
         )
         return broadcast_record(await Broadcast.get(id=broadcast_id, using_db=conn)) if taken else None
 
@@ -129,9 +151,16 @@ async def record_batch(
     them. None when `owner` no longer holds the lease (it ran out and another broadcaster took over):
     nothing is recorded then, and `owner` must stop."""
     async with in_transaction() as conn:
-        held = await Broadcast.filter(id=broadcast_id, lease_owner=owner).using_db(conn).update(
-            cursor=cursor, delivered=F("delivered") + delivered, blocked=F("blocked") + len(blocked),
-            failed=F("failed") + failed, lease_until=until,
+        held = (
+            await Broadcast.filter(id=broadcast_id, lease_owner=owner)
+            .using_db(conn)
+            .update(
+                cursor=cursor,
+                delivered=F("delivered") + delivered,
+                blocked=F("blocked") + len(blocked),
+                failed=F("failed") + failed,
+                lease_until=until,
+            )
         )
         if not held:
             return None
@@ -143,8 +172,10 @@ async def record_batch(
 async def finish_broadcast(broadcast_id: int) -> BroadcastRecord:
     """The audience is exhausted: done (unless the staff cancelled it meanwhile)."""
     async with in_transaction() as conn:
-        await Broadcast.filter(id=broadcast_id, status=BroadcastStatus.RUNNING).using_db(conn).update(
-            status=BroadcastStatus.DONE, finished_at=datetime.now(UTC), lease_owner=None, lease_until=None
+        await (
+            Broadcast.filter(id=broadcast_id, status=BroadcastStatus.RUNNING)
+            .using_db(conn)
+            .update(status=BroadcastStatus.DONE, finished_at=datetime.now(UTC), lease_owner=None, lease_until=None)
         )
         return broadcast_record(await Broadcast.get(id=broadcast_id, using_db=conn))
 
@@ -166,4 +197,3 @@ async def move_broadcast(broadcast_id: int, move: str, *, actor_id: int | None) 
 
 async def set_progress_message(broadcast_id: int, chat_id: int, message_id: int) -> None:
     await Broadcast.filter(id=broadcast_id).update(progress_chat_id=chat_id, progress_message_id=message_id)
-

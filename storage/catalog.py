@@ -87,8 +87,15 @@ async def add_item(
     """A new item in the category named `category` (see NewItem for the kinds); InvalidItem when its
     fields do not fit together. Audited with `actor_id` (None: an operator command)."""
     new = NewItem(
-        title=title, price=price, description=description, kind=kind, content=content, file_name=file_name,
-        file_data=file_data, photo=photo, hidden=hidden,
+        title=title,
+        price=price,
+        description=description,
+        kind=kind,
+        content=content,
+        file_name=file_name,
+        file_data=file_data,
+        photo=photo,
+        hidden=hidden,
     )
     async with in_transaction() as conn:
         item = new_item(await _category_id(category, conn), new)
@@ -277,7 +284,7 @@ async def category_page(category_id: int, page: int = 1, size: int = 8) -> Categ
     before = (
         '(SELECT COUNT(*) FROM "categories" sb WHERE sb."name" < "categories"."name"'
         ' AND (sb."parent_id" = "categories"."parent_id" OR (sb."parent_id" IS NULL AND "categories"."parent_id" IS NULL))'
-        f' AND {_visible_anywhere("sb")})'
+        f" AND {_visible_anywhere('sb')})"
     )
     subcategories = f'(SELECT COUNT(*) FROM "categories" sc WHERE sc."parent_id" = "categories"."id" AND {_visible_here("sc")})'
     head = cast(
@@ -345,9 +352,7 @@ async def item_card(item_id: int, page_size: int = 8) -> ItemCard | None:
 async def search_items(text: str, page: int = 1, size: int = 8) -> Page[ItemRecord]:
     """Visible items whose title contains `text`, case-insensitively in every script (both sides are
     casefolded), by title. `%` and `_` match themselves: Tortoise's `contains` escapes them."""
-    query = (
-        Item.filter(in_shown_category(), hidden=False, title_folded__contains=text.casefold()).only(*SHOWN).order_by("title")
-    )
+    query = Item.filter(in_shown_category(), hidden=False, title_folded__contains=text.casefold()).only(*SHOWN).order_by("title")
     return await paginate(query, page, size, item_record)
 
 
@@ -379,8 +384,13 @@ async def seed_demo_catalog() -> bool:
             category = await Category.create(name=category_name, using_db=conn)
             for title, price, description, units in items:
                 item = await Item.create(
-                    category=category, title=title, title_folded=title.casefold(), price=Decimal(price),
-                    description=description, stock_left=units, using_db=conn,
+                    category=category,
+                    title=title,
+                    title_folded=title.casefold(),
+                    price=Decimal(price),
+                    description=description,
+                    stock_left=units,
+                    using_db=conn,
                 )
                 slug = "".join(word[:3].upper() for word in title.split())
                 await StockUnit.bulk_create(

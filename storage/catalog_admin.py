@@ -29,8 +29,14 @@ ADMIN_SHOWN = ("id", "category_id", "title", "description", "price", "kind", "st
 
 def _admin_item(item: Item) -> AdminItem:
     return AdminItem(
-        id=item.id, category_id=item.category_id, title=item.title, description=item.description,
-        price=Decimal(item.price).quantize(CENT), kind=ItemKind(item.kind), stock_left=item.stock_left, hidden=item.hidden,
+        id=item.id,
+        category_id=item.category_id,
+        title=item.title,
+        description=item.description,
+        price=Decimal(item.price).quantize(CENT),
+        kind=ItemKind(item.kind),
+        stock_left=item.stock_left,
+        hidden=item.hidden,
         photo=item.photo,
     )
 
@@ -108,12 +114,15 @@ async def delete_category(category_id: int, *, actor_id: int | None) -> None:
         children = await Category.filter(parent_id=category_id, deleted_at=None).using_db(conn).count()
         if items or children:
             raise CategoryNotEmpty(category.name, items, children)
-        kept = await Item.filter(category_id=category_id).using_db(conn).exists() or await Category.filter(
-            parent_id=category_id
-        ).using_db(conn).exists()
+        kept = (
+            await Item.filter(category_id=category_id).using_db(conn).exists()
+            or await Category.filter(parent_id=category_id).using_db(conn).exists()
+        )
         if kept:
-            await Category.filter(id=category_id).using_db(conn).update(
-                hidden=True, deleted_at=datetime.now(UTC), name=_set_aside(category.name, category.id)
+            await (
+                Category.filter(id=category_id)
+                .using_db(conn)
+                .update(hidden=True, deleted_at=datetime.now(UTC), name=_set_aside(category.name, category.id))
             )
         else:
             await Category.filter(id=category_id).using_db(conn).delete()
@@ -176,13 +185,21 @@ async def delete_item(item_id: int, *, actor_id: int | None) -> bool:
         if item is None:
             raise UnknownItem(str(item_id))
         await StockUnit.filter(item_id=item_id, sold=False).using_db(conn).delete()
-        sold = await Purchase.filter(item_id=item_id).using_db(conn).exists() or await Payment.filter(
-            item_id=item_id
-        ).using_db(conn).exists()
+        sold = (
+            await Purchase.filter(item_id=item_id).using_db(conn).exists()
+            or await Payment.filter(item_id=item_id).using_db(conn).exists()
+        )
         if sold:
-            await Item.filter(id=item_id).using_db(conn).update(
-                hidden=True, deleted_at=datetime.now(UTC), stock_left=0,
-                title=_set_aside(item.title, item.id), title_folded=_set_aside(item.title, item.id).casefold()[:TITLE_MAX],
+            await (
+                Item.filter(id=item_id)
+                .using_db(conn)
+                .update(
+                    hidden=True,
+                    deleted_at=datetime.now(UTC),
+                    stock_left=0,
+                    title=_set_aside(item.title, item.id),
+                    title_folded=_set_aside(item.title, item.id).casefold()[:TITLE_MAX],
+                )
             )
         else:
             await Item.filter(id=item_id).using_db(conn).delete()

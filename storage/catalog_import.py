@@ -18,6 +18,7 @@ insert, so nothing is changed.
 
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -105,8 +106,14 @@ class _Rows:
         if row.subcategory:
             self._place(row.subcategory, row.category, row.line, "subcategory", reject)
         normal = CatalogRow(
-            line=row.line, title=row.title, category=row.category, subcategory=row.subcategory, price=price,
-            kind=str(kind), description=row.description, content=row.content,
+            line=row.line,
+            title=row.title,
+            category=row.category,
+            subcategory=row.subcategory,
+            price=price,
+            kind=str(kind),
+            description=row.description,
+            content=row.content,
         )
         first = self.definitions.setdefault(row.title, normal)
         for column in DEFINING:
@@ -151,9 +158,16 @@ async def import_catalog(rows: list[CatalogRow], *, actor_id: int | None = None)
         duplicates = 0
         items: list[Item] = []
         for row in to_create:
-            item = new_item(category_ids[row.subcategory or row.category], NewItem(
-                title=row.title, price=row.price or Decimal(0), description=row.description, kind=row.kind, content=row.content,
-            ))
+            item = new_item(
+                category_ids[row.subcategory or row.category],
+                NewItem(
+                    title=row.title,
+                    price=row.price or Decimal(0),
+                    description=row.description,
+                    kind=row.kind,
+                    content=row.content,
+                ),
+            )
             split = distinct_lines(checked.units.get(row.title, []))
             item.stock_left = len(split.contents)
             duplicates += split.repeated
@@ -180,7 +194,10 @@ async def import_catalog(rows: list[CatalogRow], *, actor_id: int | None = None)
             categories_created=categories_created, items_created=len(items), units_added=len(units), duplicates=duplicates
         )
         await write_event(
-            conn, "catalog.import", actor_id=actor_id, target=f"{len(titles)} titles",
+            conn,
+            "catalog.import",
+            actor_id=actor_id,
+            target=f"{len(titles)} titles",
             detail=f"{done.categories_created} categories created, {done.items_created} items created, "
             f"{done.units_added} units added, {done.duplicates} duplicates",
         )
@@ -204,7 +221,9 @@ async def _categories(conn: BaseDBAsyncClient, rows: list[CatalogRow]) -> tuple[
     names = list(dict.fromkeys(name for row in rows for name in (row.category, row.subcategory) if name))
     found: dict[str, tuple[int, str | None]] = {}
     for chunk in _chunks(names):
-        for name, category_id, parent in await Category.filter(name__in=chunk).using_db(conn).values_list("name", "id", "parent__name"):
+        for name, category_id, parent in (
+            await Category.filter(name__in=chunk).using_db(conn).values_list("name", "id", "parent__name")
+        ):
             found[name] = (category_id, parent)
     for row in rows:
         if row.category in found and found[row.category][1] is not None:

@@ -77,7 +77,7 @@ class StorageSettings(ConfigSection, frozen=True, kw_only=True, forbid_unknown_f
 
 
 def backend_of(database_url: str) -> str:
-    """"sqlite" or "postgres"; anything else is a configuration error raised as ValueError."""
+    """ "sqlite" or "postgres"; anything else is a configuration error raised as ValueError."""
     scheme = urlsplit(database_url).scheme
     if scheme == "sqlite":
         return "sqlite"

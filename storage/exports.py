@@ -27,11 +27,31 @@ from storage.records import ExportCell, ExportCursor, ExportPage
 
 USER_COLUMNS = ("id", "username", "first_name", "language", "role", "balance", "blocked", "created_at")
 PURCHASE_COLUMNS = (
-    "id", "user_id", "item_id", "item_title", "kind", "quantity", "price", "discount", "total", "revoked_at", "created_at",
+    "id",
+    "user_id",
+    "item_id",
+    "item_title",
+    "kind",
+    "quantity",
+    "price",
+    "discount",
+    "total",
+    "revoked_at",
+    "created_at",
 )
 PAYMENT_COLUMNS = (
-    "id", "user_id", "method", "status", "amount", "currency", "provider_amount", "external_id", "provider_charge_id",
-    "created_at", "paid_at", "refunded_at",
+    "id",
+    "user_id",
+    "method",
+    "status",
+    "amount",
+    "currency",
+    "provider_amount",
+    "external_id",
+    "provider_charge_id",
+    "created_at",
+    "paid_at",
+    "refunded_at",
 )
 LEDGER_COLUMNS = ("id", "user_id", "amount", "kind", "reason", "purchase_id", "created_at")
 

@@ -31,7 +31,8 @@ async def stash_updates(updates: list[tuple[int, int, bytes]]) -> list[int]:
         }
         new = [
             InboxUpdate(id=update_id, chat_id=chat_id, payload=payload)
-            for update_id, chat_id, payload in updates if kept.get(update_id) != payload
+            for update_id, chat_id, payload in updates
+            if kept.get(update_id) != payload
         ]
         reused = [row.id for row in new if row.id in kept]
         if reused:

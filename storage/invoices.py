@@ -33,13 +33,26 @@ async def crypto_invoice_for(
     Else None: a new order and invoice may be opened."""
     now = datetime.now(UTC)
     unpaid = Payment.filter(
-        user_id=user_id, method=PaymentMethod.CRYPTOPAY, status=PaymentStatus.PENDING, expires_at__gt=now,
+        user_id=user_id,
+        method=PaymentMethod.CRYPTOPAY,
+        status=PaymentStatus.PENDING,
+        expires_at__gt=now,
         external_id__isnull=False,
     )
-    same = await unpaid.filter(
-        amount=amount.quantize(CENT), currency=currency, provider_amount=provider_amount, item_id=item_id,
-        quantity=quantity, promo_code=promo_code, pay_url__isnull=False, expires_at__gte=payable_until,
-    ).order_by("-expires_at").first()
+    same = (
+        await unpaid.filter(
+            amount=amount.quantize(CENT),
+            currency=currency,
+            provider_amount=provider_amount,
+            item_id=item_id,
+            quantity=quantity,
+            promo_code=promo_code,
+            pay_url__isnull=False,
+            expires_at__gte=payable_until,
+        )
+        .order_by("-expires_at")
+        .first()
+    )
     if same is not None:
         return payment_record(same)
     held = await unpaid.count()

@@ -22,7 +22,9 @@ async def item_file(item_id: int) -> ItemFile | None:
         return None
     found = cast(
         tuple[str | None, bytes] | None,
-        await Item.filter(id=item_id, kind=ItemKind.FILE, file_data__not_isnull=True).first().values_list("file_name", "file_data"),
+        await Item.filter(id=item_id, kind=ItemKind.FILE, file_data__not_isnull=True)
+        .first()
+        .values_list("file_name", "file_data"),
     )
     if found is None:
         return None

@@ -38,9 +38,7 @@ class MemoryKV:
 
     def __init__(self) -> None:
         # (value, ttl); no size bound: the live keys are what the shop needs, and TTLs bound them.
-        self._data: TLRUCache[str, tuple[str, float | None]] = TLRUCache(
-            maxsize=math.inf, ttu=_expires, timer=trio.current_time
-        )
+        self._data: TLRUCache[str, tuple[str, float | None]] = TLRUCache(maxsize=math.inf, ttu=_expires, timer=trio.current_time)
 
     async def get(self, key: str) -> str | None:
         entry = self._data.get(key)

@@ -15,7 +15,6 @@ from storage.paging import paginate
 from storage.records import LedgerMismatch, LedgerRow, Page, ReferralTerms
 
 
-
 async def credit_user(
     user_id: int,
     amount: Decimal,
@@ -67,9 +66,7 @@ async def _apply_credit(
     if amount >= 0:
         changed = await User.filter(id=user_id).using_db(conn).update(balance=F("balance") + amount)
     else:
-        changed = await User.filter(id=user_id, balance__gte=-amount).using_db(conn).update(
-            balance=F("balance") + amount
-        )
+        changed = await User.filter(id=user_id, balance__gte=-amount).using_db(conn).update(balance=F("balance") + amount)
     if not changed:
         user = await User.get_or_none(id=user_id, using_db=conn)
         if user is None:
@@ -120,8 +117,10 @@ async def _reward_referrer(conn: BaseDBAsyncClient, user_id: int, amount: Decima
     if reward <= 0:
         return Decimal(0)
     await User.filter(id=user_id).using_db(conn).update(referral_paid=F("referral_paid") + reward)
-    await User.filter(id=referrer_id).using_db(conn).update(
-        balance=F("balance") + reward, referral_earned=F("referral_earned") + reward
+    await (
+        User.filter(id=referrer_id)
+        .using_db(conn)
+        .update(balance=F("balance") + reward, referral_earned=F("referral_earned") + reward)
     )
     reason = referral_reason(referred["username"], referred["first_name"], user_id)
     await LedgerEntry.create(user_id=referrer_id, amount=reward, kind=LedgerKind.REFERRAL, reason=reason, using_db=conn)
@@ -152,8 +151,8 @@ async def check_ledger() -> list[LedgerMismatch]:
 
     One statement, so balances and sums come from one snapshot even while purchases go on."""
     mismatches = []
-    rows = await User.annotate(ledger_sum=Sum("ledger__amount")).group_by("id", "balance").values_list(
-        "id", "balance", "ledger_sum"
+    rows = (
+        await User.annotate(ledger_sum=Sum("ledger__amount")).group_by("id", "balance").values_list("id", "balance", "ledger_sum")
     )
     for user_id, balance, total in rows:
         ledger_sum = Decimal(total or 0).quantize(CENT)

@@ -36,10 +36,14 @@ async def claim_notice(order_id: str) -> bool:
     if key is None:
         return False
     now = datetime.now(UTC)
-    return bool(await Payment.filter(
-        Q(notice_claimed_at__isnull=True) | Q(notice_claimed_at__lt=now - NOTICE_LEASE),
-        id=key, status=PaymentStatus.PAID, notified_at__isnull=True,
-    ).update(notice_claimed_at=now))
+    return bool(
+        await Payment.filter(
+            Q(notice_claimed_at__isnull=True) | Q(notice_claimed_at__lt=now - NOTICE_LEASE),
+            id=key,
+            status=PaymentStatus.PAID,
+            notified_at__isnull=True,
+        ).update(notice_claimed_at=now)
+    )
 
 
 async def notice_sent(order_id: str) -> None:
@@ -78,7 +82,11 @@ async def payment_notice(order_id: str) -> Settled | None:
                 purchase = ItemUnavailable(item_id=payment.item_id)
         late = payment.paid_at is not None and payment.paid_at >= payment.expires_at
         return Settled(
-            payment=payment_record(payment), user=user_record(user), balance=user.balance, purchase=purchase, late=late,
+            payment=payment_record(payment),
+            user=user_record(user),
+            balance=user.balance,
+            purchase=purchase,
+            late=late,
             repeated=True,
         )
 
@@ -87,8 +95,16 @@ async def untold_payments(settled_before: datetime, *, since: datetime, limit: i
     """Paid payments settled between `since` and `settled_before` whose payer was never told and
     nobody is telling now (the reconciler's round; the (notified_at, paid_at) index), oldest first."""
     now = datetime.now(UTC)
-    ids = await Payment.filter(
-        Q(notice_claimed_at__isnull=True) | Q(notice_claimed_at__lt=now - NOTICE_LEASE),
-        notified_at__isnull=True, paid_at__gte=since, paid_at__lt=settled_before, status=PaymentStatus.PAID,
-    ).order_by("paid_at").limit(limit).values_list("id", flat=True)
+    ids = (
+        await Payment.filter(
+            Q(notice_claimed_at__isnull=True) | Q(notice_claimed_at__lt=now - NOTICE_LEASE),
+            notified_at__isnull=True,
+            paid_at__gte=since,
+            paid_at__lt=settled_before,
+            status=PaymentStatus.PAID,
+        )
+        .order_by("paid_at")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
     return [str(order_id) for order_id in ids]

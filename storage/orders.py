@@ -40,12 +40,24 @@ from storage.records import (
 
 def payment_record(payment: Payment) -> PaymentRecord:
     return PaymentRecord(
-        id=str(payment.id), user_id=payment.user_id, method=PaymentMethod(payment.method), status=PaymentStatus(payment.status),
-        amount=Decimal(payment.amount).quantize(CENT), currency=payment.currency, provider_amount=payment.provider_amount,
-        created_at=payment.created_at, expires_at=payment.expires_at, item_id=payment.item_id,
-        quantity=payment.quantity, promo_code=payment.promo_code, external_id=payment.external_id,
-        pay_url=payment.pay_url, purchase_id=str(payment.purchase_id) if payment.purchase_id else None,
-        paid_at=payment.paid_at, refunded_at=payment.refunded_at, screen_id=payment.screen_id,
+        id=str(payment.id),
+        user_id=payment.user_id,
+        method=PaymentMethod(payment.method),
+        status=PaymentStatus(payment.status),
+        amount=Decimal(payment.amount).quantize(CENT),
+        currency=payment.currency,
+        provider_amount=payment.provider_amount,
+        created_at=payment.created_at,
+        expires_at=payment.expires_at,
+        item_id=payment.item_id,
+        quantity=payment.quantity,
+        promo_code=payment.promo_code,
+        external_id=payment.external_id,
+        pay_url=payment.pay_url,
+        purchase_id=str(payment.purchase_id) if payment.purchase_id else None,
+        paid_at=payment.paid_at,
+        refunded_at=payment.refunded_at,
+        screen_id=payment.screen_id,
     )
 
 
@@ -91,9 +103,19 @@ async def open_order(
         if not await User.filter(id=user_id).using_db(conn).exists():
             raise UnknownUser(user_id)
         payment = await Payment.create(
-            id=uuid.uuid4(), user_id=user_id, method=PaymentMethod(method), amount=amount, currency=currency,
-            provider_amount=provider_amount, item_id=item_id, quantity=quantity, promo_code=promo_code,
-            expires_at=datetime.now(UTC) + ttl, purchase_key=purchase_key, screen_id=screen_id, using_db=conn,
+            id=uuid.uuid4(),
+            user_id=user_id,
+            method=PaymentMethod(method),
+            amount=amount,
+            currency=currency,
+            provider_amount=provider_amount,
+            item_id=item_id,
+            quantity=quantity,
+            promo_code=promo_code,
+            expires_at=datetime.now(UTC) + ttl,
+            purchase_key=purchase_key,
+            screen_id=screen_id,
+            using_db=conn,
         )
         return payment_record(payment)
 
@@ -174,9 +196,7 @@ async def pre_checkout(order_id: str, user_id: int, currency: str, total_amount:
         if await User.filter(id=user_id, blocked=True).using_db(conn).exists():
             return "blocked"
         if payment.item_id is not None:
-            refusal = await _item_refusal(
-                conn, user_id, payment.item_id, payment.quantity, payment.promo_code, payment.amount
-            )
+            refusal = await _item_refusal(conn, user_id, payment.item_id, payment.quantity, payment.promo_code, payment.amount)
             if isinstance(refusal, SoldOut):
                 return "sold_out"
             if isinstance(refusal, PriceChanged | PromoRejected):
@@ -190,8 +210,11 @@ async def expire_orders(now: datetime | None = None) -> list[PaymentRecord]:
     """Mark the pending orders whose time is up as expired; returns them."""
     now = now or datetime.now(UTC)
     async with in_transaction() as conn:
-        due = await Payment.filter(status=PaymentStatus.PENDING, expires_at__lte=now).using_db(conn).order_by("expires_at").limit(
-            1000
+        due = (
+            await Payment.filter(status=PaymentStatus.PENDING, expires_at__lte=now)
+            .using_db(conn)
+            .order_by("expires_at")
+            .limit(1000)
         )
         if not due:
             return []
@@ -206,6 +229,7 @@ async def open_invoices(method: str, *, since: datetime) -> list[PaymentRecord]:
     since `since` (a provider may report a payment late)."""
     payments = await Payment.filter(
         Q(status=PaymentStatus.PENDING) | Q(status=PaymentStatus.EXPIRED, expires_at__gte=since),
-        method=PaymentMethod(method), external_id__isnull=False,
+        method=PaymentMethod(method),
+        external_id__isnull=False,
     ).order_by("created_at")
     return [payment_record(payment) for payment in payments]

@@ -24,7 +24,6 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from storage.audit import write_event
-from storage.inbox import claim_update
 from storage.errors import (
     Duplicate,
     StorageConflict,
@@ -33,6 +32,7 @@ from storage.errors import (
     UnknownPromo,
     UnknownUser,
 )
+from storage.inbox import claim_update
 from storage.models import (
     CENT,
     Category,
@@ -45,7 +45,6 @@ from storage.models import (
     User,
 )
 from storage.paging import page_count
-from storage.staff_rules import audits_refusals, require_money
 from storage.records import (
     Page,
     PromoCredited,
@@ -54,6 +53,7 @@ from storage.records import (
     PromoRecord,
     PromoRefusal,
 )
+from storage.staff_rules import audits_refusals, require_money
 
 # What a code may look like: short enough to type, free of anything that needs escaping.
 PROMO_CODE = re.compile(r"[A-Z0-9_-]{3,32}")
@@ -138,7 +138,13 @@ class DiscountGate:
         query = PromoCode.filter(code__in={code for code, _ in pairs}).using_db(conn).order_by("id")
         promos = {promo.code: promo for promo in await (query.select_for_update(no_key=True) if lock else query)}
         keys = {key for code, user_id in pairs if code in promos and (key := once_key(promos[code], user_id))}
-        used = set(cast(list[str], await PromoRedemption.filter(once_key__in=keys).using_db(conn).values_list("once_key", flat=True))) if keys else set()
+        used = (
+            set(
+                cast(list[str], await PromoRedemption.filter(once_key__in=keys).using_db(conn).values_list("once_key", flat=True))
+            )
+            if keys
+            else set()
+        )
         return cls(conn, promos, used)
 
     async def check(self, code: str, user_id: int, item: Item, subtotal: Decimal, now: datetime) -> PromoDiscount | PromoRefusal:
@@ -291,28 +297,62 @@ async def create_promo(
             raise Duplicate("promo code", code)
         try:
             promo = await PromoCode.create(
-                code=code, kind=promo_kind, value=value.quantize(CENT), max_uses=max_uses, once_per_user=once_per_user,
-                expires_at=expires_at, item_id=item_id, category_id=category_id, using_db=conn,
+                code=code,
+                kind=promo_kind,
+                value=value.quantize(CENT),
+                max_uses=max_uses,
+                once_per_user=once_per_user,
+                expires_at=expires_at,
+                item_id=item_id,
+                category_id=category_id,
+                using_db=conn,
             )
         except IntegrityError:  # created by another process between the check and the insert
             raise Duplicate("promo code", code) from None
         await write_event(conn, "promo.create", actor_id=actor_id, target=code, detail=f"{promo_kind} {promo.value}")
     return PromoRecord(
-        id=promo.id, code=promo.code, kind=PromoKind(promo.kind), value=promo.value, max_uses=promo.max_uses, uses=0,
-        once_per_user=promo.once_per_user, expires_at=promo.expires_at, active=True, item_title=item, category_name=category,
+        id=promo.id,
+        code=promo.code,
+        kind=PromoKind(promo.kind),
+        value=promo.value,
+        max_uses=promo.max_uses,
+        uses=0,
+        once_per_user=promo.once_per_user,
+        expires_at=promo.expires_at,
+        active=True,
+        item_title=item,
+        category_name=category,
     )
 
 
 PROMO_FIELDS = (
-    "id", "code", "kind", "value", "max_uses", "uses", "once_per_user", "expires_at", "active", "item__title", "category__name",
+    "id",
+    "code",
+    "kind",
+    "value",
+    "max_uses",
+    "uses",
+    "once_per_user",
+    "expires_at",
+    "active",
+    "item__title",
+    "category__name",
 )
 
 
 def _promo_record(row: dict[str, Any]) -> PromoRecord:
     return PromoRecord(
-        id=row["id"], code=row["code"], kind=PromoKind(row["kind"]), value=row["value"], max_uses=row["max_uses"],
-        uses=row["uses"], once_per_user=row["once_per_user"], expires_at=row["expires_at"], active=row["active"],
-        item_title=row["item__title"], category_name=row["category__name"],
+        id=row["id"],
+        code=row["code"],
+        kind=PromoKind(row["kind"]),
+        value=row["value"],
+        max_uses=row["max_uses"],
+        uses=row["uses"],
+        once_per_user=row["once_per_user"],
+        expires_at=row["expires_at"],
+        active=row["active"],
+        item_title=row["item__title"],
+        category_name=row["category__name"],
     )
 
 

@@ -29,9 +29,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import cast
 
-from tortoise.backends.base.client import BaseDBAsyncClient
 from pypika_tortoise.functions import Cast
 from pypika_tortoise.terms import ValueWrapper
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Case, Expression, F, ResolveContext, ResolveResult, When
 from tortoise.transactions import in_transaction
 
@@ -64,7 +64,6 @@ from storage.records import (
 from storage.vault import vault
 
 
-
 class StockOutOfStep(StorageConflict):
     """The stock counter promised units that are not there: the batch is rolled back."""
 
@@ -73,7 +72,9 @@ class BalanceOutOfStep(StorageConflict):
     """A locked balance changed under the batch: the batch is rolled back."""
 
 
-async def purchase_preview(user_id: int, item_id: int, quantity: int = 1, promo_code: str | None = None) -> PurchasePreview | None:
+async def purchase_preview(
+    user_id: int, item_id: int, quantity: int = 1, promo_code: str | None = None
+) -> PurchasePreview | None:
     """What the confirmation screen shows: the visible item, the order's total with the discount of
     `promo_code` when it applies (or why it does not), and the buyer's balance. None for an unknown or
     hidden item. Nothing is reserved: the purchase checks everything again."""
@@ -91,8 +92,11 @@ async def purchase_preview(user_id: int, item_id: int, quantity: int = 1, promo_
             promo = await gate.check(promo_code, user_id, item, subtotal, datetime.now(UTC))
     discount = promo.discount if isinstance(promo, PromoDiscount) else Decimal(0)
     return PurchasePreview(
-        item=item_record(item), balance=Decimal(balance or 0).quantize(CENT), quantity=quantity,
-        total=subtotal - discount, promo=promo,
+        item=item_record(item),
+        balance=Decimal(balance or 0).quantize(CENT),
+        quantity=quantity,
+        total=subtotal - discount,
+        promo=promo,
     )
 
 
@@ -151,10 +155,18 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
     gate = await DiscountGate.open(conn, [(r.promo_code, r.user_id) for r in fresh if r.promo_code], lock=True)
     buyers = sorted({r.user_id for r in fresh if _on_sale(r, items)})
     # The buyers' balances, read under their row locks: charges are decided here, written once below.
-    balances: dict[int, Decimal] = {
-        user.id: user.balance
-        for user in await User.filter(id__in=buyers).using_db(conn).select_for_update(no_key=True).order_by("id").only("id", "balance")
-    } if buyers else {}
+    balances: dict[int, Decimal] = (
+        {
+            user.id: user.balance
+            for user in await User.filter(id__in=buyers)
+            .using_db(conn)
+            .select_for_update(no_key=True)
+            .order_by("id")
+            .only("id", "balance")
+        }
+        if buyers
+        else {}
+    )
     debits: dict[int, Decimal] = {}
     sales: list[_Sale] = []
     for item_id in sorted(by_item):
@@ -215,10 +227,18 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
         purchase, item = sale.purchase, sale.item
         is_file = purchase.kind == ItemKind.FILE
         results[purchase.request_key] = Delivered(
-            purchase_id=str(purchase.id), item_id=item.id, item_title=purchase.item_title, kind=ItemKind(purchase.kind),
-            quantity=purchase.quantity, units=sale.units, total=purchase.total, discount=purchase.discount,
-            balance=balances[purchase.user_id], created_at=now,
-            file_name=item.file_name if is_file else None, file_id=item.file_id if is_file else None,
+            purchase_id=str(purchase.id),
+            item_id=item.id,
+            item_title=purchase.item_title,
+            kind=ItemKind(purchase.kind),
+            quantity=purchase.quantity,
+            units=sale.units,
+            total=purchase.total,
+            discount=purchase.discount,
+            balance=balances[purchase.user_id],
+            created_at=now,
+            file_name=item.file_name if is_file else None,
+            file_id=item.file_id if is_file else None,
         )
     return [results[r.key] for r in requests]
 
@@ -231,14 +251,27 @@ def _on_sale(request: PurchaseRequest, items: dict[int, Item]) -> bool:
 
 def _sale(request: PurchaseRequest, item: Item, discount: Decimal, total: Decimal, now: datetime) -> _Sale:
     purchase = Purchase(
-        id=uuid.uuid4(), request_key=request.key, user_id=request.user_id, item_id=item.id, item_title=item.title,
-        kind=item.kind, content=item.content if item.kind == ItemKind.UNLIMITED else None, quantity=request.quantity,
-        price=item.price, discount=discount, total=total, created_at=now,
+        id=uuid.uuid4(),
+        request_key=request.key,
+        user_id=request.user_id,
+        item_id=item.id,
+        item_title=item.title,
+        kind=item.kind,
+        content=item.content if item.kind == ItemKind.UNLIMITED else None,
+        quantity=request.quantity,
+        price=item.price,
+        discount=discount,
+        total=total,
+        created_at=now,
     )
     # The reason is data, not a sentence: the ledger screen words it in the reader's language (the
     # discount is on the purchase).
     entry = LedgerEntry(
-        user_id=request.user_id, amount=-total, kind=LedgerKind.PURCHASE, reason=item.title[:256], purchase_id=purchase.id,
+        user_id=request.user_id,
+        amount=-total,
+        kind=LedgerKind.PURCHASE,
+        reason=item.title[:256],
+        purchase_id=purchase.id,
         created_at=now,
     )
     return _Sale(purchase, entry, item)
@@ -330,7 +363,10 @@ async def delivery_of(conn: BaseDBAsyncClient, purchase: Purchase, *, balance: D
         sealer = vault()
         units = tuple(
             sealer.open(content)
-            for content in cast(list[str], await StockUnit.filter(purchase_id=purchase.id).using_db(conn).order_by("id").values_list("content", flat=True))
+            for content in cast(
+                list[str],
+                await StockUnit.filter(purchase_id=purchase.id).using_db(conn).order_by("id").values_list("content", flat=True),
+            )
         )
     elif purchase.kind == ItemKind.UNLIMITED:
         units = (vault().open(purchase.content) if purchase.content else "",)
@@ -340,10 +376,19 @@ async def delivery_of(conn: BaseDBAsyncClient, purchase: Purchase, *, balance: D
         if found is not None:
             file_name, file_id = found
     return Delivered(
-        purchase_id=str(purchase.id), item_id=purchase.item_id, item_title=purchase.item_title,
-        kind=ItemKind(purchase.kind), quantity=purchase.quantity, units=units, total=purchase.total,
-        discount=purchase.discount, balance=balance, created_at=purchase.created_at,
-        file_name=file_name, file_id=file_id, repeated=repeated,
+        purchase_id=str(purchase.id),
+        item_id=purchase.item_id,
+        item_title=purchase.item_title,
+        kind=ItemKind(purchase.kind),
+        quantity=purchase.quantity,
+        units=units,
+        total=purchase.total,
+        discount=purchase.discount,
+        balance=balance,
+        created_at=purchase.created_at,
+        file_name=file_name,
+        file_id=file_id,
+        repeated=repeated,
     )
 
 

@@ -105,9 +105,12 @@ async def _revoke_until_covered(conn: BaseDBAsyncClient, payment: Payment, balan
         if own is not None:
             candidates.append(own)
     since = payment.paid_at or payment.created_at
-    candidates += await Purchase.filter(
-        user_id=payment.user_id, revoked_at=None, created_at__gte=since, total__gt=0
-    ).using_db(conn).exclude(id=payment.purchase_id).order_by("-created_at")
+    candidates += (
+        await Purchase.filter(user_id=payment.user_id, revoked_at=None, created_at__gte=since, total__gt=0)
+        .using_db(conn)
+        .exclude(id=payment.purchase_id)
+        .order_by("-created_at")
+    )
     revoked: list[str] = []
     now = datetime.now(UTC)
     for purchase in candidates:
@@ -131,8 +134,10 @@ async def finish_refund(order_id: str, *, refunded: bool) -> PaymentRecord | Non
         if payment is None:
             return None
         if refunded:
-            await Payment.filter(id=key, status=PaymentStatus.REFUNDING).using_db(conn).update(
-                status=PaymentStatus.REFUNDED, refunded_at=datetime.now(UTC)
+            await (
+                Payment.filter(id=key, status=PaymentStatus.REFUNDING)
+                .using_db(conn)
+                .update(status=PaymentStatus.REFUNDED, refunded_at=datetime.now(UTC))
             )
         elif await Payment.filter(id=key, status=PaymentStatus.REFUNDING).using_db(conn).update(status=PaymentStatus.PAID):
             await _undo_refund(conn, payment)
@@ -150,7 +155,10 @@ async def _undo_refund(conn: BaseDBAsyncClient, payment: Payment) -> None:
     for purchase in await Purchase.filter(revoked_for=payment.id).using_db(conn).order_by("created_at"):
         if balance < purchase.total:
             await write_event(
-                conn, "payment.refund_unrestored", actor_id=None, target=str(purchase.id),
+                conn,
+                "payment.refund_unrestored",
+                actor_id=None,
+                target=str(purchase.id),
                 detail=f"refund of payment {payment.id} refused; purchase total {purchase.total}, balance {balance}",
                 security=True,
             )

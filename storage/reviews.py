@@ -52,9 +52,7 @@ async def review_target(user_id: int, item_id: int) -> ReviewTarget | NotABuyer 
         return ReviewTarget(item=item_record(item), current=None if current is None else review_record(current))
 
 
-async def save_review(
-    user_id: int, item_id: int, rating: int, text: str | None
-) -> ReviewSaved | NotABuyer | ItemUnavailable:
+async def save_review(user_id: int, item_id: int, rating: int, text: str | None) -> ReviewSaved | NotABuyer | ItemUnavailable:
     """Create or edit the user's review of the item; the item's rating totals move with it.
 
     `text` None keeps the text an existing review has (a new one gets none). Refused, with nothing
@@ -74,8 +72,10 @@ async def save_review(
         existing = await Review.get_or_none(user_id=user_id, item_id=item_id, using_db=conn)
         if existing is None:
             review = await Review.create(user_id=user_id, item_id=item_id, rating=rating, text=text or "", using_db=conn)
-            await Item.filter(id=item_id).using_db(conn).update(
-                rating_sum=F("rating_sum") + rating, rating_count=F("rating_count") + 1
+            await (
+                Item.filter(id=item_id)
+                .using_db(conn)
+                .update(rating_sum=F("rating_sum") + rating, rating_count=F("rating_count") + 1)
             )
         else:
             review = existing

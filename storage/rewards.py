@@ -35,8 +35,10 @@ async def take_back_reward(conn: BaseDBAsyncClient, payment: Payment) -> Decimal
     balance = cast(Decimal | None, await User.filter(id=referrer_id).using_db(conn).first().values_list("balance", flat=True))
     taken = min(due, balance or Decimal(0))
     if taken > 0:
-        await User.filter(id=referrer_id, balance__gte=taken).using_db(conn).update(
-            balance=F("balance") - taken, referral_earned=F("referral_earned") - taken
+        await (
+            User.filter(id=referrer_id, balance__gte=taken)
+            .using_db(conn)
+            .update(balance=F("balance") - taken, referral_earned=F("referral_earned") - taken)
         )
         await User.filter(id=payment.user_id).using_db(conn).update(referral_paid=F("referral_paid") - taken)
         await LedgerEntry.create(
@@ -45,8 +47,12 @@ async def take_back_reward(conn: BaseDBAsyncClient, payment: Payment) -> Decimal
         await Payment.filter(id=payment.id).using_db(conn).update(referral_reversed=F("referral_reversed") + taken)
     if taken < due:
         await write_event(
-            conn, "referral.reward_unrecovered", actor_id=None, target=str(payment.id),
-            detail=f"referrer {referrer_id} spent the reward: {due} to take back, {taken} taken", security=True,
+            conn,
+            "referral.reward_unrecovered",
+            actor_id=None,
+            target=str(payment.id),
+            detail=f"referrer {referrer_id} spent the reward: {due} to take back, {taken} taken",
+            security=True,
         )
     return taken
 
@@ -58,8 +64,10 @@ async def restore_reward(conn: BaseDBAsyncClient, payment: Payment) -> None:
     if referrer is None:
         return
     referrer_id, reason = referrer
-    await User.filter(id=referrer_id).using_db(conn).update(
-        balance=F("balance") + back, referral_earned=F("referral_earned") + back
+    await (
+        User.filter(id=referrer_id)
+        .using_db(conn)
+        .update(balance=F("balance") + back, referral_earned=F("referral_earned") + back)
     )
     await User.filter(id=payment.user_id).using_db(conn).update(referral_paid=F("referral_paid") + back)
     await LedgerEntry.create(user_id=referrer_id, amount=back, kind=LedgerKind.REFERRAL, reason=reason, using_db=conn)
@@ -69,7 +77,10 @@ async def restore_reward(conn: BaseDBAsyncClient, payment: Payment) -> None:
 async def _referrer(conn: BaseDBAsyncClient, payment: Payment) -> tuple[int, str] | None:
     """The payer's referrer's id, and the ledger reason naming the payer."""
     user_id = payment.user_id
-    payer = cast(dict[str, Any] | None, await User.filter(id=user_id).using_db(conn).first().values("referrer_id", "username", "first_name"))
+    payer = cast(
+        dict[str, Any] | None,
+        await User.filter(id=user_id).using_db(conn).first().values("referrer_id", "username", "first_name"),
+    )
     if payer is None or payer["referrer_id"] is None:
         return None
     return payer["referrer_id"], referral_reason(payer["username"], payer["first_name"], user_id)

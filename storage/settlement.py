@@ -59,10 +59,12 @@ async def settle_payment(event: PaymentEvent, referral: ReferralTerms | None = N
             return PaymentRejected(order_id=event.order_id, reason="mismatch")
         now = datetime.now(UTC)
         # The first statement is the write that claims the order (and SQLite's write lock).
-        claimed = await Payment.filter(
-            id=key, status__in=(PaymentStatus.PENDING, PaymentStatus.EXPIRED)
-        ).using_db(conn).update(
-            status=PaymentStatus.PAID, external_id=event.external_id, provider_charge_id=event.provider_charge_id, paid_at=now
+        claimed = (
+            await Payment.filter(id=key, status__in=(PaymentStatus.PENDING, PaymentStatus.EXPIRED))
+            .using_db(conn)
+            .update(
+                status=PaymentStatus.PAID, external_id=event.external_id, provider_charge_id=event.provider_charge_id, paid_at=now
+            )
         )
         if not claimed:
             # Reports that miss the claim take turns on the order's row (PostgreSQL; SQLite has one
@@ -86,9 +88,12 @@ async def settle_payment(event: PaymentEvent, referral: ReferralTerms | None = N
         purchase: PurchaseResult | AlreadyBought | None = None
         if payment.item_id is not None:
             request = PurchaseRequest(
-                key=payment.purchase_key or f"payment:{payment.id}", user_id=payment.user_id,
+                key=payment.purchase_key or f"payment:{payment.id}",
+                user_id=payment.user_id,
                 item_id=payment.item_id,
-                quantity=payment.quantity, promo_code=payment.promo_code, expected_total=payment.amount,
+                quantity=payment.quantity,
+                promo_code=payment.promo_code,
+                expected_total=payment.amount,
             )
             [purchase] = await _buy(conn, [request])
             if isinstance(purchase, Delivered) and purchase.repeated:
@@ -112,8 +117,16 @@ async def _extra_payment(conn: BaseDBAsyncClient, order: Payment, event: Payment
     """A second payment of a paid order, recorded as a paid top-up of its own (the unique key
     backs the order's row lock taken before it)."""
     return await Payment.create(
-        id=uuid.uuid4(), user_id=order.user_id, method=order.method, status=PaymentStatus.PAID,
-        amount=order.amount, currency=order.currency, provider_amount=order.provider_amount,
-        external_id=event.external_id, provider_charge_id=event.provider_charge_id, expires_at=order.expires_at,
-        paid_at=now, using_db=conn,
+        id=uuid.uuid4(),
+        user_id=order.user_id,
+        method=order.method,
+        status=PaymentStatus.PAID,
+        amount=order.amount,
+        currency=order.currency,
+        provider_amount=order.provider_amount,
+        external_id=event.external_id,
+        provider_charge_id=event.provider_charge_id,
+        expires_at=order.expires_at,
+        paid_at=now,
+        using_db=conn,
     )

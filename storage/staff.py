@@ -16,8 +16,8 @@ from tortoise.transactions import in_transaction
 from storage.audit import write_event
 from storage.errors import OwnerProtected, UnknownPermission, UnknownUser
 from storage.inbox import claim_update
-from storage.ledger import apply_credit
 from storage.kinds import Permission
+from storage.ledger import apply_credit
 from storage.models import CENT, LedgerKind, Role, User
 from storage.records import ReferralTerms, UserRecord
 from storage.staff_rules import audits_refusals, require_adjuster, require_owner
@@ -45,7 +45,10 @@ async def grant_admin(user_id: int, permissions: list[str], *, actor_id: int | N
         await require_owner(conn, actor_id, "admin.grant", user_id)
         await User.filter(id=user_id).using_db(conn).update(role=Role.ADMIN, permissions=",".join(chosen))
         await write_event(
-            conn, "admin.grant", actor_id=actor_id, target=str(user_id),
+            conn,
+            "admin.grant",
+            actor_id=actor_id,
+            target=str(user_id),
             detail=f"{user.role}→admin: {','.join(chosen) or 'no permissions'}",
         )
         return user_record(await User.get(id=user_id, using_db=conn))
@@ -97,8 +100,14 @@ async def list_admins() -> list[UserRecord]:
 
 @audits_refusals
 async def adjust_balance(
-    user_id: int, amount: Decimal, reason: str, *, actor_id: int | None, once: int | None = None,
-    kind: str = LedgerKind.ADJUSTMENT, referral: ReferralTerms | None = None,
+    user_id: int,
+    amount: Decimal,
+    reason: str,
+    *,
+    actor_id: int | None,
+    once: int | None = None,
+    kind: str = LedgerKind.ADJUSTMENT,
+    referral: ReferralTerms | None = None,
 ) -> Decimal:
     """Credit (amount > 0) or debit (amount < 0) a balance by hand, as an "adjustment" ledger entry with
     its reason, audited as "balance.adjust"; returns the new balance. Raises InsufficientBalance rather

@@ -36,8 +36,12 @@ def audits_refusals[**P, R](fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaita
             return await fn(*args, **kwargs)
         except StaffRefused as refused:
             await write_event(
-                None, "permission.refused", actor_id=refused.actor_id, target=refused.action,
-                detail=f"{refused.rule}: {refused.target}", security=True,
+                None,
+                "permission.refused",
+                actor_id=refused.actor_id,
+                target=refused.action,
+                detail=f"{refused.rule}: {refused.target}",
+                security=True,
             )
             raise
 
@@ -77,7 +81,4 @@ def _is_owner(actor: User | None) -> bool:
 
 
 def _holds(actor: User | None, permission: Permission) -> bool:
-    return (
-        actor is not None and actor.role == Role.ADMIN and not actor.blocked
-        and permission in actor.permissions.split(",")
-    )
+    return actor is not None and actor.role == Role.ADMIN and not actor.blocked and permission in actor.permissions.split(",")

@@ -46,15 +46,25 @@ async def shop_statistics(now: datetime, *, days: int = 7, top: int = 5, low_sto
         return Q(created_at__gte=start, created_at__lt=end)
 
     async with in_transaction() as conn:
-        people = await User.annotate(
-            total=Count("id"),
-            today=Count("id", _filter=between(today, tomorrow)),
-            week=Count("id", _filter=between(week, tomorrow)),
-            blocked_users=Count("id", _filter=Q(blocked=True)),
-        ).using_db(conn).first().values("total", "today", "week", "blocked_users")
-        buyers = cast(int | None, await Purchase.filter(revoked_at=None).using_db(conn).annotate(
-            n=Count("user_id", distinct=True)
-        ).first().values_list("n", flat=True))
+        people = (
+            await User.annotate(
+                total=Count("id"),
+                today=Count("id", _filter=between(today, tomorrow)),
+                week=Count("id", _filter=between(week, tomorrow)),
+                blocked_users=Count("id", _filter=Q(blocked=True)),
+            )
+            .using_db(conn)
+            .first()
+            .values("total", "today", "week", "blocked_users")
+        )
+        buyers = cast(
+            int | None,
+            await Purchase.filter(revoked_at=None)
+            .using_db(conn)
+            .annotate(n=Count("user_id", distinct=True))
+            .first()
+            .values_list("n", flat=True),
+        )
         # One conditional sum and count per day, in one pass, rather than GROUP BY a date: the date of
         # a timestamp is spelled differently per dialect (SQLite stores text, PostgreSQL timestamptz)
         # and Tortoise has no portable truncation, while range comparisons mean the same on both.
@@ -63,25 +73,43 @@ async def shop_statistics(now: datetime, *, days: int = 7, top: int = 5, low_sto
             window = between(start, start + timedelta(days=1))
             per_day[f"r{n}"] = Sum("total", _filter=window)
             per_day[f"c{n}"] = Count("id", _filter=window)
-        sales = await Purchase.filter(
-            revoked_at=None, created_at__gte=min(starts[0], previous_week), created_at__lt=tomorrow
-        ).using_db(conn).annotate(
-            week_revenue=Sum("total", _filter=between(week, tomorrow)),
-            previous_revenue=Sum("total", _filter=between(previous_week, week)),
-            **per_day,
-        ).first().values("week_revenue", "previous_revenue", *per_day)
+        sales = (
+            await Purchase.filter(revoked_at=None, created_at__gte=min(starts[0], previous_week), created_at__lt=tomorrow)
+            .using_db(conn)
+            .annotate(
+                week_revenue=Sum("total", _filter=between(week, tomorrow)),
+                previous_revenue=Sum("total", _filter=between(previous_week, week)),
+                **per_day,
+            )
+            .first()
+            .values("week_revenue", "previous_revenue", *per_day)
+        )
         # Not "units": that name is Purchase's relation to its stock units.
-        best = await Purchase.filter(
-            revoked_at=None, created_at__gte=today - timedelta(days=TOP_WINDOW - 1), created_at__lt=tomorrow
-        ).using_db(conn).annotate(sold=Sum("quantity"), revenue=Sum("total")).group_by("item_id", "item__title").order_by(
-            "-sold", "-revenue", "item__title"
-        ).limit(top).values("item_id", "item__title", "sold", "revenue")
-        running_out = await Item.filter(
-            in_shown_category(), hidden=False, deleted_at=None, kind=ItemKind.UNIQUE, stock_left__lte=low_stock
-        ).using_db(conn).order_by("stock_left", "title").limit(LOW_STOCK_ROWS).values("id", "title", "stock_left")
-        pending = await Payment.filter(status=PaymentStatus.PENDING).using_db(conn).annotate(
-            n=Count("id"), amount=Sum("amount")
-        ).first().values("n", "amount")
+        best = (
+            await Purchase.filter(
+                revoked_at=None, created_at__gte=today - timedelta(days=TOP_WINDOW - 1), created_at__lt=tomorrow
+            )
+            .using_db(conn)
+            .annotate(sold=Sum("quantity"), revenue=Sum("total"))
+            .group_by("item_id", "item__title")
+            .order_by("-sold", "-revenue", "item__title")
+            .limit(top)
+            .values("item_id", "item__title", "sold", "revenue")
+        )
+        running_out = (
+            await Item.filter(in_shown_category(), hidden=False, deleted_at=None, kind=ItemKind.UNIQUE, stock_left__lte=low_stock)
+            .using_db(conn)
+            .order_by("stock_left", "title")
+            .limit(LOW_STOCK_ROWS)
+            .values("id", "title", "stock_left")
+        )
+        pending = (
+            await Payment.filter(status=PaymentStatus.PENDING)
+            .using_db(conn)
+            .annotate(n=Count("id"), amount=Sum("amount"))
+            .first()
+            .values("n", "amount")
+        )
     return ShopStatistics(
         users=people["total"],
         new_today=people["today"],
@@ -89,8 +117,7 @@ async def shop_statistics(now: datetime, *, days: int = 7, top: int = 5, low_sto
         blocked=people["blocked_users"],
         buyers=buyers or 0,
         days=[
-            DaySales(day=start.date(), revenue=_money(sales[f"r{n}"]), purchases=sales[f"c{n}"])
-            for n, start in enumerate(starts)
+            DaySales(day=start.date(), revenue=_money(sales[f"r{n}"]), purchases=sales[f"c{n}"]) for n, start in enumerate(starts)
         ],
         week_revenue=_money(sales["week_revenue"]),
         previous_week_revenue=_money(sales["previous_revenue"]),

@@ -58,7 +58,9 @@ async def units_present(conn: BaseDBAsyncClient, item_id: int, contents: list[st
     present: set[str] = set()
     for start in range(0, len(prints), LOOKUP_CHUNK):
         chunk = prints[start : start + LOOKUP_CHUNK]
-        found = await StockUnit.filter(item_id=item_id, fingerprint__in=chunk).using_db(conn).values_list("fingerprint", flat=True)
+        found = (
+            await StockUnit.filter(item_id=item_id, fingerprint__in=chunk).using_db(conn).values_list("fingerprint", flat=True)
+        )
         present.update(by_print[fingerprint] for fingerprint in cast(list[str], found))
     return present
 

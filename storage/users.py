@@ -89,7 +89,9 @@ async def settle_owner(owner_id: int) -> bool:
         # Conditional updates: of processes starting together, one changes the rows and logs it.
         demoted = await User.filter(id__in=former, role=Role.OWNER).using_db(conn).update(role=Role.USER, permissions="")
         promoted = await (
-            User.filter(id=owner_id).exclude(Q(role=Role.OWNER, blocked=False, permissions="")).using_db(conn)
+            User.filter(id=owner_id)
+            .exclude(Q(role=Role.OWNER, blocked=False, permissions=""))
+            .using_db(conn)
             .update(role=Role.OWNER, blocked=False, permissions="")
         )
         if not (demoted or promoted):

@@ -166,8 +166,10 @@ async def _seal_units(sealer: Vault) -> None:
         async with in_transaction() as conn:
             legacy = await StockUnit.filter(fingerprint=None).using_db(conn).limit(SEAL_BATCH).only("id", "content")
             for unit in legacy:
-                await StockUnit.filter(id=unit.id, fingerprint=None).using_db(conn).update(
-                    content=sealer.seal(unit.content), fingerprint=sealer.fingerprint(unit.content)
+                await (
+                    StockUnit.filter(id=unit.id, fingerprint=None)
+                    .using_db(conn)
+                    .update(content=sealer.seal(unit.content), fingerprint=sealer.fingerprint(unit.content))
                 )
         if len(legacy) < SEAL_BATCH:
             return
@@ -188,7 +190,10 @@ async def _seal_contents(sealer: Vault) -> None:
                 data = await Item.filter(id=item_id).using_db(conn).get().values_list("file_data", flat=True)
                 await Item.filter(id=item_id).using_db(conn).update(file_data=sealer.seal_bytes(bytes(data)))
             # Many purchases share one content (an item's buyers): each distinct one is sealed once.
-            snapshots = cast(list[str], await Purchase.filter(content__not_isnull=True).using_db(conn).distinct().values_list("content", flat=True))
+            snapshots = cast(
+                list[str],
+                await Purchase.filter(content__not_isnull=True).using_db(conn).distinct().values_list("content", flat=True),
+            )
             for content in snapshots:
                 await Purchase.filter(content=content).using_db(conn).update(content=sealer.seal(content))
     except IntegrityError:

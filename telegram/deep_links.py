@@ -15,7 +15,7 @@ def referral_link(bot_username: str, user_id: int) -> str:
 
 
 def start_payload(text: str | None) -> str | None:
-    """"123" for "/start 123" or "/start@shop_bot 123", "" for a bare /start, None for anything else."""
+    """ "123" for "/start 123" or "/start@shop_bot 123", "" for a bare /start, None for anything else."""
     if not text or not text.startswith("/"):
         return None
     head, _, payload = text[1:].partition(" ")

@@ -28,7 +28,9 @@ async def send_delivery(bot: BotClient, store: Store, chat_id: int, t: Texts, de
         return
     text = t("buy.delivery", title=delivered.item_title, units=code_block(delivered.units), purchase_id=delivered.purchase_id)
     await send_long(
-        bot, chat_id, text,
+        bot,
+        chat_id,
+        text,
         filename=f"purchase-{delivered.purchase_id}.txt",
         file_text="\n".join(delivered.units),
         caption=t("buy.delivery_file", title=delivered.item_title),

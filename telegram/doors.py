@@ -130,16 +130,23 @@ def asgi_app(router: Router) -> ASGIApp:
         if reply.lost == "timeout":
             await trio.sleep_forever()
         if reply.lost == "drop":
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")],
+                }
+            )
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
-        await send({
-            "type": "http.response.start",
-            "status": reply.status,
-            "headers": [(k.encode(), v.encode()) for k, v in reply.headers]
-            + [(b"content-length", str(len(reply.body)).encode())],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": reply.status,
+                "headers": [(k.encode(), v.encode()) for k, v in reply.headers]
+                + [(b"content-length", str(len(reply.body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": reply.body, "more_body": False})
 
     return app
@@ -200,8 +207,7 @@ async def serve(
     config.graceful_timeout = 0.5
 
     async def started(task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED) -> None:
-        await hypercorn_serve(app, config, shutdown_trigger=shutdown_trigger or trio.sleep_forever,
-                              task_status=task_status)
+        await hypercorn_serve(app, config, shutdown_trigger=shutdown_trigger or trio.sleep_forever, task_status=task_status)
 
     async with trio.open_nursery() as nursery:
         binds = await nursery.start(started)

@@ -30,7 +30,9 @@ def translations(language: str) -> gettext.GNUTranslations:
     paths = sorted((LOCALES / language).glob("*.po"))
     if not paths:
         # Without its catalogs the shop would answer in message ids ("catalog.shop"): refuse to start.
-        raise FileNotFoundError(f"no message catalogs for {language!r} in {LOCALES}: the package was installed without its data files")
+        raise FileNotFoundError(
+            f"no message catalogs for {language!r} in {LOCALES}: the package was installed without its data files"
+        )
     merged = Catalog(locale=language)
     for path in paths:
         with path.open("rb") as f:

@@ -115,8 +115,10 @@ def _resolve(expr: ast.expr, scopes: list[Scope], depth: int) -> set[str] | None
             return None
         return _union(
             [
-                _resolve(node, scopes, depth + 1) if how == "value" and node is not None
-                else _members(node, scopes, depth + 1, iterating=True) if how == "each" and node is not None
+                _resolve(node, scopes, depth + 1)
+                if how == "value" and node is not None
+                else _members(node, scopes, depth + 1, iterating=True)
+                if how == "each" and node is not None
                 else None
                 for how, node in bound
             ]
@@ -141,8 +143,10 @@ def _members(expr: ast.expr, scopes: list[Scope], depth: int, *, iterating: bool
         if bound is None:
             return None
         return _union(
-            [_members(node, scopes, depth + 1, iterating=iterating) if how == "value" and node is not None else None
-             for how, node in bound]
+            [
+                _members(node, scopes, depth + 1, iterating=iterating) if how == "value" and node is not None else None
+                for how, node in bound
+            ]
         )
     return None
 

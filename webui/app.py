@@ -5,10 +5,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import hypercorn.config
+import msgspec
 import trio
 from hypercorn.trio.run import worker_serve
 from hypercorn.utils import wrap_app
-import msgspec
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
 from quart import Response, request
 from quart_trio import QuartTrio
@@ -47,8 +47,11 @@ def create_app(health: Callable[[], HealthReport], payments: PaymentDesk | None 
         if not verify(payments.settings.cryptopay_token, body, request.headers.get("crypto-pay-api-signature")):
             WEBHOOKS.labels("bad_signature").inc()
             await payments.store.record_event(
-                "payment.webhook_bad_signature", actor_id=None, target=request.remote_addr or "",
-                detail=f"{len(body)} bytes", security=True,
+                "payment.webhook_bad_signature",
+                actor_id=None,
+                target=request.remote_addr or "",
+                detail=f"{len(body)} bytes",
+                security=True,
             )
             return _text(401, "bad signature")
         try:
@@ -120,6 +123,9 @@ async def serve_web(
     for sock in sockets.insecure_sockets:
         sock.listen(config.backlog)
     await worker_serve(
-        wrap_app(app, config.wsgi_max_body_size, None), config, sockets=sockets, shutdown_trigger=shutdown_trigger,
+        wrap_app(app, config.wsgi_max_body_size, None),
+        config,
+        sockets=sockets,
+        shutdown_trigger=shutdown_trigger,
         task_status=task_status,
     )

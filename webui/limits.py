@@ -71,10 +71,15 @@ def _replay(body: bytes, receive: ASGIReceiveCallable) -> ASGIReceiveCallable:
 async def _too_large(send: ASGISendCallable) -> None:
     REFUSED.inc()
     text = b"request body too large"
-    await send({
-        "type": "http.response.start",
-        "status": 413,
-        "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(text)).encode()),
-                    (b"connection", b"close")],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(text)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": text, "more_body": False})

@@ -13,7 +13,9 @@ def register(commands: Commands) -> None:
     grant = admin.add_parser("grant", help="make a user an admin with these permissions (replacing an admin's)")
     grant.add_argument("user_id", metavar="USER_ID")
     grant.add_argument(
-        "--permissions", required=True, metavar="LIST",
+        "--permissions",
+        required=True,
+        metavar="LIST",
         help=f"comma-separated: {','.join(PERMISSIONS)}, or all",
     )
     grant.set_defaults(handler=_grant_admin)

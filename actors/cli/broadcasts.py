@@ -30,10 +30,18 @@ def _send_broadcast(args: argparse.Namespace) -> None:
         raise UsageError(f"--button-url: a link starting with https://, http:// or tg://, got {args.button_url!r}")
     settings = load_operator_settings(args.config)
     try:
-        job = with_store(args, lambda store: store.create_broadcast(
-            OPERATOR, text, args.audience, button_text=args.button_text, button_url=args.button_url,
-            paid=settings.admin.paid_broadcast,
-        ), settings)
+        job = with_store(
+            args,
+            lambda store: store.create_broadcast(
+                OPERATOR,
+                text,
+                args.audience,
+                button_text=args.button_text,
+                button_url=args.button_url,
+                paid=settings.admin.paid_broadcast,
+            ),
+            settings,
+        )
     except InvalidAudience as error:
         raise UsageError(f"--audience: {error}") from None
     print(f"broadcast #{job.id} queued for {job.total} users; the running shop sends it and reports to the owner")

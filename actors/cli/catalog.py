@@ -24,7 +24,9 @@ def register(commands: Commands) -> None:
     add_item.add_argument("--price", required=True, metavar="AMOUNT")
     add_item.add_argument("--description", default="", metavar="TEXT")
     add_item.add_argument(
-        "--kind", choices=("unique", "unlimited", "file"), default="unique",
+        "--kind",
+        choices=("unique", "unlimited", "file"),
+        default="unique",
         help="unique (default: units added with add-stock, each sold once), unlimited (--content to every buyer) "
         "or file (--file to every buyer)",
     )
@@ -65,10 +67,22 @@ def _add_item(args: argparse.Namespace) -> None:
     file_name, file_data = _item_file(args.file) if args.kind == "file" else (None, None)
     if args.photo is not None and not PHOTO_REF.fullmatch(args.photo):
         raise UsageError(f"--photo: a Telegram file_id or an https:// URL, got {args.photo!r}")
-    item = with_store(args, lambda store: store.add_item(
-        args.category, title, price, args.description, kind=args.kind, content=content, file_name=file_name,
-        file_data=file_data, photo=args.photo, hidden=args.hidden, actor_id=OPERATOR,
-    ))
+    item = with_store(
+        args,
+        lambda store: store.add_item(
+            args.category,
+            title,
+            price,
+            args.description,
+            kind=args.kind,
+            content=content,
+            file_name=file_name,
+            file_data=file_data,
+            photo=args.photo,
+            hidden=args.hidden,
+            actor_id=OPERATOR,
+        ),
+    )
     hidden = ", hidden" if args.hidden else ""
     print(f"item {item.title!r} created (id {item.id}) at {item.price}, {item.kind}{hidden}")
 

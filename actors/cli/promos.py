@@ -42,10 +42,20 @@ def _add_promo(args: argparse.Namespace) -> None:
     if args.kind == "credit" and (args.item or args.category):
         scoped = "--item" if args.item else "--category"
         raise UsageError(f"{scoped}: a credit code adds to the balance; only discounts have a scope")
-    promo = with_store(args, lambda store: store.create_promo(
-        code, args.kind, value, max_uses=max_uses, once_per_user=not args.many_per_user, expires_at=expires_at,
-        item=args.item, category=args.category, actor_id=OPERATOR,
-    ))
+    promo = with_store(
+        args,
+        lambda store: store.create_promo(
+            code,
+            args.kind,
+            value,
+            max_uses=max_uses,
+            once_per_user=not args.many_per_user,
+            expires_at=expires_at,
+            item=args.item,
+            category=args.category,
+            actor_id=OPERATOR,
+        ),
+    )
     print(f"promo code created: {_promo_line(promo)}")
 
 

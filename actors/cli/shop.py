@@ -37,9 +37,9 @@ def _sandbox(args: argparse.Namespace) -> None:
     from actors.sandbox import run_sandbox
 
     try:
-        trio.run(lambda: run_sandbox(
-            args.config, os.environ, emulator_port=args.emulator_port, cryptopay_port=args.cryptopay_port
-        ))
+        trio.run(
+            lambda: run_sandbox(args.config, os.environ, emulator_port=args.emulator_port, cryptopay_port=args.cryptopay_port)
+        )
     except BaseExceptionGroup as group:
         # The sandbox runs in a nursery, which wraps what stopped it: one error is reported as `run` reports it.
         raise _sole(group) from None

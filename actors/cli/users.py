@@ -18,7 +18,9 @@ def register(commands: Commands) -> None:
     credit.add_argument("amount", metavar="AMOUNT")
     credit.add_argument("--reason", default="", metavar="TEXT")
     credit.add_argument(
-        "--kind", choices=("topup", "adjustment"), default="topup",
+        "--kind",
+        choices=("topup", "adjustment"),
+        default="topup",
         help="topup (default: money the user paid; pays their referrer's reward) or adjustment (a correction)",
     )
     credit.set_defaults(handler=_credit)

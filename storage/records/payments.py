@@ -87,7 +87,15 @@ class InvoiceLimit(Record, frozen=True):
 
 
 type PreCheckoutReason = Literal[
-    "unknown", "not_pending", "expired", "amount", "blocked", "sold_out", "item_gone", "price_changed", "already_paid",
+    "unknown",
+    "not_pending",
+    "expired",
+    "amount",
+    "blocked",
+    "sold_out",
+    "item_gone",
+    "price_changed",
+    "already_paid",
 ]
 
 

@@ -104,9 +104,7 @@ class HttpCall:
             raise NetworkError(method, "timed out")
         return _unwrap(method, response)
 
-    def _build(
-        self, method: str, params: dict[str, Any], files: dict[str, Any] | None, timeout: httpx.Timeout
-    ) -> httpx.Request:
+    def _build(self, method: str, params: dict[str, Any], files: dict[str, Any] | None, timeout: httpx.Timeout) -> httpx.Request:
         # None means "not given": leaving it out lets the server apply its default.
         given = {k: v for k, v in params.items() if v is not None}
         if files:
@@ -153,4 +151,3 @@ def _reason(e: httpx.TransportError) -> str:
 
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
-

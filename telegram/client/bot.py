@@ -61,9 +61,7 @@ class BotClient:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
@@ -84,9 +82,7 @@ class BotClient:
         """
         return _decode(await self._chain(method, params, files), Any)
 
-    async def _request[T](
-        self, method: str, params: dict[str, Any], returns: type[T], files: dict[str, Any] | None = None
-    ) -> T:
+    async def _request[T](self, method: str, params: dict[str, Any], returns: type[T], files: dict[str, Any] | None = None) -> T:
         return _decode(await self._chain(method, params, files), returns)
 
     # --- typed methods -------------------------------------------------------------------------------
@@ -161,9 +157,7 @@ class BotClient:
         params = {"chat_id": chat_id, "message_id": message_id, "reply_markup": reply_markup}
         return await self._edit("editMessageReplyMarkup", params)
 
-    async def answer_callback_query(
-        self, callback_query_id: str, text: str | None = None, show_alert: bool = False
-    ) -> bool:
+    async def answer_callback_query(self, callback_query_id: str, text: str | None = None, show_alert: bool = False) -> bool:
         params = {"callback_query_id": callback_query_id, "text": text, "show_alert": show_alert or None}
         return await self._request("answerCallbackQuery", params, bool)
 
@@ -303,9 +297,7 @@ class BotClient:
         }
         return await self._request("sendInvoice", params, Message)
 
-    async def answer_pre_checkout_query(
-        self, pre_checkout_query_id: str, ok: bool, error_message: str | None = None
-    ) -> bool:
+    async def answer_pre_checkout_query(self, pre_checkout_query_id: str, ok: bool, error_message: str | None = None) -> bool:
         """Confirm (ok=True) or refuse a pre-checkout query; a refusal needs `error_message`, which the user
         sees. Telegram waits 10 s for the answer: a later one is a BadRequest ("query is too old...")."""
         params = {"pre_checkout_query_id": pre_checkout_query_id, "ok": ok, "error_message": error_message}

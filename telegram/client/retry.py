@@ -23,9 +23,7 @@ from ..errors import NetworkError, RetryAfter, ServerError
 from .chain import Call, Transformer
 
 
-def auto_retry(
-    *, max_retry_after: float, max_retries: int, backoff: float = 0.5, max_backoff: float = 30.0
-) -> Transformer:
+def auto_retry(*, max_retry_after: float, max_retries: int, backoff: float = 0.5, max_backoff: float = 30.0) -> Transformer:
     """Return the auto-retry transformer configured as described in the module docstring."""
 
     async def retrying(prev: Call, method: str, params: dict[str, Any], files: dict[str, Any] | None) -> Any:

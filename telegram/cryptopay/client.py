@@ -87,9 +87,7 @@ class CryptoPayClient:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
@@ -132,7 +130,7 @@ class CryptoPayClient:
         """
         found: list[CryptoInvoice] = []
         for start in range(0, len(invoice_ids), IDS_PER_CALL):
-            chunk = invoice_ids[start:start + IDS_PER_CALL]
+            chunk = invoice_ids[start : start + IDS_PER_CALL]
             params = {"invoice_ids": ",".join(str(i) for i in chunk), "count": len(chunk)}
             page = msgspec.json.decode(await self._call("getInvoices", params), type=_InvoicePage)
             found.extend(page.items)

@@ -50,8 +50,14 @@ class ApiOutcome:
 class Emulator:
     """An in-memory Telegram speaking the Bot API. Create bots and users, then hand `transport()` to httpx."""
 
-    def __init__(self, *, record_calls: bool = True, callback_answer_timeout: float = CALLBACK_ANSWER_TIMEOUT,
-                 pre_checkout_timeout: float = PRE_CHECKOUT_TIMEOUT, flood_limit: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        record_calls: bool = True,
+        callback_answer_timeout: float = CALLBACK_ANSWER_TIMEOUT,
+        pre_checkout_timeout: float = PRE_CHECKOUT_TIMEOUT,
+        flood_limit: int | None = None,
+    ) -> None:
         self.faults = FaultPlan()
         # Telegram's bulk limit, enforced when set: more than `flood_limit` messages (paid broadcasts
         # aside) in any one second get 429 "retry after 1"; `floods` counts those answers.
@@ -114,8 +120,15 @@ class Emulator:
     def bots(self) -> list[BotRecord]:
         return list(self._bots)
 
-    def user(self, user_id: int, first_name: str | None = None, *, username: str | None = None,
-             language_code: str | None = None, last_name: str | None = None) -> EmulatedUser:
+    def user(
+        self,
+        user_id: int,
+        first_name: str | None = None,
+        *,
+        username: str | None = None,
+        language_code: str | None = None,
+        last_name: str | None = None,
+    ) -> EmulatedUser:
         """Get or create a user; given fields update an existing one."""
         user = self._users.get(user_id)
         if user is None:
@@ -170,13 +183,21 @@ class Emulator:
             raise forbidden("bot can't initiate conversation with a user")
         return chat
 
-    def store_file(self, name: str | None, content: bytes | None, mime_type: str | None,
-                   *, kind: str = "documents", bot: BotRecord | None = None) -> StoredFile:
+    def store_file(
+        self,
+        name: str | None,
+        content: bytes | None,
+        mime_type: str | None,
+        *,
+        kind: str = "documents",
+        bot: BotRecord | None = None,
+    ) -> StoredFile:
         """Keep a file under a new file_id; `kind` is "documents" or "photos". The file_id is `bot`'s
         (sent to it, or uploaded by it) and no other bot's; None: any bot's (a test's own file)."""
         file_id, unique = new_file_ids()
-        stored = StoredFile(file_id, unique, name, content, mime_type, kind, next(self._file_numbers),
-                            None if bot is None else bot.id)
+        stored = StoredFile(
+            file_id, unique, name, content, mime_type, kind, next(self._file_numbers), None if bot is None else bot.id
+        )
         self.files[file_id] = stored
         return stored
 
@@ -252,8 +273,12 @@ class Emulator:
             n = fault.retry_after
             return ApiOutcome(
                 429,
-                {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {n}",
-                 "parameters": {"retry_after": n}},
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {n}",
+                    "parameters": {"retry_after": n},
+                },
                 [("retry-after", str(n))],
             )
         if fault.kind == "server_error":

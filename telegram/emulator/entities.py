@@ -16,10 +16,15 @@ from typing import Any
 from .errors import bad_request
 
 _SIMPLE = {
-    "b": "bold", "strong": "bold",
-    "i": "italic", "em": "italic",
-    "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
     "tg-spoiler": "spoiler",
     "code": "code",
     "pre": "pre",
@@ -85,8 +90,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             if name != open_name:
                 raise _fail(
                     source,
-                    f'Unmatched end tag at byte offset {_byte_offset(source, lt)}, '
-                    f'expected "</{open_name}>", found "</{name}>"',
+                    f'Unmatched end tag at byte offset {_byte_offset(source, lt)}, expected "</{open_name}>", found "</{name}>"',
                 )
             if opened is not None:
                 opened["length"] = offset - opened["offset"]

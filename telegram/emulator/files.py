@@ -46,8 +46,15 @@ def photo_sizes(emu: "Emulator", bot: BotRecord, content: bytes) -> list[dict[st
     for width, height in PHOTO_SIZES:
         share = content[: math.ceil(len(content) * width * height / largest)]
         stored = emu.store_file(None, share, "image/jpeg", kind="photos", bot=bot)
-        sizes.append({"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                      "width": width, "height": height, "file_size": len(share)})
+        sizes.append(
+            {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "width": width,
+                "height": height,
+                "file_size": len(share),
+            }
+        )
     return sizes
 
 

@@ -30,8 +30,7 @@ MAX_BODY = 51 * 1024 * 1024
 def router(emu: "Emulator") -> Router:
     """The emulator's routes, answering as the Bot API server does (404 Not Found, 413 Request Entity Too Large)."""
     return Router(
-        [("/_emulator/", partial(handle_test_api, emu)), ("/bot", partial(_bot_api, emu)),
-         ("/file/bot", partial(_file, emu))],
+        [("/_emulator/", partial(handle_test_api, emu)), ("/bot", partial(_bot_api, emu)), ("/file/bot", partial(_file, emu))],
         not_found=_error(404, "Not Found"),
         too_large=_error(413, "Request Entity Too Large"),
         max_body=MAX_BODY,

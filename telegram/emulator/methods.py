@@ -32,9 +32,7 @@ NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same as a "
     "current content and reply markup of the message"
 )
-CONFLICT_WEBHOOK = (
-    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
-)
+CONFLICT_WEBHOOK = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 
 Method = Callable[["Emulator", BotRecord, dict[str, Any]], Awaitable[Any]]
 
@@ -75,8 +73,14 @@ def _markup(params: dict[str, Any]) -> dict[str, Any] | None:
 
 
 async def get_me(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
-    return {**bot.as_user(), "can_join_groups": True, "can_read_all_group_messages": False,
-            "supports_inline_queries": False, "can_connect_to_business": False, "has_main_web_app": False}
+    return {
+        **bot.as_user(),
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": False,
+        "can_connect_to_business": False,
+        "has_main_web_app": False,
+    }
 
 
 async def get_updates(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
@@ -280,8 +284,11 @@ async def delete_webhook(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> 
 
 
 async def get_webhook_info(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
-    info: dict[str, Any] = {"url": bot.webhook_url, "has_custom_certificate": False,
-                            "pending_update_count": bot.queue.pending_count}
+    info: dict[str, Any] = {
+        "url": bot.webhook_url,
+        "has_custom_certificate": False,
+        "pending_update_count": bot.queue.pending_count,
+    }
     if bot.webhook_url:
         info.update(bot.webhook_info)
         if bot.queue.allowed_updates:
@@ -298,15 +305,30 @@ def _table(*items: tuple[str, Method]) -> dict[str, tuple[str, Method]]:
 
 
 METHODS = _table(
-    ("getMe", get_me), ("getUpdates", get_updates), ("sendMessage", send_message),
-    ("editMessageText", edit_message_text), ("editMessageReplyMarkup", edit_message_reply_markup),
-    ("deleteMessage", delete_message), ("answerCallbackQuery", answer_callback_query),
-    ("sendDocument", send_document), ("sendPhoto", send_photo), ("setMyCommands", set_my_commands),
-    ("getMyCommands", get_my_commands), ("deleteMyCommands", delete_my_commands), ("setWebhook", set_webhook), ("deleteWebhook", delete_webhook),
-    ("getWebhookInfo", get_webhook_info), ("logOut", log_out), ("close", log_out),
-    ("getChatMember", get_chat_member), ("sendInvoice", send_invoice), ("createInvoiceLink", create_invoice_link),
-    ("answerPreCheckoutQuery", answer_pre_checkout_query), ("refundStarPayment", refund_star_payment),
-    ("getStarTransactions", get_star_transactions), ("getFile", get_file),
+    ("getMe", get_me),
+    ("getUpdates", get_updates),
+    ("sendMessage", send_message),
+    ("editMessageText", edit_message_text),
+    ("editMessageReplyMarkup", edit_message_reply_markup),
+    ("deleteMessage", delete_message),
+    ("answerCallbackQuery", answer_callback_query),
+    ("sendDocument", send_document),
+    ("sendPhoto", send_photo),
+    ("setMyCommands", set_my_commands),
+    ("getMyCommands", get_my_commands),
+    ("deleteMyCommands", delete_my_commands),
+    ("setWebhook", set_webhook),
+    ("deleteWebhook", delete_webhook),
+    ("getWebhookInfo", get_webhook_info),
+    ("logOut", log_out),
+    ("close", log_out),
+    ("getChatMember", get_chat_member),
+    ("sendInvoice", send_invoice),
+    ("createInvoiceLink", create_invoice_link),
+    ("answerPreCheckoutQuery", answer_pre_checkout_query),
+    ("refundStarPayment", refund_star_payment),
+    ("getStarTransactions", get_star_transactions),
+    ("getFile", get_file),
 )
 
 

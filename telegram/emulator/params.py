@@ -90,7 +90,7 @@ def get_str(params: dict[str, Any], name: str, default: str | None = None) -> st
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    raise bad_request(f"field \"{name}\" must be of type String")
+    raise bad_request(f'field "{name}" must be of type String')
 
 
 def get_int(params: dict[str, Any], name: str, default: int | None = None) -> int | None:
@@ -98,11 +98,11 @@ def get_int(params: dict[str, Any], name: str, default: int | None = None) -> in
     if value is None or value == "":
         return default
     if isinstance(value, bool):
-        raise bad_request(f"field \"{name}\" must be of type Integer")
+        raise bad_request(f'field "{name}" must be of type Integer')
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise bad_request(f"field \"{name}\" must be of type Integer") from None
+        raise bad_request(f'field "{name}" must be of type Integer') from None
 
 
 def require_int(params: dict[str, Any], name: str) -> int:
@@ -154,4 +154,3 @@ def describe(params: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-

@@ -78,8 +78,13 @@ class InvoiceRecord:
     paid: bool = False
 
     def as_invoice(self) -> dict[str, Any]:
-        return {"title": self.title, "description": self.description, "start_parameter": self.start_parameter,
-                "currency": self.currency, "total_amount": self.total_amount}
+        return {
+            "title": self.title,
+            "description": self.description,
+            "start_parameter": self.start_parameter,
+            "currency": self.currency,
+            "total_amount": self.total_amount,
+        }
 
 
 @dataclass(eq=False)
@@ -150,8 +155,11 @@ class Payments:
     def invoice_in(self, chat: Chat, message_id: int | None) -> InvoiceRecord:
         """The invoice on bot message `message_id`, or the newest unpaid invoice in the chat."""
         if message_id is None:
-            unpaid = (self.invoices.get((chat.bot.id, chat.user_id, m["message_id"]))
-                      for m in reversed(chat.messages.values()) if "invoice" in m)
+            unpaid = (
+                self.invoices.get((chat.bot.id, chat.user_id, m["message_id"]))
+                for m in reversed(chat.messages.values())
+                if "invoice" in m
+            )
             found = next((invoice for invoice in unpaid if invoice is not None and not invoice.paid), None)
             if found is None:
                 raise EmulatorError(f"no unpaid invoice in the chat with {chat.user_id}")
@@ -221,8 +229,9 @@ def validate_invoice(bot: BotRecord, p: dict[str, Any]) -> InvoiceRecord:
             raise bad_request("PAYMENT_PROVIDER_INVALID")
     elif not provider_token:
         raise bad_request("PAYMENT_PROVIDER_INVALID")  # fiat needs a provider; only Stars go without
-    return InvoiceRecord(bot.id, title, description, payload, currency, prices, total,
-                         get_str(p, "start_parameter") or "", provider_token)
+    return InvoiceRecord(
+        bot.id, title, description, payload, currency, prices, total, get_str(p, "start_parameter") or "", provider_token
+    )
 
 
 # ----- Bot API methods ----------------------------------------------------------------------------------
@@ -275,8 +284,12 @@ async def refund_star_payment(emu: "Emulator", bot: BotRecord, p: dict[str, Any]
     user = emu.user(user_id)
     user.stars += charge.total_amount
     emu.payments.record_star_transaction(charge, user.as_user(), emu.unix_now(), refund=True)
-    refunded = {"currency": charge.currency, "total_amount": charge.total_amount,
-                "invoice_payload": charge.payload, "telegram_payment_charge_id": charge.id}
+    refunded = {
+        "currency": charge.currency,
+        "total_amount": charge.total_amount,
+        "invoice_payload": charge.payload,
+        "telegram_payment_charge_id": charge.id,
+    }
     chat = emu.chat(bot, user_id)
     message = chat.add(user.as_user(), emu.unix_now(), {"refunded_payment": refunded})
     bot.queue.push("message", dict(message))
@@ -300,8 +313,13 @@ def _charge_ids(currency: str) -> tuple[str, str]:
 
 
 async def pay(
-    emu: "Emulator", user: "EmulatedUser", chat: Chat, invoice: InvoiceRecord,
-    before_charge: Callable[[], Awaitable[None]] | None = None, *, deliver: bool = True,
+    emu: "Emulator",
+    user: "EmulatedUser",
+    chat: Chat,
+    invoice: InvoiceRecord,
+    before_charge: Callable[[], Awaitable[None]] | None = None,
+    *,
+    deliver: bool = True,
 ) -> PaymentOutcome:
     """Run one payment of `invoice` by `user` in `chat` (see the module docstring); waits for the bot.
     `before_charge` is awaited once the bot accepted the pre-checkout query, before the charge and
@@ -315,10 +333,16 @@ async def pay(
     query = PreCheckout(str(next(_query_ids)), chat.bot.id, trio.current_time())
     emu.payments.queries[query.id] = query
     outcome.query_id = query.id
-    chat.bot.queue.push("pre_checkout_query", {
-        "id": query.id, "from": user.as_user(), "currency": invoice.currency,
-        "total_amount": invoice.total_amount, "invoice_payload": invoice.payload,
-    })
+    chat.bot.queue.push(
+        "pre_checkout_query",
+        {
+            "id": query.id,
+            "from": user.as_user(),
+            "currency": invoice.currency,
+            "total_amount": invoice.total_amount,
+            "invoice_payload": invoice.payload,
+        },
+    )
     try:
         with trio.move_on_after(emu.pre_checkout_timeout):
             await query.answered.wait()
@@ -339,8 +363,13 @@ async def pay(
         user.stars -= invoice.total_amount
         emu.payments.record_star_transaction(charge, user.as_user(), emu.unix_now(), refund=False)
     invoice.paid = invoice.link is None  # an invoice message is paid once; a link may be paid again
-    paid = {"currency": invoice.currency, "total_amount": invoice.total_amount, "invoice_payload": invoice.payload,
-            "telegram_payment_charge_id": charge_id, "provider_payment_charge_id": provider_id}
+    paid = {
+        "currency": invoice.currency,
+        "total_amount": invoice.total_amount,
+        "invoice_payload": invoice.payload,
+        "telegram_payment_charge_id": charge_id,
+        "provider_payment_charge_id": provider_id,
+    }
     message = chat.add(user.as_user(), emu.unix_now(), {"successful_payment": paid})
     update = chat.bot.queue.push("message", dict(message)) if deliver else None
     outcome.status, outcome.charge_id = "paid", charge_id

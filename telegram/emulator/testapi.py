@@ -106,13 +106,15 @@ def _bot_ref(value: Any) -> Any:
 async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str, Any], args: dict[str, str]) -> Reply:
     match method, parts:
         case "POST", ["bots"]:
-            bot = emu.create_bot(token=data["token"], username=data.get("username", "test_bot"),
-                                 first_name=data.get("first_name", "Bot"))
+            bot = emu.create_bot(
+                token=data["token"], username=data.get("username", "test_bot"), first_name=data.get("first_name", "Bot")
+            )
             return json_reply(200, {"id": bot.id, "token": bot.token, "username": bot.username})
         case "POST", ["users", uid, "send"]:
             wait = _wait(data)
-            user = emu.user(int(uid), data.get("first_name"), username=data.get("username"),
-                            language_code=data.get("language_code"))
+            user = emu.user(
+                int(uid), data.get("first_name"), username=data.get("username"), language_code=data.get("language_code")
+            )
             chat = emu.chat(emu.bot(_bot_ref(data.get("bot"))), user.id)
             before = chat.changed()
             message = await user.send_text(data["text"], bot=chat.bot)
@@ -140,8 +142,9 @@ async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str,
                 await _bot_answer(chat, chat.changed(), wait)
             return json_reply(200, {k: v for k, v in dataclasses.asdict(outcome).items() if v is not None})
         case "POST", ["groups", gid, "send"]:
-            group = emu.group(int(gid), title=data.get("title", "Group"), type=data.get("type", "supergroup"),
-                              bot=_bot_ref(data.get("bot")))
+            group = emu.group(
+                int(gid), title=data.get("title", "Group"), type=data.get("type", "supergroup"), bot=_bot_ref(data.get("bot"))
+            )
             if "from_bot" in data:
                 sender: Any = emu.bot(_bot_ref(data["from_bot"]))
             else:
@@ -166,6 +169,8 @@ async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str,
             return json_reply(200, [{"time": t, "method": m, "params": p} for t, m, p in emu.calls])
         case "GET", ["deliveries"]:
             bot = _bot_ref(args.get("bot"))
-            return json_reply(200, {"pending": emu.pending_updates(bot),
-                                "delivered": {str(k): v for k, v in emu.updates_delivered(bot).items()}})
+            return json_reply(
+                200,
+                {"pending": emu.pending_updates(bot), "delivered": {str(k): v for k, v in emu.updates_delivered(bot).items()}},
+            )
     return json_reply(404, {"error": f"no route {method} /_emulator/{'/'.join(parts)}"})

@@ -30,8 +30,15 @@ _COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{3,32})?")
 
 
 class EmulatedUser:
-    def __init__(self, emu: "Emulator", user_id: int, first_name: str, username: str | None,
-                 language_code: str | None, last_name: str | None) -> None:
+    def __init__(
+        self,
+        emu: "Emulator",
+        user_id: int,
+        first_name: str,
+        username: str | None,
+        language_code: str | None,
+        last_name: str | None,
+    ) -> None:
         self._emu = emu
         self.id = user_id
         self.first_name = first_name
@@ -74,8 +81,9 @@ class EmulatedUser:
         await trio.lowlevel.checkpoint()
         return self._post(self._chat(bot), text_fields(text))
 
-    async def send_document(self, file_name: str, content: bytes, *, caption: str | None = None,
-                            mime_type: str | None = None, bot: Any = None) -> dict[str, Any]:
+    async def send_document(
+        self, file_name: str, content: bytes, *, caption: str | None = None, mime_type: str | None = None, bot: Any = None
+    ) -> dict[str, Any]:
         """Send the bot a file as a document. Without `mime_type` the one its name suggests is sent, as
         Telegram's apps do. Returns the message; `emu.files[message["document"]["file_id"]]` holds the bytes."""
         await trio.lowlevel.checkpoint()
@@ -162,8 +170,15 @@ class EmulatedUser:
         available = pressable_labels(newest_keyboard) if newest_keyboard else []
         raise ButtonNotFound(label, available)
 
-    async def pay(self, invoice_message_id: int | None = None, *, link: str | None = None, bot: Any = None,
-                  before_charge: Callable[[], Awaitable[None]] | None = None, deliver: bool = True) -> PaymentOutcome:
+    async def pay(
+        self,
+        invoice_message_id: int | None = None,
+        *,
+        link: str | None = None,
+        bot: Any = None,
+        before_charge: Callable[[], Awaitable[None]] | None = None,
+        deliver: bool = True,
+    ) -> PaymentOutcome:
         """Pay an invoice: the bot message `invoice_message_id` (default: the newest unpaid invoice in the
         chat), or the invoice behind `link` (from createInvoiceLink; its bot is the one that made it).
 
@@ -190,8 +205,14 @@ class EmulatedUser:
         deliver an update twice). Returns the new update_id."""
         chat = self._chat(bot)
         charges = self._emu.payments.charges
-        paid = next((p.message for p in reversed(self.payments)
-                     if p.message is not None and p.charge_id and charges[p.charge_id].bot_id == chat.bot.id), None)
+        paid = next(
+            (
+                p.message
+                for p in reversed(self.payments)
+                if p.message is not None and p.charge_id and charges[p.charge_id].bot_id == chat.bot.id
+            ),
+            None,
+        )
         if paid is None:
             raise EmulatorError(f"no payment by {self.id} to repeat")
         update = chat.bot.queue.push("message", copy.deepcopy(paid))
@@ -213,8 +234,9 @@ class EmulatedUser:
         chat = self._chat(bot)
         return copy.deepcopy([m for m in chat.messages.values() if m["from"]["id"] == chat.bot.id])
 
-    async def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0,
-                       *, bot: Any = None) -> dict[str, Any]:
+    async def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0, *, bot: Any = None
+    ) -> dict[str, Any]:
         """Wait until a bot message in this chat (existing, new or edited) satisfies `predicate`.
 
         Returns a copy of the newest matching message. Raises trio.TooSlowError after `timeout` seconds

@@ -7,6 +7,13 @@ from telegram.payments.refunds import RefundDeferred, RefundFailed
 from telegram.payments.stars import reconcile_stars
 
 __all__ = [
-    "CheckTooSoon", "Opened", "PaymentDesk", "ProviderFailed", "Receipts", "RefundDeferred", "RefundFailed", "quote",
+    "CheckTooSoon",
+    "Opened",
+    "PaymentDesk",
+    "ProviderFailed",
+    "Receipts",
+    "RefundDeferred",
+    "RefundFailed",
+    "quote",
     "reconcile_stars",
 ]

@@ -152,8 +152,14 @@ class PaymentDesk(Refunds, Telling):
         currency, provider_amount = self.price(method, amount)
         if method == "cryptopay":
             held = await self.store.crypto_invoice_for(
-                user.id, amount, currency=currency, provider_amount=provider_amount, item_id=item.id if item else None,
-                quantity=quantity, promo_code=promo_code, limit=self.settings.cryptopay_open_invoices,
+                user.id,
+                amount,
+                currency=currency,
+                provider_amount=provider_amount,
+                item_id=item.id if item else None,
+                quantity=quantity,
+                promo_code=promo_code,
+                limit=self.settings.cryptopay_open_invoices,
                 payable_until=datetime.now(UTC) + timedelta(seconds=self.settings.order_ttl * REUSABLE_SHARE),
             )
             if isinstance(held, PaymentRecord):
@@ -163,9 +169,17 @@ class PaymentDesk(Refunds, Telling):
                 PAYMENTS.labels(method, "limited").inc()
                 return held
         opened = await self.store.open_order(
-            user.id, method, amount, currency=currency, provider_amount=provider_amount,
-            ttl=timedelta(seconds=self.settings.order_ttl), item_id=item.id if item else None, quantity=quantity,
-            promo_code=promo_code, purchase_key=purchase_key, screen_id=screen_id,
+            user.id,
+            method,
+            amount,
+            currency=currency,
+            provider_amount=provider_amount,
+            ttl=timedelta(seconds=self.settings.order_ttl),
+            item_id=item.id if item else None,
+            quantity=quantity,
+            promo_code=promo_code,
+            purchase_key=purchase_key,
+            screen_id=screen_id,
         )
         if not isinstance(opened, PaymentRecord):
             return opened
@@ -180,7 +194,11 @@ class PaymentDesk(Refunds, Telling):
             return Opened(opened, await self._crypto_invoice(opened, description))
         try:
             await self.bot.send_invoice(
-                user.id, _cut(title, TITLE_MAX), _cut(description, DESCRIPTION_MAX), opened.id, currency,
+                user.id,
+                _cut(title, TITLE_MAX),
+                _cut(description, DESCRIPTION_MAX),
+                opened.id,
+                currency,
                 [LabeledPrice(label=_cut(title, TITLE_MAX), amount=provider_amount)],
                 provider_token=self.settings.provider_token if method == "fiat" else "",
             )
@@ -192,8 +210,12 @@ class PaymentDesk(Refunds, Telling):
         assert self.cryptopay is not None
         try:
             invoice = await self.cryptopay.create_invoice(
-                amount=order.amount, fiat=self.shop.currency, accepted_assets=self.settings.cryptopay_assets,
-                description=_cut(description, 1024), payload=order.id, expires_in=self.settings.order_ttl,
+                amount=order.amount,
+                fiat=self.shop.currency,
+                accepted_assets=self.settings.cryptopay_assets,
+                description=_cut(description, 1024),
+                payload=order.id,
+                expires_in=self.settings.order_ttl,
             )
         except CryptoPayError as error:
             raise ProviderFailed("cryptopay", str(error)) from error
@@ -245,7 +267,9 @@ class PaymentDesk(Refunds, Telling):
         if isinstance(outcome, PaymentRejected):
             PAYMENTS.labels(event.method, "rejected").inc()
             await self.store.record_event(
-                "payment.rejected", actor_id=None, target=event.order_id,
+                "payment.rejected",
+                actor_id=None,
+                target=event.order_id,
                 detail=f"{outcome.reason}: {event.method} {event.external_id} {event.provider_amount} {event.currency}",
                 security=True,
             )

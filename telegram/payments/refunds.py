@@ -66,7 +66,9 @@ class Refunds:
         self._refunding.add(payment.id)  # at once: no other task runs between begin_refund and here
         try:
             await self.store.record_event(
-                "payment.refund", actor_id=admin_id, target=payment.id,
+                "payment.refund",
+                actor_id=admin_id,
+                target=payment.id,
                 detail=f"{payment.amount} to user {payment.user_id}; revoked {', '.join(started.revoked) or 'none'}",
             )
             await self._ask_telegram_to_refund(payment)
@@ -142,12 +144,17 @@ class Refunds:
         outcome = await self.store.record_refunded(notice.telegram_payment_charge_id)
         if isinstance(outcome, RefundRefused) and outcome.reason == "unknown":
             await self.store.record_event(
-                "payment.refund_unknown", actor_id=None, target=notice.telegram_payment_charge_id[:128],
+                "payment.refund_unknown",
+                actor_id=None,
+                target=notice.telegram_payment_charge_id[:128],
                 detail=f"refunded_payment of {notice.total_amount} {notice.currency} for a payment the shop has not recorded",
                 security=True,
             )
         if isinstance(outcome, RefundRefused) and outcome.reason == "balance_spent":
             await self.store.record_event(
-                "payment.refund_unrecovered", actor_id=None, target=notice.telegram_payment_charge_id[:128],
-                detail=f"refunded outside the shop; needed {outcome.needed}, balance {outcome.balance}", security=True,
+                "payment.refund_unrecovered",
+                actor_id=None,
+                target=notice.telegram_payment_charge_id[:128],
+                detail=f"refunded outside the shop; needed {outcome.needed}, balance {outcome.balance}",
+                security=True,
             )

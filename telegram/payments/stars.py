@@ -62,15 +62,24 @@ async def _reconcile(desk: PaymentDesk, transaction: StarTransaction) -> bool:
     if partner.invoice_payload is None:
         return False
     if transaction.receiver is not None:
-        await desk.refunded(RefundedPayment(
-            currency="XTR", total_amount=transaction.amount, invoice_payload=partner.invoice_payload,
-            telegram_payment_charge_id=transaction.id,
-        ))
+        await desk.refunded(
+            RefundedPayment(
+                currency="XTR",
+                total_amount=transaction.amount,
+                invoice_payload=partner.invoice_payload,
+                telegram_payment_charge_id=transaction.id,
+            )
+        )
         return False
-    outcome = await desk.settle(PaymentEvent(
-        method=PaymentMethod.STARS, order_id=partner.invoice_payload, external_id=transaction.id, currency="XTR",
-        provider_amount=transaction.amount,
-    ))
+    outcome = await desk.settle(
+        PaymentEvent(
+            method=PaymentMethod.STARS,
+            order_id=partner.invoice_payload,
+            external_id=transaction.id,
+            currency="XTR",
+            provider_amount=transaction.amount,
+        )
+    )
     return isinstance(outcome, Settled) and not outcome.repeated
 
 
@@ -83,7 +92,9 @@ async def _pass_over(desk: PaymentDesk, transaction: StarTransaction, error: Sto
     if failures < ATTEMPTS:
         return False
     await desk.store.record_event(
-        "payment.reconcile_failed", actor_id=None, target=transaction.id[:128],
+        "payment.reconcile_failed",
+        actor_id=None,
+        target=transaction.id[:128],
         detail=f"Stars transaction of {transaction.amount} ⭐ passed over after {failures} failed rounds: {error}"[:1000],
         security=True,
     )

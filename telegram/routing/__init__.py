@@ -9,7 +9,24 @@ from telegram.routing.shop import BotIdentity, PurchaseUnavailable, Shop
 from telegram.routing.state import StateSlot
 
 __all__ = [
-    "BotIdentity", "Button", "Context", "Declared", "Dispatcher", "PurchaseUnavailable", "Refusal", "Route", "Router", "Row", "Shop",
-    "StateSlot", "admit", "keyboard", "permission_name", "show_refusal",
-    "chat_key", "from_a_person_in_private", "is_payment", "reports_payment",
+    "BotIdentity",
+    "Button",
+    "Context",
+    "Declared",
+    "Dispatcher",
+    "PurchaseUnavailable",
+    "Refusal",
+    "Route",
+    "Router",
+    "Row",
+    "Shop",
+    "StateSlot",
+    "admit",
+    "keyboard",
+    "permission_name",
+    "show_refusal",
+    "chat_key",
+    "from_a_person_in_private",
+    "is_payment",
+    "reports_payment",
 ]

@@ -175,7 +175,13 @@ class Context:
 
 
 async def send_long(
-    bot: BotClient, chat_id: int, text: str, *, filename: str, file_text: str, caption: str,
+    bot: BotClient,
+    chat_id: int,
+    text: str,
+    *,
+    filename: str,
+    file_text: str,
+    caption: str,
     disable_web_page_preview: bool = False,
 ) -> None:
     """HTML `text` as a message (link previews off with `disable_web_page_preview`), or `file_text` as

@@ -13,12 +13,11 @@ from storage import ERROR_LIMIT, AlreadyHandled, StorageError, StorageOutage, St
 from telegram.client import BotClient
 from telegram.deep_links import referrer_in, start_payload
 from telegram.errors import TelegramError
-from telegram.routing.context import Context
+from telegram.i18n import LANGUAGES, pick_language
+from telegram.routing.context import PENDING, PENDING_SECONDS, Context
 from telegram.routing.intake import chat_key, is_payment, reports_payment
 from telegram.routing.router import Router
 from telegram.routing.shop import PurchaseUnavailable, Shop
-from telegram.i18n import LANGUAGES, pick_language
-from telegram.routing.context import PENDING, PENDING_SECONDS
 from telegram.texts import Texts
 from telegram.types import Update, User
 
@@ -90,7 +89,12 @@ class Dispatcher:
             start = start_payload(update.message.text) if update.message is not None else None
             user = await self._user(sender, start=start)
             ctx = Context(
-                update, bot=self.bot, shop=self.shop, user=user, texts=self.texts_for(user), remember=self.remember,
+                update,
+                bot=self.bot,
+                shop=self.shop,
+                user=user,
+                texts=self.texts_for(user),
+                remember=self.remember,
                 asked=self.asked,
             )
             if is_payment(update):
@@ -131,7 +135,10 @@ class Dispatcher:
             outcome = "unexpected"
             log.error(
                 "update %s: a refusal no screen handled: %s: %s\n%s",
-                update.update_id, type(error).__name__, shortened(error, ERROR_LIMIT), _raised_at(error),
+                update.update_id,
+                type(error).__name__,
+                shortened(error, ERROR_LIMIT),
+                _raised_at(error),
             )
             if reports_payment(update):
                 outcome = "deferred"
@@ -153,9 +160,11 @@ class Dispatcher:
         if sender is None:
             return
         cached = self.users.get(sender.id)
-        texts = self.texts_for(cached) if cached is not None else self.texts[
-            pick_language(None, sender.language_code, self.shop.settings.default_language)
-        ]
+        texts = (
+            self.texts_for(cached)
+            if cached is not None
+            else self.texts[pick_language(None, sender.language_code, self.shop.settings.default_language)]
+        )
         try:
             await self.bot.send_message(chat_key(update), texts(NOTICE[notice]))
         except TelegramError as error:

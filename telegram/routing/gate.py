@@ -72,9 +72,7 @@ class ChannelGate:
         self._is_recheck = is_recheck
         self._refuse = refuse
         # user id → (admitted, seconds the answer holds), each for its own time on trio's clock
-        self._known: TLRUCache[int, tuple[bool, float]] = TLRUCache(
-            maxsize=CACHE_SIZE, ttu=_expires, timer=trio.current_time
-        )
+        self._known: TLRUCache[int, tuple[bool, float]] = TLRUCache(maxsize=CACHE_SIZE, ttu=_expires, timer=trio.current_time)
 
     async def __call__(self, ctx: Context) -> bool:
         if ctx.user.role in STAFF or self._is_open(ctx):

@@ -172,7 +172,11 @@ class Router:
         return ancestor.need if ancestor is not None else None
 
     def _register(
-        self, kind: Kind, trigger: tuple[Any, ...], match: Match, need: Need | None = None,
+        self,
+        kind: Kind,
+        trigger: tuple[Any, ...],
+        match: Match,
+        need: Need | None = None,
         action: str | Callable[[tuple[Any, ...]], str] | None = None,
     ) -> Callable[[Handler], Handler]:
         def decorator(handler: Handler) -> Handler:

@@ -4,10 +4,36 @@ import functools
 
 from telegram.routing import Router
 from telegram.screens import fallback, paging
-from telegram.screens.admin import admins, audit, broadcasts, categories, item_edit, items, panel, refunds, statistics
-from telegram.screens.admin import promos as admin_promos, stock, users
+from telegram.screens.admin import (
+    admins,
+    audit,
+    broadcasts,
+    categories,
+    item_edit,
+    items,
+    panel,
+    refunds,
+    statistics,
+    stock,
+    users,
+)
+from telegram.screens.admin import promos as admin_promos
 from telegram.screens.user import (
-    buy, catalog, checkout, disputes, gate, history, ledger, menu, pages, profile, promo, referrals, reviews, search, topup,
+    buy,
+    catalog,
+    checkout,
+    disputes,
+    gate,
+    history,
+    ledger,
+    menu,
+    pages,
+    profile,
+    promo,
+    referrals,
+    reviews,
+    search,
+    topup,
 )
 from telegram.screens.user.gate import build_gate
 from telegram.screens.user.receipt import RECEIPTS
@@ -17,8 +43,34 @@ from telegram.screens.user.receipt import RECEIPTS
 def build_router() -> Router:
     root = Router(name="root")
     for module in (
-        checkout, panel, admins, users, audit, broadcasts, admin_promos, categories, items, item_edit, stock, statistics, refunds,
-        paging, menu, topup, disputes, catalog, search, buy, promo, profile, history, ledger, referrals, reviews, pages, gate,
+        checkout,
+        panel,
+        admins,
+        users,
+        audit,
+        broadcasts,
+        admin_promos,
+        categories,
+        items,
+        item_edit,
+        stock,
+        statistics,
+        refunds,
+        paging,
+        menu,
+        topup,
+        disputes,
+        catalog,
+        search,
+        buy,
+        promo,
+        profile,
+        history,
+        ledger,
+        referrals,
+        reviews,
+        pages,
+        gate,
         fallback,
     ):
         root.include_router(module.router)

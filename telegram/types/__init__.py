@@ -11,7 +11,13 @@ from .file import File
 from .keyboard import InlineKeyboardButton, InlineKeyboardMarkup
 from .message import Document, Message, MessageEntity, PhotoSize
 from .payment import (
-    Invoice, LabeledPrice, RefundedPayment, StarTransaction, StarTransactions, SuccessfulPayment, TransactionPartner,
+    Invoice,
+    LabeledPrice,
+    RefundedPayment,
+    StarTransaction,
+    StarTransactions,
+    SuccessfulPayment,
+    TransactionPartner,
 )
 from .update import CallbackQuery, PreCheckoutQuery, Update
 

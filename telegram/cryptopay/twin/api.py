@@ -71,8 +71,14 @@ def create_invoice(invoices: Invoices, params: dict[str, Any]) -> dict[str, Any]
         if not 1 <= expires_in <= MAX_EXPIRES_IN:
             raise bad("EXPIRES_IN_INVALID")
     invoice = invoices.create(
-        currency_type=currency_type, fiat=fiat, asset=asset, accepted_assets=accepted, amount=price,
-        description=None if description is None else str(description), payload=payload, expires_in=expires_in,
+        currency_type=currency_type,
+        fiat=fiat,
+        asset=asset,
+        accepted_assets=accepted,
+        amount=price,
+        description=None if description is None else str(description),
+        payload=payload,
+        expires_in=expires_in,
     )
     return invoice_json(invoice)
 
@@ -89,13 +95,14 @@ def get_invoices(invoices: Invoices, params: dict[str, Any]) -> dict[str, Any]:
     if not 1 <= count <= MAX_COUNT:
         raise bad("COUNT_INVALID")
     chosen = [
-        invoice for invoice in invoices.all().values()
+        invoice
+        for invoice in invoices.all().values()
         if (ids is None or invoice.invoice_id in ids)
         and (status is None or invoice.status == status)
         and (params.get("asset") is None or invoice.asset == params["asset"])
         and (params.get("fiat") is None or invoice.fiat == params["fiat"])
     ]
-    return {"items": [invoice_json(invoice) for invoice in chosen[offset:offset + count]]}
+    return {"items": [invoice_json(invoice) for invoice in chosen[offset : offset + count]]}
 
 
 def delete_invoice(invoices: Invoices, params: dict[str, Any]) -> bool:

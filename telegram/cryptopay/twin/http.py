@@ -78,8 +78,11 @@ async def _test_api(twin: "CryptoPayTwin", request: Request) -> Reply:
                 return json_reply(200, [invoice_json(invoice) for invoice in twin.invoices.values()])
             case "POST", ["invoices", invoice_id, "pay"]:
                 paid_amount = data.get("paid_amount")
-                invoice = twin.mark_paid(_invoice_id(twin, invoice_id), asset=data.get("asset", "USDT"),
-                                         paid_amount=None if paid_amount is None else Decimal(str(paid_amount)))
+                invoice = twin.mark_paid(
+                    _invoice_id(twin, invoice_id),
+                    asset=data.get("asset", "USDT"),
+                    paid_amount=None if paid_amount is None else Decimal(str(paid_amount)),
+                )
                 return json_reply(200, invoice_json(invoice))
             case "POST", ["invoices", invoice_id, "expire"]:
                 return json_reply(200, invoice_json(twin.mark_expired(_invoice_id(twin, invoice_id))))
@@ -88,8 +91,10 @@ async def _test_api(twin: "CryptoPayTwin", request: Request) -> Reply:
                 update_id = args.get("update_id")
                 try:
                     status = await twin.send_webhook(
-                        _invoice_id(twin, invoice_id), signature=None if signature == "none" else signature,
-                        url=args.get("url"), update_id=None if update_id is None else int(update_id),
+                        _invoice_id(twin, invoice_id),
+                        signature=None if signature == "none" else signature,
+                        url=args.get("url"),
+                        update_id=None if update_id is None else int(update_id),
                     )
                 except httpx.TransportError as e:
                     return json_reply(502, {"error": f"webhook receiver unreachable: {type(e).__name__}"})

@@ -82,17 +82,31 @@ class Invoices:
         return len(self._records)
 
     def create(
-        self, *, currency_type: str, fiat: str | None, asset: str | None, accepted_assets: tuple[str, ...],
-        amount: Decimal, description: str | None, payload: str, expires_in: int | None,
+        self,
+        *,
+        currency_type: str,
+        fiat: str | None,
+        asset: str | None,
+        accepted_assets: tuple[str, ...],
+        amount: Decimal,
+        description: str | None,
+        payload: str,
+        expires_in: int | None,
     ) -> CryptoInvoice:
         """A new active invoice (its parameters already checked), created now."""
         now = self.clock()
         record = InvoiceRecord(
             invoice_id=next(self._ids),
             hash="IV" + "".join(secrets.choice(_HASH_CHARS) for _ in range(10)),
-            currency_type=currency_type, fiat=fiat, asset=asset, accepted_assets=accepted_assets, amount=amount,
-            description=description, payload=payload,
-            created=now, expires_at=None if expires_in is None else now + expires_in,
+            currency_type=currency_type,
+            fiat=fiat,
+            asset=asset,
+            accepted_assets=accepted_assets,
+            amount=amount,
+            description=description,
+            payload=payload,
+            created=now,
+            expires_at=None if expires_in is None else now + expires_in,
         )
         self._records[record.invoice_id] = record
         return self._render(record)
@@ -147,9 +161,20 @@ class Invoices:
     def _render(self, r: InvoiceRecord) -> CryptoInvoice:
         url = f"https://t.me/CryptoBot?start={r.hash}"
         return CryptoInvoice(
-            invoice_id=r.invoice_id, hash=r.hash, status=self._status(r), amount=r.amount,
-            currency_type=r.currency_type, fiat=r.fiat, asset=r.asset, bot_invoice_url=url, pay_url=url,
-            description=r.description, payload=r.payload, created_at=iso(r.created),
+            invoice_id=r.invoice_id,
+            hash=r.hash,
+            status=self._status(r),
+            amount=r.amount,
+            currency_type=r.currency_type,
+            fiat=r.fiat,
+            asset=r.asset,
+            bot_invoice_url=url,
+            pay_url=url,
+            description=r.description,
+            payload=r.payload,
+            created_at=iso(r.created),
             expiration_date=None if r.expires_at is None else iso(r.expires_at),
-            paid_at=None if r.paid_at is None else iso(r.paid_at), paid_amount=r.paid_amount, paid_asset=r.paid_asset,
+            paid_at=None if r.paid_at is None else iso(r.paid_at),
+            paid_amount=r.paid_amount,
+            paid_asset=r.paid_asset,
         )

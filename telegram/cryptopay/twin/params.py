@@ -12,8 +12,30 @@ from urllib.parse import parse_qsl
 import msgspec
 
 ASSETS = frozenset({"USDT", "TON", "BTC", "ETH", "LTC", "BNB", "TRX", "USDC"})
-FIATS = frozenset({"USD", "EUR", "RUB", "BYN", "UAH", "GBP", "CNY", "KZT", "UZS", "GEL", "TRY", "AMD", "THB",
-                   "INR", "BRL", "IDR", "AZN", "AED", "PLN", "ILS"})
+FIATS = frozenset(
+    {
+        "USD",
+        "EUR",
+        "RUB",
+        "BYN",
+        "UAH",
+        "GBP",
+        "CNY",
+        "KZT",
+        "UZS",
+        "GEL",
+        "TRY",
+        "AMD",
+        "THB",
+        "INR",
+        "BRL",
+        "IDR",
+        "AZN",
+        "AED",
+        "PLN",
+        "ILS",
+    }
+)
 MAX_EXPIRES_IN = 2_678_400  # 31 days
 MAX_PAYLOAD_BYTES = 4096
 MAX_DESCRIPTION_CHARS = 1024

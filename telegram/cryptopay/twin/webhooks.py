@@ -26,16 +26,18 @@ class SentWebhook:
 
 def update_body(invoice: CryptoInvoice, *, update_id: int, now: float) -> bytes:
     """The `invoice_paid` update for `invoice` as CryptoPay sends it (whatever the invoice's status)."""
-    return msgspec.json.encode({
-        "update_id": update_id,
-        "update_type": "invoice_paid",
-        "request_date": iso(now),
-        "payload": invoice_json(invoice),
-    })
+    return msgspec.json.encode(
+        {
+            "update_id": update_id,
+            "update_type": "invoice_paid",
+            "request_date": iso(now),
+            "payload": invoice_json(invoice),
+        }
+    )
 
 
 def signed_headers(token: str, body: bytes, signature: str | None) -> dict[str, str]:
-    """"valid" signs `body` with the app's `token`; "bad" sends a well-formed signature made with a
+    """ "valid" signs `body` with the app's `token`; "bad" sends a well-formed signature made with a
     different key; None sends no signature header; any other string is sent as is."""
     headers = {"content-type": "application/json"}
     if signature == "valid":

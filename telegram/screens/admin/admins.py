@@ -100,7 +100,11 @@ async def _show_admin(ctx: Context, user: UserRecord) -> None:
         rows.append([(ctx.t.plain("admin.admins.button.revoke"), RevokeAdmin(user_id=user.id))])
     rows.append([(ctx.t.plain("admin.users.button.open"), OpenUser(user_id=user.id))])
     rows.append([(ctx.t.plain("admin.admins.button.list"), OpenAdmins())])
-    text = ctx.t("admin.admins.card", who=who(user), permissions=_permissions(ctx, user) if is_admin else ctx.t.plain("admin.admins.not_admin"))
+    text = ctx.t(
+        "admin.admins.card",
+        who=who(user),
+        permissions=_permissions(ctx, user) if is_admin else ctx.t.plain("admin.admins.not_admin"),
+    )
     await ctx.show(text, keyboard(*rows))
 
 

@@ -36,6 +36,11 @@ def _row(ctx: Context, event: AuditRecord) -> str:
     detail = cut(event.detail, MAX_DETAIL)
     key = "admin.audit.row_repeated" if event.count > 1 else "admin.audit.row_security" if event.security else "admin.audit.row"
     return ctx.t(
-        key, date=date_time(ctx, event.created_at), actor=event.actor_id if event.actor_id is not None else "—",
-        action=event.action, target=event.target, detail=detail, count=event.count,
+        key,
+        date=date_time(ctx, event.created_at),
+        actor=event.actor_id if event.actor_id is not None else "—",
+        action=event.action,
+        target=event.target,
+        detail=detail,
+        count=event.count,
     )

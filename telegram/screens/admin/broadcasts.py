@@ -17,7 +17,13 @@ from telegram.i18n import LANGUAGES
 from telegram.limits import TEXT_LIMIT, html_units
 from telegram.routing import Context, Router, Row, StateSlot, keyboard
 from telegram.screens.admin.callbacks import (
-    BroadcastAudience, BroadcastButton, MoveBroadcast, NewBroadcast, OpenBroadcast, OpenBroadcasts, SendBroadcast,
+    BroadcastAudience,
+    BroadcastButton,
+    MoveBroadcast,
+    NewBroadcast,
+    OpenBroadcast,
+    OpenBroadcasts,
+    SendBroadcast,
 )
 from telegram.screens.admin.panel import back_row, cancel_row
 from telegram.texts import Texts
@@ -76,9 +82,14 @@ async def broadcasts(ctx: Context, _data: OpenBroadcasts) -> None:
     lines += [_summary(ctx.t, job) for job in recent]
     if not recent:
         lines.append(ctx.t("admin.users.none"))
-    rows = [[(ctx.t.plain("admin.broadcast.button.open", id=job.id), OpenBroadcast(broadcast_id=job.id))]
-            for job in recent if job.status in ("running", "paused")]
-    await ctx.show("\n".join(lines), keyboard(*rows, [(ctx.t.plain("admin.broadcast.button.new"), NewBroadcast())], back_row(ctx)))
+    rows = [
+        [(ctx.t.plain("admin.broadcast.button.open", id=job.id), OpenBroadcast(broadcast_id=job.id))]
+        for job in recent
+        if job.status in ("running", "paused")
+    ]
+    await ctx.show(
+        "\n".join(lines), keyboard(*rows, [(ctx.t.plain("admin.broadcast.button.new"), NewBroadcast())], back_row(ctx))
+    )
 
 
 @router.callback(NewBroadcast, action="broadcast.create")
@@ -146,10 +157,15 @@ async def send(ctx: Context, _data: SendBroadcast) -> None:
     await DRAFT.clear(ctx.shop.store.kv, ctx.user.id)
     pressed = ctx.callback.message if ctx.callback is not None else None
     job = await ctx.shop.store.create_broadcast(
-        ctx.user.id, draft.text, storage_audience(draft.audience), button_text=draft.button_text,
-        button_url=draft.button_url, paid=ctx.shop.paid_broadcast,
+        ctx.user.id,
+        draft.text,
+        storage_audience(draft.audience),
+        button_text=draft.button_text,
+        button_url=draft.button_url,
+        paid=ctx.shop.paid_broadcast,
         progress_chat_id=ctx.chat_id if pressed is not None else None,
-        progress_message_id=pressed.message_id if pressed is not None else None, once=ctx.update.update_id,
+        progress_message_id=pressed.message_id if pressed is not None else None,
+        once=ctx.update.update_id,
     )
     await ctx.show(*progress_view(ctx.t, job))
     ctx.shop.broadcast_doorbell()
@@ -202,7 +218,8 @@ async def _show_draft(ctx: Context, draft: Draft, *, new: bool = False) -> None:
     ]
     text = ctx.t("admin.broadcast.draft", audience=_audience_name(ctx, draft.audience), count=size)
     markup = keyboard(
-        audience_row[:2], audience_row[2:],
+        audience_row[:2],
+        audience_row[2:],
         [(ctx.t.plain("admin.broadcast.button.link"), BroadcastButton())],
         [(ctx.t.plain("admin.broadcast.button.send", count=size), SendBroadcast())],
         cancel_row(ctx),
@@ -224,8 +241,15 @@ def _mark(ctx: Context, chosen: bool, label: str) -> str:
 
 
 def _summary(t: Texts, job: BroadcastRecord) -> str:
-    return t("admin.broadcast.summary", id=job.id, status=t.plain(STATUS_LABEL.get(job.status, "admin.broadcast.status.done")),
-             delivered=job.delivered, blocked=job.blocked, failed=job.failed, total=job.total)
+    return t(
+        "admin.broadcast.summary",
+        id=job.id,
+        status=t.plain(STATUS_LABEL.get(job.status, "admin.broadcast.status.done")),
+        delivered=job.delivered,
+        blocked=job.blocked,
+        failed=job.failed,
+        total=job.total,
+    )
 
 
 def progress_view(t: Texts, job: BroadcastRecord) -> tuple[str, InlineKeyboardMarkup]:
@@ -234,21 +258,42 @@ def progress_view(t: Texts, job: BroadcastRecord) -> tuple[str, InlineKeyboardMa
     percent = 100 if job.status == "done" else min(100, done * 100 // max(job.total, 1))
     filled = percent * BAR // 100
     text = t(
-        "admin.broadcast.progress", id=job.id, status=t.plain(STATUS_LABEL.get(job.status, "admin.broadcast.status.done")),
-        bar="▓" * filled + "░" * (BAR - filled), percent=percent, done=done, total=max(job.total, done),
-        delivered=job.delivered, blocked=job.blocked, failed=job.failed,
+        "admin.broadcast.progress",
+        id=job.id,
+        status=t.plain(STATUS_LABEL.get(job.status, "admin.broadcast.status.done")),
+        bar="▓" * filled + "░" * (BAR - filled),
+        percent=percent,
+        done=done,
+        total=max(job.total, done),
+        delivered=job.delivered,
+        blocked=job.blocked,
+        failed=job.failed,
     )
     rows: list[Row] = []
     if job.status == "running":
-        rows.append([(t.plain("admin.broadcast.button.pause"), MoveBroadcast(broadcast_id=job.id, move="pause")),
-                     (t.plain("admin.broadcast.button.cancel"), MoveBroadcast(broadcast_id=job.id, move="cancel"))])
+        rows.append(
+            [
+                (t.plain("admin.broadcast.button.pause"), MoveBroadcast(broadcast_id=job.id, move="pause")),
+                (t.plain("admin.broadcast.button.cancel"), MoveBroadcast(broadcast_id=job.id, move="cancel")),
+            ]
+        )
     elif job.status == "paused":
-        rows.append([(t.plain("admin.broadcast.button.resume"), MoveBroadcast(broadcast_id=job.id, move="resume")),
-                     (t.plain("admin.broadcast.button.cancel"), MoveBroadcast(broadcast_id=job.id, move="cancel"))])
+        rows.append(
+            [
+                (t.plain("admin.broadcast.button.resume"), MoveBroadcast(broadcast_id=job.id, move="resume")),
+                (t.plain("admin.broadcast.button.cancel"), MoveBroadcast(broadcast_id=job.id, move="cancel")),
+            ]
+        )
     rows.append([(t.plain("admin.button.broadcasts"), OpenBroadcasts())])
     return text, keyboard(*rows)
 
 
 def final_report(t: Texts, job: BroadcastRecord) -> str:
-    return t("admin.broadcast.report", id=job.id, status=t.plain(STATUS_LABEL.get(job.status, "admin.broadcast.status.done")),
-             delivered=job.delivered, blocked=job.blocked, failed=job.failed)
+    return t(
+        "admin.broadcast.report",
+        id=job.id,
+        status=t.plain(STATUS_LABEL.get(job.status, "admin.broadcast.status.done")),
+        delivered=job.delivered,
+        blocked=job.blocked,
+        failed=job.failed,
+    )

@@ -11,7 +11,13 @@ from storage import AdminItem as ItemView
 from storage import CategoryNotEmpty, Duplicate, InvalidItem, NestingTooDeep, Permission, UnknownCategory
 from telegram.routing import Context, Router, Row, keyboard
 from telegram.screens.admin.callbacks import (
-    AdminCatalog, AdminItem, DeleteCategory, HideCategory, NewCategory, NewItem, RenameCategory,
+    AdminCatalog,
+    AdminItem,
+    DeleteCategory,
+    HideCategory,
+    NewCategory,
+    NewItem,
+    RenameCategory,
 )
 from telegram.screens.admin.panel import back_row, cancel_row
 
@@ -51,12 +57,16 @@ async def show_category(ctx: Context, category_id: int, *, new: bool = False) ->
         if here.parent_id is None:
             actions.append((ctx.t.plain("admin.catalog.button.new_subcategory"), NewCategory(parent_id=here.id)))
         rows.append(actions)
-        rows.append([
-            (ctx.t.plain("admin.catalog.button.rename"), RenameCategory(category_id=here.id)),
-            (ctx.t.plain("admin.catalog.button.show" if here.hidden else "admin.catalog.button.hide"),
-             HideCategory(category_id=here.id, hidden=not here.hidden)),
-            (ctx.t.plain("admin.catalog.button.delete"), DeleteCategory(category_id=here.id)),
-        ])
+        rows.append(
+            [
+                (ctx.t.plain("admin.catalog.button.rename"), RenameCategory(category_id=here.id)),
+                (
+                    ctx.t.plain("admin.catalog.button.show" if here.hidden else "admin.catalog.button.hide"),
+                    HideCategory(category_id=here.id, hidden=not here.hidden),
+                ),
+                (ctx.t.plain("admin.catalog.button.delete"), DeleteCategory(category_id=here.id)),
+            ]
+        )
         rows.append([(ctx.t.plain("button.back"), AdminCatalog(category_id=here.parent_id or 0))])
     if new:
         await ctx.reply(text, keyboard(*rows))
@@ -93,7 +103,8 @@ async def category_named(ctx: Context, text: str, data: dict[str, Any]) -> None:
     parent = await ctx.shop.store.category_tree(parent_id) if parent_id else None
     try:
         created = await ctx.shop.store.add_category(
-            name, parent.category.name if parent is not None and parent.category is not None else None,
+            name,
+            parent.category.name if parent is not None and parent.category is not None else None,
             actor_id=ctx.user.id,
         )
     except (Duplicate, InvalidItem, NestingTooDeep, UnknownCategory) as error:
@@ -144,11 +155,15 @@ async def delete_category(ctx: Context, data: DeleteCategory) -> None:
     if not data.confirmed:
         await ctx.show(
             ctx.t("admin.catalog.confirm_delete", name=tree.category.name),
-            keyboard([
-                (ctx.t.plain("admin.catalog.button.confirm_delete"),
-                 DeleteCategory(category_id=data.category_id, confirmed=True)),
-                (ctx.t.plain("button.back"), AdminCatalog(category_id=data.category_id)),
-            ]),
+            keyboard(
+                [
+                    (
+                        ctx.t.plain("admin.catalog.button.confirm_delete"),
+                        DeleteCategory(category_id=data.category_id, confirmed=True),
+                    ),
+                    (ctx.t.plain("button.back"), AdminCatalog(category_id=data.category_id)),
+                ]
+            ),
         )
         return
     try:

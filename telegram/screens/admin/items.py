@@ -96,8 +96,14 @@ async def _create_item(
         return
     try:
         item = await ctx.shop.store.add_item(
-            tree.category.name, str(data.get("title")), Decimal(price), kind=str(data.get("kind")), content=content,
-            file_name=file[0] if file else None, file_data=file[1] if file else None, actor_id=ctx.user.id,
+            tree.category.name,
+            str(data.get("title")),
+            Decimal(price),
+            kind=str(data.get("kind")),
+            content=content,
+            file_name=file[0] if file else None,
+            file_data=file[1] if file else None,
+            actor_id=ctx.user.id,
         )
     except (Duplicate, InvalidItem) as error:
         await refuse_value(ctx, error)
@@ -123,18 +129,31 @@ async def show_item(ctx: Context, item_id: int, *, new: bool = False) -> None:
     else:
         stock = ctx.t.plain("admin.catalog.stock_endless")
     text = ctx.t(
-        "admin.catalog.item", title=item.title, kind=ctx.t.plain(KIND_LABEL.get(item.kind, "admin.catalog.kind.unique")),
-        price=item.price, stock=stock, state=state, description=item.description or "—",
+        "admin.catalog.item",
+        title=item.title,
+        kind=ctx.t.plain(KIND_LABEL.get(item.kind, "admin.catalog.kind.unique")),
+        price=item.price,
+        stock=stock,
+        state=state,
+        description=item.description or "—",
         photo=ctx.t.plain("admin.catalog.photo_yes" if item.photo else "admin.catalog.photo_no"),
     )
     rows: list[Row] = [
-        [(ctx.t.plain("admin.catalog.button.title"), EditItem(item_id=item.id, field="title")),
-         (ctx.t.plain("admin.catalog.button.price"), EditItem(item_id=item.id, field="price"))],
-        [(ctx.t.plain("admin.catalog.button.description"), EditItem(item_id=item.id, field="description")),
-         (ctx.t.plain("admin.catalog.button.photo"), EditItem(item_id=item.id, field="photo"))],
-        [(ctx.t.plain("admin.catalog.button.show" if item.hidden else "admin.catalog.button.hide"),
-          HideItem(item_id=item.id, hidden=not item.hidden)),
-         (ctx.t.plain("admin.catalog.button.delete"), DeleteItem(item_id=item.id))],
+        [
+            (ctx.t.plain("admin.catalog.button.title"), EditItem(item_id=item.id, field="title")),
+            (ctx.t.plain("admin.catalog.button.price"), EditItem(item_id=item.id, field="price")),
+        ],
+        [
+            (ctx.t.plain("admin.catalog.button.description"), EditItem(item_id=item.id, field="description")),
+            (ctx.t.plain("admin.catalog.button.photo"), EditItem(item_id=item.id, field="photo")),
+        ],
+        [
+            (
+                ctx.t.plain("admin.catalog.button.show" if item.hidden else "admin.catalog.button.hide"),
+                HideItem(item_id=item.id, hidden=not item.hidden),
+            ),
+            (ctx.t.plain("admin.catalog.button.delete"), DeleteItem(item_id=item.id)),
+        ],
     ]
     if item.kind == "unique":
         rows.append([(ctx.t.plain("admin.stock.button.list"), ItemStock(item_id=item.id))])
@@ -164,12 +183,14 @@ async def delete_item(ctx: Context, data: DeleteItem) -> None:
     if not data.confirmed:
         await ctx.show(
             ctx.t("admin.catalog.confirm_delete_item", title=item.title),
-            keyboard([(ctx.t.plain("admin.catalog.button.confirm_delete"), DeleteItem(item_id=item.id, confirmed=True)),
-                      (ctx.t.plain("button.back"), AdminItem(item_id=item.id))]),
+            keyboard(
+                [
+                    (ctx.t.plain("admin.catalog.button.confirm_delete"), DeleteItem(item_id=item.id, confirmed=True)),
+                    (ctx.t.plain("button.back"), AdminItem(item_id=item.id)),
+                ]
+            ),
         )
         return
     removed = await ctx.shop.store.delete_item(item.id, actor_id=ctx.user.id)
     await ctx.notify(ctx.t.plain("admin.catalog.deleted" if removed else "admin.catalog.deleted_kept"), alert=not removed)
     await show_category(ctx, item.category_id)
-
-

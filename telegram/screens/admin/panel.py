@@ -7,7 +7,19 @@ used (telegram.routing.access).
 from storage import PERMISSIONS, Need, Permission, may
 from telegram.callback_data import CallbackData
 from telegram.routing import Context, Router, Row, keyboard, permission_name
-from telegram.screens.admin.callbacks import AdminCancel, AdminCatalog, AdminPanel, FindUser, OpenAdmins, OpenAudit, OpenBroadcasts, OpenPromos, OpenStatistics, OpenStock, ToggleMaintenance
+from telegram.screens.admin.callbacks import (
+    AdminCancel,
+    AdminCatalog,
+    AdminPanel,
+    FindUser,
+    OpenAdmins,
+    OpenAudit,
+    OpenBroadcasts,
+    OpenPromos,
+    OpenStatistics,
+    OpenStock,
+    ToggleMaintenance,
+)
 
 router = Router(name=__name__, need="staff")
 
@@ -22,7 +34,16 @@ SECTIONS: list[tuple[str, CallbackData, Need]] = [
     ("admins", OpenAdmins(), "owner"),
     ("audit", OpenAudit(), "owner"),
 ]
-SECTION_LABEL = {"statistics": "admin.button.statistics", "catalog": "admin.button.catalog", "stock": "admin.button.stock", "users": "admin.button.users", "broadcasts": "admin.button.broadcasts", "promos": "admin.button.promos", "admins": "admin.button.admins", "audit": "admin.button.audit"}
+SECTION_LABEL = {
+    "statistics": "admin.button.statistics",
+    "catalog": "admin.button.catalog",
+    "stock": "admin.button.stock",
+    "users": "admin.button.users",
+    "broadcasts": "admin.button.broadcasts",
+    "promos": "admin.button.promos",
+    "admins": "admin.button.admins",
+    "audit": "admin.button.audit",
+}
 
 
 @router.command("admin", action="admin.panel")
@@ -71,4 +92,3 @@ def back_row(ctx: Context) -> Row:
 
 def cancel_row(ctx: Context) -> Row:
     return [(ctx.t.plain("admin.button.cancel"), AdminCancel())]
-

@@ -54,8 +54,11 @@ async def _show_list(ctx: Context, page_number: int, *, head: str | None = None)
     lines += [_row(ctx, promo) for promo in page.rows]
     if not page.total:
         lines.append(ctx.t("admin.promo.none"))
-    rows = [[(ctx.t.plain("admin.promo.button.disable", code=promo.code), DisablePromo(code=promo.code, page=page.number))]
-            for promo in page.rows if promo.active]
+    rows = [
+        [(ctx.t.plain("admin.promo.button.disable", code=promo.code), DisablePromo(code=promo.code, page=page.number))]
+        for promo in page.rows
+        if promo.active
+    ]
     pages = pager(ctx, page, lambda number: OpenPromos(page=number))
     markup = keyboard(*rows, *([pages] if pages else []), [(ctx.t.plain("admin.promo.button.new"), NewPromo())], back_row(ctx))
     await ctx.show("\n".join(lines), markup)
@@ -78,8 +81,13 @@ def _row(ctx: Context, promo: PromoRecord) -> str:
     else:
         scope = ""
     return ctx.t(
-        "admin.promo.row", state=ctx.t.plain("admin.promo.active" if promo.active else "admin.promo.disabled"),
-        code=promo.code, value=_value(ctx, promo.kind, promo.value), uses=uses, expiry=expiry, scope=scope,
+        "admin.promo.row",
+        state=ctx.t.plain("admin.promo.active" if promo.active else "admin.promo.disabled"),
+        code=promo.code,
+        value=_value(ctx, promo.kind, promo.value),
+        uses=uses,
+        expiry=expiry,
+        scope=scope,
     )
 
 
@@ -110,7 +118,8 @@ async def code_typed(ctx: Context, text: str, _data: dict[str, Any]) -> None:
     await ctx.forget()
     rows = [
         [(ctx.t.plain(KIND_LABEL[kind]), PromoKindChosen(code=code, kind=kind))]
-        for kind in KIND_LABEL if kind != "credit" or may(ctx.user, Permission.MONEY, ctx.shop.owner_id)
+        for kind in KIND_LABEL
+        if kind != "credit" or may(ctx.user, Permission.MONEY, ctx.shop.owner_id)
     ]
     await ctx.reply(ctx.t("admin.promo.ask_kind", code=code), keyboard(*rows, cancel_row(ctx)))
 

@@ -39,10 +39,15 @@ async def refund(ctx: Context, args: str) -> None:
         return
     if isinstance(outcome, RefundRefused):
         needed = outcome.needed
-        await ctx.reply(ctx.t(
-            REFUSAL_TEXT[outcome.reason], reference=reference, needed=needed, balance=outcome.balance,
-            user_id=outcome.payment.user_id if outcome.payment else 0,
-        ))
+        await ctx.reply(
+            ctx.t(
+                REFUSAL_TEXT[outcome.reason],
+                reference=reference,
+                needed=needed,
+                balance=outcome.balance,
+                user_id=outcome.payment.user_id if outcome.payment else 0,
+            )
+        )
         return
     payment = outcome.payment
     lines = [ctx.t("admin.refund.done", amount=payment.amount, stars=payment.provider_amount, user_id=payment.user_id)]

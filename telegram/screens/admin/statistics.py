@@ -31,7 +31,12 @@ def render(ctx: Context, found: ShopStatistics, now: datetime) -> str:
         ctx.t("admin.stats.revenue", week=found.week_revenue, previous=found.previous_week_revenue),
     ]
     lines += [
-        ctx.t("admin.stats.day", day=day.day.strftime(ctx.t.plain("account.date_format")), revenue=day.revenue, purchases=day.purchases)
+        ctx.t(
+            "admin.stats.day",
+            day=day.day.strftime(ctx.t.plain("account.date_format")),
+            revenue=day.revenue,
+            purchases=day.purchases,
+        )
         for day in reversed(found.days)
     ]
     lines.append(ctx.t("admin.stats.top_title"))

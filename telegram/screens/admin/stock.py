@@ -53,15 +53,23 @@ async def _show_item_stock(ctx: Context, item_id: int, page_number: int = 1, *, 
         return
     page = await ctx.shop.store.unsold_units(item_id, page_number, PAGE_SIZE)
     rows: list[Row] = [
-        [(ctx.t.plain("admin.stock.remove_button", unit=_short(unit.content)),
-          RemoveUnit(item_id=item_id, unit_id=unit.id, page=page.number))]
+        [
+            (
+                ctx.t.plain("admin.stock.remove_button", unit=_short(unit.content)),
+                RemoveUnit(item_id=item_id, unit_id=unit.id, page=page.number),
+            )
+        ]
         for unit in page.rows
     ]
     pages = pager(ctx, page, lambda number: ItemStock(item_id=item_id, page=number))
     rows += [pages] if pages else []
     rows.append([(ctx.t.plain("admin.stock.button.add"), AddStock(item_id=item_id))])
-    rows.append([(ctx.t.plain("admin.stock.button.item"), AdminItem(item_id=item_id)),
-                 (ctx.t.plain("admin.stock.button.list"), OpenStock())])
+    rows.append(
+        [
+            (ctx.t.plain("admin.stock.button.item"), AdminItem(item_id=item_id)),
+            (ctx.t.plain("admin.stock.button.list"), OpenStock()),
+        ]
+    )
     text = ctx.t("admin.stock.item", title=item.title, stock=item.stock_left)
     if new:
         await ctx.reply(text, keyboard(*rows))
@@ -82,7 +90,9 @@ async def remove_unit(ctx: Context, data: RemoveUnit) -> None:
         return
     removed = await ctx.shop.store.remove_unit(data.unit_id)
     if removed:
-        await ctx.shop.store.record_event("stock.remove", actor_id=ctx.user.id, target=str(data.item_id), detail=str(data.unit_id))
+        await ctx.shop.store.record_event(
+            "stock.remove", actor_id=ctx.user.id, target=str(data.item_id), detail=str(data.unit_id)
+        )
     await ctx.notify(ctx.t.plain("admin.stock.removed" if removed else "admin.stock.not_removed"))
     await _show_item_stock(ctx, data.item_id, data.page)
 
@@ -99,8 +109,12 @@ async def _confirm_removal(ctx: Context, data: RemoveUnit) -> None:
     confirm = RemoveUnit(item_id=data.item_id, unit_id=data.unit_id, page=data.page, confirmed=True)
     await ctx.show(
         ctx.t("admin.stock.confirm_remove", title=item.title, unit=_short(unit.content)),
-        keyboard([(ctx.t.plain("admin.stock.button.confirm_remove"), confirm),
-                  (ctx.t.plain("button.back"), ItemStock(item_id=data.item_id, page=data.page))]),
+        keyboard(
+            [
+                (ctx.t.plain("admin.stock.button.confirm_remove"), confirm),
+                (ctx.t.plain("button.back"), ItemStock(item_id=data.item_id, page=data.page)),
+            ]
+        ),
     )
 
 
@@ -162,7 +176,9 @@ async def _import(ctx: Context, item_id: int, lines: list[str]) -> None:
         if progress is not None:
             done = min(start + CHUNK, len(lines))
             try:
-                await ctx.bot.edit_message_text(ctx.chat_id, progress.message_id, ctx.t("admin.stock.progress", done=done, total=len(lines)))
+                await ctx.bot.edit_message_text(
+                    ctx.chat_id, progress.message_id, ctx.t("admin.stock.progress", done=done, total=len(lines))
+                )
             except TelegramError:
                 pass  # the progress line is a courtesy; the summary follows
     await ctx.shop.store.record_event(

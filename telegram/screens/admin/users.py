@@ -17,7 +17,14 @@ from telegram.routing import Context, Router, Row, keyboard
 from telegram.screens.admin.access import answer_refused, refuse
 from telegram.screens.admin.admins import who
 from telegram.screens.admin.callbacks import (
-    AdjustBalance, EditAdmin, FindUser, OpenUser, SetBlocked, UserLedger, UserPayments, UserPurchases,
+    AdjustBalance,
+    EditAdmin,
+    FindUser,
+    OpenUser,
+    SetBlocked,
+    UserLedger,
+    UserPayments,
+    UserPurchases,
 )
 from telegram.screens.admin.panel import back_row, cancel_row
 from telegram.screens.paging import pager
@@ -61,8 +68,15 @@ async def _show_user(ctx: Context, user_id: int) -> None:
         return
     found = await ctx.shop.store.profile(user_id)
     lines = [
-        ctx.t("admin.users.card", who=who(user), role=ctx.t.plain(ROLE_NAME.get(user.role, "admin.users.role.user")),
-              balance=user.balance, purchases=found.purchases, spent=found.spent, referrals=found.referrals),
+        ctx.t(
+            "admin.users.card",
+            who=who(user),
+            role=ctx.t.plain(ROLE_NAME.get(user.role, "admin.users.role.user")),
+            balance=user.balance,
+            purchases=found.purchases,
+            spent=found.spent,
+            referrals=found.referrals,
+        ),
     ]
     if user.blocked:
         lines.append(ctx.t("admin.users.blocked"))
@@ -72,13 +86,19 @@ async def _show_user(ctx: Context, user_id: int) -> None:
     if user.id != ctx.user.id and may(ctx.user, Permission.MONEY, ctx.shop.owner_id):
         actions.append((ctx.t.plain("admin.users.button.adjust"), AdjustBalance(user_id=user.id)))
     if user.role != "admin" or owner:
-        actions.append((ctx.t.plain("admin.users.button.unblock" if user.blocked else "admin.users.button.block"),
-                        SetBlocked(user_id=user.id, blocked=not user.blocked)))
+        actions.append(
+            (
+                ctx.t.plain("admin.users.button.unblock" if user.blocked else "admin.users.button.block"),
+                SetBlocked(user_id=user.id, blocked=not user.blocked),
+            )
+        )
     rows: list[Row] = [
         *([actions] if actions else []),
-        [(ctx.t.plain("admin.users.button.purchases"), UserPurchases(user_id=user.id)),
-         (ctx.t.plain("admin.users.button.ledger"), UserLedger(user_id=user.id)),
-         (ctx.t.plain("admin.users.button.payments"), UserPayments(user_id=user.id))],
+        [
+            (ctx.t.plain("admin.users.button.purchases"), UserPurchases(user_id=user.id)),
+            (ctx.t.plain("admin.users.button.ledger"), UserLedger(user_id=user.id)),
+            (ctx.t.plain("admin.users.button.payments"), UserPayments(user_id=user.id)),
+        ],
     ]
     if owner and user.role != "owner":
         rows.append([(ctx.t.plain("admin.users.button.role"), EditAdmin(user_id=user.id))])
@@ -137,7 +157,7 @@ async def adjustment_typed(ctx: Context, text: str, data: dict[str, Any]) -> Non
 
 
 def parse_adjustment(text: str) -> tuple[Decimal, str] | None:
-    """"+10 goodwill", "-2.50 typo" (a comma works as the point): a non-zero change read as every typed
+    """ "+10 goodwill", "-2.50 typo" (a comma works as the point): a non-zero change read as every typed
     amount is (telegram.amounts), then a reason of at most MAX_REASON characters; else None."""
     head, _, reason = text.strip().partition(" ")
     amount, reason = parse_change(head), reason.strip()
@@ -151,8 +171,13 @@ async def user_purchases(ctx: Context, data: UserPurchases) -> None:
     page = await ctx.shop.store.purchase_history(data.user_id, 1, RECENT)
     lines = [ctx.t("admin.users.purchases_title", user_id=data.user_id, count=page.total)]
     lines += [
-        ctx.t("admin.users.purchase_row", date=date_time(ctx, row.created_at), title=row.item_title, quantity=row.quantity,
-              total=row.total)
+        ctx.t(
+            "admin.users.purchase_row",
+            date=date_time(ctx, row.created_at),
+            title=row.item_title,
+            quantity=row.quantity,
+            total=row.total,
+        )
         for row in page.rows
     ]
     await ctx.show("\n".join(lines), keyboard(_back_to(ctx, data.user_id)))
@@ -163,8 +188,14 @@ async def user_payments(ctx: Context, data: UserPayments) -> None:
     payments = await ctx.shop.store.recent_payments(data.user_id, RECENT)
     lines = [ctx.t("admin.users.payments_title", user_id=data.user_id)]
     lines += [
-        ctx.t("admin.users.payment_row", date=date_time(ctx, payment.created_at), method=payment.method,
-              status=payment.status, amount=payment.amount, charge=payment.external_id or payment.id)
+        ctx.t(
+            "admin.users.payment_row",
+            date=date_time(ctx, payment.created_at),
+            method=payment.method,
+            status=payment.status,
+            amount=payment.amount,
+            charge=payment.external_id or payment.id,
+        )
         for payment in payments
     ]
     if not payments:
@@ -177,8 +208,13 @@ async def user_ledger(ctx: Context, data: UserLedger) -> None:
     page = await ctx.shop.store.ledger_page(data.user_id, data.page, LEDGER_PAGE)
     lines = [ctx.t("admin.users.ledger_title", user_id=data.user_id)]
     lines += [
-        ctx.t("admin.users.ledger_row", date=date_time(ctx, row.created_at), amount=ctx.t.number(row.amount, signed=True),
-              kind=kind_name(ctx, row.kind), reason=row.reason[:80])
+        ctx.t(
+            "admin.users.ledger_row",
+            date=date_time(ctx, row.created_at),
+            amount=ctx.t.number(row.amount, signed=True),
+            kind=kind_name(ctx, row.kind),
+            reason=row.reason[:80],
+        )
         for row in page.rows
     ]
     if not page.total:

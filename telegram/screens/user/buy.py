@@ -31,7 +31,9 @@ from storage import (
     SoldOut,
 )
 from telegram.callback_data import CallbackData
+from telegram.delivery import send_delivery
 from telegram.routing import Context, PurchaseUnavailable, Router, Row, StateSlot, keyboard
+from telegram.screens.typed import whole_number
 from telegram.screens.user.callbacks import (
     BuyItem,
     ConfirmPurchase,
@@ -40,10 +42,8 @@ from telegram.screens.user.callbacks import (
     PayItem,
     TopUp,
 )
-from telegram.screens.typed import whole_number
 from telegram.screens.user.catalog import categories, item_card
 from telegram.screens.user.receipt import receipt
-from telegram.delivery import send_delivery
 
 router = Router(name=__name__)
 
@@ -73,7 +73,7 @@ class ChooseQuantity(CallbackData, prefix="bqty"):
 
 
 class AskQuantity(CallbackData, prefix="bqask"):
-    """"Other amount": the buyer types the quantity."""
+    """ "Other amount": the buyer types the quantity."""
 
     item_id: int
 
@@ -315,8 +315,12 @@ async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
         # The button's order token is the idempotency key: a double tap, a press seen twice, or the
         # order paid with Stars meanwhile, buys once (each tap has its own callback query id, so that
         # id cannot be the key).
-        key=purchase_key(ctx, data.order), user_id=ctx.user.id, item_id=data.item_id, quantity=data.quantity,
-        promo_code=code, expected_total=data.total,
+        key=purchase_key(ctx, data.order),
+        user_id=ctx.user.id,
+        item_id=data.item_id,
+        quantity=data.quantity,
+        promo_code=code,
+        expected_total=data.total,
     )
     try:
         result = await ctx.shop.buy(request)
@@ -382,4 +386,3 @@ async def sold_out(ctx: Context, item_id: int) -> None:
     else:
         await ctx.reply(ctx.t("buy.sold_out"))
     await item_card(ctx, OpenItem(item_id=item_id))
-

@@ -74,8 +74,7 @@ async def category(ctx: Context, data: OpenCategory) -> None:
     else:
         text = ctx.t("catalog.category_mixed", category=name)
     rows = [
-        [_category_button(ctx, entry) if isinstance(entry, CategoryRecord) else item_button(ctx, entry)]
-        for entry in entries.rows
+        [_category_button(ctx, entry) if isinstance(entry, CategoryRecord) else item_button(ctx, entry)] for entry in entries.rows
     ]
     pages = jump_pager(ctx, entries, lambda number: OpenCategory(category_id=here.id, page=number))
     if here.parent_id is None:

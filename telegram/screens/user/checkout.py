@@ -10,7 +10,14 @@ from storage import Delivered, PaymentRejected, PriceChanged, PromoRejected, Sol
 from telegram.payments import Opened, ProviderFailed
 from telegram.routing import Context, Router
 from telegram.screens.user.buy import (
-    ChooseQuantity, already_paid, applied_code, confirmation, item_gone, promo_reason, purchase_key, sold_out,
+    ChooseQuantity,
+    already_paid,
+    applied_code,
+    confirmation,
+    item_gone,
+    promo_reason,
+    purchase_key,
+    sold_out,
 )
 from telegram.screens.user.callbacks import PayItem
 from telegram.types import PreCheckoutQuery, RefundedPayment, SuccessfulPayment
@@ -62,8 +69,15 @@ async def pay_item(ctx: Context, data: PayItem) -> None:
     screen = ctx.callback.message if ctx.callback is not None else None
     try:
         opened = await desk.open(
-            ctx.user, ctx.t, "stars", data.total, item=preview.item, quantity=data.quantity, promo_code=code,
-            purchase_key=purchase_key(ctx, data.order), screen_id=screen.message_id if screen is not None else None,
+            ctx.user,
+            ctx.t,
+            "stars",
+            data.total,
+            item=preview.item,
+            quantity=data.quantity,
+            promo_code=code,
+            purchase_key=purchase_key(ctx, data.order),
+            screen_id=screen.message_id if screen is not None else None,
         )
     except ProviderFailed:
         await ctx.notify(ctx.t.plain("topup.provider_failed"), alert=True)

@@ -47,8 +47,15 @@ async def typed_dispute(ctx: Context, text: str, _data: dict[str, Any]) -> None:
         staff_user = await store.get_user(staff_id)
         # Staff read it in their own language (the owner may not have started the bot yet: the default).
         t = desk.texts_for(staff_user) if desk is not None and staff_user is not None else ctx.t
-        lines = [t("dispute.to_staff", name=ctx.user.first_name, username=f"@{ctx.user.username}" if ctx.user.username else "—",
-                   user_id=ctx.user.id, text=text)]
+        lines = [
+            t(
+                "dispute.to_staff",
+                name=ctx.user.first_name,
+                username=f"@{ctx.user.username}" if ctx.user.username else "—",
+                user_id=ctx.user.id,
+                text=text,
+            )
+        ]
         lines += [_payment_line(ctx, t, payment) for payment in payments] or [t("dispute.no_payments")]
         try:
             await ctx.bot.send_message(staff_id, "\n".join(lines))
@@ -61,6 +68,10 @@ async def typed_dispute(ctx: Context, text: str, _data: dict[str, Any]) -> None:
 
 def _payment_line(ctx: Context, t: Texts, payment: PaymentRecord) -> str:
     return t(
-        "dispute.payment", date=date_time(ctx, payment.created_at), method=payment.method, amount=payment.amount,
-        status=payment.status, reference=payment.external_id or payment.id,
+        "dispute.payment",
+        date=date_time(ctx, payment.created_at),
+        method=payment.method,
+        amount=payment.amount,
+        status=payment.status,
+        reference=payment.external_id or payment.id,
     )

@@ -6,11 +6,11 @@ malformed one) gets the same "not found" and is written to the audit log as a se
 """
 
 from storage import Page, PurchaseRow
+from telegram.delivery import send_delivery
 from telegram.routing import Context, Router, Row, keyboard
 from telegram.screens.paging import pager
 from telegram.screens.user.callbacks import OpenMenu, OpenProfile, OpenPurchase, PurchaseHistory, RateItem
 from telegram.screens.user.dates import date_time, short_date
-from telegram.delivery import send_delivery
 from telegram.types import InlineKeyboardMarkup
 
 router = Router(name=__name__)
@@ -27,8 +27,12 @@ async def history(ctx: Context, data: PurchaseHistory) -> None:
 
 def _history_keyboard(ctx: Context, page: Page[PurchaseRow]) -> InlineKeyboardMarkup:
     rows: list[Row] = [
-        [(ctx.t.plain("history.row", date=short_date(ctx, row.created_at), title=row.item_title, total=row.total),
-          OpenPurchase(purchase_id=row.id, page=page.number))]
+        [
+            (
+                ctx.t.plain("history.row", date=short_date(ctx, row.created_at), title=row.item_title, total=row.total),
+                OpenPurchase(purchase_id=row.id, page=page.number),
+            )
+        ]
         for row in page.rows
     ]
     pages = pager(ctx, page, lambda number: PurchaseHistory(page=number))
@@ -42,9 +46,7 @@ def _history_keyboard(ctx: Context, page: Page[PurchaseRow]) -> InlineKeyboardMa
 async def purchase(ctx: Context, data: OpenPurchase) -> None:
     delivered = await ctx.shop.store.purchase_of(ctx.user.id, data.purchase_id)
     if delivered is None:
-        await ctx.shop.store.record_event(
-            "purchase.foreign_id", actor_id=ctx.user.id, target=data.purchase_id, security=True
-        )
+        await ctx.shop.store.record_event("purchase.foreign_id", actor_id=ctx.user.id, target=data.purchase_id, security=True)
         await ctx.notify(ctx.t.plain("history.not_found"), alert=True)
         await history(ctx, PurchaseHistory(page=data.page))
         return

@@ -17,7 +17,7 @@ from telegram.types import InlineKeyboardMarkup
 
 
 def receipt(t: Texts, delivered: Delivered) -> Screen:
-    """"Purchase complete", with a review, the purchase to open again (its goods are sent again: the
+    """ "Purchase complete", with a review, the purchase to open again (its goods are sent again: the
     way back to them whenever the delivery above is lost), and the way on."""
     text = t(
         "buy.done", title=delivered.item_title, quantity=delivered.quantity, total=delivered.total, balance=delivered.balance

@@ -120,11 +120,13 @@ async def pay_with(ctx: Context, data: PayWith) -> None:
 def crypto_markup(ctx: Context, opened: Opened) -> InlineKeyboardMarkup:
     assert opened.pay_url is not None
     check = CheckPayment(order=uuid.UUID(opened.payment.id).hex)
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=ctx.t.plain("topup.button.pay"), url=opened.pay_url)],
-        [InlineKeyboardButton(text=ctx.t.plain("topup.button.check"), callback_data=check.pack())],
-        [InlineKeyboardButton(text=ctx.t.plain("button.back"), callback_data=OpenProfile().pack())],
-    ])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=ctx.t.plain("topup.button.pay"), url=opened.pay_url)],
+            [InlineKeyboardButton(text=ctx.t.plain("topup.button.check"), callback_data=check.pack())],
+            [InlineKeyboardButton(text=ctx.t.plain("button.back"), callback_data=OpenProfile().pack())],
+        ]
+    )
 
 
 @router.callback(CheckPayment)
