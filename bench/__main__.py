@@ -95,8 +95,14 @@ def run(bench: Bench, backend: str, server: str, quick: bool) -> Run:
     """One bench on one backend, in its own process, on a fresh database."""
     with tempfile.TemporaryDirectory() as tmp, _database(bench, backend, server) as database:
         figures_file = Path(tmp) / "figures.json"
-        command = [sys.executable, str(BENCH_DIR / bench.script), *database, *(bench.quick if quick else ()),
-                   "--json", str(figures_file)]
+        command = [
+            sys.executable,
+            str(BENCH_DIR / bench.script),
+            *database,
+            *(bench.quick if quick else ()),
+            "--json",
+            str(figures_file),
+        ]
         started = time.monotonic()
         done = subprocess.run(command, capture_output=True, text=True)
         figures = json.loads(figures_file.read_text()) if figures_file.exists() else {}
@@ -180,13 +186,27 @@ def main() -> None:
     print(table(runs, skipped, {b.name for b in benches}))
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"{started:%Y-%m-%dT%H%M%SZ}.json"
-    path.write_text(json.dumps({
-        "started": started.isoformat(timespec="seconds"), "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "quick": args.quick, "commit": commit(),
-        "machine": {"cores": os.cpu_count(), "load_average_before": load,
-                    "system": platform.platform(), "python": platform.python_version()},
-        "skipped": skipped, "runs": [vars(done) for done in runs.values()],
-    }, indent=2, ensure_ascii=False) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "started": started.isoformat(timespec="seconds"),
+                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+                "quick": args.quick,
+                "commit": commit(),
+                "machine": {
+                    "cores": os.cpu_count(),
+                    "load_average_before": load,
+                    "system": platform.platform(),
+                    "python": platform.python_version(),
+                },
+                "skipped": skipped,
+                "runs": [vars(done) for done in runs.values()],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     print(f"\nresults: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     sys.exit(1 if any(done.exit_code != 0 for done in runs.values()) else 0)
 

@@ -49,7 +49,8 @@ async def bench(args: argparse.Namespace) -> dict[str, float | int]:
         emu.user(user_id)
         emu.chat(bot_record, user_id).started = True
     settings = {
-        "SHOPKEEPER_ADMIN_BROADCAST_RATE": str(args.rate), "SHOPKEEPER_ADMIN_PAID_BROADCAST": str(args.paid).lower(),
+        "SHOPKEEPER_ADMIN_BROADCAST_RATE": str(args.rate),
+        "SHOPKEEPER_ADMIN_PAID_BROADCAST": str(args.paid).lower(),
         "SHOPKEEPER_TELEGRAM_GLOBAL_RATE": str(TELEGRAM_LIMIT),
     }
     with tempfile.TemporaryDirectory() as scratch:
@@ -69,8 +70,10 @@ async def bench(args: argparse.Namespace) -> dict[str, float | int]:
                 watched.cancel_scope.cancel()
             elapsed = trio.current_time() - shop.started_at
             if len(sent_times(emu)) < len(ids):
-                raise BrokenRun(f"the broadcast reached {len(sent_times(emu))} of {len(ids)} users in {elapsed:.0f} s; "
-                                f"the end of the shop's log:\n{shop.log_tail(10)}")
+                raise BrokenRun(
+                    f"the broadcast reached {len(sent_times(emu))} of {len(ids)} users in {elapsed:.0f} s; "
+                    f"the end of the shop's log:\n{shop.log_tail(10)}"
+                )
     times = sent_times(emu)
     achieved = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times) if times else 0
@@ -82,8 +85,12 @@ async def bench(args: argparse.Namespace) -> dict[str, float | int]:
     print(f"busiest second    {busiest} messages")
     print(f"429 answers       {emu.floods}")
     return {
-        "users": len(ids), "configured_per_s": args.rate, "achieved_per_s": round(achieved, 2),
-        "rate_share_percent": round(100 * achieved / args.rate, 1), "busiest_second": busiest, "answers_429": emu.floods,
+        "users": len(ids),
+        "configured_per_s": args.rate,
+        "achieved_per_s": round(achieved, 2),
+        "rate_share_percent": round(100 * achieved / args.rate, 1),
+        "busiest_second": busiest,
+        "answers_429": emu.floods,
     }
 
 

@@ -94,13 +94,19 @@ async def footprint(args: argparse.Namespace) -> dict[str, float | int | str | N
     print(f"shop's log: {len(result.complaints)} warnings or errors")
     if result.complaints:
         print(f"the shop's first complaint:\n{result.complaints[0].rstrip()}")
-    print(f"after {args.settle:g} s idle: peak RSS {'n/a' if peak_mb is None else f'{peak_mb:.0f} MB'}; "
-          f"targets: idle RSS under {TARGET_MB} MB, start to /health under {TARGET_SECONDS:g} s")
+    print(
+        f"after {args.settle:g} s idle: peak RSS {'n/a' if peak_mb is None else f'{peak_mb:.0f} MB'}; "
+        f"targets: idle RSS under {TARGET_MB} MB, start to /health under {TARGET_SECONDS:g} s"
+    )
     print(f"idle RSS {rss_mb:.0f} MB, start to /health {result.start_s:.2f} s")
     return {
-        "users": sizes.users, "items": sizes.items, "ledger_entries": sizes.ledger,
-        "built_s": None if built is None else round(built, 1), "idle_rss_mb": round(rss_mb, 1),
-        "peak_rss_mb": None if peak_mb is None else round(peak_mb, 1), "start_to_health_s": round(result.start_s, 3),
+        "users": sizes.users,
+        "items": sizes.items,
+        "ledger_entries": sizes.ledger,
+        "built_s": None if built is None else round(built, 1),
+        "idle_rss_mb": round(rss_mb, 1),
+        "peak_rss_mb": None if peak_mb is None else round(peak_mb, 1),
+        "start_to_health_s": round(result.start_s, 3),
         "complaints": len(result.complaints),
     }
 

@@ -101,11 +101,29 @@ class Rows:
     def tables(self) -> Iterator[tuple[str, tuple[str, ...], Iterable[tuple[object, ...]]]]:
         """(table, columns, rows) in an order the foreign keys accept."""
         yield "categories", ("id", "name", "created_at"), self.categories()
-        yield "items", ("id", "category_id", "title", "title_folded", "description", "price", "hidden", "kind",
-                        "stock_left", "created_at"), self.items()
+        yield (
+            "items",
+            ("id", "category_id", "title", "title_folded", "description", "price", "hidden", "kind", "stock_left", "created_at"),
+            self.items(),
+        )
         yield "users", ("id", "username", "first_name", "language_code", "role", "balance", "created_at"), self.users()
-        yield "purchases", ("id", "request_key", "user_id", "item_id", "item_title", "kind", "quantity", "price",
-                            "discount", "total", "created_at"), self.purchases()
+        yield (
+            "purchases",
+            (
+                "id",
+                "request_key",
+                "user_id",
+                "item_id",
+                "item_title",
+                "kind",
+                "quantity",
+                "price",
+                "discount",
+                "total",
+                "created_at",
+            ),
+            self.purchases(),
+        )
         yield "stock_units", ("id", "item_id", "content", "fingerprint", "sold", "purchase_id", "created_at"), self.units()
         yield "ledger_entries", ("id", "user_id", "amount", "kind", "reason", "purchase_id", "created_at"), self.ledger()
 
@@ -116,25 +134,52 @@ class Rows:
     def items(self) -> Iterator[tuple[object, ...]]:
         for j, price in enumerate(self.prices):
             title = self.title(j)
-            yield (j + 1, j // ITEMS_PER_CATEGORY + 1, title, title.casefold(), f"Footprint item {j + 1}.", price,
-                   False, "unique", STOCK_PER_ITEM, self.start)
+            yield (
+                j + 1,
+                j // ITEMS_PER_CATEGORY + 1,
+                title,
+                title.casefold(),
+                f"Footprint item {j + 1}.",
+                price,
+                False,
+                "unique",
+                STOCK_PER_ITEM,
+                self.start,
+            )
 
     def users(self) -> Iterator[tuple[object, ...]]:
         for i, entries, first_purchase in self.plan():
             bought = self.purchases_among(entries)
-            spent = sum((self.prices[n % self.sizes.items] for n in range(first_purchase, first_purchase + bought)),
-                        Decimal(0))
+            spent = sum((self.prices[n % self.sizes.items] for n in range(first_purchase, first_purchase + bought)), Decimal(0))
             user_id = FIRST_USER + i
-            yield (user_id, f"user{user_id}", f"User {i + 1}", ("en", "ru")[i % 2], "user",
-                   TOPUP * (entries - bought) - spent, self.start + i * self.step)
+            yield (
+                user_id,
+                f"user{user_id}",
+                f"User {i + 1}",
+                ("en", "ru")[i % 2],
+                "user",
+                TOPUP * (entries - bought) - spent,
+                self.start + i * self.step,
+            )
 
     def purchases(self) -> Iterator[tuple[object, ...]]:
         for _, user_id, n, when in self.entries():
             if n is not None:
                 j = n % self.sizes.items
                 price = self.prices[j]
-                yield (self.purchase_id(n), f"footprint-{n}", user_id, j + 1, self.title(j), "unique", 1, price,
-                       Decimal(0), price, when)
+                yield (
+                    self.purchase_id(n),
+                    f"footprint-{n}",
+                    user_id,
+                    j + 1,
+                    self.title(j),
+                    "unique",
+                    1,
+                    price,
+                    Decimal(0),
+                    price,
+                    when,
+                )
 
     def units(self) -> Iterator[tuple[object, ...]]:
         for j in range(self.sizes.items):
@@ -173,8 +218,15 @@ class Rows:
                 purchase += bought
 
     def unit(self, unit_id: int, j: int, secret: str, purchase_id: str | None) -> tuple[object, ...]:
-        return (unit_id, j + 1, self.sealer.seal(secret), self.sealer.fingerprint(secret), purchase_id is not None,
-                purchase_id, self.start)
+        return (
+            unit_id,
+            j + 1,
+            self.sealer.seal(secret),
+            self.sealer.fingerprint(secret),
+            purchase_id is not None,
+            purchase_id,
+            self.start,
+        )
 
     @staticmethod
     def purchases_among(entries: int) -> int:
@@ -262,8 +314,9 @@ async def postgres_template(
         for row in await trio.to_thread.run_sync(databases.fetch, server, "SELECT datname FROM pg_database"):
             if same_sizes.fullmatch(row["datname"]):
                 await trio.to_thread.run_sync(databases.drop, server, row["datname"])
-        await trio.to_thread.run_sync(databases.make_template, server, building, name, f"footprint bench: {sizes}, "
-                                      f"schema {schema_version()}")
+        await trio.to_thread.run_sync(
+            databases.make_template, server, building, name, f"footprint bench: {sizes}, schema {schema_version()}"
+        )
     finally:
         await trio.to_thread.run_sync(databases.drop, server, building)
     return name, trio.current_time() - started

@@ -62,9 +62,11 @@ def shop_environment(api_port: int, database_url: str, stock_key: str, extra: Ma
     """This environment without SHOPKEEPER_* variables, plus the bench shop's settings and `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEPER_")}
     env.update(
-        SHOPKEEPER_TELEGRAM_TOKEN=TOKEN, SHOPKEEPER_TELEGRAM_OWNER_ID=str(OWNER_ID),
+        SHOPKEEPER_TELEGRAM_TOKEN=TOKEN,
+        SHOPKEEPER_TELEGRAM_OWNER_ID=str(OWNER_ID),
         SHOPKEEPER_TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{api_port}",
-        SHOPKEEPER_STORAGE_DATABASE_URL=database_url, SHOPKEEPER_STORAGE_STOCK_KEY=stock_key,
+        SHOPKEEPER_STORAGE_DATABASE_URL=database_url,
+        SHOPKEEPER_STORAGE_STOCK_KEY=stock_key,
         SHOPKEEPER_WEB_PORT="0",
     )
     env.update(extra)
@@ -121,7 +123,10 @@ async def open_shop_process(
         with log_path.open("wb") as log:
             started_at = trio.current_time()
             process = await trio.lowlevel.open_process(
-                list(command or shop_command()), cwd=workdir, stdout=log, stderr=log,
+                list(command or shop_command()),
+                cwd=workdir,
+                stdout=log,
+                stderr=log,
                 env=shop_environment(port, database_url, stock_key, env or {}),
             )
         try:

@@ -53,8 +53,10 @@ async def bench(url: str, buyers: int, purchases: int, stock: int) -> dict[str, 
             elapsed = time.perf_counter() - started
             nursery.cancel_scope.cancel()
         assert await store.check_ledger() == []
-        print(f"{store.backend}: {delivered} purchases by {buyers} buyers on one item with {stock} units "
-              f"in {elapsed:.2f} s = {delivered / elapsed:.0f} purchases/s")
+        print(
+            f"{store.backend}: {delivered} purchases by {buyers} buyers on one item with {stock} units "
+            f"in {elapsed:.2f} s = {delivered / elapsed:.0f} purchases/s"
+        )
         rate = round(delivered / elapsed)
         return {"buyers": buyers, "purchases": delivered, "seconds": round(elapsed, 2), "purchases_per_s": rate}
 

@@ -49,11 +49,9 @@ import random
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import trio
 
@@ -71,8 +69,9 @@ from bench.processes import (  # noqa: E402
     open_shop_process,
     run_bench,
 )
+from bench.timing import ANSWER_TIMEOUT, Meter, TimedEmulator, ask  # noqa: E402
 from storage import StorageSettings, backend_of, open_store  # noqa: E402
-from telegram.emulator import ApiOutcome, EmulatedUser, Emulator  # noqa: E402
+from telegram.emulator import EmulatedUser  # noqa: E402
 from telegram.screens.user.callbacks import OpenCategory, OpenItem, OpenMenu, OpenShop  # noqa: E402
 
 STOCK_KEY = new_stock_key()
@@ -81,7 +80,6 @@ ITEMS = 5
 MENU_SHARE = 0.1
 # The buttons users press: browsing only (Buy would lead to purchases).
 BROWSING = frozenset(cls.__prefix__ for cls in (OpenMenu, OpenShop, OpenCategory, OpenItem))
-ANSWER_TIMEOUT = 10.0
 FLOOD = {
     "SHOPKEEPER_TELEGRAM_GLOBAL_RATE": "1000000",
     "SHOPKEEPER_TELEGRAM_CHAT_RATE": "1000000",
@@ -99,109 +97,6 @@ try:
 finally:
     profile.dump_stats(sys.argv[1])
 """
-
-
-@dataclass(eq=False)
-class Waiter:
-    """One user's update in flight. `query_id` None: a message, answered by a sendMessage to the chat."""
-
-    query_id: str | None
-    queued: float
-    answered: trio.Event = field(default_factory=trio.Event)
-    answered_at: float = 0.0
-
-
-class TimedEmulator(Emulator):
-    """The emulator, waking the user whose update the bot just answered (see the module docstring)."""
-
-    def __init__(self) -> None:
-        super().__init__(record_calls=False)
-        self.waiting: dict[int, Waiter] = {}  # chat id → its update in flight
-        self.latest: dict[int, int] = {}  # chat id → the bot's newest message there
-        self.error_answers: Counter[str] = Counter()  # "method: description" → how often
-        self.polled = trio.Event()
-        self.polls = 0
-        self.updates_carried = 0  # by all getUpdates answers: an update fetched twice counts twice
-        self.stopping = False
-
-    async def call_api(self, token: str, method: str, params: dict[str, Any]) -> ApiOutcome:
-        outcome = await super().call_api(token, method, params)
-        if outcome.status == 409 and method == "getUpdates" and self.stopping:
-            pass  # the long poll a stopping shop walked away from, ended by its final confirmation
-        elif outcome.status != 200:
-            self.error_answers[f"{method}: {outcome.body.get('description')}"] += 1
-        elif method == "sendMessage":
-            chat_id = int(params["chat_id"])
-            self.latest[chat_id] = outcome.body["result"]["message_id"]
-            self._answered(chat_id, None)
-        elif method == "answerCallbackQuery":
-            query_id = str(params["callback_query_id"])
-            self._answered(self.queries[query_id].user_id, query_id)
-        elif method == "getUpdates":
-            self.polled.set()
-            self.polls += 1
-            self.updates_carried += len(outcome.body["result"])
-        return outcome
-
-    def stop(self) -> None:
-        """The shop is being stopped: its long poll may end in a 409, which is no error then."""
-        self.stopping = True
-
-    def _answered(self, chat_id: int, query_id: str | None) -> None:
-        waiter = self.waiting.get(chat_id)
-        if waiter is not None and waiter.query_id == query_id:
-            del self.waiting[chat_id]
-            waiter.answered_at = trio.current_time()
-            waiter.answered.set()
-
-
-@dataclass
-class Meter:
-    """Latencies of the answers that arrive between open() and close(); stops after `updates` if given."""
-
-    updates: int | None
-    opened: float | None = None
-    closed: float | None = None
-    latencies: list[float] = field(default_factory=list)
-    unanswered: int = 0
-    full: trio.Event = field(default_factory=trio.Event)
-
-    def open(self) -> None:
-        self.opened = trio.current_time()
-
-    def close(self) -> None:
-        self.closed = trio.current_time()
-
-    def measuring(self) -> bool:
-        return self.opened is not None and self.closed is None
-
-    def record(self, waiter: Waiter) -> None:
-        if not self.measuring():
-            return
-        self.latencies.append(waiter.answered_at - waiter.queued)
-        if self.updates is not None and len(self.latencies) >= self.updates:
-            self.close()
-            self.full.set()
-
-
-async def ask(
-    emu: TimedEmulator, user: EmulatedUser, *, text: str = "", button: tuple[str, int] | None = None,
-    timeout: float = ANSWER_TIMEOUT,
-) -> Waiter | None:
-    """Send `text` or press `button` (label, message id), then wait up to `timeout` s for the answer; None if none came."""
-    query_id = None
-    if button is None:
-        await user.send_text(text)
-    else:
-        query_id = await user.press(*button)
-    # No checkpoint since the update was queued: the bot cannot have answered it yet.
-    waiter = Waiter(query_id, trio.current_time())
-    emu.waiting[user.id] = waiter
-    with trio.move_on_after(timeout):
-        await waiter.answered.wait()
-        return waiter
-    emu.waiting.pop(user.id, None)
-    return None
 
 
 def browsing_buttons(emu: TimedEmulator, user: EmulatedUser) -> list[tuple[str, int]]:
@@ -265,7 +160,12 @@ async def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> R
     users = [emu.user(FIRST_USER + n, first_name=f"Buyer{n}", language_code="en") for n in range(args.users)]
     run = Run(backend_of(database_url), Meter(args.updates), emu, load_before=os.getloadavg()[0])
     async with open_shop_process(
-        emu, database_url, workdir, stock_key=STOCK_KEY, env=shop_settings(args), command=shop_command(args),
+        emu,
+        database_url,
+        workdir,
+        stock_key=STOCK_KEY,
+        env=shop_settings(args),
+        command=shop_command(args),
         before_stop=emu.stop,
     ) as shop:
         async with trio.open_nursery() as watched:
@@ -337,8 +237,10 @@ def report(run: Run, args: argparse.Namespace) -> dict[str, float | int | None]:
     assert meter.opened is not None and meter.closed is not None
     window = meter.closed - meter.opened
     ordered = sorted(meter.latencies)
-    print(f"backend: {run.backend}   users: {args.users}   think time: {args.think:g} s   "
-          f"lanes: {args.lanes or 'shop default'}   window: {window:.1f} s after a {args.warmup:g} s warm-up")
+    print(
+        f"backend: {run.backend}   users: {args.users}   think time: {args.think:g} s   "
+        f"lanes: {args.lanes or 'shop default'}   window: {window:.1f} s after a {args.warmup:g} s warm-up"
+    )
     print(f"updates handled: {len(ordered)}   updates/s: {len(ordered) / window:.0f}")
     ms: dict[str, float] = {}
     if ordered:
@@ -347,28 +249,39 @@ def report(run: Run, args: argparse.Namespace) -> dict[str, float | int | None]:
         print("latency ms: " + "  ".join(f"{k} {v:.1f}" for k, v in ms.items()))
     error_answers = run.emu.error_answers.total()
     errors = meter.unanswered + error_answers + len(run.complaints)
-    print(f"errors: {errors} ({meter.unanswered} updates unanswered after {ANSWER_TIMEOUT:g} s, "
-          f"{error_answers} Bot API calls answered with an error, "
-          f"{len(run.complaints)} warnings or errors in the shop's log of the whole run)")
+    print(
+        f"errors: {errors} ({meter.unanswered} updates unanswered after {ANSWER_TIMEOUT:g} s, "
+        f"{error_answers} Bot API calls answered with an error, "
+        f"{len(run.complaints)} warnings or errors in the shop's log of the whole run)"
+    )
     if error_answers:
         print("error answers: " + "; ".join(f"{n} × {what}" for what, n in run.emu.error_answers.most_common(3)))
     if run.complaints:
         print(f"the shop's first complaint:\n{run.complaints[0].rstrip()}")
     fetched = run.updates_carried / max(1, len(ordered))
-    print(f"getUpdates in the window: {run.polls} calls carrying {run.updates_carried} updates "
-          f"({fetched:.1f} fetched per update handled; over 1 means updates were fetched again)")
+    print(
+        f"getUpdates in the window: {run.polls} calls carrying {run.updates_carried} updates "
+        f"({fetched:.1f} fetched per update handled; over 1 means updates were fetched again)"
+    )
     shop_cpu = "n/a" if run.shop_cpu is None else f"{100 * run.shop_cpu / window:.0f}%"
-    print(f"cpu in the window (100% = one core): shop {shop_cpu}, emulator + users {100 * run.own_cpu / window:.0f}%; "
-          f"{os.cpu_count()} cores shared by both processes and the database; load average before the run "
-          f"{run.load_before:.1f} (other work on the machine skews the figures)")
+    print(
+        f"cpu in the window (100% = one core): shop {shop_cpu}, emulator + users {100 * run.own_cpu / window:.0f}%; "
+        f"{os.cpu_count()} cores shared by both processes and the database; load average before the run "
+        f"{run.load_before:.1f} (other work on the machine skews the figures)"
+    )
     print("flood control raised for the run: telegram.global_rate, chat_rate and chat_burst = 1000000")
     if args.profile:
         print(f"the shop ran under cProfile (figures above are not the shop's speed); top self time, stats in {args.profile}:")
         pstats.Stats(args.profile).sort_stats("tottime").print_stats(25)
     return {
-        "users": args.users, "think_s": args.think, "window_s": round(window, 2), "updates": len(ordered),
-        "updates_per_s": round(len(ordered) / window, 1), **{f"{k}_ms": round(v, 1) for k, v in ms.items()},
-        "errors": errors, "shop_cpu_percent": None if run.shop_cpu is None else round(100 * run.shop_cpu / window),
+        "users": args.users,
+        "think_s": args.think,
+        "window_s": round(window, 2),
+        "updates": len(ordered),
+        "updates_per_s": round(len(ordered) / window, 1),
+        **{f"{k}_ms": round(v, 1) for k, v in ms.items()},
+        "errors": errors,
+        "shop_cpu_percent": None if run.shop_cpu is None else round(100 * run.shop_cpu / window),
     }
 
 

@@ -1,6 +1,7 @@
 """The rooms keep their arrows: actors → telegram → storage, webui → storage, nothing points up,
 asyncio stays inside storage (the one bridge), no modules import each other (round any circle), and
-the shop loads neither its stand-ins (the emulator, the CryptoPay twin) nor its translation tools."""
+the shop loads neither its stand-ins (the emulator, the CryptoPay twin) nor its translation tools, and
+no module grows past 400 lines (migrations aside)."""
 
 import ast
 import json
@@ -243,3 +244,17 @@ def test_the_catalogs_leave_the_extraction_tool_out() -> None:
         method_map, _ = parse_mapping_cfg(f)
     tools = {method.partition(":")[0] for _, method in method_map if method != "ignore"}
     assert tools and not tools & loaded_by("telegram.i18n")
+
+
+# Small modules named for what they hold; migrations are written by `tortoise makemigrations`, not by us.
+MODULE_LINES_MAX = 400
+
+
+def test_no_module_outgrows_one_concept() -> None:
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for room in (*ROOMS, "bench")
+        for path in sources(room)
+        if "migrations" not in path.parts and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MODULE_LINES_MAX
+    }
+    assert too_long == {}, f"over {MODULE_LINES_MAX} lines: split by concept"
