@@ -47,6 +47,7 @@ from tests.support.orders import (
     unique_item,
 )
 
+
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[Store]:
     """A fresh shop with two registered buyers and no money anywhere; the books must balance at the end."""
