@@ -1,5 +1,5 @@
 """Errors of the storage room: outages (the store could not do the work now) and refusals (the
-store did it not, and trying again changes nothing).
+store will not do it, and trying again changes nothing).
 
     StorageError
     ├── StorageOutage               the database could not do the work now; the same request may succeed later
