@@ -1,7 +1,8 @@
 """Shared fixtures: a database on each backend. Helpers the tests import are in tests/support.
 
-Each test that needs PostgreSQL gets a database of its own, dropped afterwards (see tests/support/servers.py
-for the servers and what happens when one is missing).
+Each test gets a database of its own, a copy of a migrated empty one made once per session (see
+tests/support/templates.py); a PostgreSQL one is dropped afterwards (see tests/support/servers.py for the
+servers and what happens when one is missing). Tests of migrating itself ask for a blank database.
 """
 
 import uuid
@@ -11,10 +12,28 @@ from pathlib import Path
 import pytest
 
 from tests.support.servers import create_database, drop_database
+from tests.support.templates import copy_sqlite_template, make_postgres_template, make_sqlite_template
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    name = f"shopkeeper_template_{uuid.uuid4().hex[:12]}"
+    url = create_database(name)
+    try:
+        make_postgres_template(name, url, tmp_path_factory.mktemp("postgres-template"))
+        yield name
+    finally:
+        drop_database(name)
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
+def blank_postgres_url() -> Iterator[str]:
+    """An empty PostgreSQL database, not even migrated."""
     name = f"shopkeeper_test_{uuid.uuid4().hex[:12]}"
     url = create_database(name)
     yield url
@@ -22,8 +41,16 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite://{tmp_path}/shop.db"
+def postgres_url(postgres_template: str) -> Iterator[str]:
+    name = f"shopkeeper_test_{uuid.uuid4().hex[:12]}"
+    url = create_database(name, template=postgres_template)
+    yield url
+    drop_database(name)
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    return copy_sqlite_template(sqlite_template, tmp_path)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

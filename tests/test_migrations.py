@@ -11,8 +11,8 @@ from tests.support.shop import TOKEN
 
 
 @pytest.mark.postgres
-def test_processes_starting_together_migrate_one_postgres_database_once(postgres_url: str) -> None:
-    env = {"SHOPKEEPER_STORAGE_DATABASE_URL": postgres_url, "PATH": ""}
+def test_processes_starting_together_migrate_one_postgres_database_once(blank_postgres_url: str) -> None:
+    env = {"SHOPKEEPER_STORAGE_DATABASE_URL": blank_postgres_url, "PATH": ""}
     command = [str(Path(sys.executable).parent / "shopkeeper"), "migrate"]
     runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     outcomes = [(run.wait(timeout=60), run.stderr.read()) for run in runs]

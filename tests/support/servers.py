@@ -20,22 +20,26 @@ def missing_service(what: str, error: BaseException) -> None:
     pytest.skip(message)
 
 
-def create_database(name: str) -> str:
-    """A new PostgreSQL database `name` (the test skips when the server is missing); its URL."""
+def create_database(name: str, template: str | None = None) -> str:
+    """A new PostgreSQL database `name`, empty or a copy of `template` (the test skips when the server
+    is missing); its URL."""
+    copying = f' TEMPLATE "{template}"' if template else ""
     try:
-        _pg_admin(f'CREATE DATABASE "{name}"')
+        pg_admin(f'CREATE DATABASE "{name}"{copying}')
     except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as error:
         missing_service(f"PostgreSQL at {PG_SERVER}", error)
     return f"{PG_SERVER}/{name}"
 
 
 def drop_database(name: str) -> None:
-    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _pg_admin(sql: str) -> None:
+def pg_admin(sql: str, *, database: str = "postgres") -> None:
+    """Run `sql` in `database` on its own connection, outside any trio run."""
+
     async def run() -> None:
-        conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=5)
+        conn = await asyncpg.connect(f"{PG_SERVER}/{database}", timeout=5)
         try:
             await conn.execute(sql)
         finally:
