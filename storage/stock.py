@@ -65,9 +65,10 @@ async def units_present(conn: BaseDBAsyncClient, item_id: int, contents: list[st
     return present
 
 
-async def import_stock(item_id: int, lines: list[str]) -> StockImport:
+async def import_stock(item_id: int, lines: list[str], *, actor_id: int | None = None) -> StockImport:
     """Add one unit per line to a "unique" item, lines stripped, blank and duplicate lines skipped and
-    counted. UnknownItem for an unknown or deleted item, NotStockable for another kind.
+    counted, with its "stock.add" audit event by `actor_id` (None: the operator) in the same transaction.
+    UnknownItem for an unknown or deleted item, NotStockable for another kind.
 
     Cost: a few statements per 1,000 lines; each duplicate lookup reads the item's units through the
     (item, sold, id) index, so a very large stock makes lookups slower, not wrong.
@@ -75,7 +76,11 @@ async def import_stock(item_id: int, lines: list[str]) -> StockImport:
     if not 0 < item_id <= ID_MAX:
         raise UnknownItem(str(item_id))
     async with in_transaction() as conn:
-        return (await _stock(conn, Q(id=item_id), str(item_id), lines))[1]
+        done = (await _stock(conn, Q(id=item_id), str(item_id), lines))[1]
+        await write_event(
+            conn, "stock.add", actor_id=actor_id, target=str(item_id), detail=f"{done.added} added, {done.duplicates} duplicates"
+        )
+    return done
 
 
 async def add_stock(item_title: str, contents: list[str], *, actor_id: int | None = None) -> StockImport:
@@ -124,9 +129,10 @@ class _SoldMeanwhile(Exception):
     """Leaves remove_unit's transaction, rolling back its counter update."""
 
 
-async def remove_unit(unit_id: int) -> bool:
-    """Delete an unsold unit and take it off its item's counter; False when the unit does not exist
-    or is sold (a sold unit is part of a purchase and is never deleted).
+async def remove_unit(unit_id: int, *, actor_id: int | None = None) -> bool:
+    """Delete an unsold unit and take it off its item's counter, with its "stock.remove" audit event by
+    `actor_id` (None: the operator) in the same transaction; False when the unit does not exist or is
+    sold (a sold unit is part of a purchase and is never deleted).
 
     The counter update comes first, naming the item through the unit, for the lock (SQLite's write
     lock; on PostgreSQL the item's row, which a purchase holds from taking units off the counter to
@@ -140,8 +146,10 @@ async def remove_unit(unit_id: int) -> bool:
         async with in_transaction() as conn:
             if not await Item.filter(id__in=owner, stock_left__gte=1).using_db(conn).update(stock_left=F("stock_left") - 1):
                 return False
+            item_id = cast(int, await StockUnit.filter(id=unit_id).using_db(conn).first().values_list("item_id", flat=True))
             if not await StockUnit.filter(id=unit_id, sold=False).using_db(conn).delete():
                 raise _SoldMeanwhile
+            await write_event(conn, "stock.remove", actor_id=actor_id, target=str(item_id), detail=str(unit_id))
     except _SoldMeanwhile:
         return False
     return True

@@ -193,3 +193,16 @@ async def test_remove_unit_takes_an_unsold_unit_only(store: Store) -> None:
     assert await store.remove_unit(c.id) is True
     assert await stock_left(store, item.id) == 0
     assert isinstance(await buy(store, item, "none left"), SoldOut)
+
+
+async def test_imports_and_removals_carry_their_audit_event_in_their_own_transaction(store: Store) -> None:
+    item = await key_item(store)
+    await store.import_stock(item.id, ["A", "B", "A"], actor_id=7)
+    unit = (await store.unsold_units(item.id, 1, 8)).rows[0]
+    assert await store.remove_unit(unit.id, actor_id=7) is True
+    assert await store.remove_unit(unit.id, actor_id=7) is False  # nothing removed, nothing audited
+    events = [(e.actor_id, e.action, e.target, e.detail) for e in reversed((await store.audit_page(1, 10)).rows)]
+    assert events[-2:] == [
+        (7, "stock.add", str(item.id), "2 added, 1 duplicates"),
+        (7, "stock.remove", str(item.id), str(unit.id)),
+    ]

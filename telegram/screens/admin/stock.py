@@ -88,11 +88,7 @@ async def remove_unit(ctx: Context, data: RemoveUnit) -> None:
     if not data.confirmed:
         await _confirm_removal(ctx, data)
         return
-    removed = await ctx.shop.store.remove_unit(data.unit_id)
-    if removed:
-        await ctx.shop.store.record_event(
-            "stock.remove", actor_id=ctx.user.id, target=str(data.item_id), detail=str(data.unit_id)
-        )
+    removed = await ctx.shop.store.remove_unit(data.unit_id, actor_id=ctx.user.id)
     await ctx.notify(ctx.t.plain("admin.stock.removed" if removed else "admin.stock.not_removed"))
     await _show_item_stock(ctx, data.item_id, data.page)
 
@@ -168,7 +164,7 @@ async def _import(ctx: Context, item_id: int, lines: list[str]) -> None:
         progress = await ctx.bot.send_message(ctx.chat_id, ctx.t("admin.stock.progress", done=0, total=len(lines)))
     for start in range(0, len(lines), CHUNK):
         try:
-            result = await ctx.shop.store.import_stock(item_id, lines[start : start + CHUNK])
+            result = await ctx.shop.store.import_stock(item_id, lines[start : start + CHUNK], actor_id=ctx.user.id)
         except (UnknownItem, NotStockable):
             await ctx.reply(ctx.t("admin.catalog.error.gone"), keyboard(back_row(ctx)))
             return
@@ -181,8 +177,5 @@ async def _import(ctx: Context, item_id: int, lines: list[str]) -> None:
                 )
             except TelegramError:
                 pass  # the progress line is a courtesy; the summary follows
-    await ctx.shop.store.record_event(
-        "stock.add", actor_id=ctx.user.id, target=str(item_id), detail=f"{added} added, {duplicates} duplicates"
-    )
     await ctx.reply(ctx.t("admin.stock.imported", added=added, duplicates=duplicates, empty=empty))
     await _show_item_stock(ctx, item_id, new=True)
