@@ -193,6 +193,8 @@ def validate(data: dict[str, Any]) -> Settings:
     _check_storage(settings.storage)
     if not 0 <= settings.web.port <= 65535:
         raise ConfigError("web.port", "must be between 0 (any free port) and 65535")
+    if settings.web.public_url and not re.match(r"^https?://[^/\s]+(/\S*)?$", settings.web.public_url):
+        raise ConfigError("web.public_url", "must be an http:// or https:// address, e.g. https://shop.example.com")
     _check_shop(settings.shop)
     _check_payments(settings.payments)
     _check_admin(settings.admin, settings.telegram)
