@@ -209,6 +209,7 @@ def chat_dispatcher(
         payments=payments,
         paid_broadcast=settings.admin.paid_broadcast,
         broadcast_doorbell=broadcast_doorbell,
+        sign_in_link=settings.web.sign_in_url,
     )
     return Dispatcher(build_router(), bot=bot, shop=shop, guard=build_gate(bot, settings.shop))
 

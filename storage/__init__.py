@@ -103,8 +103,10 @@ from storage.records import (
 )
 from storage.staff import PERMISSIONS
 from storage.vault import parse_stock_key
+from storage.web_sessions import LINK_MINUTES
 
 __all__ = [
+    "LINK_MINUTES",
     "parse_stock_key",
     "StockKeyError",
     "AlreadyHandled",

@@ -21,7 +21,8 @@ from storage.audit import write_event
 from storage.records import NewWebSession, SignInLink, WebSessionRecord
 from storage.web_models import WebSession, WebSignIn
 
-LINK_LIFETIME = timedelta(minutes=5)
+LINK_MINUTES = 5
+LINK_LIFETIME = timedelta(minutes=LINK_MINUTES)
 
 
 def token_hash(token: str) -> str:
