@@ -66,7 +66,8 @@ async def test_web_link_at_the_shell_prints_the_link_last_and_refuses_non_staff(
     assert (owner.returncode, admin.returncode) == (0, 0), owner.stderr + admin.stderr
     links = [result.stdout.strip().splitlines()[-1] for result in (owner, admin)]
     assert all(link.startswith("https://shop.example.com/sign-in/") for link in links)
-    assert (buyer.returncode, buyer.stdout, buyer.stderr.strip()) == (1, "", "error: user 1002 is not staff of this shop: no sign-in link")
+    refusal = "error: user 1002 is not staff of this shop: no sign-in link"
+    assert (buyer.returncode, buyer.stdout, buyer.stderr.strip()) == (1, "", refusal)
     async with open_store(StorageSettings(database_url=f"sqlite://{tmp_path}/shop.db")) as store:
         for link, user_id in zip(links, (42, 1001), strict=True):
             token = link.rsplit("/", 1)[1]
