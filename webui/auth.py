@@ -1,12 +1,13 @@
 """Signing in to the web app, and the check every page makes.
 
 A staff member opens the one-time link `/web` gave them (storage.web_sessions): the link's token
-becomes a session, whose token the browser keeps in a cookie (HttpOnly, SameSite=Strict, Secure when
-the app is reached over https). A page is then served to a session alone (401 without one), and only
-once the store has said afresh that its person may (storage.access: 403, audited, otherwise); a
-request that changes anything must also carry the session's CSRF token (403, nothing done, without
-it). Bad sign-in tokens are counted per address: past BAD_LINKS_MAX in BAD_LINKS_WINDOW (each new one
-restarts the window), an address gets 429 without the store being asked.
+becomes a session (the page it answers with moves on to /), whose token the browser keeps in a
+cookie (HttpOnly, SameSite=Strict, Secure when the app is reached over https). A page is then served
+to a session alone (401 without one), and only once the store has said afresh that its person may
+(storage.access: 403, audited, otherwise); a request that changes anything must also carry the
+session's CSRF token (403, nothing done, without it). Bad sign-in tokens are counted per address:
+past BAD_LINKS_MAX in BAD_LINKS_WINDOW (each new one restarts the window), an address gets 429
+without the store being asked.
 """
 
 import functools
@@ -113,7 +114,9 @@ class Auth:
             return await refusal(401, "bad_link")
         if isinstance(session, Refused):
             return await refusal(403, "refused")
-        response = Response("", status=303, headers={"Location": "/"})
+        # A page that moves on to / rather than a redirect: the link came from another site (Telegram),
+        # and browsers send no SameSite=Strict cookie along a redirect of a navigation another site began.
+        response = Response(await render_template("signed_in.html"), status=200)
         response.set_cookie(
             SESSION_COOKIE,
             session.token,
