@@ -223,6 +223,7 @@ class Store:
     redeem_sign_in = use_case(web_sessions.redeem_sign_in)
     web_session = use_case(web_sessions.web_session)
     end_web_session = use_case(web_sessions.end_web_session)
+    prune_web_sign_ins = use_case(web_sessions.prune_web_sign_ins)
     audience_size = use_case(broadcasts.audience_size)
     create_broadcast = use_case(broadcasts.create_broadcast)
     get_broadcast = use_case(broadcasts.get_broadcast)

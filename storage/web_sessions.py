@@ -96,3 +96,11 @@ async def end_sessions(conn: BaseDBAsyncClient, user_id: int) -> int:
     revoked or blocked). Returns how many sessions ended."""
     await WebSignIn.filter(user_id=user_id, used_at__isnull=True).using_db(conn).update(used_at=datetime.now(UTC))
     return await WebSession.filter(user_id=user_id).using_db(conn).delete()
+
+
+async def prune_web_sign_ins(before: datetime) -> int:
+    """Delete the links and sessions that expired before `before` (the housekeeper's); returns how many."""
+    async with in_transaction() as conn:
+        links = await WebSignIn.filter(expires_at__lt=before).using_db(conn).delete()
+        sessions = await WebSession.filter(expires_at__lt=before).using_db(conn).delete()
+    return links + sessions

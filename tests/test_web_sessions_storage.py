@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import trio
 
+from actors.housekeeper import Housekeeper
 from storage import NewWebSession, Refused, SignInLink, StorageSettings, Store, open_store
 from storage.web_models import WebSession, WebSignIn
 
@@ -126,6 +127,19 @@ async def test_revoking_or_blocking_an_admin_ends_their_sessions(store: Store) -
     await store.set_blocked(BOB, True, actor_id=OWNER)
     assert await store.web_session(bob.token) is None
     assert await store.web_session(owner.token) is not None
+
+
+async def test_the_housekeeper_deletes_expired_links_and_sessions(store: Store) -> None:
+    await link(store, OWNER, lifetime=timedelta(milliseconds=100))
+    short = await sign_in(store, ANN, hours=0.1 / 3600)
+    live_link = await link(store, OWNER)
+    live = await sign_in(store, OWNER)
+    await trio.sleep(0.2)
+    # Expired: the first link, and the short session; Ann's and the owner's spent links live until theirs.
+    assert await Housekeeper(store, 0).forget_expired_sign_ins(datetime.now(UTC)) == 2
+    assert await store.web_session(short.token) is None and await store.web_session(live.token) is not None
+    assert isinstance(await store.redeem_sign_in(live_link.token, hours=1, owner_id=OWNER, address=HERE), NewWebSession)
+    assert await Housekeeper(store, 0).forget_expired_sign_ins(datetime.now(UTC)) == 0
 
 
 async def _stored_tokens() -> list[str]:
