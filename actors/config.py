@@ -124,26 +124,33 @@ def load_settings(
 
 
 class OperatorSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """What operator commands need: the data, and the shop's rules (a top-up pays referral rewards)."""
+    """What operator commands need: the data, the shop's rules (a top-up pays referral rewards), and
+    the web app's address and the owner (sign-in links)."""
 
     storage: StorageSettings = StorageSettings()
     shop: ShopSettings = ShopSettings()
     admin: AdminSettings = AdminSettings()
+    web: WebSettings = WebSettings()
+    # telegram.owner_id when the config gives one (0: it does not; operator commands need no bot token).
+    owner_id: int = 0
 
 
 def load_operator_settings(cli_path: str | None = None, environ: Mapping[str, str] | None = None) -> OperatorSettings:
-    """The [storage], [shop] and [admin] sections, with the same sources and checks: operator commands need no
-    bot token. Other sections are checked for unknown names only."""
+    """The [storage], [shop], [admin] and [web] sections and telegram.owner_id, with the same sources and
+    checks: operator commands need no bot token. Other sections are checked for unknown names only."""
     data = _gather(cli_path, environ, None)
     _check_sections(data)
+    sections: dict[str, Any] = {name: data.get(name, {}) for name in ("storage", "shop", "admin", "web")}
     try:
         settings = msgspec.convert(
-            {name: data.get(name, {}) for name in ("storage", "shop", "admin")}, OperatorSettings, strict=False
+            {**sections, "owner_id": data.get("telegram", {}).get("owner_id", 0)}, OperatorSettings, strict=False
         )
     except msgspec.ValidationError as error:
-        raise _config_error(error) from None
+        failure = _config_error(error)
+        raise (ConfigError("telegram.owner_id", failure.problem) if failure.key == "owner_id" else failure) from None
     _check_storage(settings.storage)
     _check_shop(settings.shop)
+    _check_web(settings.web)
     return settings
 
 
@@ -191,12 +198,18 @@ def validate(data: dict[str, Any]) -> Settings:
     if settings.telegram.owner_id == EXAMPLE_OWNER_ID:
         raise ConfigError("telegram.owner_id", "still the example's placeholder: put your own Telegram user id")
     _check_storage(settings.storage)
-    if not 0 <= settings.web.port <= 65535:
-        raise ConfigError("web.port", "must be between 0 (any free port) and 65535")
+    _check_web(settings.web)
     _check_shop(settings.shop)
     _check_payments(settings.payments)
     _check_admin(settings.admin, settings.telegram)
     return settings
+
+
+def _check_web(web: WebSettings) -> None:
+    if not 0 <= web.port <= 65535:
+        raise ConfigError("web.port", "must be between 0 (any free port) and 65535")
+    if web.public_url and not re.match(r"^https?://[^/\s]+(/\S*)?$", web.public_url):
+        raise ConfigError("web.public_url", "must be an http:// or https:// address, e.g. https://shop.example.com")
 
 
 def _check_shop(shop: ShopSettings) -> None:

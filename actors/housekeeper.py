@@ -1,7 +1,7 @@
 """The housekeeper: deletes what the shop keeps only for a while, first thing on start and then every
 hour: audit events past `admin.audit_retention_days` (0 keeps them forever), and updates handled more
 than a day ago (Telegram delivers an update again for a day at most: until then the inbox recognises
-it as handled)."""
+it as handled), and the web app's sign-in links and sessions once expired."""
 
 import logging
 from datetime import UTC, datetime, timedelta
@@ -28,6 +28,7 @@ class Housekeeper:
             now = datetime.now(UTC)
             await self.tidy(now)
             await self.forget_handled(now)
+            await self.forget_expired_sign_ins(now)
             await trio.sleep(EVERY_SECONDS)
 
     async def tidy(self, now: datetime) -> int:
@@ -43,4 +44,11 @@ class Housekeeper:
         pruned = await self.store.prune_inbox(now - INBOX_KEEPS)
         if pruned:
             log.info("deleted %d updates handled more than a day ago", pruned)
+        return pruned
+
+    async def forget_expired_sign_ins(self, now: datetime) -> int:
+        """Delete the web app's sign-in links and sessions expired before `now`; returns how many."""
+        pruned = await self.store.prune_web_sign_ins(now)
+        if pruned:
+            log.info("deleted %d expired web sign-in links and sessions", pruned)
         return pruned

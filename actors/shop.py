@@ -41,7 +41,7 @@ from telegram.routing import BotIdentity, Dispatcher, Shop
 from telegram.screens import RECEIPTS, build_gate, build_router
 from telegram.texts import Texts
 from telegram.types import BotCommand
-from webui import CannotListen, create_app, serve_web
+from webui import Auth, CannotListen, create_app, serve_web
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,8 @@ async def run_shop(
             await root.start(supervise, "housekeeper", housekeeper.run, actors)
             await root.start(supervise, "health", health.run, actors)
             try:
-                binds = await root.start(serve_web, create_app(health.report, payments), settings.web, web_closing.wait)
+                app = create_app(health.report, Auth(store, settings.web, settings.telegram.owner_id), payments)
+                binds = await root.start(serve_web, app, settings.web, web_closing.wait)
             except CannotListen as error:
                 raise ConfigError(
                     "web.port",
@@ -209,6 +210,7 @@ def chat_dispatcher(
         payments=payments,
         paid_broadcast=settings.admin.paid_broadcast,
         broadcast_doorbell=broadcast_doorbell,
+        sign_in_link=settings.web.sign_in_url,
     )
     return Dispatcher(build_router(), bot=bot, shop=shop, guard=build_gate(bot, settings.shop))
 

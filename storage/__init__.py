@@ -66,6 +66,7 @@ from storage.records import (
     LedgerRow,
     LowStockItem,
     NewItem,
+    NewWebSession,
     NotABuyer,
     Page,
     PaymentEvent,
@@ -92,16 +93,20 @@ from storage.records import (
     Settled,
     ShopStatistics,
     ShopSwitches,
+    SignInLink,
     SoldOut,
     StockImport,
     StockUnitRecord,
     TopItem,
     UserRecord,
+    WebSessionRecord,
 )
 from storage.staff import PERMISSIONS
 from storage.vault import parse_stock_key
+from storage.web_sessions import LINK_MINUTES
 
 __all__ = [
+    "LINK_MINUTES",
     "parse_stock_key",
     "StockKeyError",
     "AlreadyHandled",
@@ -153,6 +158,9 @@ __all__ = [
     "UnknownItem",
     "UnknownUser",
     "UserRecord",
+    "NewWebSession",
+    "SignInLink",
+    "WebSessionRecord",
     "backend_of",
     "open_store",
     "AdminCategory",

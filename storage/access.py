@@ -17,6 +17,7 @@ storage.staff_rules.
 
 from typing import Literal
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from storage.audit import write_event
@@ -65,11 +66,16 @@ async def authorize(user_id: int, need: Need, action: str, *, owner_id: int) -> 
     """May `user_id` do `action` (a dotted name, the refusal's audit target: "stock.add") now, which
     needs `need`? Granted with the fresh record, or Refused with why, its security event written."""
     async with in_transaction() as conn:
-        found = await User.get_or_none(id=user_id, using_db=conn)
-        user = user_record(found) if found is not None else None
-        if user is not None and may(user, need, owner_id):
-            return Granted(user=user)
-        await write_event(conn, "permission.refused", actor_id=user_id, target=action, detail=str(need), security=True)
+        return await authorize_in(conn, user_id, need, action, owner_id=owner_id)
+
+
+async def authorize_in(conn: BaseDBAsyncClient, user_id: int, need: Need, action: str, *, owner_id: int) -> Access:
+    """`authorize` inside a use case's transaction `conn`: the answer and what the use case does with it commit together."""
+    found = await User.get_or_none(id=user_id, using_db=conn)
+    user = user_record(found) if found is not None else None
+    if user is not None and may(user, need, owner_id):
+        return Granted(user=user)
+    await write_event(conn, "permission.refused", actor_id=user_id, target=action, detail=str(need), security=True)
     if user is None or not may(user, "staff", owner_id):
         return Refused(reason="staff", user=user)
     if need == "owner":

@@ -9,19 +9,15 @@ each one to trio as one crossing.
 
 import functools
 import logging
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Concatenate
 
-import asyncpg
 import trio
 import trio_asyncio
-from redis.exceptions import RedisError
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext, _current_context
-from tortoise.exceptions import BaseORMException, IntegrityError
 from tortoise.migrations.executor import MigrationExecutor
 
 from storage import (
@@ -51,12 +47,13 @@ from storage import (
     stock,
     switches,
     users,
+    web_sessions,
 )
 from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
-from storage.errors import DatabaseRefused, StockKeyError, StorageBusy, StorageConflict, StorageError, StorageUnavailable
+from storage.driver_errors import DRIVER_ERRORS, UNREACHABLE, is_retryable, translated
+from storage.errors import StockKeyError, StorageUnavailable
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
-from storage.quoting import ERROR_LIMIT, shortened
 from storage.vault import Vault, bind_vault, current_vault, key_source, load_key
 
 log = logging.getLogger(__name__)
@@ -65,74 +62,6 @@ log = logging.getLogger(__name__)
 # PostgreSQL may pick a transaction as a deadlock or serialization victim; the use case is one
 # transaction, rolled back whole, so running it again is safe.
 RETRIES = 5
-
-
-# What the drivers raise; `Store.cross` turns each into the storage tree's word for it (`_translated`).
-DRIVER_ERRORS = (BaseORMException, OSError, RedisError, sqlite3.OperationalError, asyncpg.PostgresError, asyncpg.InterfaceError)
-# Out of reach or out of resources (tortoise's DBConnectionError is an OSError): PostgreSQL's connection
-# refused or lost, the server shutting down, no connection slot left, a full disk.
-UNREACHABLE = (
-    OSError,
-    RedisError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-    asyncpg.CrashShutdownError,
-    asyncpg.InsufficientResourcesError,
-)
-# SQLite's primary result codes for the same: a full disk, an I/O error, a file it cannot open or write.
-SQLITE_UNREACHABLE = frozenset(
-    {
-        sqlite3.SQLITE_FULL,
-        sqlite3.SQLITE_IOERR,
-        sqlite3.SQLITE_CANTOPEN,
-        sqlite3.SQLITE_NOMEM,
-        sqlite3.SQLITE_READONLY,
-    }
-)
-# A PostgreSQL lock waited for past lock_timeout, or a statement past statement_timeout: it has waited already.
-WAITED_TOO_LONG = (asyncpg.LockNotAvailableError, asyncpg.QueryCanceledError)
-
-
-def _is_retryable(error: BaseException) -> bool:
-    if isinstance(error, asyncpg.TransactionRollbackError) or isinstance(error.__cause__, asyncpg.TransactionRollbackError):
-        return True
-    text = str(error)
-    return "database is locked" in text or "database table is locked" in text
-
-
-def _chain(error: BaseException) -> list[BaseException]:
-    """`error` and the errors it was raised from or while handling, nearest first: tortoise wraps the
-    driver's error, and a rollback on a lost connection fails with an error of its own."""
-    chain: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
-def _unreachable(error: BaseException) -> bool:
-    for link in _chain(error):
-        if isinstance(link, UNREACHABLE):
-            return True
-        # An extended result code keeps its primary one in the low byte.
-        if isinstance(link, sqlite3.Error) and (link.sqlite_errorcode or 0) & 0xFF in SQLITE_UNREACHABLE:
-            return True
-    return False
-
-
-def _translated(name: str, error: BaseException) -> StorageError:
-    """The storage tree's word for a driver's error that use case `name` met (after any retries):
-    an outage when the same request may succeed later, else DatabaseRefused (a bug of the store's)."""
-    text = f"{name}: {shortened(error, ERROR_LIMIT)}"
-    if _unreachable(error):
-        return StorageUnavailable(f"{name}: unavailable: {shortened(error, ERROR_LIMIT)}")
-    if isinstance(error, IntegrityError):
-        return StorageConflict(text)
-    if _is_retryable(error) or isinstance(error, WAITED_TOO_LONG):
-        return StorageBusy(text)
-    return DatabaseRefused(text)
 
 
 async def _in_context[**P, R](
@@ -206,8 +135,8 @@ class Store:
                 return await self._loop.run_aio_coroutine(_in_context(self._tortoise, self._vault, fn, *args, **kwargs))
             # Tortoise leaves some driver errors untranslated (a deadlock victim, a lost connection, too many parameters).
             except DRIVER_ERRORS as error:
-                if attempt == RETRIES - 1 or not _is_retryable(error):
-                    raise _translated(fn.__name__, error) from error
+                if attempt == RETRIES - 1 or not is_retryable(error):
+                    raise translated(fn.__name__, error) from error
                 await trio.sleep(0.01 * 2**attempt)
         raise AssertionError("unreachable")
 
@@ -290,6 +219,11 @@ class Store:
     find_user = use_case(staff.find_user)
     list_admins = use_case(staff.list_admins)
     adjust_balance = use_case(staff.adjust_balance)
+    issue_sign_in = use_case(web_sessions.issue_sign_in)
+    redeem_sign_in = use_case(web_sessions.redeem_sign_in)
+    web_session = use_case(web_sessions.web_session)
+    end_web_session = use_case(web_sessions.end_web_session)
+    prune_web_sign_ins = use_case(web_sessions.prune_web_sign_ins)
     audience_size = use_case(broadcasts.audience_size)
     create_broadcast = use_case(broadcasts.create_broadcast)
     get_broadcast = use_case(broadcasts.get_broadcast)

@@ -22,6 +22,7 @@ from storage.models import CENT, LedgerKind, Role, User
 from storage.records import ReferralTerms, UserRecord
 from storage.staff_rules import audits_refusals, require_adjuster, require_owner
 from storage.users import user_record
+from storage.web_sessions import end_sessions
 
 PERMISSIONS = [permission.value for permission in Permission]
 
@@ -56,21 +57,22 @@ async def grant_admin(user_id: int, permissions: list[str], *, actor_id: int | N
 
 @audits_refusals
 async def revoke_admin(user_id: int, *, actor_id: int | None) -> UserRecord:
-    """The user is no admin any more (a no-op for a user who was not one). Only the owner demotes an
-    admin (StaffRefused otherwise)."""
+    """The user is no admin any more (a no-op for a user who was not one), signed out of the web app.
+    Only the owner demotes an admin (StaffRefused otherwise)."""
     async with in_transaction() as conn:
         user = await _staff_target(conn, user_id, "revoke the owner")
         if user.role == Role.ADMIN:
             await require_owner(conn, actor_id, "admin.revoke", user_id)
             await User.filter(id=user_id).using_db(conn).update(role=Role.USER, permissions="")
             await write_event(conn, "admin.revoke", actor_id=actor_id, target=str(user_id), detail=user.permissions)
+            await end_sessions(conn, user_id)
         return user_record(await User.get(id=user_id, using_db=conn))
 
 
 @audits_refusals
 async def set_blocked(user_id: int, blocked: bool, *, actor_id: int | None) -> UserRecord:
     """Block or unblock a user. Blocking an admin also ends their admin role: a blocked user acts for
-    nobody; so only the owner blocks an admin (StaffRefused otherwise)."""
+    nobody; so only the owner blocks an admin (StaffRefused otherwise). A blocked user is signed out of the web app."""
     async with in_transaction() as conn:
         user = await _staff_target(conn, user_id, "block the owner") if blocked else await _get(conn, user_id)
         changes: dict[str, object] = {"blocked": blocked}
@@ -80,6 +82,8 @@ async def set_blocked(user_id: int, blocked: bool, *, actor_id: int | None) -> U
         if user.blocked != blocked or len(changes) > 1:
             await User.filter(id=user_id).using_db(conn).update(**changes)
             await write_event(conn, "user.block" if blocked else "user.unblock", actor_id=actor_id, target=str(user_id))
+        if blocked:
+            await end_sessions(conn, user_id)
         return user_record(await User.get(id=user_id, using_db=conn))
 
 

@@ -81,7 +81,7 @@ ACTIONS: list[tuple[CallbackData, str]] = [
     (admin.RemoveUnit(item_id=1, unit_id=1), "stock"),
 ]
 # The staff's commands, and what each needs.
-COMMANDS = {"admin": "staff", "refund": "payments"}
+COMMANDS = {"admin": "staff", "refund": "payments", "web": "staff"}
 # Where the staff's screens live: every handler of a router named under it is a staff handler.
 STAFF_SCREENS = "telegram.screens.admin."
 

@@ -28,6 +28,8 @@ from tests.support.processes import STOCK_KEY, shopkeeper, write_config
         ("[admin]\nbroadcast_rate = 40\n", {}, "admin.broadcast_rate"),
         ("", {"SHOPKEEPER_ADMIN_AUDIT_RETENTION_DAYS": "-1"}, "admin.audit_retention_days"),
         ("", {"SHOPKEEPER_STORAGE_STOCK_KEY": "c2hvcnQ="}, "storage.stock_key"),
+        ("[web]\npublic_url = \"shop.example.com\"\n", {}, "web.public_url"),
+        ("", {"SHOPKEEPER_WEB_SESSION_HOURS": "0"}, "web.session_hours"),
     ],
 )
 def test_config_errors_name_the_key_and_hide_the_token(tmp_path: Path, extra: str, env: dict[str, str], key: str) -> None:

@@ -19,13 +19,13 @@ async def test_sandbox_is_healthy_within_30_seconds_and_sells(tmp_path: Path) ->
     process = subprocess.Popen(
         [SHOPKEEPER, "sandbox", "--emulator-port", str(emulator), "--cryptopay-port", str(cryptopay)],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=environment(SHOPKEEPER_WEB_PORT=str(web)),
+        env=environment(SHOPKEEPER_WEB_PORT=str(web), SHOPKEEPER_WEB_METRICS_TOKEN="scrape"),
     )
     try:
         async with httpx.AsyncClient(timeout=5) as client:
             health = await wait_healthy(client, f"http://127.0.0.1:{web}/health", 30)
             assert health["components"]["database"]["ok"] and health["components"]["bot_api"]["ok"]
-            metrics = await client.get(f"http://127.0.0.1:{web}/metrics/prometheus")
+            metrics = await client.get(f"http://127.0.0.1:{web}/metrics/prometheus", headers={"Authorization": "Bearer scrape"})
             assert "shopkeeper_updates_total" in metrics.text
             base = f"http://127.0.0.1:{emulator}/_emulator"
             await client.post(f"{base}/users/1001/send", json={"text": "/start", "first_name": "Ann"})

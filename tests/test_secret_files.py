@@ -27,12 +27,14 @@ def test_each_secret_can_come_from_a_file(tmp_path: Path) -> None:
         "SHOPKEEPER_STORAGE_REDIS_URL_FILE": secret_file(tmp_path, "redis", "redis://:r3d1s@cache:6379/0"),
         "SHOPKEEPER_PAYMENTS_PROVIDER_TOKEN_FILE": secret_file(tmp_path, "provider", "284685063:TEST:x"),
         "SHOPKEEPER_PAYMENTS_CRYPTOPAY_TOKEN_FILE": secret_file(tmp_path, "crypto", "1:crypto"),
+        "SHOPKEEPER_WEB_METRICS_TOKEN_FILE": secret_file(tmp_path, "metrics", "scrape-me"),
     })
     assert settings.telegram.token == SECRET
     assert settings.storage.database_url == "postgres://shop:hunter2@db/shop"
     assert settings.storage.database_password == "pa ss\tword"
     assert settings.storage.redis_url == "redis://:r3d1s@cache:6379/0"
     assert (settings.payments.provider_token, settings.payments.cryptopay_token) == ("284685063:TEST:x", "1:crypto")
+    assert settings.web.metrics_token == "scrape-me"
 
 
 @pytest.mark.parametrize(
@@ -56,9 +58,11 @@ def test_config_check_masks_secrets_read_from_files(tmp_path: Path) -> None:
     result = shopkeeper(
         "--config", str(config), "config", "check", cwd=tmp_path, SHOPKEEPER_STORAGE_STOCK_KEY=STOCK_KEY,
         SHOPKEEPER_STORAGE_DATABASE_PASSWORD_FILE=secret_file(tmp_path, "password", "hunter2"),
+        SHOPKEEPER_WEB_METRICS_TOKEN_FILE=secret_file(tmp_path, "metrics", "scrape-me"),
     )
     assert result.returncode == 0, result.stderr
     assert 'database_password = "****"' in result.stdout and "hunter2" not in result.stdout
+    assert 'metrics_token = "****"' in result.stdout and "scrape-me" not in result.stdout
 
 
 def test_the_database_password_key_wins_over_the_urls() -> None:

@@ -1,8 +1,9 @@
-"""The quart-trio web app: health and Prometheus metrics, served by hypercorn in the shop's nursery.
-Request bodies are limited on every route (webui.limits)."""
+"""The quart-trio web app: health, Prometheus metrics, signing in (webui.auth) and the pages, served by
+hypercorn in the shop's nursery. Request bodies are limited on every route (webui.limits)."""
 
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import hypercorn.config
 import msgspec
@@ -16,9 +17,11 @@ from quart_trio import QuartTrio
 from storage import StorageError
 from telegram.cryptopay import WebhookUpdate, verify
 from telegram.payments import PaymentDesk
+from webui.auth import Auth
 from webui.config import WebSettings
 from webui.health import HealthReport
 from webui.limits import BodyLimit
+from webui.pages import overview
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +34,12 @@ CRYPTOPAY_BODY_MAX = 32 * 1024
 BODY_MAX = 64 * 1024
 
 
-def create_app(health: Callable[[], HealthReport], payments: PaymentDesk | None = None) -> QuartTrio:
+def create_app(health: Callable[[], HealthReport], auth: Auth, payments: PaymentDesk | None = None) -> QuartTrio:
     """The app; `health` returns the current report (it is computed by the health watcher, not here).
-    With a payment desk that has CryptoPay on, the CryptoPay webhook is served too. Every route takes
-    a small body at most (see webui.limits)."""
-    app = QuartTrio("shopkeeper")
+    `auth` signs staff in and checks every page. With a payment desk that has CryptoPay on, the
+    CryptoPay webhook is served too. Every route takes a small body at most (see webui.limits)."""
+    # The root path holds templates/ (Quart looks for them beside the app's module).
+    app = QuartTrio("shopkeeper", root_path=str(Path(__file__).parent))
     # Quart's documented way to wrap its ASGI app in middleware, which the checker takes for a method reassigned.
     app.asgi_app = BodyLimit(app.asgi_app, default=BODY_MAX, limits={CRYPTOPAY_WEBHOOK: CRYPTOPAY_BODY_MAX})  # type: ignore[method-assign]
 
@@ -79,7 +83,12 @@ def create_app(health: Callable[[], HealthReport], payments: PaymentDesk | None 
 
     @app.get("/metrics/prometheus")
     async def metrics_route() -> Response:
+        if not await auth.may_scrape():
+            return Response("sign in, or give the bearer token (web.metrics_token)", status=401, content_type="text/plain")
         return Response(generate_latest(REGISTRY), status=200, content_type=CONTENT_TYPE_LATEST)
+
+    auth.register(app)
+    overview.register(app, auth)
 
     return app
 

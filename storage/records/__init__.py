@@ -1,7 +1,7 @@
 """Plain records returned by store functions: nothing above storage touches an ORM object.
 
 One module per concept (base: Record and Page; users; catalog; stock; promos; purchases; payments;
-reviews; staff; statistics; exports). This package is their door inside storage: store modules import
+reviews; staff; statistics; exports; web). This package is their door inside storage: store modules import
 `from storage.records import …`; other rooms get the records from `storage`.
 """
 
@@ -49,8 +49,12 @@ from storage.records.staff import AuditRecord, BroadcastRecord, ShopSwitches
 from storage.records.statistics import DaySales, LowStockItem, ShopStatistics, TopItem
 from storage.records.stock import CatalogImport, CatalogRow, StockImport, StockUnitRecord
 from storage.records.users import LedgerMismatch, LedgerRow, Profile, ReferralTerms, UserRecord
+from storage.records.web import NewWebSession, SignInLink, WebSessionRecord
 
 __all__ = [
+    "NewWebSession",
+    "SignInLink",
+    "WebSessionRecord",
     "Page",
     "Record",
     "AdminCategory",

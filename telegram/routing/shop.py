@@ -101,6 +101,8 @@ class Shop:
     buy: Callable[[PurchaseRequest], Awaitable[PurchaseResult]]
     settings: ShopSettings
     owner_id: int
+    # The web app's sign-in link for a token (/web): where the web app is, the actors know.
+    sign_in_link: Callable[[str], str]
     identity: BotIdentity = field(default_factory=BotIdentity)
     payments: "PaymentDesk | None" = None
     # Users as the dispatcher last read them (shared so that a staff screen can drop one it changed).

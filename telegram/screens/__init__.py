@@ -16,6 +16,7 @@ from telegram.screens.admin import (
     statistics,
     stock,
     users,
+    web,
 )
 from telegram.screens.admin import promos as admin_promos
 from telegram.screens.user import (
@@ -56,6 +57,7 @@ def build_router() -> Router:
         stock,
         statistics,
         refunds,
+        web,
         paging,
         menu,
         topup,

@@ -1,0 +1,191 @@
+"""Signing in to the web app through its routes (Quart's test client, a real store on SQLite and
+PostgreSQL): a link signs in once, a page needs a session and a role allowed afresh on every request,
+sign-out needs the CSRF token, and /metrics/prometheus needs the bearer token or a session."""
+
+from collections.abc import AsyncIterator
+from http.cookiejar import CookieJar
+
+import pytest
+from quart_trio import QuartTrio
+
+from storage import Permission, SignInLink, StorageSettings, Store, open_store
+from webui import Auth, HealthReport, WebSettings, create_app
+from webui.auth import BAD_LINKS_MAX, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Visitor
+
+OWNER = 1
+ANN = 1001
+METRICS_TOKEN = "scrape-me"
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    async with open_store(StorageSettings(database_url=database_url)) as opened:
+        for user_id in (OWNER, ANN):
+            await opened.register_user(
+                user_id, username=None, first_name=f"u{user_id}", language_code="en", owner_id=OWNER, referrer_id=None
+            )
+        await opened.grant_admin(ANN, ["stock"], actor_id=OWNER)
+        yield opened
+
+
+def app_for(store: Store, **web: object) -> QuartTrio:
+    settings = WebSettings(metrics_token=METRICS_TOKEN, **web)  # type: ignore[arg-type]
+    return create_app(lambda: HealthReport(components={}), Auth(store, settings, OWNER))
+
+
+async def link(store: Store, user_id: int) -> str:
+    issued = await store.issue_sign_in(user_id, owner_id=OWNER, actor_id=user_id)
+    assert isinstance(issued, SignInLink)
+    return f"/sign-in/{issued.token}"
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token a page's form carries."""
+    return page.split(f'name="{CSRF_FIELD}" value="', 1)[1].split('"', 1)[0]
+
+
+def session_cookie(jar: CookieJar | None) -> str:
+    assert jar is not None
+    return next(cookie.value or "" for cookie in jar if cookie.name == SESSION_COOKIE)
+
+
+async def test_a_link_signs_in_once_with_a_strict_http_only_cookie(store: Store) -> None:
+    client = app_for(store).test_client()
+    assert (await client.get("/")).status_code == 401
+    path = await link(store, ANN)
+    response = await client.get(path)
+    moving_on = '<meta http-equiv="refresh" content="0; url=/">'
+    assert response.status_code == 200 and moving_on in await response.get_data(as_text=True)
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Secure" not in cookie
+    page = await client.get("/")
+    assert page.status_code == 200 and "Signed in as u1001 (an admin)" in await page.get_data(as_text=True)
+    again = await app_for(store).test_client().get(path)
+    assert again.status_code == 401 and "/web" in await again.get_data(as_text=True)
+
+
+async def test_the_cookie_is_secure_behind_https(store: Store) -> None:
+    client = app_for(store, public_url="https://shop.example.com").test_client()
+    response = await client.get(await link(store, OWNER))
+    assert response.status_code == 200 and "Secure" in response.headers["Set-Cookie"]
+
+
+async def test_without_a_session_a_page_says_how_to_sign_in(store: Store) -> None:
+    client = app_for(store).test_client()
+    client.set_cookie("localhost", SESSION_COOKIE, "forged")
+    response = await client.get("/")
+    assert response.status_code == 401 and "Send <code>/web</code>" in await response.get_data(as_text=True)
+
+
+async def test_a_revoked_admin_is_refused_at_once(store: Store) -> None:
+    client = app_for(store).test_client()
+    await client.get(await link(store, ANN))
+    assert (await client.get("/")).status_code == 200
+    await store.revoke_admin(ANN, actor_id=OWNER)
+    # Revoking ended the session: the next request is a stranger's.
+    assert (await client.get("/")).status_code == 401
+
+
+async def test_a_page_refused_to_someone_no_longer_staff_is_403_and_audited(store: Store) -> None:
+    client = app_for(store).test_client()
+    await client.get(await link(store, OWNER))
+    # Another owner is configured: the former owner's session stays, their rights do not.
+    other = create_app(lambda: HealthReport(components={}), Auth(store, WebSettings(), ANN)).test_client()
+    other.cookie_jar = client.cookie_jar
+    assert (await other.get("/")).status_code == 403
+    page = await store.audit_page(1, 5, security_only=True)
+    assert [(row.action, row.actor_id, row.target) for row in page.rows] == [("permission.refused", OWNER, "web.overview")]
+
+
+async def test_sign_out_needs_the_csrf_token(store: Store) -> None:
+    client = app_for(store).test_client()
+    await client.get(await link(store, OWNER))
+    csrf = csrf_of(await (await client.get("/")).get_data(as_text=True))
+    assert (await client.post("/sign-out", form={})).status_code == 403
+    assert (await client.post("/sign-out", form={CSRF_FIELD: "guess"})).status_code == 403
+    assert (await client.get("/")).status_code == 200
+    assert (await client.post("/sign-out", headers={CSRF_HEADER: csrf})).status_code == 200
+    assert (await client.get("/")).status_code == 401
+
+
+async def test_sign_out_by_form(store: Store) -> None:
+    client = app_for(store).test_client()
+    await client.get(await link(store, OWNER))
+    csrf = csrf_of(await (await client.get("/")).get_data(as_text=True))
+    response = await client.post("/sign-out", form={CSRF_FIELD: csrf})
+    assert response.status_code == 200 and f"{SESSION_COOKIE}=;" in response.headers["Set-Cookie"]
+    assert (await client.get("/")).status_code == 401
+
+
+async def test_bad_links_are_limited_per_address(store: Store) -> None:
+    client = app_for(store).test_client()
+    for _ in range(BAD_LINKS_MAX):
+        assert (await client.get("/sign-in/nothing")).status_code == 401
+    good = await link(store, OWNER)
+    assert (await client.get(good)).status_code == 429
+    # The good link was not spent: from elsewhere it still signs in.
+    elsewhere = await app_for(store).test_client().get(good)
+    assert elsewhere.status_code == 200 and SESSION_COOKIE in elsewhere.headers["Set-Cookie"]
+
+
+async def test_metrics_need_the_bearer_token_or_a_session(store: Store) -> None:
+    client = app_for(store).test_client()
+    assert (await client.get("/metrics/prometheus")).status_code == 401
+    wrong = await client.get("/metrics/prometheus", headers={"Authorization": "Bearer guess"})
+    assert wrong.status_code == 401
+    scraped = await client.get("/metrics/prometheus", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert scraped.status_code == 200 and "shopkeeper_web_bodies_refused_total" in await scraped.get_data(as_text=True)
+    await client.get(await link(store, ANN))
+    assert (await client.get("/metrics/prometheus")).status_code == 200
+    assert (await client.get("/health")).status_code == 200
+
+
+async def test_no_metrics_token_configured_means_no_bearer_access(store: Store) -> None:
+    client = create_app(lambda: HealthReport(components={}), Auth(store, WebSettings(), OWNER)).test_client()
+    assert (await client.get("/metrics/prometheus", headers={"Authorization": "Bearer "})).status_code == 401
+
+
+def app_with_pages(store: Store, done: list[int]) -> QuartTrio:
+    """The app with two pages of the kind to come: one that needs a permission, one that changes something."""
+    auth = Auth(store, WebSettings(), OWNER)
+    app = create_app(lambda: HealthReport(components={}), auth)
+
+    @auth.page(Permission.STATISTICS, "web.dashboard")
+    async def dashboard(visitor: Visitor) -> str:
+        return f"figures for {visitor.user.id}"
+
+    @auth.page(Permission.STOCK, "web.stock.add")
+    async def add_stock(visitor: Visitor) -> str:
+        done.append(visitor.user.id)
+        return "added"
+
+    app.add_url_rule("/dashboard", "dashboard", dashboard, methods=["GET"])
+    app.add_url_rule("/stock", "stock", add_stock, methods=["POST"])
+    return app
+
+
+async def test_a_page_needing_a_permission_the_admin_lacks_is_403_and_audited(store: Store) -> None:
+    client = app_with_pages(store, []).test_client()
+    assert (await client.get("/dashboard")).status_code == 401
+    await client.get(await link(store, ANN))
+    response = await client.get("/dashboard")
+    assert response.status_code == 403 and "Not for you" in await response.get_data(as_text=True)
+    page = await store.audit_page(1, 5, security_only=True)
+    assert [(row.action, row.actor_id, row.target) for row in page.rows] == [("permission.refused", ANN, "web.dashboard")]
+    await store.grant_admin(ANN, ["statistics"], actor_id=OWNER)
+    assert await (await client.get("/dashboard")).get_data(as_text=True) == f"figures for {ANN}"
+
+
+async def test_a_change_without_the_csrf_token_is_refused_and_not_made(store: Store) -> None:
+    done: list[int] = []
+    client = app_with_pages(store, done).test_client()
+    await client.get(await link(store, ANN))
+    assert (await client.post("/stock", form={"units": "1"})).status_code == 403
+    assert (await client.post("/stock", form={CSRF_FIELD: "guess"})).status_code == 403
+    assert done == []
+    session = await store.web_session(session_cookie(client.cookie_jar))
+    assert session is not None
+    csrf = session.csrf_token
+    assert (await client.post("/stock", form={CSRF_FIELD: csrf})).status_code == 200
+    assert done == [ANN]
