@@ -10,6 +10,7 @@ then refuses it, and the sandbox refuses one that holds a real shop's data (acto
 """
 
 import logging
+import secrets
 import shlex
 import sys
 from collections.abc import Mapping
@@ -63,6 +64,8 @@ async def run_sandbox(
             **DEFAULTS,
             "telegram": {**DEFAULTS["telegram"], "api_base_url": f"http://127.0.0.1:{port}"},
             "payments": {**DEFAULTS["payments"], "cryptopay_url": f"http://127.0.0.1:{twin_port}"},
+            # /metrics/prometheus wants a bearer token or a signed-in session: one for this run, printed below.
+            "web": {"metrics_token": secrets.token_urlsafe(16)},
         }
         settings = load_settings(config_path, environ, defaults=defaults)
         # A config naming another CryptoPay token (the real testnet) leaves the twin unused.
@@ -79,7 +82,8 @@ async def run_sandbox(
         program = shopkeeper_program(sys.argv[0], Path.cwd())
         operator = _operator_command(settings.storage, config_file(config_path, environ), program)
         emulator_url, twin_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{twin_port}"
-        print(_instructions(emulator_url, running.web_binds[0], twin_url, operator), flush=True)
+        metrics = _metrics_command(running.web_binds[0], settings.web.metrics_token, defaults["web"]["metrics_token"])
+        print(_instructions(emulator_url, running.web_binds[0], twin_url, operator, metrics), flush=True)
 
 
 async def _seed(store: Store) -> None:
@@ -132,12 +136,19 @@ def _operator_command(storage: StorageSettings, config: Path | None, program: st
     return " ".join(words)
 
 
-def _instructions(emulator: str, web: str, cryptopay: str, operator: str) -> str:
+def _metrics_command(web: str, token: str, generated: str) -> str:
+    """How to read the metrics: with this run's own token, shown; a configured one stays unshown."""
+    if token == generated:
+        return f"curl -s -H 'Authorization: Bearer {token}' {web}/metrics/prometheus"
+    return f"{web}/metrics/prometheus  (Authorization: Bearer <web.metrics_token>)"
+
+
+def _instructions(emulator: str, web: str, cryptopay: str, operator: str, metrics: str) -> str:
     user = f"{emulator}/_emulator/users/1001"
     return f"""
 Shopkeeper sandbox is running (stop it with Ctrl+C).
   Health:     {web}/health
-  Metrics:    {web}/metrics/prometheus
+  Metrics:    {metrics}
   Emulator:   {emulator}  (Bot API at /bot<token>/<method>, test API at /_emulator/)
 
 Chat with the bot as user 1001:

@@ -2,10 +2,12 @@
 statistics' moment, an item card without a description or stock, removing a stock unit, money as the
 reader writes numbers, placeholders left in the config, a busy web port, and the sandbox's banner."""
 
+import shlex
 import socket
 import subprocess
 import sys
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import trio
@@ -166,6 +168,12 @@ async def test_the_sandbox_banner_names_the_program_as_the_shell_reaches_it(tmp_
 
         with trio.fail_after(60):
             await trio.to_thread.run_sync(read_banner, abandon_on_cancel=True)
+        # The metrics address wants a bearer token: the banner gives a command that carries this run's.
+        metrics = next(line for line in lines if "Metrics:" in line).split("Metrics:", 1)[1].strip()
+        scraped = await trio.to_thread.run_sync(
+            partial(subprocess.run, shlex.split(metrics), capture_output=True, text=True, timeout=10)
+        )
+        assert "shopkeeper_updates_total" in scraped.stdout, metrics
     finally:
         await stop(process)
     credit = next(line.strip() for line in lines if "user credit 1001 50" in line)
