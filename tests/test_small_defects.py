@@ -10,6 +10,7 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
+import httpx
 import trio
 
 from tests.support.chat import entity_text, labels, open_profile, press_when_shown, reply_to, start
@@ -155,7 +156,7 @@ async def test_the_sandbox_banner_names_the_program_as_the_shell_reaches_it(tmp_
     process = subprocess.Popen(
         [".venv/bin/shopkeeper", "sandbox", "--emulator-port", str(emulator), "--cryptopay-port", str(cryptopay)],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=environment(SHOPKEEPER_WEB_PORT=str(free_port())),
+        env=environment(SHOPKEEPER_WEB_PORT="0"),  # any free port: the banner's addresses must say which
     )
     try:
         assert process.stdout is not None
@@ -174,6 +175,15 @@ async def test_the_sandbox_banner_names_the_program_as_the_shell_reaches_it(tmp_
             partial(subprocess.run, shlex.split(metrics), capture_output=True, text=True, timeout=10)
         )
         assert "shopkeeper_updates_total" in scraped.stdout, metrics
+        # The owner's sign-in link, at the port the web server really took, signs the owner in.
+        web = next(line for line in lines if "Health:" in line).split()[1].removesuffix("/health")
+        link = next(line for line in lines if "Web app:" in line).split()[2]
+        assert link.startswith(f"{web}/sign-in/") and not web.endswith(":0"), (web, link)
+        async with httpx.AsyncClient(timeout=10) as client:
+            signed_in = await client.get(link)
+            assert signed_in.status_code == 200 and "shopkeeper_session" in client.cookies
+            overview = await client.get(f"{web}/")
+        assert overview.status_code == 200 and "Signed in as Owner (the owner)" in overview.text
     finally:
         await stop(process)
     credit = next(line.strip() for line in lines if "user credit 1001 50" in line)
