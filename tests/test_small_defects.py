@@ -180,8 +180,9 @@ async def test_the_sandbox_banner_names_the_program_as_the_shell_reaches_it(tmp_
         link = next(line for line in lines if "Web app:" in line).split()[2]
         assert link.startswith(f"{web}/sign-in/") and not web.endswith(":0"), (web, link)
         async with httpx.AsyncClient(timeout=10) as client:
-            signed_in = await client.get(link)
-            assert signed_in.status_code == 200 and "shopkeeper_session" in client.cookies
+            assert (await client.get(link)).status_code == 200  # the page with the "Sign in" button
+            signed_in = await client.post(link)
+            assert signed_in.status_code == 303 and "shopkeeper_session" in client.cookies
             overview = await client.get(f"{web}/")
         assert overview.status_code == 200 and "Signed in as Owner (the owner)" in overview.text
     finally:
