@@ -85,10 +85,16 @@ async def run_sandbox(
         twin.webhook_url = f"{running.web_binds[0]}/cryptopay/webhook"
         program = shopkeeper_program(sys.argv[0], Path.cwd())
         operator = _operator_command(settings.storage, config_file(config_path, environ), program)
+        # `web link` also needs the sandbox's owner and the address its web server took, which the
+        # sandbox chose itself (defaults, a free port): the command names them.
+        web_url = settings.web.public_url or running.web_binds[0]
+        web_env = {"SHOPKEEPER_TELEGRAM_OWNER_ID": str(settings.telegram.owner_id), "SHOPKEEPER_WEB_PUBLIC_URL": web_url}
+        link_command = _operator_command(settings.storage, config_file(config_path, environ), program, web_env)
         emulator_url, twin_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{twin_port}"
         metrics = _metrics_command(running.web_binds[0], settings.web.metrics_token, defaults["web"]["metrics_token"])
         link = _sign_in_url(settings.web, running.web_binds[0], sign_in[0])
-        print(_instructions(emulator_url, running.web_binds[0], twin_url, operator, metrics, link), flush=True)
+        banner = _instructions(emulator_url, running.web_binds[0], twin_url, operator, metrics, link, link_command)
+        print(banner, flush=True)
 
 
 async def _prepare(store: Store, *, owner_id: int, sign_in: list[str]) -> None:
@@ -148,13 +154,16 @@ def shopkeeper_program(argv0: str, cwd: Path) -> str:
     return str(relative) if relative.parent != Path(".") else f"./{relative}"
 
 
-def _operator_command(storage: StorageSettings, config: Path | None, program: str) -> str:
+def _operator_command(
+    storage: StorageSettings, config: Path | None, program: str, settings: Mapping[str, str] | None = None
+) -> str:
     """How to run an operator command on this sandbox's database from another terminal: without it a
     command acts on the real shop's default database. A URL holding a password is left to the config
-    file or environment that gave it."""
+    file or environment that gave it. `settings`: more environment variables the command needs."""
     words = []
     if mask_url(storage.database_url) == storage.database_url:
         words.append(f"SHOPKEEPER_STORAGE_DATABASE_URL={shlex.quote(storage.database_url)}")
+    words += [f"{name}={shlex.quote(value)}" for name, value in (settings or {}).items()]
     words.append(shlex.quote(program))
     if config is not None:
         words += ["--config", shlex.quote(str(config))]
@@ -168,11 +177,12 @@ def _metrics_command(web: str, token: str, generated: str) -> str:
     return f"{web}/metrics/prometheus  (Authorization: Bearer <web.metrics_token>)"
 
 
-def _instructions(emulator: str, web: str, cryptopay: str, operator: str, metrics: str, sign_in: str) -> str:
+def _instructions(emulator: str, web: str, cryptopay: str, operator: str, metrics: str, sign_in: str, link_command: str) -> str:
     user = f"{emulator}/_emulator/users/1001"
     return f"""
 Shopkeeper sandbox is running (stop it with Ctrl+C).
   Web app:    {sign_in}  (the owner's sign-in link, good once for {LINK_MINUTES} minutes)
+              another one, in another terminal: {link_command} web link
   Health:     {web}/health
   Metrics:    {metrics}
   Emulator:   {emulator}  (Bot API at /bot<token>/<method>, test API at /_emulator/)

@@ -185,6 +185,15 @@ async def test_the_sandbox_banner_names_the_program_as_the_shell_reaches_it(tmp_
             assert signed_in.status_code == 303 and "shopkeeper_session" in client.cookies
             overview = await client.get(f"{web}/")
         assert overview.status_code == 200 and "Signed in as Owner (the owner)" in overview.text
+        # The command it prints for another link works beside it: the sandbox's owner, at its address.
+        command = next(line for line in lines if "web link" in line).split("another terminal:", 1)[1].strip()
+        printed = await trio.to_thread.run_sync(
+            partial(subprocess.run, command, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=60, env=environment())
+        )
+        another = printed.stdout.strip().splitlines()[-1]
+        assert another.startswith(f"{web}/sign-in/") and another != link, (printed.stdout, printed.stderr)
+        async with httpx.AsyncClient(timeout=10) as client:
+            assert (await client.post(another)).status_code == 303
     finally:
         await stop(process)
     credit = next(line.strip() for line in lines if "user credit 1001 50" in line)
