@@ -9,6 +9,7 @@ A sandbox and a real shop never share a database: the sandbox marks the one it r
 then refuses it, and the sandbox refuses one that holds a real shop's data (actors.shop).
 """
 
+import functools
 import logging
 import secrets
 import shlex
@@ -23,9 +24,10 @@ import trio
 from actors.config import config_path as config_file
 from actors.config import load_settings
 from actors.shop import Running, run_shop
-from storage import StorageSettings, Store, mask_url
+from storage import LINK_MINUTES, Refused, StorageSettings, Store, mask_url
 from telegram.cryptopay.twin import CryptoPayTwin, serve_twin
 from telegram.emulator import Emulator, serve_emulator
+from webui.config import SIGN_IN_PATH, WebSettings
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +72,12 @@ async def run_sandbox(
         settings = load_settings(config_path, environ, defaults=defaults)
         # A config naming another CryptoPay token (the real testnet) leaves the twin unused.
         twin.token = settings.payments.cryptopay_token
+        sign_in: list[str] = []  # the owner's sign-in token, issued while the shop prepares its database
 
         async def shop(*, task_status: trio.TaskStatus[Running] = trio.TASK_STATUS_IGNORED) -> None:
+            prepare = functools.partial(_prepare, owner_id=settings.telegram.owner_id, sign_in=sign_in)
             try:
-                await run_shop(settings, prepare=_seed, sandbox=True, task_status=task_status)
+                await run_shop(settings, prepare=prepare, sandbox=True, task_status=task_status)
             finally:
                 nursery.cancel_scope.cancel()  # the emulator stops with the shop
 
@@ -81,9 +85,36 @@ async def run_sandbox(
         twin.webhook_url = f"{running.web_binds[0]}/cryptopay/webhook"
         program = shopkeeper_program(sys.argv[0], Path.cwd())
         operator = _operator_command(settings.storage, config_file(config_path, environ), program)
+        # `web link` also needs the sandbox's owner and the address its web server took, which the
+        # sandbox chose itself (defaults, a free port): the command names them.
+        web_url = settings.web.public_url or running.web_binds[0]
+        web_env = {"SHOPKEEPER_TELEGRAM_OWNER_ID": str(settings.telegram.owner_id), "SHOPKEEPER_WEB_PUBLIC_URL": web_url}
+        link_command = _operator_command(settings.storage, config_file(config_path, environ), program, web_env)
         emulator_url, twin_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{twin_port}"
         metrics = _metrics_command(running.web_binds[0], settings.web.metrics_token, defaults["web"]["metrics_token"])
-        print(_instructions(emulator_url, running.web_binds[0], twin_url, operator, metrics), flush=True)
+        link = _sign_in_url(settings.web, running.web_binds[0], sign_in[0])
+        banner = _instructions(emulator_url, running.web_binds[0], twin_url, operator, metrics, link, link_command)
+        print(banner, flush=True)
+
+
+async def _prepare(store: Store, *, owner_id: int, sign_in: list[str]) -> None:
+    """Seed a fresh sandbox, and issue the owner a sign-in link for the banner (into `sign_in`).
+
+    The owner is registered first if they have not sent /start yet (a link is for staff, and staff
+    are users); a registered owner keeps the profile the chat gave them."""
+    await _seed(store)
+    if await store.get_user(owner_id) is None:
+        await store.register_user(owner_id, username=None, first_name="Owner", language_code=None, owner_id=owner_id)
+    issued = await store.issue_sign_in(owner_id, owner_id=owner_id, actor_id=None)
+    if isinstance(issued, Refused):  # settle_owner has just made them the owner, unblocked
+        raise AssertionError(f"the sandbox's owner {owner_id} was refused a sign-in link")
+    sign_in.append(issued.token)
+
+
+def _sign_in_url(web: WebSettings, bound: str, token: str) -> str:
+    """The link at the address the sandbox's web server really listens at (web.port may be 0: any
+    free one), unless web.public_url says where browsers reach it."""
+    return web.sign_in_url(token) if web.public_url else f"{bound}{SIGN_IN_PATH}/{token}"
 
 
 async def _seed(store: Store) -> None:
@@ -123,13 +154,16 @@ def shopkeeper_program(argv0: str, cwd: Path) -> str:
     return str(relative) if relative.parent != Path(".") else f"./{relative}"
 
 
-def _operator_command(storage: StorageSettings, config: Path | None, program: str) -> str:
+def _operator_command(
+    storage: StorageSettings, config: Path | None, program: str, settings: Mapping[str, str] | None = None
+) -> str:
     """How to run an operator command on this sandbox's database from another terminal: without it a
     command acts on the real shop's default database. A URL holding a password is left to the config
-    file or environment that gave it."""
+    file or environment that gave it. `settings`: more environment variables the command needs."""
     words = []
     if mask_url(storage.database_url) == storage.database_url:
         words.append(f"SHOPKEEPER_STORAGE_DATABASE_URL={shlex.quote(storage.database_url)}")
+    words += [f"{name}={shlex.quote(value)}" for name, value in (settings or {}).items()]
     words.append(shlex.quote(program))
     if config is not None:
         words += ["--config", shlex.quote(str(config))]
@@ -143,10 +177,12 @@ def _metrics_command(web: str, token: str, generated: str) -> str:
     return f"{web}/metrics/prometheus  (Authorization: Bearer <web.metrics_token>)"
 
 
-def _instructions(emulator: str, web: str, cryptopay: str, operator: str, metrics: str) -> str:
+def _instructions(emulator: str, web: str, cryptopay: str, operator: str, metrics: str, sign_in: str, link_command: str) -> str:
     user = f"{emulator}/_emulator/users/1001"
     return f"""
 Shopkeeper sandbox is running (stop it with Ctrl+C).
+  Web app:    {sign_in}  (the owner's sign-in link, good once for {LINK_MINUTES} minutes)
+              another one, in another terminal: {link_command} web link
   Health:     {web}/health
   Metrics:    {metrics}
   Emulator:   {emulator}  (Bot API at /bot<token>/<method>, test API at /_emulator/)

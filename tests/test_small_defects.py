@@ -10,6 +10,7 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
+import httpx
 import trio
 
 from tests.support.chat import entity_text, labels, open_profile, press_when_shown, reply_to, start
@@ -155,7 +156,7 @@ async def test_the_sandbox_banner_names_the_program_as_the_shell_reaches_it(tmp_
     process = subprocess.Popen(
         [".venv/bin/shopkeeper", "sandbox", "--emulator-port", str(emulator), "--cryptopay-port", str(cryptopay)],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=environment(SHOPKEEPER_WEB_PORT=str(free_port())),
+        env=environment(SHOPKEEPER_WEB_PORT="0"),  # any free port: the banner's addresses must say which
     )
     try:
         assert process.stdout is not None
@@ -174,6 +175,25 @@ async def test_the_sandbox_banner_names_the_program_as_the_shell_reaches_it(tmp_
             partial(subprocess.run, shlex.split(metrics), capture_output=True, text=True, timeout=10)
         )
         assert "shopkeeper_updates_total" in scraped.stdout, metrics
+        # The owner's sign-in link, at the port the web server really took, signs the owner in.
+        web = next(line for line in lines if "Health:" in line).split()[1].removesuffix("/health")
+        link = next(line for line in lines if "Web app:" in line).split()[2]
+        assert link.startswith(f"{web}/sign-in/") and not web.endswith(":0"), (web, link)
+        async with httpx.AsyncClient(timeout=10) as client:
+            assert (await client.get(link)).status_code == 200  # the page with the "Sign in" button
+            signed_in = await client.post(link)
+            assert signed_in.status_code == 303 and "shopkeeper_session" in client.cookies
+            overview = await client.get(f"{web}/")
+        assert overview.status_code == 200 and "Signed in as Owner (the owner)" in overview.text
+        # The command it prints for another link works beside it: the sandbox's owner, at its address.
+        command = next(line for line in lines if "web link" in line).split("another terminal:", 1)[1].strip()
+        printed = await trio.to_thread.run_sync(
+            partial(subprocess.run, command, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=60, env=environment())
+        )
+        another = printed.stdout.strip().splitlines()[-1]
+        assert another.startswith(f"{web}/sign-in/") and another != link, (printed.stdout, printed.stderr)
+        async with httpx.AsyncClient(timeout=10) as client:
+            assert (await client.post(another)).status_code == 303
     finally:
         await stop(process)
     credit = next(line.strip() for line in lines if "user credit 1001 50" in line)

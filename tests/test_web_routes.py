@@ -1,5 +1,5 @@
 """Signing in to the web app through its routes (Quart's test client, a real store on SQLite and
-PostgreSQL): a link signs in once, a page needs a session and a role allowed afresh on every request,
+PostgreSQL): a link's page signs in once its button is pressed, a page needs a session and a role allowed afresh on every request,
 sign-out needs the CSRF token, and /metrics/prometheus needs the bearer token or a session."""
 
 from collections.abc import AsyncIterator
@@ -53,22 +53,28 @@ async def test_a_link_signs_in_once_with_a_strict_http_only_cookie(store: Store)
     client = app_for(store).test_client()
     assert (await client.get("/")).status_code == 401
     path = await link(store, ANN)
-    response = await client.get(path)
-    moving_on = '<meta http-equiv="refresh" content="0; url=/">'
-    assert response.status_code == 200 and moving_on in await response.get_data(as_text=True)
+    # Opening the link (a browser, or a scanner or a chat's preview) shows a button and spends nothing.
+    for _ in range(2):
+        opened = await client.get(path)
+        assert opened.status_code == 200 and "Set-Cookie" not in opened.headers
+        assert '<form method="post">' in await opened.get_data(as_text=True)
+    assert (await client.get("/")).status_code == 401
+    # The button posts back to the link's own address: that signs in, and moves on to /.
+    response = await client.post(path)
+    assert response.status_code == 303 and response.headers["Location"] == "/"
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert "Secure" not in cookie
     page = await client.get("/")
     assert page.status_code == 200 and "Signed in as u1001 (an admin)" in await page.get_data(as_text=True)
-    again = await app_for(store).test_client().get(path)
+    again = await app_for(store).test_client().post(path)
     assert again.status_code == 401 and "/web" in await again.get_data(as_text=True)
 
 
 async def test_the_cookie_is_secure_behind_https(store: Store) -> None:
     client = app_for(store, public_url="https://shop.example.com").test_client()
-    response = await client.get(await link(store, OWNER))
-    assert response.status_code == 200 and "Secure" in response.headers["Set-Cookie"]
+    response = await client.post(await link(store, OWNER))
+    assert response.status_code == 303 and "Secure" in response.headers["Set-Cookie"]
 
 
 async def test_without_a_session_a_page_says_how_to_sign_in(store: Store) -> None:
@@ -80,7 +86,7 @@ async def test_without_a_session_a_page_says_how_to_sign_in(store: Store) -> Non
 
 async def test_a_revoked_admin_is_refused_at_once(store: Store) -> None:
     client = app_for(store).test_client()
-    await client.get(await link(store, ANN))
+    await client.post(await link(store, ANN))
     assert (await client.get("/")).status_code == 200
     await store.revoke_admin(ANN, actor_id=OWNER)
     # Revoking ended the session: the next request is a stranger's.
@@ -89,7 +95,7 @@ async def test_a_revoked_admin_is_refused_at_once(store: Store) -> None:
 
 async def test_a_page_refused_to_someone_no_longer_staff_is_403_and_audited(store: Store) -> None:
     client = app_for(store).test_client()
-    await client.get(await link(store, OWNER))
+    await client.post(await link(store, OWNER))
     # Another owner is configured: the former owner's session stays, their rights do not.
     other = create_app(lambda: HealthReport(components={}), Auth(store, WebSettings(), ANN)).test_client()
     other.cookie_jar = client.cookie_jar
@@ -100,7 +106,7 @@ async def test_a_page_refused_to_someone_no_longer_staff_is_403_and_audited(stor
 
 async def test_sign_out_needs_the_csrf_token(store: Store) -> None:
     client = app_for(store).test_client()
-    await client.get(await link(store, OWNER))
+    await client.post(await link(store, OWNER))
     csrf = csrf_of(await (await client.get("/")).get_data(as_text=True))
     assert (await client.post("/sign-out", form={})).status_code == 403
     assert (await client.post("/sign-out", form={CSRF_FIELD: "guess"})).status_code == 403
@@ -111,7 +117,7 @@ async def test_sign_out_needs_the_csrf_token(store: Store) -> None:
 
 async def test_sign_out_by_form(store: Store) -> None:
     client = app_for(store).test_client()
-    await client.get(await link(store, OWNER))
+    await client.post(await link(store, OWNER))
     csrf = csrf_of(await (await client.get("/")).get_data(as_text=True))
     response = await client.post("/sign-out", form={CSRF_FIELD: csrf})
     assert response.status_code == 200 and f"{SESSION_COOKIE}=;" in response.headers["Set-Cookie"]
@@ -121,12 +127,12 @@ async def test_sign_out_by_form(store: Store) -> None:
 async def test_bad_links_are_limited_per_address(store: Store) -> None:
     client = app_for(store).test_client()
     for _ in range(BAD_LINKS_MAX):
-        assert (await client.get("/sign-in/nothing")).status_code == 401
+        assert (await client.post("/sign-in/nothing")).status_code == 401
     good = await link(store, OWNER)
-    assert (await client.get(good)).status_code == 429
+    assert (await client.post(good)).status_code == 429
     # The good link was not spent: from elsewhere it still signs in.
-    elsewhere = await app_for(store).test_client().get(good)
-    assert elsewhere.status_code == 200 and SESSION_COOKIE in elsewhere.headers["Set-Cookie"]
+    elsewhere = await app_for(store).test_client().post(good)
+    assert elsewhere.status_code == 303 and SESSION_COOKIE in elsewhere.headers["Set-Cookie"]
 
 
 async def test_metrics_need_the_bearer_token_or_a_session(store: Store) -> None:
@@ -136,7 +142,7 @@ async def test_metrics_need_the_bearer_token_or_a_session(store: Store) -> None:
     assert wrong.status_code == 401
     scraped = await client.get("/metrics/prometheus", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert scraped.status_code == 200 and "shopkeeper_web_bodies_refused_total" in await scraped.get_data(as_text=True)
-    await client.get(await link(store, ANN))
+    await client.post(await link(store, ANN))
     assert (await client.get("/metrics/prometheus")).status_code == 200
     assert (await client.get("/health")).status_code == 200
 
@@ -168,7 +174,7 @@ def app_with_pages(store: Store, done: list[int]) -> QuartTrio:
 async def test_a_page_needing_a_permission_the_admin_lacks_is_403_and_audited(store: Store) -> None:
     client = app_with_pages(store, []).test_client()
     assert (await client.get("/dashboard")).status_code == 401
-    await client.get(await link(store, ANN))
+    await client.post(await link(store, ANN))
     response = await client.get("/dashboard")
     assert response.status_code == 403 and "Not for you" in await response.get_data(as_text=True)
     page = await store.audit_page(1, 5, security_only=True)
@@ -180,7 +186,7 @@ async def test_a_page_needing_a_permission_the_admin_lacks_is_403_and_audited(st
 async def test_a_change_without_the_csrf_token_is_refused_and_not_made(store: Store) -> None:
     done: list[int] = []
     client = app_with_pages(store, done).test_client()
-    await client.get(await link(store, ANN))
+    await client.post(await link(store, ANN))
     assert (await client.post("/stock", form={"units": "1"})).status_code == 403
     assert (await client.post("/stock", form={CSRF_FIELD: "guess"})).status_code == 403
     assert done == []

@@ -1,9 +1,10 @@
 """Signing in to the web app, and the check every page makes.
 
-A staff member opens the one-time link `/web` gave them (storage.web_sessions): the link's token
-becomes a session (the page it answers with moves on to /), whose token the browser keeps in a
-cookie (HttpOnly, SameSite=Strict, Secure when the app is reached over https). A page is then served
-to a session alone (401 without one), and only once the store has said afresh that its person may
+A staff member opens the one-time link `/web` gave them (storage.web_sessions) and presses its
+page's "Sign in" button: only then does the link's token become a session (link scanners and
+previews open links, but press nothing), whose token the browser keeps in a cookie (HttpOnly,
+SameSite=Strict, Secure when the app is reached over https). A page is then served to a session
+alone (401 without one), and only once the store has said afresh that its person may
 (storage.access: 403, audited, otherwise); a request that changes anything must also carry the
 session's CSRF token (403, nothing done, without it). Bad sign-in tokens are counted per address:
 past BAD_LINKS_MAX in BAD_LINKS_WINDOW (each new one restarts the window), an address gets 429
@@ -55,7 +56,8 @@ class Auth:
     )
 
     def register(self, app: QuartTrio) -> None:
-        app.add_url_rule(f"{SIGN_IN_PATH}/<token>", "sign_in", self._sign_in, methods=["GET"])
+        app.add_url_rule(f"{SIGN_IN_PATH}/<token>", "sign_in_page", self._sign_in_page, methods=["GET"])
+        app.add_url_rule(f"{SIGN_IN_PATH}/<token>", "sign_in", self._sign_in, methods=["POST"])
         app.add_url_rule("/sign-out", "sign_out", self._sign_out, methods=["POST"])
 
     def page(self, need: Need, action: str) -> Callable[[Callable[[Visitor], Awaitable[Response | str]]], Page]:
@@ -102,6 +104,13 @@ class Auth:
         token = request.cookies.get(SESSION_COOKIE)
         return await self.store.web_session(token) if token else None
 
+    async def _sign_in_page(self, token: str) -> Response:
+        """The link's page: a button that signs in. Opening it asks nothing of the store and spends nothing.
+        The form needs no CSRF token: there is no session yet to act for, and the POST names the same token."""
+        response = Response(await render_template("sign_in.html"), status=200)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     async def _sign_in(self, token: str) -> Response:
         address = request.remote_addr or ""
         if self._bad_links.get(address, 0) >= BAD_LINKS_MAX:
@@ -114,9 +123,10 @@ class Auth:
             return await refusal(401, "bad_link")
         if isinstance(session, Refused):
             return await refusal(403, "refused")
-        # A page that moves on to / rather than a redirect: the link came from another site (Telegram),
-        # and browsers send no SameSite=Strict cookie along a redirect of a navigation another site began.
-        response = Response(await render_template("signed_in.html"), status=200)
+        # A redirect to / now works: the POST came from our own page's form, a same-site navigation, so
+        # the browser sends the SameSite=Strict cookie along it. (Redeemed straight from the link, which
+        # another site (Telegram) opened, the redirect would have been cross-site and the cookie withheld.)
+        response = Response("", status=303, headers={"Location": "/"})
         response.set_cookie(
             SESSION_COOKIE,
             session.token,
