@@ -2,10 +2,12 @@
 PostgreSQL): a link's page signs in once its button is pressed, a page needs a session and a role allowed afresh on every request,
 sign-out needs the CSRF token, and /metrics/prometheus needs the bearer token or a session."""
 
+import os
 from collections.abc import AsyncIterator
 from http.cookiejar import CookieJar
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from quart_trio import QuartTrio
 
 from storage import Permission, SignInLink, StorageSettings, Store, open_store
@@ -145,6 +147,30 @@ async def test_metrics_need_the_bearer_token_or_a_session(store: Store) -> None:
     await client.post(await link(store, ANN))
     assert (await client.get("/metrics/prometheus")).status_code == 200
     assert (await client.get("/health")).status_code == 200
+
+
+async def test_the_metrics_json_holds_what_the_prometheus_text_holds(store: Store) -> None:
+    client = app_for(store).test_client()
+    assert (await client.get("/metrics")).status_code == 401
+    bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    text = await (await client.get("/metrics/prometheus", headers=bearer)).get_data(as_text=True)
+    answer = await client.get("/metrics", headers=bearer)
+    assert answer.status_code == 200
+    shown = await answer.get_json()
+    assert shown["process"]["pid"] == os.getpid()
+
+    def key(name: str, labels: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+        return name, tuple(sorted(labels.items()))
+
+    parsed = {key(s.name, s.labels): s.value for family in text_string_to_metric_families(text) for s in family.samples}
+    in_json = {key(s["name"], s["labels"]): s["value"] for family in shown["metrics"] for s in family["samples"]}
+    assert in_json.keys() == parsed.keys()
+    # The shop's own figures stand still between the two reads (nothing is handled meanwhile); the
+    # process's (CPU, garbage collection) move.
+    ours = [sample for sample in parsed if sample[0].startswith("shopkeeper_")]
+    assert ours and all(in_json[sample] == parsed[sample] for sample in ours)
+    await client.post(await link(store, ANN))
+    assert (await client.get("/metrics")).status_code == 200
 
 
 async def test_no_metrics_token_configured_means_no_bearer_access(store: Store) -> None:
