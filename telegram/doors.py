@@ -23,7 +23,7 @@ Lost answers (`Reply.lost`, the emulator's faults) differ by door, as real netwo
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 import httpx
 import msgspec
@@ -65,6 +65,28 @@ class Reply:
 def json_reply(status: int, payload: Any, headers: Sequence[tuple[str, str]] = ()) -> Reply:
     """`payload` as a JSON answer (msgspec encodes it: dicts, lists, Structs, Decimals as strings)."""
     return Reply(status, msgspec.json.encode(payload), [("content-type", "application/json"), *headers])
+
+
+@dataclass(frozen=True)
+class CallToTestApi:
+    """A request to a stand-in's test API, read: its JSON object body (empty without a body), its query's
+    arguments, and its path's parts."""
+
+    data: dict[str, Any]
+    args: dict[str, str]
+    parts: list[str]
+
+
+def read_test_call(request: Request) -> CallToTestApi | Reply:
+    """`request` read as both test APIs take theirs; a 400 answer when the body is not a JSON object."""
+    try:
+        data = msgspec.json.decode(request.body) if request.body else {}
+    except msgspec.DecodeError:
+        return json_reply(400, {"error": "body must be JSON"})
+    if not isinstance(data, dict):
+        return json_reply(400, {"error": "body must be a JSON object"})
+    args = dict(parse_qsl(request.query.decode("latin-1")))
+    return CallToTestApi(data, args, [part for part in request.path.split("/") if part])
 
 
 type Handler = Callable[[Request], Awaitable[Reply | None]]

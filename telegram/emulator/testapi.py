@@ -35,12 +35,10 @@ A payment the bot refused, or one that never reached it, has no answer to wait f
 import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
-import msgspec
 import trio
 
-from telegram.doors import Reply, Request, json_reply
+from telegram.doors import Reply, Request, json_reply, read_test_call
 
 from .errors import ButtonNotFound, EmulatorError
 from .faults import Fault
@@ -58,16 +56,11 @@ ANSWER_QUIET = 0.5
 
 async def handle_test_api(emu: "Emulator", request: Request) -> Reply:
     """Answer one request to the test API (`request.path` is what follows /_emulator/)."""
+    call = read_test_call(request)
+    if isinstance(call, Reply):
+        return call
     try:
-        data = msgspec.json.decode(request.body) if request.body else {}
-    except msgspec.DecodeError:
-        return json_reply(400, {"error": "body must be JSON"})
-    if not isinstance(data, dict):
-        return json_reply(400, {"error": "body must be a JSON object"})
-    args = dict(parse_qsl(request.query.decode("latin-1")))
-    parts = [p for p in request.path.split("/") if p]
-    try:
-        return await _route(emu, request.method, parts, data, args)
+        return await _route(emu, request.method, call.parts, call.data, call.args)
     except ButtonNotFound as e:
         return json_reply(404, {"error": "button not found", "label": e.label, "available": e.available, "reason": e.reason})
     except (EmulatorError, ValueError, TypeError, KeyError) as e:

@@ -19,13 +19,11 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl
 
 import httpx
-import msgspec
 import trio
 
-from telegram.doors import Reply, Request, Router, json_reply, serve
+from telegram.doors import Reply, Request, Router, json_reply, read_test_call, serve
 
 from .invoices import UnknownInvoice, invoice_json
 from .params import decode_params
@@ -64,16 +62,12 @@ async def _api(twin: "CryptoPayTwin", request: Request) -> Reply | None:
 
 
 async def _test_api(twin: "CryptoPayTwin", request: Request) -> Reply:
+    call = read_test_call(request)
+    if isinstance(call, Reply):
+        return call
+    data, args = call.data, call.args
     try:
-        data = msgspec.json.decode(request.body) if request.body else {}
-    except msgspec.DecodeError:
-        return json_reply(400, {"error": "body must be JSON"})
-    if not isinstance(data, dict):
-        return json_reply(400, {"error": "body must be a JSON object"})
-    args = dict(parse_qsl(request.query.decode("latin-1")))
-    parts = [p for p in request.path.split("/") if p]
-    try:
-        match request.method, parts:
+        match request.method, call.parts:
             case "GET", ["invoices"]:
                 return json_reply(200, [invoice_json(invoice) for invoice in twin.invoices.values()])
             case "POST", ["invoices", invoice_id, "pay"]:
