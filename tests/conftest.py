@@ -1,4 +1,5 @@
-"""Shared fixtures: a database on each backend. Helpers the tests import are in tests/support.
+"""Shared fixtures: a database on each backend, and the key-value store on each of its own. Helpers
+the tests import are in tests/support.
 
 Each test gets a database of its own, a copy of a migrated empty one made once per session (see
 tests/support/templates.py); a PostgreSQL one is dropped afterwards (see tests/support/servers.py for the
@@ -6,12 +7,13 @@ servers and what happens when one is missing). Tests of migrating itself ask for
 """
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.servers import create_database, drop_database
+from storage import KeyValue, StorageSettings, StorageUnavailable, open_store
+from tests.support.servers import REDIS_URL, create_database, drop_database, missing_service
 from tests.support.templates import copy_sqlite_template, make_postgres_template, make_sqlite_template
 
 
@@ -51,6 +53,18 @@ def postgres_url(postgres_template: str) -> Iterator[str]:
 @pytest.fixture
 def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return copy_sqlite_template(sqlite_template, tmp_path)
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def kv(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[KeyValue]:
+    """The key-value store, in process and on Redis."""
+    settings = StorageSettings(database_url=sqlite_url, redis_url=REDIS_URL if request.param == "redis" else "")
+    try:
+        async with open_store(settings) as store:
+            assert store.kv.backend == request.param
+            yield store.kv
+    except StorageUnavailable as error:
+        missing_service(f"Redis at {REDIS_URL}", error)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

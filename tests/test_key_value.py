@@ -2,7 +2,6 @@
 
 import tracemalloc
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 import trio
@@ -10,18 +9,6 @@ import trio.testing
 
 from storage import StorageSettings, StorageUnavailable, open_store
 from storage.kv import MemoryKV
-from tests.support.servers import REDIS_URL, missing_service
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def kv(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[object]:
-    settings = StorageSettings(database_url=sqlite_url, redis_url=REDIS_URL if request.param == "redis" else "")
-    try:
-        async with open_store(settings) as store:
-            assert store.kv.backend == request.param
-            yield store.kv
-    except StorageUnavailable as error:
-        missing_service(f"Redis at {REDIS_URL}", error)
 
 
 async def test_set_get_delete_and_set_if_absent(kv) -> None:  # type: ignore[no-untyped-def]

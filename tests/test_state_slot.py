@@ -3,7 +3,6 @@ in process and on Redis, under the keys the shop has always used; a value that d
 older format, a hand-written one) reads as absent."""
 
 import random
-from collections.abc import AsyncIterator
 
 import msgspec
 import pytest
@@ -18,17 +17,6 @@ from telegram.routing.context import PENDING, PENDING_SECONDS, Pending
 from telegram.screens.admin.broadcasts import DRAFT, DRAFT_SECONDS, Draft
 from telegram.screens.user.buy import CHECKOUT, CHECKOUT_SECONDS, Checkout
 from tests.support.servers import REDIS_URL, missing_service
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def kv(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[KeyValue]:
-    settings = StorageSettings(database_url=sqlite_url, redis_url=REDIS_URL if request.param == "redis" else "")
-    try:
-        async with open_store(settings) as store:
-            assert store.kv.backend == request.param
-            yield store.kv
-    except StorageUnavailable as error:
-        missing_service(f"Redis at {REDIS_URL}", error)
 
 
 def someone() -> int:
