@@ -59,6 +59,8 @@ class Auth:
         app.add_url_rule(f"{SIGN_IN_PATH}/<token>", "sign_in_page", self._sign_in_page, methods=["GET"])
         app.add_url_rule(f"{SIGN_IN_PATH}/<token>", "sign_in", self._sign_in, methods=["POST"])
         app.add_url_rule("/sign-out", "sign_out", self._sign_out, methods=["POST"])
+        # Every form's hidden field names the CSRF token as _carries_csrf reads it.
+        app.jinja_env.globals["csrf_field"] = CSRF_FIELD
 
     def page(self, need: Need, action: str) -> Callable[[Callable[[Visitor], Awaitable[Response | str]]], Page]:
         """A page for those who meet `need`: the handler gets the visitor; `action` names the page in

@@ -3,13 +3,13 @@
 from quart import render_template
 from quart_trio import QuartTrio
 
-from webui.auth import CSRF_FIELD, Auth, Visitor
+from webui.auth import Auth, Visitor
 
 
 def register(app: QuartTrio, auth: Auth) -> None:
     @auth.page("staff", "web.overview")
     async def overview(visitor: Visitor) -> str:
         owner = visitor.user.id == auth.owner_id
-        return await render_template("overview.html", visitor=visitor, owner=owner, csrf_field=CSRF_FIELD)
+        return await render_template("overview.html", visitor=visitor, owner=owner)
 
     app.add_url_rule("/", "overview", overview, methods=["GET"])
