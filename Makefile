@@ -1,6 +1,7 @@
 # `make run` starts the sandbox shop (its own database under data/sandbox); `make test` runs every test.
 # Both create .venv with Python 3.13. `make clean` removes .venv, the sandbox's data and the benches' cached databases,
 # never a real shop's (nor bench results).
+# `make screenshots` writes PNGs of the web pages to docs/screenshots/ for README.
 # `make lint` runs ruff (its rules and `ruff format --check`) and mypy over the shop's packages and bench/; CI runs it first.
 # `make lock` pins the container's dependencies in requirements.lock.
 # `make messages` writes the translation template telegram/locales/messages.pot (not committed).
@@ -11,7 +12,7 @@ PYTHON ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || (command -v 
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench messages lock venv clean
+.PHONY: run test lint bench messages lock venv clean screenshots
 
 venv: $(STAMP)
 
@@ -39,6 +40,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)
+
+# PNGs of the web app's main pages with demo sales, for README (a sandbox of its own in a temporary directory;
+# needs Debian's chromium, as the browser tests do).
+screenshots: $(STAMP)
+	$(VENV)/bin/python -m tests.support.screenshots docs/screenshots
 
 # Keywords and the extraction method are in babel.cfg (tests/test_translations.py reads it too).
 messages: $(STAMP)
