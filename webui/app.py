@@ -8,6 +8,7 @@ from pathlib import Path
 import hypercorn.config
 import msgspec
 import trio
+from hypercorn.middleware import ProxyFixMiddleware
 from hypercorn.trio.run import worker_serve
 from hypercorn.utils import wrap_app
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
@@ -42,6 +43,8 @@ def create_app(health: Callable[[], HealthReport], auth: Auth, payments: Payment
     app = QuartTrio("shopkeeper", root_path=str(Path(__file__).parent))
     # Quart's documented way to wrap its ASGI app in middleware, which the checker takes for a method reassigned.
     app.asgi_app = BodyLimit(app.asgi_app, default=BODY_MAX, limits={CRYPTOPAY_WEBHOOK: CRYPTOPAY_BODY_MAX})  # type: ignore[method-assign]
+    if auth.settings.proxy_hops:
+        app.asgi_app = ProxyFixMiddleware(app.asgi_app, mode="legacy", trusted_hops=auth.settings.proxy_hops)  # type: ignore[method-assign]
 
     @app.post(CRYPTOPAY_WEBHOOK)
     async def cryptopay_webhook() -> Response:

@@ -26,6 +26,10 @@ class WebSettings(ConfigSection, frozen=True, kw_only=True, forbid_unknown_field
     session_hours: Annotated[float, Meta(gt=0, le=24 * 30)] = 12.0
     # The bearer token Prometheus scrapes /metrics/prometheus with. Empty: only a signed-in session may.
     metrics_token: str = ""
+    # How many reverse proxies stand in front of the app, each adding X-Forwarded-For and -Proto: the
+    # client's address (sign-in limits, audit) and scheme are then read from the last that many entries
+    # of those headers. 0 (no proxy): the connection's own, so nobody can claim an address by header.
+    proxy_hops: Annotated[int, Meta(ge=0, le=10)] = 0
 
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
