@@ -15,9 +15,10 @@ import trio
 from prometheus_client import CollectorRegistry, Histogram
 from quart_trio import QuartTrio
 
+from actors.config import secret_values
 from storage import SignInLink, StorageSettings, Store, open_store
 from telegram.emulator import Fault
-from tests.support.shop import OWNER_ID, TOKEN, RunningShop, open_shop
+from tests.support.shop import OWNER_ID, TOKEN, RunningShop, open_shop, shop_settings
 from tests.support.waiting import until_idle
 from webui import Auth, ErrorBook, HealthReport, WebSettings, create_app, open_error_book
 from webui.sampler import ANSWER_SECONDS, Sampler
@@ -165,3 +166,15 @@ async def test_a_crashed_actor_shows_crashed_with_its_reason_and_its_error(sqlit
             errors = html.unescape((await client.get("/errors")).text)
     assert "telegram.errors.Unauthorized at " in errors and "actor poller crashed" in errors
     assert TOKEN not in errors and TOKEN not in page
+
+
+def test_the_error_book_is_told_every_secret_of_the_configuration() -> None:
+    settings = shop_settings(
+        "postgres://shop:db-password-1@db:5432/shop",
+        payments={"provider_token": "provider:TEST:secret-1", "cryptopay_token": "12345:crypto-secret"},
+        storage={"redis_url": "redis://cache:6379/0", "stock_key": "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="},
+    )
+    # Of a URL, the password alone (a Redis URL without one is no secret); every token and key whole.
+    assert sorted(secret_values(settings)) == sorted(
+        [TOKEN, "db-password-1", "provider:TEST:secret-1", "12345:crypto-secret", "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="]
+    )
