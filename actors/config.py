@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from storage import StorageSettings, backend_of, parse_stock_key
+from storage import ConfigSection, StorageSettings, backend_of, parse_stock_key
 from telegram.config import AdminSettings, PaymentSettings, ShopSettings, TelegramSettings
 from telegram.i18n import LANGUAGES
 from webui.config import WebSettings
@@ -41,6 +41,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     shop: ShopSettings = ShopSettings()
     payments: PaymentSettings = PaymentSettings()
     admin: AdminSettings = AdminSettings()
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret of the configuration (tokens, keys, passwords), to mask wherever logs are kept."""
+    sections = (getattr(settings, name) for name in settings.__struct_fields__)
+    return [value for section in sections if isinstance(section, ConfigSection) for value in section.secret_values()]
 
 
 SECTIONS: dict[str, type[msgspec.Struct]] = {

@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 import trio
 from cachetools import TTLCache
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge, Histogram
 
 from storage import StorageError
 from telegram.routing import Dispatcher, chat_key, from_a_person_in_private, is_payment, reports_payment
@@ -48,6 +48,16 @@ DROPPED = Counter(
 DEFERRED = Counter(
     "shopkeeper_payment_updates_deferred_total", "Payment updates put back after a storage error, to be handled again"
 )
+# From the moment the lanes take an update to the end of its handling (its answer sent): the wait
+# behind the chat's earlier updates and other chats included, which the handling time alone omits.
+ANSWERED = Histogram(
+    "shopkeeper_update_answer_seconds",
+    "Time from taking an update to having answered it (waiting in its lane included)",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+# Read when the figures are, not kept up to date on every update.
+HELD = Gauge("shopkeeper_lane_updates", "Updates the lanes hold: waiting in a chat's backlog, being handled, or pre-checkout")
+CHATS = Gauge("shopkeeper_lane_chats", "Chats with updates waiting or being handled")
 
 # Updates one chat may have waiting; at ~1 answer a second that is about 20 s of answers.
 BACKLOG = 20
@@ -104,6 +114,10 @@ class ChatLanes:
         self._attempts: dict[int, int] = {}
         self._told_lately: TTLCache[int, bool] = TTLCache(maxsize=100_000, ttl=NOTICE_EVERY, timer=trio.current_time)
         self._closing = False
+        # When each update held was taken, for ANSWERED; a payment update put back keeps its first time.
+        self._taken: dict[int, float] = {}
+        HELD.set_function(lambda: self._held)
+        CHATS.set_function(lambda: len(self._lanes))
 
     def offer(self, update: Update) -> None:
         """Take one update; never waits. Call it before `close`."""
@@ -111,6 +125,7 @@ class ChatLanes:
             DROPPED.labels("not_private").inc()
             self._done(update.update_id)
             return
+        self._taken.setdefault(update.update_id, trio.current_time())
         if update.pre_checkout_query is not None:
             self._held += 1
             self._fast_send.send_nowait(update)
@@ -126,6 +141,7 @@ class ChatLanes:
             lane.backlog.append(update)
         else:
             DROPPED.labels("backlog").inc()
+            self._taken.pop(update.update_id, None)
             self._done(update.update_id)
             if not lane.told and chat not in self._told_lately:
                 lane.told = True
@@ -203,6 +219,8 @@ class ChatLanes:
             if self._held < self.capacity:
                 self._room.set()
         self._attempts.pop(update.update_id, None)
+        now = trio.current_time()
+        ANSWERED.observe(now - self._taken.pop(update.update_id, now))
         self._done(update.update_id)
 
     def _defer(self, update: Update, error: StorageError) -> None:

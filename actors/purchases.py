@@ -10,7 +10,7 @@ from typing import NoReturn
 
 import msgspec
 import trio
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 from storage import PurchaseRequest, PurchaseResult, StorageError, StorageRefusal, Store
 from telegram.routing import PurchaseUnavailable
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 PURCHASES = Counter("shopkeeper_purchases_total", "Purchase requests, by outcome", ["outcome"])
 BATCH = Histogram("shopkeeper_purchase_batch_size", "Requests per purchase transaction", buckets=(1, 2, 4, 8, 16, 32, 64, 128))
+WAITING = Gauge("shopkeeper_purchase_queue", "Purchase requests waiting for the serializer to take them")
 
 MAX_BATCH = 64
 
@@ -41,6 +42,8 @@ class PurchaseSerializer:
         self.max_batch = max_batch
         # Unbuffered: a buyer waits until the actor takes their order, which bounds the queue.
         self._send, self._receive = trio.open_memory_channel[PurchaseOrder](0)
+        # The buyers waiting to hand their order over are the queue; read when the figures are.
+        WAITING.set_function(lambda: self._send.statistics().tasks_waiting_send)
 
     async def buy(self, request: PurchaseRequest) -> PurchaseResult:
         """The purchase's result. Raises PurchaseUnavailable when the lane had none (the store out of

@@ -23,7 +23,7 @@ import msgspec
 import trio
 
 from actors.broadcaster import Broadcaster
-from actors.config import ConfigError, Settings
+from actors.config import ConfigError, Settings, secret_values
 from actors.health import HealthWatcher
 from actors.housekeeper import Housekeeper
 from actors.poller import UpdatePoller
@@ -41,7 +41,7 @@ from telegram.routing import BotIdentity, Dispatcher, Shop
 from telegram.screens import RECEIPTS, build_gate, build_router
 from telegram.texts import Texts
 from telegram.types import BotCommand
-from webui import Auth, CannotListen, create_app, serve_web
+from webui import Auth, CannotListen, ShopMode, create_app, open_error_book, serve_web
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,8 @@ async def run_shop(
     """
     stop = trio.Event() if stop is None else stop
     async with open_store(settings.storage) as store, AsyncExitStack() as clients:
+        # What /errors shows is kept from here on, the configuration's secrets masked.
+        errors_seen = clients.enter_context(open_error_book(secret_values(settings)))
         # First, before anything writes to it: a sandbox and a real shop never share a database.
         if sandbox:
             await claim_sandbox_database(store, settings.storage)
@@ -146,7 +148,13 @@ async def run_shop(
             await root.start(supervise, "housekeeper", housekeeper.run, actors)
             await root.start(supervise, "health", health.run, actors)
             try:
-                app = create_app(health.report, Auth(store, settings.web, settings.telegram.owner_id), payments)
+                app = create_app(
+                    health.report,
+                    Auth(store, settings.web, settings.telegram.owner_id),
+                    payments,
+                    errors_seen=errors_seen,
+                    mode=ShopMode(updates="polling", sandbox=sandbox),
+                )
                 binds = await root.start(serve_web, app, settings.web, web_closing.wait)
             except CannotListen as error:
                 raise ConfigError(

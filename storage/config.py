@@ -45,6 +45,21 @@ class ConfigSection(msgspec.Struct, frozen=True):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{name}={value!r}' for name, value in self.__rich_repr__())})"
 
+    def secret_values(self) -> list[str]:
+        """The secrets this section holds, each as it would appear in a text (of a URL, its password
+        alone), for redacting what is kept of the logs. A value its mask shows whole is no secret."""
+        found = []
+        for name, mask in self.secrets.items():
+            value = getattr(self, name)
+            if not value or mask(value) == value:
+                continue
+            try:
+                password = urlsplit(value).password
+            except ValueError:
+                password = None
+            found.append(password or value)
+        return found
+
 
 class StorageSettings(ConfigSection, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Where the shop keeps its data.

@@ -3,6 +3,19 @@
 from webui.app import CannotListen, create_app, serve_web
 from webui.auth import Auth
 from webui.config import WebSettings
+from webui.error_book import ErrorBook, open_error_book
 from webui.health import ComponentHealth, HealthReport
+from webui.status import ShopMode
 
-__all__ = ["Auth", "CannotListen", "ComponentHealth", "HealthReport", "WebSettings", "create_app", "serve_web"]
+__all__ = [
+    "Auth",
+    "CannotListen",
+    "ComponentHealth",
+    "ErrorBook",
+    "HealthReport",
+    "ShopMode",
+    "WebSettings",
+    "create_app",
+    "open_error_book",
+    "serve_web",
+]

@@ -20,9 +20,12 @@ from telegram.cryptopay import WebhookUpdate, verify
 from telegram.payments import PaymentDesk
 from webui.auth import Auth
 from webui.config import WebSettings
+from webui.error_book import ErrorBook
 from webui.health import HealthReport
 from webui.limits import BodyLimit
-from webui.pages import metrics, overview
+from webui.pages import errors, metrics, overview, performance
+from webui.sampler import Sampler
+from webui.status import ShopMode
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +36,24 @@ CRYPTOPAY_WEBHOOK = "/cryptopay/webhook"
 # CryptoPay update is a few KB (an invoice's description and payload are at most 1 KB and 4 KB).
 CRYPTOPAY_BODY_MAX = 32 * 1024
 BODY_MAX = 64 * 1024
+POLLING = ShopMode(updates="polling")
 
 
-def create_app(health: Callable[[], HealthReport], auth: Auth, payments: PaymentDesk | None = None) -> QuartTrio:
+def create_app(
+    health: Callable[[], HealthReport],
+    auth: Auth,
+    payments: PaymentDesk | None = None,
+    *,
+    errors_seen: ErrorBook | None = None,
+    mode: ShopMode = POLLING,
+    sampler: Sampler | None = None,
+) -> QuartTrio:
     """The app; `health` returns the current report (it is computed by the health watcher, not here).
     `auth` signs staff in and checks every page. With a payment desk that has CryptoPay on, the
-    CryptoPay webhook is served too. Every route takes a small body at most (see webui.limits)."""
+    CryptoPay webhook is served too. Every route takes a small body at most (see webui.limits).
+    `errors_seen` is the error book /errors shows (one on the root logger: see open_error_book;
+    without it, a book no logger feeds); `mode` is how the shop runs, for the overview; `sampler` keeps
+    /performance's last hour (by default one of this process's registry, every 10 s)."""
     # The root path holds templates/ (Quart looks for them beside the app's module).
     app = QuartTrio("shopkeeper", root_path=str(Path(__file__).parent))
     # Quart's documented way to wrap its ASGI app in middleware, which the checker takes for a method reassigned.
@@ -90,9 +105,22 @@ def create_app(health: Callable[[], HealthReport], auth: Auth, payments: Payment
             return Response("sign in, or give the bearer token (web.metrics_token)", status=401, content_type="text/plain")
         return Response(generate_latest(REGISTRY), status=200, content_type=CONTENT_TYPE_LATEST)
 
+    # The latency-over-time samples, taken while the app serves (in its nursery); a shutdown does not wait for them.
+    sampler = sampler if sampler is not None else Sampler()
+
+    @app.before_serving
+    async def start_sampling() -> None:
+        app.add_background_task(sampler.run)
+
+    @app.after_serving
+    async def stop_sampling() -> None:
+        sampler.stop()
+
     auth.register(app)
-    overview.register(app, auth)
+    overview.register(app, auth, health, mode)
     metrics.register(app, auth)
+    performance.register(app, auth, sampler)
+    errors.register(app, auth, errors_seen if errors_seen is not None else ErrorBook())
 
     return app
 

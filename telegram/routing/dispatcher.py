@@ -25,7 +25,10 @@ log = logging.getLogger(__name__)
 
 UPDATES = Counter("shopkeeper_updates_total", "Updates handled, by kind and outcome", ["kind", "outcome"])
 HANDLING = Histogram(
-    "shopkeeper_update_seconds", "Time to handle one update", buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+    "shopkeeper_update_seconds",
+    "Time to handle one update",
+    # From 1 ms: the shop aims at about 1 ms of CPU per update, and a coarser first bucket hides it.
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
 STAFF = frozenset({"owner", "admin"})

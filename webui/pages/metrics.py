@@ -1,28 +1,28 @@
 """`/metrics`: the figures of `/metrics/prometheus` as JSON, for a script or a page that reads them.
 
 Like the Prometheus text, these are this process's figures (its prometheus_client registry), so the
-answer names the process (host and pid): with several processes each answers for itself. Who may
-read them is the same as for `/metrics/prometheus` (the bearer token, or a staff session). A value
-JSON cannot hold (NaN, an infinity) is null.
+answer names the process (host, pid, start time and version; webui.process): with several processes
+each answers for itself. Who may read them is the same as for `/metrics/prometheus` (the bearer
+token, or a staff session). A value JSON cannot hold (NaN, an infinity) is null.
 """
 
 import math
-import os
-import socket
 from typing import Any
 
+import msgspec
 from prometheus_client import REGISTRY
-from prometheus_client.registry import Collector
+from prometheus_client.registry import CollectorRegistry
 from quart import Response
 from quart_trio import QuartTrio
 
 from webui.auth import Auth
+from webui.process import this_process
 
 
-def figures(registry: Collector = REGISTRY) -> dict[str, Any]:
+def figures(registry: CollectorRegistry = REGISTRY) -> dict[str, Any]:
     """Every metric of `registry` with its samples, and the process they describe."""
     return {
-        "process": {"host": socket.gethostname(), "pid": os.getpid()},
+        "process": msgspec.to_builtins(this_process(registry)),
         "metrics": [
             {
                 "name": family.name,
