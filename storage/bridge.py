@@ -30,6 +30,7 @@ from storage import (
     cursors,
     disputes,
     exports,
+    feed,
     history,
     inbox,
     invoices,
@@ -247,6 +248,10 @@ class Store:
     remove_unit = use_case(stock.remove_unit, changes_catalog=True)
     import_catalog = use_case(catalog_import.import_catalog, changes_catalog=True)
     get_promo = use_case(promos.get_promo)
+    shop_events_after = use_case(feed.shop_events_after)
+    latest_shop_event_id = use_case(feed.latest_shop_event_id)
+    shop_events_page = use_case(feed.shop_events_page)
+    record_crash = use_case(feed.record_crash)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""
