@@ -17,11 +17,13 @@ from quart_trio import QuartTrio
 from storage import StorageError
 from telegram.cryptopay import WebhookUpdate, verify
 from telegram.payments import PaymentDesk
+from webui import live
 from webui.auth import Auth
 from webui.config import WebSettings
 from webui.health import HealthReport
 from webui.limits import BodyLimit
-from webui.pages import metrics, overview
+from webui.live import closing
+from webui.pages import events, metrics, overview
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,8 @@ def create_app(health: Callable[[], HealthReport], auth: Auth, payments: Payment
     auth.register(app)
     overview.register(app, auth)
     metrics.register(app, auth)
+    events.register(app, auth)
+    live.register(app, auth)
 
     return app
 
@@ -132,10 +136,16 @@ async def serve_web(
         raise CannotListen(config.bind[0], error.strerror or str(error)) from None
     for sock in sockets.insecure_sockets:
         sock.listen(config.backlog)
+
+    async def stopping() -> None:
+        await shutdown_trigger()
+        # Open event streams end now: hypercorn would wait out graceful_timeout for them.
+        closing(app)
+
     await worker_serve(
         wrap_app(app, config.wsgi_max_body_size, None),
         config,
         sockets=sockets,
-        shutdown_trigger=shutdown_trigger,
+        shutdown_trigger=stopping,
         task_status=task_status,
     )

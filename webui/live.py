@@ -1,0 +1,222 @@
+"""Live updates: the shop's business events (storage.feed) as Server-Sent Events at `/live`.
+
+Storage writes each event in the transaction of the change it tells of; every process reads them
+from the database, so a page open on any process behind a load balancer hears of every process's
+sales. One watcher per process (`LiveFeed.run`, started in the app's nursery when it starts serving)
+polls the feed by id every POLL_SECONDS, which costs an index seek when nothing happened, and hands
+each event to every open stream: one query a process, however many pages are open.
+
+Ids are taken when a row is written and commit later, so on PostgreSQL a reader may see id 8 before
+id 7 commits. The watcher remembers the ids it has not seen yet below the highest it has, and reads
+again from the lowest of them for GAP_SECONDS; an id still missing then belongs to a transaction that
+rolled back.
+
+A stream's buffer holds SUBSCRIBER_BUFFER events: a stream that falls that far behind (a stalled
+connection) is dropped and told to reload, rather than holding up the others. Streams end as soon as
+the shop starts stopping (`LiveFeed.close`, from the web server's shutdown trigger): hypercorn would
+otherwise wait out its graceful timeout for them.
+"""
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+import msgspec
+import trio
+from quart import Response, request
+from quart_trio import QuartTrio
+
+from storage import Permission, ShopEventRecord, StorageError, Store, may
+from webui.auth import Auth, Visitor
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5
+# How long an id below the highest seen is waited for before it counts as rolled back.
+GAP_SECONDS = 10.0
+# Missing ids remembered at most (a burst of rolled-back batches must not grow the watch list unbounded).
+GAPS_MAX = 1000
+READ_BATCH = 200
+SUBSCRIBER_BUFFER = 64
+HEARTBEAT_SECONDS = 15.0
+# A browser that reconnects is sent what it missed, at most this much; beyond it, it is told to reload.
+REPLAY_MAX = 200
+# Kinds whose amount is money only those with `statistics` (and the owner) see.
+MONEY_KINDS = frozenset({"purchase", "payment", "refund"})
+
+
+class _Subscriber:
+    def __init__(self) -> None:
+        # Buffered: the watcher never waits for a stream; one that fills its buffer is dropped.
+        self.send, self.receive = trio.open_memory_channel[ShopEventRecord](SUBSCRIBER_BUFFER)
+        self.dropped = False
+
+
+class LiveFeed:
+    """The process's one watcher of the feed, and the streams it feeds."""
+
+    def __init__(self, store: Store, *, poll_seconds: float = POLL_SECONDS) -> None:
+        self.store = store
+        self.poll_seconds = poll_seconds
+        self.closing = trio.Event()
+        self._subscribers: set[_Subscriber] = set()
+        self._last = 0
+        # Ids below _last not seen yet, with when to stop waiting for each.
+        self._gaps: dict[int, float] = {}
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Poll the feed until cancelled or closed. Supports the trio nursery start protocol: started
+        once it knows where the feed ends (events before that are not sent live, only replayed).
+
+        Error handling: a database that does not answer is logged and asked again at the next poll."""
+        self._last = await self.store.latest_shop_event_id()
+        task_status.started()
+        while not self.closing.is_set():
+            try:
+                await self.poll()
+            except StorageError as error:
+                log.warning("live events: feed not read: %s", error)
+            with trio.move_on_after(self.poll_seconds):
+                await self.closing.wait()
+
+    async def poll(self) -> None:
+        """Read what is new since the last poll (and the ids still awaited) and hand it out."""
+        now = trio.current_time()
+        self._gaps = {gap: until for gap, until in self._gaps.items() if until > now}
+        after = min(self._gaps, default=self._last + 1) - 1
+        while True:
+            batch = await self.store.shop_events_after(after, READ_BATCH)
+            for event in batch:
+                if event.id > self._last:
+                    missing = range(max(self._last + 1, event.id - GAPS_MAX), event.id)
+                    self._gaps.update(dict.fromkeys(missing, now + GAP_SECONDS))
+                    self._last = event.id
+                elif self._gaps.pop(event.id, None) is None:
+                    continue  # sent at an earlier poll
+                self._publish(event)
+            if len(batch) < READ_BATCH:
+                return
+            after = batch[-1].id
+
+    def _publish(self, event: ShopEventRecord) -> None:
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber.send.send_nowait(event)
+            except trio.WouldBlock:
+                subscriber.dropped = True
+                self._drop(subscriber)
+            except trio.BrokenResourceError:
+                self._drop(subscriber)
+
+    def _drop(self, subscriber: _Subscriber) -> None:
+        self._subscribers.discard(subscriber)
+        subscriber.send.close()
+
+    @contextmanager
+    def subscribe(self) -> Iterator[_Subscriber]:
+        """Events from now on, for one stream; the channel ends when the shop stops (or the stream
+        fell behind: then `dropped`)."""
+        subscriber = _Subscriber()
+        if self.closing.is_set():
+            subscriber.send.close()
+        else:
+            self._subscribers.add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            self._drop(subscriber)
+            subscriber.receive.close()
+
+    def close(self) -> None:
+        """The shop is stopping: the watcher stops and every stream ends now."""
+        self.closing.set()
+        for subscriber in list(self._subscribers):
+            self._drop(subscriber)
+
+
+def register(app: QuartTrio, auth: Auth) -> LiveFeed:
+    """Serve `/live` on `app`, and start the app's watcher when it starts serving."""
+    live = LiveFeed(auth.store)
+    # serve_web ends the streams at the shutdown trigger through this.
+    app.extensions["shopkeeper.live"] = live
+
+    @app.before_serving
+    async def start_watcher() -> None:
+        await app.nursery.start(live.run)
+
+    @auth.page("staff", "web.live")
+    async def stream(visitor: Visitor) -> Response:
+        money = may(visitor.user, Permission.STATISTICS, auth.owner_id)
+        resume = _last_event_id()
+        response = Response(_events(live, resume, money), status=200, content_type="text/event-stream")
+        # Quart would end the stream after its response timeout; proxies (nginx) must not buffer it.
+        response.timeout = None
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Accel-Buffering"] = "no"
+        return response
+
+    app.add_url_rule("/live", "live", stream, methods=["GET"])
+    return live
+
+
+def closing(app: QuartTrio) -> None:
+    """End the app's event streams now (the shop is stopping); an app without /live has none."""
+    live = app.extensions.get("shopkeeper.live")
+    if isinstance(live, LiveFeed):
+        live.close()
+
+
+def _last_event_id() -> int | None:
+    given = request.headers.get("Last-Event-ID", "")
+    return int(given) if given.isdigit() and len(given) < 19 else None
+
+
+async def _events(live: LiveFeed, resume: int | None, money: bool) -> AsyncIterator[bytes]:
+    # The first bytes open the stream at once in browsers and proxies; `retry` paces reconnecting.
+    yield b": live\nretry: 3000\n\n"
+    with live.subscribe() as subscriber:
+        replayed: set[int] = set()
+        if resume is not None:
+            missed = await live.store.shop_events_after(resume, REPLAY_MAX + 1)
+            if len(missed) > REPLAY_MAX:
+                yield b"event: reload\ndata: {}\n\n"
+                return
+            for old in missed:
+                replayed.add(old.id)
+                yield _message(old, money)
+        while True:
+            event = await _next_event(subscriber)
+            if event == "ended":
+                if subscriber.dropped:
+                    yield b"event: reload\ndata: {}\n\n"
+                return
+            if event == "quiet":
+                yield b": keep-alive\n\n"
+            elif event.id not in replayed:
+                yield _message(event, money)
+
+
+async def _next_event(subscriber: _Subscriber) -> ShopEventRecord | Literal["quiet", "ended"]:
+    # A function of its own: the stream's generator must not yield inside a cancel scope.
+    with trio.move_on_after(HEARTBEAT_SECONDS):
+        try:
+            return await subscriber.receive.receive()
+        except trio.EndOfChannel:
+            return "ended"
+    return "quiet"
+
+
+def _message(event: ShopEventRecord, money: bool) -> bytes:
+    data: dict[str, object] = {
+        "id": event.id,
+        "kind": event.kind,
+        "summary": event.summary,
+        "subject": event.subject,
+        "user_id": event.user_id,
+        "created_at": event.created_at.isoformat(),
+    }
+    if event.amount is not None and (money or event.kind not in MONEY_KINDS):
+        data["amount"] = str(event.amount)
+        data["currency"] = event.currency
+    return b"id: %d\nevent: %s\ndata: %s\n\n" % (event.id, event.kind.encode(), msgspec.json.encode(data))

@@ -1,0 +1,72 @@
+// Live updates for the web app's pages (ours, small, no library): one EventSource on /live (webui/live.py).
+// - An element with data-live-src="<url>" is fetched again (about 300 ms after the last event that
+//   concerns it) and its content replaced, when an event of one of its data-live-kinds (a comma list;
+//   empty or absent: any kind) arrives.
+// - The element with id "live-events" (the /events table's body) gets a row for each new event at its
+//   top, if the event matches its data-live-kinds and data-live-user filters.
+// The browser reconnects by itself and sends Last-Event-ID, so the server replays what was missed; a
+// stream that fell too far behind is told to reload.
+(function () {
+  "use strict";
+  if (!window.EventSource) return;
+  var KINDS = ["purchase", "payment", "refund", "registration", "staff", "security", "dispute", "crash"];
+  var DEBOUNCE_MS = 300;
+  var timers = new WeakMap();
+
+  function wants(element, kind) {
+    var kinds = (element.getAttribute("data-live-kinds") || "").split(",").map(function (k) { return k.trim(); }).filter(Boolean);
+    return kinds.length === 0 || kinds.indexOf(kind) !== -1;
+  }
+
+  function refresh(element) {
+    clearTimeout(timers.get(element));
+    timers.set(element, setTimeout(function () {
+      fetch(element.getAttribute("data-live-src"), { credentials: "same-origin", headers: { "X-Live": "1" } })
+        .then(function (answer) { return answer.ok ? answer.text() : null; })
+        .then(function (html) { if (html !== null) element.innerHTML = html; })
+        .catch(function () { /* the next event tries again */ });
+    }, DEBOUNCE_MS));
+  }
+
+  function cell(row, text) {
+    var td = document.createElement("td");
+    td.textContent = text;
+    row.appendChild(td);
+    return td;
+  }
+
+  function prepend(list, event) {
+    var user = list.getAttribute("data-live-user");
+    if (user && String(event.user_id) !== user) return;
+    var row = document.createElement("tr");
+    cell(row, event.created_at.replace("T", " ").slice(0, 19));
+    cell(row, event.kind);
+    cell(row, event.summary);
+    cell(row, event.amount ? event.amount + (event.currency ? " " + event.currency : "") : "");
+    var about = cell(row, "");
+    if (event.user_id !== null) {
+      var link = document.createElement("a");
+      link.href = "/events?user=" + encodeURIComponent(event.user_id);
+      link.textContent = event.subject || "user " + event.user_id;
+      about.appendChild(link);
+    } else {
+      about.textContent = event.subject;
+    }
+    var empty = list.querySelector("tr.empty");
+    if (empty) empty.remove();
+    list.insertBefore(row, list.firstChild);
+  }
+
+  function received(message) {
+    var event = JSON.parse(message.data);
+    document.querySelectorAll("[data-live-src]").forEach(function (element) {
+      if (wants(element, event.kind)) refresh(element);
+    });
+    var list = document.getElementById("live-events");
+    if (list && wants(list, event.kind)) prepend(list, event);
+  }
+
+  var source = new EventSource("/live");
+  KINDS.forEach(function (kind) { source.addEventListener(kind, received); });
+  source.addEventListener("reload", function () { source.close(); window.location.reload(); });
+})();
