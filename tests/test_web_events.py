@@ -9,12 +9,15 @@ from decimal import Decimal
 
 import pytest
 import trio
-from quart.typing import TestClientProtocol, TestHTTPConnectionProtocol
+from quart import typing as quart_typing
 from quart_trio import QuartTrio
 
 from storage import Delivered, PurchaseRequest, SignInLink, StorageSettings, Store, open_store
 from webui import Auth, HealthReport, WebSettings, create_app
+from webui.live import LiveFeed
 from webui.pages.events import PAGE_SIZE
+
+type Connection = quart_typing.TestHTTPConnectionProtocol
 
 OWNER = 1
 ANN = 1001  # an admin with `stock` only
@@ -40,7 +43,7 @@ def app_for(store: Store, owner: int = OWNER) -> QuartTrio:
     return create_app(lambda: HealthReport(components={}), Auth(store, WebSettings(), owner))
 
 
-async def signed_in(store: Store, app: QuartTrio, user_id: int) -> TestClientProtocol:
+async def signed_in(store: Store, app: QuartTrio, user_id: int) -> quart_typing.TestClientProtocol:
     """A test client of `app` with `user_id` signed in."""
     issued = await store.issue_sign_in(user_id, owner_id=OWNER, actor_id=user_id)
     assert isinstance(issued, SignInLink)
@@ -49,7 +52,7 @@ async def signed_in(store: Store, app: QuartTrio, user_id: int) -> TestClientPro
     return client
 
 
-async def page(client: TestClientProtocol, path: str) -> str:
+async def page(client: quart_typing.TestClientProtocol, path: str) -> str:
     response = await client.get(path)
     assert response.status_code == 200, await response.get_data(as_text=True)
     return str(await response.get_data(as_text=True))
@@ -100,6 +103,15 @@ async def test_events_newest_first_by_kind_with_money_for_statistics_only(store:
     assert (await owner.get("/events?before=x")).status_code == 400
 
 
+async def test_signed_in_pages_load_our_live_script(store: Store) -> None:
+    client = await signed_in(store, app_for(store), ANN)
+    assert '<script src="/static/live.js" defer></script>' in await page(client, "/events")
+    script = await client.get("/static/live.js")
+    assert script.status_code == 200 and 'new EventSource("/live")' in await script.get_data(as_text=True)
+    refused = await app_for(store).test_client().get("/events")
+    assert "live.js" not in await refused.get_data(as_text=True)
+
+
 async def test_events_page_by_keyset(store: Store) -> None:
     for user_id in range(3000, 3000 + PAGE_SIZE + 5):
         await register(store, user_id)
@@ -112,7 +124,7 @@ async def test_events_page_by_keyset(store: Store) -> None:
     assert f"user {OWNER} joined" in second and "Older" not in second and 'id="live-events"' not in second
 
 
-async def read_events(connection: TestHTTPConnectionProtocol, count: int, kind: str | None = None) -> list[dict[str, str]]:
+async def read_events(connection: Connection, count: int, kind: str | None = None) -> list[dict[str, str]]:
     """The next `count` events (of `kind`, when given) of an open stream, each as its fields (id, event, data)."""
     buffer = b""
     events: list[dict[str, str]] = []
@@ -128,7 +140,7 @@ async def read_events(connection: TestHTTPConnectionProtocol, count: int, kind: 
 
 
 @asynccontextmanager
-async def streaming(client: TestClientProtocol, **headers: str) -> AsyncIterator[TestHTTPConnectionProtocol]:
+async def streaming(client: quart_typing.TestClientProtocol, **headers: str) -> AsyncIterator[Connection]:
     """/live opened by `client`. Leaving it cancels the connection: Quart's test connection would
     otherwise wait, on leaving, for a body that an event stream never ends."""
     with trio.CancelScope() as scope:
@@ -177,6 +189,26 @@ async def test_live_amounts_for_statistics(store: Store) -> None:
             await a_sale(store)
             [sold] = await read_events(connection, 1, "purchase")
         assert '"amount":"6.00"' in sold["data"]
+
+
+async def test_a_revoked_admins_stream_ends(store: Store) -> None:
+    app = app_for(store)
+    live = app.extensions["shopkeeper.live"]
+    assert isinstance(live, LiveFeed)
+    # Checked again at every event, instead of every RECHECK_SECONDS.
+    live.recheck_seconds = 0
+    async with app.test_app() as running:
+        client = running.test_client()
+        client.cookie_jar = (await signed_in(store, app, ANN)).cookie_jar
+        async with streaming(client) as connection:
+            await trio.sleep(0.2)
+            await store.revoke_admin(ANN, actor_id=OWNER)
+            events = await read_events(connection, 1, "reload")
+            # The stream ended: nothing more comes, however much happens.
+            await a_sale(store)
+            with trio.fail_after(5):
+                assert await connection.receive() == b""
+        assert "purchase" not in [event["event"] for event in events]
 
 
 @pytest.mark.postgres

@@ -18,7 +18,7 @@ otherwise wait out its graceful timeout for them.
 """
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
@@ -27,8 +27,8 @@ import trio
 from quart import Response, request
 from quart_trio import QuartTrio
 
-from storage import Permission, ShopEventRecord, StorageError, Store, may
-from webui.auth import Auth, Visitor
+from storage import Granted, Permission, ShopEventRecord, StorageError, Store, may
+from webui.auth import SESSION_COOKIE, Auth, Visitor
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ GAPS_MAX = 1000
 READ_BATCH = 200
 SUBSCRIBER_BUFFER = 64
 HEARTBEAT_SECONDS = 15.0
+# How often an open stream's session and rights are checked again (at an event or a heartbeat).
+RECHECK_SECONDS = 15.0
 # A browser that reconnects is sent what it missed, at most this much; beyond it, it is told to reload.
 REPLAY_MAX = 200
 # Kinds whose amount is money only those with `statistics` (and the owner) see.
@@ -56,9 +58,10 @@ class _Subscriber:
 class LiveFeed:
     """The process's one watcher of the feed, and the streams it feeds."""
 
-    def __init__(self, store: Store, *, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(self, store: Store, *, poll_seconds: float = POLL_SECONDS, recheck_seconds: float = RECHECK_SECONDS) -> None:
         self.store = store
         self.poll_seconds = poll_seconds
+        self.recheck_seconds = recheck_seconds
         self.closing = trio.Event()
         self._subscribers: set[_Subscriber] = set()
         self._last = 0
@@ -145,11 +148,28 @@ def register(app: QuartTrio, auth: Auth) -> LiveFeed:
     async def start_watcher() -> None:
         await app.nursery.start(live.run)
 
+    @app.after_serving
+    async def stop_watcher() -> None:
+        # Quart gives background tasks a deadline rather than cancelling them: the watcher ends now.
+        live.close()
+
     @auth.page("staff", "web.live")
     async def stream(visitor: Visitor) -> Response:
         money = may(visitor.user, Permission.STATISTICS, auth.owner_id)
-        resume = _last_event_id()
-        response = Response(_events(live, resume, money), status=200, content_type="text/event-stream")
+        token = request.cookies.get(SESSION_COOKIE, "")
+
+        async def still_allowed() -> bool:
+            # As every request is checked afresh, so is a stream, every RECHECK_SECONDS: signing out,
+            # revoking or blocking ends it too.
+            try:
+                session = await auth.store.web_session(token)
+                return session is not None and isinstance(
+                    await auth.store.authorize(session.user_id, "staff", "web.live", owner_id=auth.owner_id), Granted
+                )
+            except StorageError:
+                return False
+
+        response = Response(_events(live, _last_event_id(), money, still_allowed), status=200, content_type="text/event-stream")
         # Quart would end the stream after its response timeout; proxies (nginx) must not buffer it.
         response.timeout = None
         response.headers["Cache-Control"] = "no-store"
@@ -172,9 +192,12 @@ def _last_event_id() -> int | None:
     return int(given) if given.isdigit() and len(given) < 19 else None
 
 
-async def _events(live: LiveFeed, resume: int | None, money: bool) -> AsyncIterator[bytes]:
+async def _events(
+    live: LiveFeed, resume: int | None, money: bool, still_allowed: Callable[[], Awaitable[bool]]
+) -> AsyncIterator[bytes]:
     # The first bytes open the stream at once in browsers and proxies; `retry` paces reconnecting.
     yield b": live\nretry: 3000\n\n"
+    checked = trio.current_time()
     with live.subscribe() as subscriber:
         replayed: set[int] = set()
         if resume is not None:
@@ -187,6 +210,12 @@ async def _events(live: LiveFeed, resume: int | None, money: bool) -> AsyncItera
                 yield _message(old, money)
         while True:
             event = await _next_event(subscriber)
+            if trio.current_time() - checked >= live.recheck_seconds:
+                if not await still_allowed():
+                    # The page reloads, and is refused.
+                    yield b"event: reload\ndata: {}\n\n"
+                    return
+                checked = trio.current_time()
             if event == "ended":
                 if subscriber.dropped:
                     yield b"event: reload\ndata: {}\n\n"
