@@ -252,6 +252,7 @@ class Store:
     latest_shop_event_id = use_case(feed.latest_shop_event_id)
     shop_events_page = use_case(feed.shop_events_page)
     record_crash = use_case(feed.record_crash)
+    prune_shop_events = use_case(feed.prune_shop_events)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""

@@ -10,6 +10,7 @@ way back (see webui.live).
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -129,3 +130,8 @@ async def record_crash(actor: str, reason: str) -> None:
     """An actor crashed (and is being restarted) for `reason`, which the caller has stripped of secrets."""
     async with in_transaction() as conn:
         await add_event(conn, ShopEventKind.CRASH, f"{actor} crashed: {reason}", subject=f"actor:{actor}")
+
+
+async def prune_shop_events(before: datetime) -> int:
+    """Delete the events older than `before` (kept as long as the audit log); returns how many."""
+    return await ShopEvent.filter(created_at__lt=before).delete()

@@ -3,11 +3,13 @@ one row in its own transaction, a refused or rolled-back change writes none, and
 id (after an id, oldest first; before an id, newest first)."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import trio
 
+from actors.housekeeper import Housekeeper
 from actors.supervisor import ActorStatus, supervise
 from storage import (
     AlreadyHandled,
@@ -169,3 +171,21 @@ async def test_pages_go_newest_first_by_kind_and_by_user(store: Store) -> None:
     latest = await store.latest_shop_event_id()
     assert latest == everything.rows[0].id and await store.shop_events_after(latest) == []
     assert [row.id for row in await store.shop_events_after(0, limit=2)] == sorted(row.id for row in everything.rows)[:2]
+
+
+async def test_a_refund_telegram_made_is_one_row(store: Store) -> None:
+    order = await stars_order(store)
+    await settled(store, paid(order, "charge-9"))
+    start = await store.latest_shop_event_id()
+    assert isinstance(await store.record_refunded("charge-9"), RefundStarted)
+    assert isinstance(await store.record_refunded("charge-9"), RefundRefused)  # told twice
+    assert await new_rows(store, start) == [("refund", BUYER, f"payment:{order.id}", Decimal("5.00"))]
+
+
+async def test_the_feed_is_kept_as_long_as_the_audit_log(store: Store) -> None:
+    kept = await store.shop_events_after(0)
+    assert kept
+    await Housekeeper(store, 30).tidy(datetime.now(UTC) + timedelta(days=29))
+    assert await store.shop_events_after(0) == kept
+    await Housekeeper(store, 30).tidy(datetime.now(UTC) + timedelta(days=31))
+    assert await store.shop_events_after(0) == []
