@@ -250,6 +250,7 @@ class Store:
     get_promo = use_case(promos.get_promo)
     shop_events_after = use_case(feed.shop_events_after)
     latest_shop_event_id = use_case(feed.latest_shop_event_id)
+    shop_events_among = use_case(feed.shop_events_among)
     shop_events_page = use_case(feed.shop_events_page)
     record_crash = use_case(feed.record_crash)
     prune_shop_events = use_case(feed.prune_shop_events)

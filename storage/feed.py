@@ -5,8 +5,8 @@ Each use case that makes such a change writes its row with `add_event` inside it
 so the row commits with the change or not at all. Readers (the web app's live updates, the staff's
 notices) poll `shop_events_after` with the last id they saw: the feed lives in the database, so every
 process sees every process's events. An id is taken when the row is written and commits later, so a
-reader may see a higher id before a lower one commits: readers that must miss nothing re-read a short
-way back (see webui.live).
+reader may see a higher id before a lower one commits: readers that must miss nothing ask again for
+the ids they skipped, for a while (`shop_events_among`, see webui.live).
 """
 
 from collections.abc import Iterable
@@ -84,6 +84,13 @@ async def add_events(conn: Any, events: Iterable[ShopEvent]) -> None:
 async def shop_events_after(after_id: int, limit: int = 100) -> list[ShopEventRecord]:
     """The events with an id above `after_id`, oldest first, at most `limit` (and READ_MAX)."""
     rows = await ShopEvent.filter(id__gt=after_id).order_by("id").limit(max(1, min(limit, READ_MAX)))
+    return [event_record(row) for row in rows]
+
+
+async def shop_events_among(ids: list[int]) -> list[ShopEventRecord]:
+    """Those of the events with these ids that exist now (committed), oldest first: a reader that
+    saw a higher id asks again for the ones it has not seen (see webui.live)."""
+    rows = await ShopEvent.filter(id__in=ids[:READ_MAX]).order_by("id") if ids else []
     return [event_record(row) for row in rows]
 
 

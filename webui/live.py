@@ -7,9 +7,8 @@ polls the feed by id every POLL_SECONDS, which costs an index seek when nothing 
 each event to every open stream: one query a process, however many pages are open.
 
 Ids are taken when a row is written and commit later, so on PostgreSQL a reader may see id 8 before
-id 7 commits. The watcher remembers the ids it has not seen yet below the highest it has, and reads
-again from the lowest of them for GAP_SECONDS; an id still missing then belongs to a transaction that
-rolled back.
+id 7 commits. The watcher remembers the ids it skipped, and asks for them again at each poll for
+GAP_SECONDS; an id still missing then belongs to a transaction that rolled back.
 
 A stream's buffer holds SUBSCRIBER_BUFFER events: a stream that falls that far behind (a stalled
 connection) is dropped and told to reload, rather than holding up the others. Streams end as soon as
@@ -35,8 +34,9 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 # How long an id below the highest seen is waited for before it counts as rolled back.
 GAP_SECONDS = 10.0
-# Missing ids remembered at most (a burst of rolled-back batches must not grow the watch list unbounded).
-GAPS_MAX = 1000
+# Skipped ids remembered below each new one, at most: a burst of rolled-back batches must not grow the
+# list unbounded, and storage answers at most READ_MAX (500) ids at once.
+GAPS_MAX = 256
 READ_BATCH = 200
 SUBSCRIBER_BUFFER = 64
 HEARTBEAT_SECONDS = 15.0
@@ -72,35 +72,46 @@ class LiveFeed:
         """Poll the feed until cancelled or closed. Supports the trio nursery start protocol: started
         once it knows where the feed ends (events before that are not sent live, only replayed).
 
-        Error handling: a database that does not answer is logged and asked again at the next poll."""
-        self._last = await self.store.latest_shop_event_id()
+        Error handling: a database that does not answer is logged and asked again at the next poll
+        (and where the feed ends, if that was not known yet)."""
+        found = await self._find_end()
         task_status.started()
         while not self.closing.is_set():
-            try:
-                await self.poll()
-            except StorageError as error:
-                log.warning("live events: feed not read: %s", error)
+            if found:
+                try:
+                    await self.poll()
+                except StorageError as error:
+                    log.warning("live events: feed not read: %s", error)
+            else:
+                found = await self._find_end()
             with trio.move_on_after(self.poll_seconds):
                 await self.closing.wait()
 
+    async def _find_end(self) -> bool:
+        try:
+            self._last = await self.store.latest_shop_event_id()
+        except StorageError as error:
+            log.warning("live events: feed not read: %s", error)
+            return False
+        return True
+
     async def poll(self) -> None:
-        """Read what is new since the last poll (and the ids still awaited) and hand it out."""
+        """Hand out what is new since the last poll, and the skipped ids that committed since."""
         now = trio.current_time()
         self._gaps = {gap: until for gap, until in self._gaps.items() if until > now}
-        after = min(self._gaps, default=self._last + 1) - 1
+        if self._gaps:
+            for event in await self.store.shop_events_among(sorted(self._gaps)):
+                del self._gaps[event.id]
+                self._publish(event)
         while True:
-            batch = await self.store.shop_events_after(after, READ_BATCH)
+            batch = await self.store.shop_events_after(self._last, READ_BATCH)
             for event in batch:
-                if event.id > self._last:
-                    missing = range(max(self._last + 1, event.id - GAPS_MAX), event.id)
-                    self._gaps.update(dict.fromkeys(missing, now + GAP_SECONDS))
-                    self._last = event.id
-                elif self._gaps.pop(event.id, None) is None:
-                    continue  # sent at an earlier poll
+                missing = range(max(self._last + 1, event.id - GAPS_MAX), event.id)
+                self._gaps.update(dict.fromkeys(missing, now + GAP_SECONDS))
+                self._last = event.id
                 self._publish(event)
             if len(batch) < READ_BATCH:
                 return
-            after = batch[-1].id
 
     def _publish(self, event: ShopEventRecord) -> None:
         for subscriber in list(self._subscribers):
