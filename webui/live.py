@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 # How long an id below the highest seen is waited for before it counts as rolled back.
 GAP_SECONDS = 10.0
-# Skipped ids remembered below each new one, at most: a burst of rolled-back batches must not grow the
-# list unbounded, and storage answers at most READ_MAX (500) ids at once.
+# Skipped ids remembered at most (the newest): a burst of rolled-back batches must not grow the list
+# unbounded, and storage answers at most READ_MAX (500) ids at once.
 GAPS_MAX = 256
 READ_BATCH = 200
 SUBSCRIBER_BUFFER = 64
@@ -98,9 +98,11 @@ class LiveFeed:
     async def poll(self) -> None:
         """Hand out what is new since the last poll, and the skipped ids that committed since."""
         now = trio.current_time()
-        self._gaps = {gap: until for gap, until in self._gaps.items() if until > now}
-        if self._gaps:
-            for event in await self.store.shop_events_among(sorted(self._gaps)):
+        # The newest GAPS_MAX skipped ids that are still awaited.
+        awaited = sorted(gap for gap, until in self._gaps.items() if until > now)[-GAPS_MAX:]
+        self._gaps = {gap: self._gaps[gap] for gap in awaited}
+        if awaited:
+            for event in await self.store.shop_events_among(awaited):
                 del self._gaps[event.id]
                 self._publish(event)
         while True:
