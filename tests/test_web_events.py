@@ -225,3 +225,10 @@ async def test_an_event_of_one_process_reaches_the_stream_of_another(postgres_ur
                 await register(writer, 4242)
                 [joined] = await read_events(connection, 1, "registration")
             assert joined["event"] == "registration" and '"summary":"user 4242 joined"' in joined["data"]
+
+
+async def test_a_staff_action_links_to_the_events_of_whom_it_is_about(store: Store) -> None:
+    client = await signed_in(store, app_for(store), OWNER)
+    staff = await page(client, "/events?kind=staff")
+    # admin.grant of ANN by the owner: the row leads to ANN's events.
+    assert f'<a href="/events?user={ANN}">user:{ANN}</a>' in staff

@@ -44,7 +44,11 @@ def register(app: QuartTrio, auth: Auth) -> None:
 
 
 def link(event: ShopEventRecord) -> str | None:
-    """Where a row leads: the events of the user it concerns, or (a crash) the shop's status."""
+    """Where a row leads: the events of the user it is about (a staff action's target), else of the
+    user it concerns; a crash, the shop's status."""
+    named, _, number = event.subject.partition(":")
+    if named == "user" and number.isdigit():
+        return f"/events?user={number}"
     if event.user_id is not None:
         return f"/events?user={event.user_id}"
     if event.kind == ShopEventKind.CRASH:

@@ -44,9 +44,11 @@
     cell(row, event.summary);
     cell(row, event.amount ? event.amount + (event.currency ? " " + event.currency : "") : "");
     var about = cell(row, "");
-    if (event.user_id !== null) {
+    // As the page links a row (webui/pages/events.py): the user it is about, else whom it concerns.
+    var aboutUser = /^user:\d+$/.test(event.subject) ? event.subject.slice(5) : event.user_id;
+    if (aboutUser !== null) {
       var link = document.createElement("a");
-      link.href = "/events?user=" + encodeURIComponent(event.user_id);
+      link.href = "/events?user=" + encodeURIComponent(aboutUser);
       link.textContent = event.subject || "user " + event.user_id;
       about.appendChild(link);
     } else {
