@@ -69,6 +69,9 @@
   }
 
   var source = new EventSource("/live");
+  // <html data-live="open"> while the stream is open: for styling, and for browser tests to wait on.
+  source.addEventListener("open", function () { document.documentElement.setAttribute("data-live", "open"); });
+  source.addEventListener("error", function () { document.documentElement.setAttribute("data-live", "closed"); });
   KINDS.forEach(function (kind) { source.addEventListener(kind, received); });
   source.addEventListener("reload", function () { source.close(); window.location.reload(); });
 })();
