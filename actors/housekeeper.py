@@ -1,5 +1,5 @@
 """The housekeeper: deletes what the shop keeps only for a while, first thing on start and then every
-hour: audit events past `admin.audit_retention_days` (0 keeps them forever), and updates handled more
+hour: audit events and the business-event feed past `admin.audit_retention_days` (0 keeps them forever), and updates handled more
 than a day ago (Telegram delivers an update again for a day at most: until then the inbox recognises
 it as handled), and the web app's sign-in links and sessions once expired."""
 
@@ -35,8 +35,9 @@ class Housekeeper:
         if self.retention is None:
             return 0
         pruned = await self.store.prune_audit(now - self.retention)
-        if pruned:
-            log.info("deleted %d audit events older than %d days", pruned, self.retention.days)
+        feed = await self.store.prune_shop_events(now - self.retention)
+        if pruned or feed:
+            log.info("deleted %d audit events and %d feed events older than %d days", pruned, feed, self.retention.days)
         return pruned
 
     async def forget_handled(self, now: datetime) -> int:

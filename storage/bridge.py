@@ -32,6 +32,7 @@ from storage import (
     cursors,
     disputes,
     exports,
+    feed,
     history,
     inbox,
     invoices,
@@ -262,6 +263,12 @@ class Store:
     remove_unit = use_case(stock.remove_unit, changes_catalog=True)
     import_catalog = use_case(catalog_import.import_catalog, changes_catalog=True)
     get_promo = use_case(promos.get_promo)
+    shop_events_after = use_case(feed.shop_events_after)
+    latest_shop_event_id = use_case(feed.latest_shop_event_id)
+    shop_events_among = use_case(feed.shop_events_among)
+    shop_events_page = use_case(feed.shop_events_page)
+    record_crash = use_case(feed.record_crash)
+    prune_shop_events = use_case(feed.prune_shop_events)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""

@@ -5,11 +5,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from tests.support.browser import SandboxShop, chromium, sandbox_shop
+from tests.support.demo import pay_stars
 
-PAGES = ["/"]
+PAGES = ["/", "/events", "/performance", "/errors"]
 # Read by programs, not people: refused without a page.
 READINGS = ["/metrics", "/metrics/prometheus"]
 
@@ -54,3 +55,17 @@ def test_a_buyer_reaches_no_page(shop: SandboxShop, browser: Browser) -> None:
     for path in READINGS:
         response = page.goto(f"{shop.web}{path}")
         assert response is not None and response.status == 401, path
+
+
+def test_a_payment_in_the_chat_shows_on_the_open_events_page(shop: SandboxShop, browser: Browser) -> None:
+    page = browser.new_context().new_page()
+    page.goto(shop.new_sign_in())
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{shop.web}/events")
+    # The stream is open before anything happens (its first line opens it at once).
+    page.wait_for_selector("html[data-live=open]", state="attached")
+    loaded_at = page.evaluate("() => performance.timeOrigin")
+    pay_stars(shop, 1005, "Eve")
+    expect(page.locator("#live-events tr").first).to_contain_text("user 1005 paid by stars", timeout=5000)
+    # No reload: the same document.
+    assert page.evaluate("() => performance.timeOrigin") == loaded_at

@@ -18,12 +18,14 @@ from quart_trio import QuartTrio
 from storage import StorageError
 from telegram.cryptopay import WebhookUpdate, verify
 from telegram.payments import PaymentDesk
+from webui import live
 from webui.auth import Auth
 from webui.config import WebSettings
 from webui.error_book import ErrorBook
 from webui.health import HealthReport
 from webui.limits import BodyLimit
-from webui.pages import errors, metrics, overview, performance
+from webui.live import closing
+from webui.pages import errors, events, metrics, overview, performance
 from webui.sampler import Sampler
 from webui.status import ShopMode
 
@@ -121,6 +123,8 @@ def create_app(
     metrics.register(app, auth)
     performance.register(app, auth, sampler)
     errors.register(app, auth, errors_seen if errors_seen is not None else ErrorBook())
+    events.register(app, auth)
+    live.register(app, auth)
 
     return app
 
@@ -163,10 +167,16 @@ async def serve_web(
         raise CannotListen(config.bind[0], error.strerror or str(error)) from None
     for sock in sockets.insecure_sockets:
         sock.listen(config.backlog)
+
+    async def stopping() -> None:
+        await shutdown_trigger()
+        # Open event streams end now: hypercorn would wait out graceful_timeout for them.
+        closing(app)
+
     await worker_serve(
         wrap_app(app, config.wsgi_max_body_size, None),
         config,
         sockets=sockets,
-        shutdown_trigger=shutdown_trigger,
+        shutdown_trigger=stopping,
         task_status=task_status,
     )

@@ -31,6 +31,15 @@ def buy_a_key(shop: SandboxShop, user_id: int, first_name: str) -> str:
     return key
 
 
+def pay_stars(shop: SandboxShop, user_id: int, first_name: str) -> None:
+    """`user_id` tops up 10.00 USD with Telegram Stars: Profile → Top up, then pays the invoice."""
+    transcript = chat(shop, user_id, first_name, ["👤 Profile", "💳 Top up", "10.00 USD", "⭐ Telegram Stars (500 ⭐)"])
+    assert any(message.get("invoice") for message in transcript), transcript[-1]
+    with httpx.Client(base_url=f"{shop.emulator}/_emulator", timeout=30) as client:
+        paid = client.post(f"/users/{user_id}/pay", json={}).json()
+    assert paid["status"] == "paid", paid
+
+
 def demo_sales(shop: SandboxShop, buyers: int = 4) -> None:
     """A few buyers, each buying a key; and a visitor who only looks."""
     for offset in range(buyers):

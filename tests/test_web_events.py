@@ -1,0 +1,234 @@
+"""/events and /live through the app's routes (Quart's test client, a real store on SQLite and
+PostgreSQL): the page needs a staff session and shows money only to those with `statistics`; the
+stream sends each event written after it opened, resumes after Last-Event-ID, and reaches a page
+served by another process on the same database."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from decimal import Decimal
+
+import pytest
+import trio
+from quart import typing as quart_typing
+from quart_trio import QuartTrio
+
+from storage import Delivered, PurchaseRequest, SignInLink, StorageSettings, Store, open_store
+from webui import Auth, HealthReport, WebSettings, create_app
+from webui.live import LiveFeed
+from webui.pages.events import PAGE_SIZE
+
+type Connection = quart_typing.TestHTTPConnectionProtocol
+
+OWNER = 1
+ANN = 1001  # an admin with `stock` only
+BEA = 1002  # an admin with `statistics`
+BUYER = 2001
+
+
+async def register(store: Store, user_id: int) -> None:
+    await store.register_user(user_id, username=None, first_name=f"u{user_id}", language_code="en", owner_id=OWNER)
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    async with open_store(StorageSettings(database_url=database_url)) as opened:
+        for user_id in (OWNER, ANN, BEA, BUYER):
+            await register(opened, user_id)
+        await opened.grant_admin(ANN, ["stock"], actor_id=OWNER)
+        await opened.grant_admin(BEA, ["statistics"], actor_id=OWNER)
+        yield opened
+
+
+def app_for(store: Store, owner: int = OWNER) -> QuartTrio:
+    return create_app(lambda: HealthReport(components={}), Auth(store, WebSettings(), owner))
+
+
+async def signed_in(store: Store, app: QuartTrio, user_id: int) -> quart_typing.TestClientProtocol:
+    """A test client of `app` with `user_id` signed in."""
+    issued = await store.issue_sign_in(user_id, owner_id=OWNER, actor_id=user_id)
+    assert isinstance(issued, SignInLink)
+    client = app.test_client()
+    assert (await client.post(f"/sign-in/{issued.token}")).status_code == 303
+    return client
+
+
+async def page(client: quart_typing.TestClientProtocol, path: str) -> str:
+    response = await client.get(path)
+    assert response.status_code == 200, await response.get_data(as_text=True)
+    return str(await response.get_data(as_text=True))
+
+
+async def a_sale(store: Store, key: str = "sale-1") -> str:
+    """BUYER buys one "Key" for 6.00; the purchase's id."""
+    if not await store.list_categories():
+        await store.add_category("Keys")
+        await store.add_item("Keys", "Key", Decimal("6.00"))
+        await store.add_stock("Key", [f"KEY-SECRET-{n}" for n in range(5)])
+        await store.credit_user(BUYER, Decimal("30.00"), kind="topup", reason="test")
+    item = (await store.list_items((await store.list_categories())[0].id))[0]
+    [result] = await store.buy([PurchaseRequest(key=key, user_id=BUYER, item_id=item.id)])
+    assert isinstance(result, Delivered), result
+    return result.purchase_id
+
+
+async def test_events_need_a_staff_session(store: Store) -> None:
+    assert (await app_for(store).test_client().get("/events")).status_code == 401
+    client = await signed_in(store, app_for(store), ANN)
+    assert (await client.get("/events")).status_code == 200
+    # The owner's session once another owner is configured: a former owner holds no rights.
+    owner_client = await signed_in(store, app_for(store), OWNER)
+    other = app_for(store, owner=BEA).test_client()
+    other.cookie_jar = owner_client.cookie_jar
+    assert (await other.get("/events")).status_code == 403
+    await store.revoke_admin(ANN, actor_id=OWNER)
+    assert (await client.get("/events")).status_code == 401
+
+
+async def test_events_newest_first_by_kind_with_money_for_statistics_only(store: Store) -> None:
+    purchase = await a_sale(store)
+    ann = await page(await signed_in(store, app_for(store), ANN), "/events?kind=purchase")
+    assert f"user {BUYER} bought 1 × Key" in ann and "6.00" not in ann and "KEY-SECRET" not in ann
+    assert f'href="/events?user={BUYER}"' in ann and "registration" in ann  # the tab
+    assert "joined" not in ann  # another kind's rows
+    bea = await page(await signed_in(store, app_for(store), BEA), "/events?kind=purchase")
+    assert "6.00" in bea and f"purchase:{purchase}" in bea
+    owner = await signed_in(store, app_for(store), OWNER)
+    everything = await page(owner, "/events")
+    # Newest first: the sale, the stock added before it, the buyer's registration before that.
+    assert everything.index("bought 1 × Key") < everything.index("stock.add") < everything.index(f"user {BUYER} joined")
+    mine = await page(owner, f"/events?user={BUYER}")
+    assert "bought 1 × Key" in mine and f"user {ANN} joined" not in mine
+    bad = await owner.get("/events?kind=sales")
+    assert bad.status_code == 400 and "kind" in await bad.get_data(as_text=True)
+    assert (await owner.get("/events?before=x")).status_code == 400
+
+
+async def test_signed_in_pages_load_our_live_script(store: Store) -> None:
+    client = await signed_in(store, app_for(store), ANN)
+    assert '<script src="/static/live.js" defer></script>' in await page(client, "/events")
+    script = await client.get("/static/live.js")
+    assert script.status_code == 200 and 'new EventSource("/live")' in await script.get_data(as_text=True)
+    refused = await app_for(store).test_client().get("/events")
+    assert "live.js" not in await refused.get_data(as_text=True)
+
+
+async def test_events_page_by_keyset(store: Store) -> None:
+    for user_id in range(3000, 3000 + PAGE_SIZE + 5):
+        await register(store, user_id)
+    client = await signed_in(store, app_for(store), OWNER)
+    first = await page(client, "/events?kind=registration")
+    assert f"user {3000 + PAGE_SIZE + 4} joined" in first and "user 3004 joined" not in first
+    older = first.split('href="/events?before=', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    second = await page(client, f"/events?before={older}")
+    assert "user 3004 joined" in second and f"user {3000 + PAGE_SIZE + 4} joined" not in second
+    assert f"user {OWNER} joined" in second and "Older" not in second and 'id="live-events"' not in second
+
+
+async def read_events(connection: Connection, count: int, kind: str | None = None) -> list[dict[str, str]]:
+    """The next `count` events (of `kind`, when given) of an open stream, each as its fields (id, event, data)."""
+    buffer = b""
+    events: list[dict[str, str]] = []
+    with trio.fail_after(10):
+        while len([event for event in events if kind in (None, event["event"])]) < count:
+            buffer += await connection.receive()
+            while b"\n\n" in buffer:
+                block, buffer = buffer.split(b"\n\n", 1)
+                fields = dict(line.split(": ", 1) for line in block.decode().splitlines() if not line.startswith(":"))
+                if "event" in fields:
+                    events.append(fields)
+    return [event for event in events if kind in (None, event["event"])]
+
+
+@asynccontextmanager
+async def streaming(client: quart_typing.TestClientProtocol, **headers: str) -> AsyncIterator[Connection]:
+    """/live opened by `client`. Leaving it cancels the connection: Quart's test connection would
+    otherwise wait, on leaving, for a body that an event stream never ends."""
+    with trio.CancelScope() as scope:
+        async with client.request("/live", headers=headers) as connection:
+            await connection.send_complete()
+            yield connection
+            scope.cancel()
+
+
+async def test_live_needs_a_session(store: Store) -> None:
+    app = app_for(store)
+    async with app.test_app() as running:
+        assert (await running.test_client().get("/live")).status_code == 401
+
+
+async def test_live_streams_new_events_and_resumes_after_the_last_id(store: Store) -> None:
+    app = app_for(store)
+    async with app.test_app() as running:
+        client = running.test_client()
+        ann = await signed_in(store, app, ANN)
+        client.cookie_jar = ann.cookie_jar
+        async with streaming(client) as connection:
+            await trio.sleep(0.2)
+            purchase = await a_sale(store)
+            [sold] = await read_events(connection, 1, "purchase")
+            # quart-trio's connection has the headers its protocol does not declare.
+            assert connection.headers["Content-Type"].startswith("text/event-stream")  # type: ignore[attr-defined]
+        assert f'"subject":"purchase:{purchase}"' in sold["data"] and "amount" not in sold["data"]
+        seen = int(sold["id"])
+        # Two sales while the browser was away: it reconnects with the last id it had, and gets them.
+        missed = [await a_sale(store, "sale-2"), await a_sale(store, "sale-3")]
+        async with streaming(client, **{"Last-Event-ID": str(seen)}) as connection:
+            events = await read_events(connection, 2)
+        assert [event["event"] for event in events] == ["purchase", "purchase"]
+        assert [event["data"].split('"subject":"purchase:', 1)[1][:36] for event in events] == missed
+        assert int(events[0]["id"]) > seen
+
+
+async def test_live_amounts_for_statistics(store: Store) -> None:
+    app = app_for(store)
+    async with app.test_app() as running:
+        client = running.test_client()
+        client.cookie_jar = (await signed_in(store, app, BEA)).cookie_jar
+        async with streaming(client) as connection:
+            await trio.sleep(0.2)
+            await a_sale(store)
+            [sold] = await read_events(connection, 1, "purchase")
+        assert '"amount":"6.00"' in sold["data"]
+
+
+async def test_a_revoked_admins_stream_ends(store: Store) -> None:
+    app = app_for(store)
+    live = app.extensions["shopkeeper.live"]
+    assert isinstance(live, LiveFeed)
+    # Checked again at every event, instead of every RECHECK_SECONDS.
+    live.recheck_seconds = 0
+    async with app.test_app() as running:
+        client = running.test_client()
+        client.cookie_jar = (await signed_in(store, app, ANN)).cookie_jar
+        async with streaming(client) as connection:
+            await trio.sleep(0.2)
+            await store.revoke_admin(ANN, actor_id=OWNER)
+            events = await read_events(connection, 1, "reload")
+            # The stream ended: nothing more comes, however much happens.
+            await a_sale(store)
+            with trio.fail_after(5):
+                assert await connection.receive() == b""
+        assert "purchase" not in [event["event"] for event in events]
+
+
+@pytest.mark.postgres
+async def test_an_event_of_one_process_reaches_the_stream_of_another(postgres_url: str) -> None:
+    settings = StorageSettings(database_url=postgres_url)
+    async with open_store(settings) as writer, open_store(settings) as reader:
+        await register(writer, OWNER)
+        app = app_for(reader)
+        async with app.test_app() as running:
+            client = running.test_client()
+            client.cookie_jar = (await signed_in(reader, app, OWNER)).cookie_jar
+            async with streaming(client) as connection:
+                await trio.sleep(0.2)
+                await register(writer, 4242)
+                [joined] = await read_events(connection, 1, "registration")
+            assert joined["event"] == "registration" and '"summary":"user 4242 joined"' in joined["data"]
+
+
+async def test_a_staff_action_links_to_the_events_of_whom_it_is_about(store: Store) -> None:
+    client = await signed_in(store, app_for(store), OWNER)
+    staff = await page(client, "/events?kind=staff")
+    # admin.grant of ANN by the owner: the row leads to ANN's events.
+    assert f'<a href="/events?user={ANN}">user:{ANN}</a>' in staff

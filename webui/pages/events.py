@@ -1,0 +1,60 @@
+"""`/events`: the shop's business events (storage.feed), newest first, by kind or by user, one page
+per query (keyset paging: `?before=<id>` is the next, older, page). Staff see every event; the amounts
+of purchases, payments and refunds only those who may see the shop's figures (`statistics`, the
+owner). The table's body is also where live.js puts new events as they happen (webui.live)."""
+
+from quart import Response, render_template, request
+from quart_trio import QuartTrio
+
+from storage import Permission, ShopEventKind, ShopEventRecord, may
+from webui.auth import Auth, Visitor
+
+PAGE_SIZE = 50
+KINDS = tuple(ShopEventKind)
+
+
+def register(app: QuartTrio, auth: Auth) -> None:
+    @auth.page("staff", "web.events")
+    async def events(visitor: Visitor) -> Response | str:
+        kind = request.args.get("kind", "")
+        if kind and kind not in KINDS:
+            return _bad("kind", f"one of {', '.join(KINDS)}")
+        numbers: dict[str, int | None] = {}
+        for name in ("user", "before"):
+            given = request.args.get(name, "")
+            if given and not (given.isdigit() and len(given) < 19):
+                return _bad(name, "a number")
+            numbers[name] = int(given) if given else None
+        page = await auth.store.shop_events_page(
+            before=numbers["before"], kind=ShopEventKind(kind) if kind else None, user_id=numbers["user"], size=PAGE_SIZE
+        )
+        return await render_template(
+            "events.html",
+            visitor=visitor,
+            page=page,
+            kind=kind,
+            kinds=KINDS,
+            user=numbers["user"],
+            first=numbers["before"] is None,
+            money=may(visitor.user, Permission.STATISTICS, auth.owner_id),
+            link=link,
+        )
+
+    app.add_url_rule("/events", "events", events, methods=["GET"])
+
+
+def link(event: ShopEventRecord) -> str | None:
+    """Where a row leads: the events of the user it is about (a staff action's target), else of the
+    user it concerns; a crash, the shop's status."""
+    named, _, number = event.subject.partition(":")
+    if named == "user" and number.isdigit():
+        return f"/events?user={number}"
+    if event.user_id is not None:
+        return f"/events?user={event.user_id}"
+    if event.kind == ShopEventKind.CRASH:
+        return "/"
+    return None
+
+
+def _bad(parameter: str, expected: str) -> Response:
+    return Response(f"bad parameter {parameter}: expected {expected}", status=400, content_type="text/plain; charset=utf-8")
