@@ -32,12 +32,22 @@ CRYPTOPAY_WEBHOOK = "/cryptopay/webhook"
 # CryptoPay update is a few KB (an invoice's description and payload are at most 1 KB and 4 KB).
 CRYPTOPAY_BODY_MAX = 32 * 1024
 BODY_MAX = 64 * 1024
+# What adds the sandbox's chat page to the app (webui.sandbox.sandbox_pages): only the sandbox has one.
+type SandboxPages = Callable[[QuartTrio], None]
 
 
-def create_app(health: Callable[[], HealthReport], auth: Auth, payments: PaymentDesk | None = None) -> QuartTrio:
+def create_app(
+    health: Callable[[], HealthReport],
+    auth: Auth,
+    payments: PaymentDesk | None = None,
+    *,
+    sandbox: SandboxPages | None = None,
+) -> QuartTrio:
     """The app; `health` returns the current report (it is computed by the health watcher, not here).
     `auth` signs staff in and checks every page. With a payment desk that has CryptoPay on, the
-    CryptoPay webhook is served too. Every route takes a small body at most (see webui.limits)."""
+    CryptoPay webhook is served too. With `sandbox` (run by `shopkeeper sandbox`), /sandbox is the
+    chat page over the emulator; without it there is no such page (404). Every route takes a small
+    body at most (see webui.limits)."""
     # The root path holds templates/ (Quart looks for them beside the app's module).
     app = QuartTrio("shopkeeper", root_path=str(Path(__file__).parent))
     # Quart's documented way to wrap its ASGI app in middleware, which the checker takes for a method reassigned.
@@ -90,6 +100,8 @@ def create_app(health: Callable[[], HealthReport], auth: Auth, payments: Payment
     auth.register(app)
     overview.register(app, auth)
     metrics.register(app, auth)
+    if sandbox is not None:
+        sandbox(app)
 
     return app
 
