@@ -107,10 +107,11 @@ class SandboxChat:
         answers = self.emulator.user(persona.user_id).callback_answers[seen:]
         return [str(answer["text"]) for answer in answers if answer.get("text")]
 
-    def _crypto_links(self) -> set[str]:
+    def _crypto_links(self) -> dict[str, bool]:
+        """The twin's invoices' pay links, each with whether it can still be paid."""
         if self.twin is None:
-            return set()
-        return {i.pay_url for i in self.twin.invoices.values() if i.status == "active" and i.pay_url is not None}
+            return {}
+        return {i.pay_url: i.status == "active" for i in self.twin.invoices.values() if i.pay_url is not None}
 
     def _file_url(self, file_id: str) -> str | None:
         stored = self.emulator.files.get(file_id)

@@ -6,7 +6,7 @@ message carries reaches the template as plain strings, which Jinja escapes.
 """
 
 import datetime
-from collections.abc import Callable, Container
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,7 +24,7 @@ STARS = "XTR"
 class Button:
     """One button. `action`: "press" (a callback button), "url" (a link), "pay" (the invoice's own pay
     button), "cryptopay" (a link to an invoice the CryptoPay twin holds: paid through the twin), or
-    "inert" (a kind the sandbox does not play: shown, not pressable)."""
+    "inert" (a kind the sandbox does not play, or a twin's invoice no longer payable: shown, not pressable)."""
 
     label: str
     action: str
@@ -62,12 +62,12 @@ class MessageView:
 
 @dataclass(frozen=True)
 class Context:
-    """What a view needs beyond the message: which side is the bot, whether an invoice is paid, which
-    links the CryptoPay twin pays, and the address of a stored file."""
+    """What a view needs beyond the message: which side is the bot, whether an invoice is paid, the
+    CryptoPay twin's pay links, and the address of a stored file."""
 
     bot_id: int
     invoice_paid: Callable[[int], bool | None]  # message id → paid, or None when no invoice is recorded
-    crypto_links: Container[str]
+    crypto_links: Mapping[str, bool]  # an invoice's pay link in the twin → whether it can still be paid
     file_url: Callable[[str], str | None]  # file_id → the page's address for its bytes, or None
 
 
@@ -81,7 +81,8 @@ def message_view(message: dict[str, Any], context: Context) -> MessageView:
     elif "caption" in message:
         fields["text"] = entities_html(message["caption"], message.get("caption_entities"))
     if message.get("photo"):
-        fields["photo"] = context.file_url(message["photo"][-1]["file_id"])  # the largest size comes last
+        # The largest size comes last; "" for a photo sent by its URL, which the emulator never fetched.
+        fields["photo"] = context.file_url(message["photo"][-1]["file_id"]) or ""
     if "document" in message:
         document = message["document"]
         fields["document"] = Document(
@@ -121,8 +122,11 @@ def _button(button: dict[str, Any], message: dict[str, Any], context: Context) -
     if button.get("pay") and "invoice" in message:
         return Button(label, "inert" if context.invoice_paid(int(message["message_id"])) else "pay")
     url = button.get("url")
+    if isinstance(url, str) and url in context.crypto_links:
+        # The twin's invoice: paid here (a real Crypto Bot link would lead nowhere), once.
+        return Button(label, "cryptopay", url) if context.crypto_links[url] else Button(f"{label} (paid)", "inert")
     if isinstance(url, str) and urlsplit(url).scheme.lower() in ("http", "https", "tg"):
-        return Button(label, "cryptopay" if url in context.crypto_links else "url", url)
+        return Button(label, "url", url)
     return Button(label, "inert")
 
 
