@@ -39,9 +39,15 @@ def test_overlapping_entities_still_nest() -> None:
 @pytest.mark.parametrize(
     ("url", "link"),
     [
-        ("https://example.com/?a=1&b=2", '<a href="https://example.com/?a=1&amp;b=2" target="_blank" rel="noopener noreferrer nofollow">'),
+        (
+            "https://example.com/?a=1&b=2",
+            '<a href="https://example.com/?a=1&amp;b=2" target="_blank" rel="noopener noreferrer nofollow">',
+        ),
         ("javascript:alert(1)", '<span class="link">'),
-        ('https://x.example/"onmouseover="alert(1)', '<a href="https://x.example/&#34;onmouseover=&#34;alert(1)" target="_blank" rel="noopener noreferrer nofollow">'),
+        (
+            'https://x.example/"onmouseover="alert(1)',
+            '<a href="https://x.example/&#34;onmouseover=&#34;alert(1)" target="_blank" rel="noopener noreferrer nofollow">',
+        ),
     ],
 )
 def test_links_go_only_to_safe_addresses(url: str, link: str) -> None:

@@ -16,7 +16,7 @@ from markupsafe import escape
 from telegram.cryptopay.twin import CryptoPayTwin
 from telegram.emulator import EmulatedUser
 from tests.support.chat import labels
-from tests.support.shop import open_shop
+from tests.support.shop import TOKEN, open_shop
 from tests.support.store import add_goods
 
 EVIL = "<script>alert(1)</script> & Co"
@@ -75,7 +75,9 @@ async def test_sending_and_pressing_draw_the_bot_s_screens_with_every_name_escap
         assert (await press(client, "🛍 Shop")).json() == {"ok": True}
         await ann.wait_for_text("Choose a category")
         assert (await press(client, "Goods (1)")).status_code == 200
-        await ann.wait_for(lambda m: any(EVIL in b["text"] for row in m.get("reply_markup", {}).get("inline_keyboard", []) for b in row))
+        await ann.wait_for(
+            lambda m: any(EVIL in b["text"] for row in m.get("reply_markup", {}).get("inline_keyboard", []) for b in row)
+        )
         listed = await page(client)
         assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co · 10.00 USD" in listed and "<script>alert" not in listed
 
@@ -142,7 +144,10 @@ async def test_the_stream_tells_each_change_as_it_happens(sqlite_url: str) -> No
 
 async def test_invoices_are_paid_from_the_page_with_stars_and_through_the_cryptopay_twin(sqlite_url: str) -> None:
     twin = CryptoPayTwin("1:twin-token")
-    async with open_shop(sqlite_url, cryptopay=twin, sandbox_page=True) as shop, httpx.AsyncClient(base_url=shop.running.web_binds[0]) as client:
+    async with (
+        open_shop(sqlite_url, cryptopay=twin, sandbox_page=True) as shop,
+        httpx.AsyncClient(base_url=shop.running.web_binds[0]) as client,
+    ):
         twin.webhook_url = f"{shop.running.web_binds[0]}/cryptopay/webhook"
         cleo = shop.emu.user(1003)
         await client.post("/sandbox/1003/send", json={"text": "/start"})
@@ -151,12 +156,12 @@ async def test_invoices_are_paid_from_the_page_with_stars_and_through_the_crypto
         await press(client, "⭐ Telegram Stars (500 ⭐)", 1003)
         invoice = await cleo.wait_for(lambda m: "invoice" in m)
         html = await page(client, 1003)
-        assert "<button type=\"button\" data-pay>Pay 500 ⭐</button>" in html
+        assert '<button type="button" data-pay>Pay 500 ⭐</button>' in html
         paid = await client.post("/sandbox/1003/pay", json={"message_id": invoice["message_id"]})
         assert paid.json() == {"ok": True, "told": ""}
         await cleo.wait_for_text("Payment received")
         html = await page(client, 1003)
-        assert "500 ⭐ · <span class=\"good\">paid</span>" in html and "Paid 500 ⭐" in html and 'id="stars">9500<' in html
+        assert '500 ⭐ · <span class="good">paid</span>' in html and "Paid 500 ⭐" in html and 'id="stars">9500<' in html
         again = await client.post("/sandbox/1003/pay", json={"message_id": invoice["message_id"]})
         assert again.status_code == 409 and "already paid" in again.json()["error"]
 
@@ -194,3 +199,42 @@ async def test_photos_and_documents_come_from_the_emulator_s_stored_files(sqlite
         assert document.headers["content-disposition"] == 'attachment; filename="notes.html"'
         assert document.headers["x-content-type-options"] == "nosniff"
         assert (await client.get("/sandbox/files/no-such-file")).status_code == 404
+
+
+async def next_event(told: AsyncIterator[tuple[str, dict[str, Any]]], wanted: str, holds: Any) -> dict[str, Any]:
+    """The next `wanted` event whose data `holds`."""
+    while True:
+        name, data = await anext(told)
+        if name == wanted and holds(data):
+            return data
+
+
+async def test_reply_keyboards_deletions_and_the_bot_s_alerts_reach_the_open_page(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url, sandbox_page=True) as shop, httpx.AsyncClient(base_url=shop.running.web_binds[0]) as client:
+        await add_goods(shop.store, "Quest", units=1)
+        ben = shop.emu.user(1002, "Ben")
+        await client.post("/sandbox/1002/send", json={"text": "/start"})
+        welcome = await ben.wait_for_text("Welcome")
+        async with client.stream("GET", "/sandbox/1002/events") as stream:
+            told = events(stream)
+            with trio.fail_after(10):
+                await next_event(told, "state", lambda state: state["ids"] == [1, welcome["message_id"]])
+                # What the Bot API lets a bot do, the page draws: a reply keyboard under the text box...
+                keyboard = {"keyboard": [[{"text": "Yes"}, {"text": "No <maybe>"}]], "resize_keyboard": True}
+                asked = await shop.emu.call_api(
+                    TOKEN, "sendMessage", {"chat_id": 1002, "text": "Sure?", "reply_markup": keyboard}
+                )
+                await next_event(told, "state", lambda state: state["keyboard"] == [["Yes", "No <maybe>"]])
+                assert "data-key>No &lt;maybe&gt;</button>" in await page(client, 1002)
+                # ...and a message deleted goes from the page.
+                asked_id = asked.body["result"]["message_id"]
+                await shop.emu.call_api(TOKEN, "deleteMessage", {"chat_id": 1002, "message_id": asked_id})
+                await next_event(told, "state", lambda state: asked_id not in state["ids"])
+                assert f'id="m-{asked_id}"' not in await page(client, 1002)
+                # A button's answer (an alert: the order costs more than the balance) is a toast.
+                for label in ("🛍 Shop", "Goods (1)", "Quest · 10.00 USD", "Buy", "✅ Confirm"):
+                    if label != "🛍 Shop":  # (the welcome, sent before the stream opened, has it)
+                        await next_event(told, "message", lambda sent, label=label: f'data-press="{label}"' in sent["html"])
+                    await client.post("/sandbox/1002/press", json={"message_id": welcome["message_id"], "label": label})
+                alert = await next_event(told, "toast", lambda _: True)
+                assert alert["text"].startswith("Not enough balance: it costs 10.00 USD, you have 0.00 USD.")
