@@ -30,6 +30,7 @@ import trio
 from quart import Response, abort, redirect, render_template, request
 from quart_trio import QuartTrio
 from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from webui.sandbox.chat import Drawn, Persona, Refusal, SandboxChat
 
@@ -53,8 +54,8 @@ def register(app: QuartTrio, sandbox: SandboxChat) -> None:
         return persona
 
     @app.get("/sandbox")
-    async def sandbox_home() -> Response:
-        return redirect(f"/sandbox/{sandbox.personas[0].user_id}")  # type: ignore[return-value]
+    async def sandbox_home() -> WerkzeugResponse:
+        return redirect(f"/sandbox/{sandbox.personas[0].user_id}")
 
     @app.get("/sandbox/<int:user_id>")
     async def sandbox_page(user_id: int) -> Response:
