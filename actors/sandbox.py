@@ -79,7 +79,7 @@ async def run_sandbox(
             prepare = functools.partial(_prepare, owner_id=settings.telegram.owner_id, sign_in=sign_in)
             # The chat page plays the emulator's users; crypto goes through the twin unless the config
             # names another CryptoPay (the real testnet), whose invoices the twin does not hold.
-            pages = sandbox_pages(emulator, twin, settings.telegram.owner_id)
+            pages = sandbox_pages(emulator, twin, settings.telegram.owner_id, settings.web)
             try:
                 await run_shop(settings, prepare=prepare, sandbox=True, sandbox_pages=pages, task_status=task_status)
             finally:

@@ -18,6 +18,8 @@ from telegram.emulator import EmulatedUser
 from tests.support.chat import labels
 from tests.support.shop import TOKEN, open_shop
 from tests.support.store import add_goods
+from webui import WebSettings
+from webui.sandbox.routes import page_hosts
 
 EVIL = "<script>alert(1)</script> & Co"
 
@@ -100,6 +102,13 @@ async def test_other_sites_cannot_drive_the_page(sqlite_url: str) -> None:
             await client.post("/sandbox/1001/send", json={"text": "/start"}, headers={"Sec-Fetch-Site": "same-site"}),
         ]
         assert [answer.status_code for answer in refused] == [403, 403, 403]
+        # A name that leads here but is not the sandbox's (DNS rebinding): same-origin to a browser, refused.
+        port = web.rsplit(":", 1)[1]
+        for path in ("/sandbox/1001", "/sandbox/1001/events"):
+            assert (await client.get(path, headers={"Host": f"rebound.example:{port}"})).status_code == 403
+        rebound = {"Host": f"rebound.example:{port}", "Origin": f"http://rebound.example:{port}"}
+        assert (await client.post("/sandbox/1001/send", json={"text": "/start"}, headers=rebound)).status_code == 403
+        assert (await client.get("/sandbox/1001", headers={"Host": f"localhost:{port}"})).status_code == 200
         # A form (which another site could make a browser send without asking) is not taken.
         assert (await client.post("/sandbox/1001/send", data={"text": "/start"})).status_code == 415
         assert "No messages yet" in await page(client)
@@ -238,3 +247,15 @@ async def test_reply_keyboards_deletions_and_the_bot_s_alerts_reach_the_open_pag
                     await client.post("/sandbox/1002/press", json={"message_id": welcome["message_id"], "label": label})
                 alert = await next_event(told, "toast", lambda _: True)
                 assert alert["text"].startswith("Not enough balance: it costs 10.00 USD, you have 0.00 USD.")
+
+
+def test_the_page_answers_at_the_sandbox_s_own_names() -> None:
+    assert page_hosts(WebSettings()) == {"localhost", "127.0.0.1", "::1"}
+    assert page_hosts(WebSettings(host="192.168.1.5", public_url="https://Shop.example/")) == {
+        "localhost",
+        "127.0.0.1",
+        "::1",
+        "192.168.1.5",
+        "shop.example",
+    }
+    assert page_hosts(WebSettings(host="0.0.0.0")) is None  # listening everywhere: any name

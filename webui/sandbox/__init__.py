@@ -7,15 +7,19 @@ from functools import partial
 
 from telegram.cryptopay.twin import CryptoPayTwin
 from telegram.emulator import Emulator
+from webui.config import WebSettings
 from webui.sandbox.chat import BUYERS, Persona, SandboxChat
-from webui.sandbox.routes import register
+from webui.sandbox.routes import page_hosts, register
 
 
-def sandbox_pages(emulator: Emulator, twin: CryptoPayTwin | None, owner_id: int) -> "partial[None]":
+def sandbox_pages(
+    emulator: Emulator, twin: CryptoPayTwin | None, owner_id: int, web: WebSettings | None = None
+) -> "partial[None]":
     """What registers the chat page with the app: the emulator's chats with its first bot, played as
-    the buyers (BUYERS) and the owner; crypto payments go through `twin` when there is one."""
+    the buyers (BUYERS) and the owner; crypto payments go through `twin` when there is one. The page
+    answers at the host names `web` gives (default: loopback's)."""
     chat = SandboxChat(emulator, twin, owner_id)
-    return partial(register, sandbox=chat)
+    return partial(register, sandbox=chat, hosts=page_hosts(web or WebSettings()))
 
 
 __all__ = ["BUYERS", "Persona", "SandboxChat", "sandbox_pages"]

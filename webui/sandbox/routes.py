@@ -15,7 +15,10 @@ The POST routes are unauthenticated on purpose: the sandbox is a local demo whos
 simulated, and anyone who can open the page may play them. What they must not allow is another site
 driving them from a visitor's browser: they take JSON only (a cross-site form cannot send it without a
 CORS preflight, which is never answered) and refuse a request whose Origin or Sec-Fetch-Site says it
-came from another site.
+came from another site. Every /sandbox route also answers only at the sandbox's own host names
+(loopback, web.host, web.public_url's host): a site whose name an attacker points at 127.0.0.1 (DNS
+rebinding) is same-origin to the browser, but not a name the sandbox answers to. A sandbox listening on
+every address (web.host 0.0.0.0) answers at any name.
 
 A reconnecting stream (the browser's EventSource does it by itself, with Last-Event-ID) gets every
 message again with its version: the page keeps what it already shows, so resuming needs no log.
@@ -32,6 +35,7 @@ from quart_trio import QuartTrio
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from webui.config import WebSettings
 from webui.sandbox.chat import Drawn, Persona, Refusal, SandboxChat
 
 # A comment line this often keeps an idle stream open through proxies, and shows a gone browser.
@@ -42,10 +46,25 @@ POLICY = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 MESSAGE_TEMPLATE = "sandbox_message.html"
+EVERY_ADDRESS = frozenset({"", "0.0.0.0", "::"})
 
 
-def register(app: QuartTrio, sandbox: SandboxChat) -> None:
-    """Add the sandbox's routes to `app` (see the module docstring)."""
+def page_hosts(web: WebSettings) -> frozenset[str] | None:
+    """The host names the page answers at (see the module docstring); None: any."""
+    if web.host in EVERY_ADDRESS:
+        return None
+    names = {"localhost", "127.0.0.1", "::1", web.host.strip("[]").lower()}
+    public = urlsplit(web.public_url).hostname
+    return frozenset(names | ({public} if public else set()))
+
+
+def register(app: QuartTrio, sandbox: SandboxChat, hosts: frozenset[str] | None = None) -> None:
+    """Add the sandbox's routes to `app`, answering at `hosts` only (None: any; see the module docstring)."""
+
+    @app.before_request
+    async def sandbox_host() -> None:
+        if request.path.startswith("/sandbox") and hosts is not None and urlsplit(f"//{request.host}").hostname not in hosts:
+            _abort(403, "refused: open the sandbox at its own address (http://127.0.0.1:<port>/sandbox)")
 
     def persona_of(user_id: int) -> Persona:
         persona = sandbox.persona(user_id)
