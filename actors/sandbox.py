@@ -28,6 +28,7 @@ from storage import LINK_MINUTES, Refused, StorageSettings, Store, mask_url
 from telegram.cryptopay.twin import CryptoPayTwin, serve_twin
 from telegram.emulator import Emulator, serve_emulator
 from webui.config import SIGN_IN_PATH, WebSettings
+from webui.sandbox import sandbox_pages
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,11 @@ async def run_sandbox(
 
         async def shop(*, task_status: trio.TaskStatus[Running] = trio.TASK_STATUS_IGNORED) -> None:
             prepare = functools.partial(_prepare, owner_id=settings.telegram.owner_id, sign_in=sign_in)
+            # The chat page plays the emulator's users; crypto goes through the twin unless the config
+            # names another CryptoPay (the real testnet), whose invoices the twin does not hold.
+            pages = sandbox_pages(emulator, twin, settings.telegram.owner_id, settings.web)
             try:
-                await run_shop(settings, prepare=prepare, sandbox=True, task_status=task_status)
+                await run_shop(settings, prepare=prepare, sandbox=True, sandbox_pages=pages, task_status=task_status)
             finally:
                 nursery.cancel_scope.cancel()  # the emulator stops with the shop
 
@@ -181,6 +185,7 @@ def _instructions(emulator: str, web: str, cryptopay: str, operator: str, metric
     user = f"{emulator}/_emulator/users/1001"
     return f"""
 Shopkeeper sandbox is running (stop it with Ctrl+C).
+  Try the shop: {web}/sandbox  (a chat with the bot in your browser, as buyers 1001-1003 or the owner)
   Web app:    {sign_in}  (the owner's sign-in link, good once for {LINK_MINUTES} minutes)
               another one, in another terminal: {link_command} web link
   Health:     {web}/health

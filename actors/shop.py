@@ -41,7 +41,7 @@ from telegram.routing import BotIdentity, Dispatcher, Shop
 from telegram.screens import RECEIPTS, build_gate, build_router
 from telegram.texts import Texts
 from telegram.types import BotCommand
-from webui import Auth, CannotListen, ShopMode, create_app, open_error_book, serve_web
+from webui import Auth, CannotListen, SandboxPages, ShopMode, create_app, open_error_book, serve_web
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ async def run_shop(
     handle_signals: bool = True,
     prepare: Callable[[Store], Awaitable[None]] | None = None,
     sandbox: bool = False,
+    sandbox_pages: SandboxPages | None = None,
     task_status: trio.TaskStatus[Running] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run the shop until SIGINT/SIGTERM (with `handle_signals`) or until `stop` is set.
@@ -91,7 +92,7 @@ async def run_shop(
 
     `transport` and `cryptopay_transport` replace the network to the Bot API and to CryptoPay (the
     emulator's and the twin's in-process doors, in tests). `prepare` runs once the database is open,
-    before anything else starts.
+    before anything else starts. `sandbox_pages` adds the sandbox's chat page to the web app.
 
     Error handling: before it writes to the database or starts anything, a real shop refuses a
     sandbox's database and a `sandbox` refuses a real shop's, with ConfigError (see
@@ -154,6 +155,7 @@ async def run_shop(
                     payments,
                     errors_seen=errors_seen,
                     mode=ShopMode(updates="polling", sandbox=sandbox),
+                    sandbox=sandbox_pages,
                 )
                 binds = await root.start(serve_web, app, settings.web, web_closing.wait)
             except CannotListen as error:

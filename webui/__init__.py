@@ -1,6 +1,6 @@
 """The web room: the quart-trio app (health, Prometheus metrics, signing in, the pages) and its server."""
 
-from webui.app import CannotListen, create_app, serve_web
+from webui.app import CannotListen, SandboxPages, create_app, serve_web
 from webui.auth import Auth
 from webui.config import WebSettings
 from webui.error_book import ErrorBook, open_error_book
@@ -13,6 +13,7 @@ __all__ = [
     "ComponentHealth",
     "ErrorBook",
     "HealthReport",
+    "SandboxPages",
     "ShopMode",
     "WebSettings",
     "create_app",

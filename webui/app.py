@@ -39,6 +39,8 @@ CRYPTOPAY_WEBHOOK = "/cryptopay/webhook"
 CRYPTOPAY_BODY_MAX = 32 * 1024
 BODY_MAX = 64 * 1024
 POLLING = ShopMode(updates="polling")
+# What adds the sandbox's chat page to the app (webui.sandbox.sandbox_pages): only the sandbox has one.
+type SandboxPages = Callable[[QuartTrio], None]
 
 
 def create_app(
@@ -49,13 +51,16 @@ def create_app(
     errors_seen: ErrorBook | None = None,
     mode: ShopMode = POLLING,
     sampler: Sampler | None = None,
+    sandbox: SandboxPages | None = None,
 ) -> QuartTrio:
     """The app; `health` returns the current report (it is computed by the health watcher, not here).
     `auth` signs staff in and checks every page. With a payment desk that has CryptoPay on, the
     CryptoPay webhook is served too. Every route takes a small body at most (see webui.limits).
     `errors_seen` is the error book /errors shows (one on the root logger: see open_error_book;
     without it, a book no logger feeds); `mode` is how the shop runs, for the overview; `sampler` keeps
-    /performance's last hour (by default one of this process's registry, every 10 s)."""
+    /performance's last hour (by default one of this process's registry, every 10 s). With `sandbox`
+    (run by `shopkeeper sandbox`), /sandbox is the chat page over the emulator; without it there is no
+    such page (404)."""
     # The root path holds templates/ (Quart looks for them beside the app's module).
     app = QuartTrio("shopkeeper", root_path=str(Path(__file__).parent))
     # Quart's documented way to wrap its ASGI app in middleware, which the checker takes for a method reassigned.
@@ -125,6 +130,8 @@ def create_app(
     errors.register(app, auth, errors_seen if errors_seen is not None else ErrorBook())
     events.register(app, auth)
     live.register(app, auth)
+    if sandbox is not None:
+        sandbox(app)
 
     return app
 

@@ -36,7 +36,7 @@ class Chat:
     """The private chat of one user with one bot, or a group with one member bot (`user_id` is then
     the group's negative id, see `groups.py`)."""
 
-    __slots__ = ("bot", "user_id", "info", "messages", "_next_id", "_changed", "started", "blocked")
+    __slots__ = ("bot", "user_id", "info", "messages", "_next_id", "_changed", "_touched", "revision", "started", "blocked")
 
     def __init__(self, bot: BotRecord, user_id: int, info: dict[str, Any]) -> None:
         self.bot = bot
@@ -45,6 +45,10 @@ class Chat:
         self.messages: dict[int, dict[str, Any]] = {}
         self._next_id = 1
         self._changed = trio.Event()
+        # Anything in the chat changed, the user's side too: what a viewer of the whole chat (the
+        # sandbox's browser page) waits on. `revision` counts those changes.
+        self._touched = trio.Event()
+        self.revision = 0
         self.started = False  # the user wrote to the bot at least once; bots can't start conversations
         self.blocked = False
 
@@ -54,6 +58,8 @@ class Chat:
         self._next_id += 1
         if sender.get("is_bot"):
             self.notify()
+        else:
+            self.touch()
         return message
 
     def notify(self) -> None:
@@ -61,9 +67,22 @@ class Chat:
         button pressed in the chat."""
         self._changed.set()
         self._changed = trio.Event()
+        self.touch()
 
     def changed(self) -> trio.Event:
         return self._changed
+
+    def touch(self) -> None:
+        """Wake touched() waiters: a message of either side appeared, changed or went, or the bot
+        answered a button (notify() touches too). The user's own messages touch without notifying,
+        so that wait_for() and the test API's wait for the bot's answer never wake on them."""
+        self.revision += 1
+        self._touched.set()
+        self._touched = trio.Event()
+
+    def touched(self) -> trio.Event:
+        """The event the chat's next change sets: take it before reading the chat, so no change slips in between."""
+        return self._touched
 
 
 @dataclass(eq=False)

@@ -187,3 +187,21 @@ async def test_commands(api) -> None:
     assert await api.ok("getMyCommands", language_code="de") == []
     assert await api.error("setMyCommands", commands=[{"command": "Bad-One", "description": "x"}]) == (
         400, "Bad Request: BOT_COMMAND_INVALID")
+
+
+async def test_a_whole_chat_viewer_wakes_on_either_side_and_wait_for_on_the_bot_only(emu: Emulator, api, ann) -> None:
+    """touched() (the sandbox's browser page) wakes on the user's messages too; changed() (wait_for,
+    the test API's wait for the bot's answer) only on the bot's."""
+    chat = emu.chat(emu.bot(), ann.id)
+    touched, changed, revision = chat.touched(), chat.changed(), chat.revision
+    await ann.send_text("hello")
+    assert touched.is_set() and not changed.is_set() and chat.revision == revision + 1
+    touched = chat.touched()
+    sent = await api.ok("sendMessage", chat_id=ann.id, text="hi")
+    assert touched.is_set() and changed.is_set()
+    touched = chat.touched()
+    await api.ok("editMessageText", chat_id=ann.id, message_id=sent["message_id"], text="hi again")
+    assert touched.is_set()
+    touched = chat.touched()
+    await api.ok("deleteMessage", chat_id=ann.id, message_id=sent["message_id"])
+    assert touched.is_set() and chat.revision == revision + 4

@@ -14,6 +14,7 @@ from storage import StorageSettings, Store
 from storage.config import stock_key_path
 from telegram.cryptopay.twin import CryptoPayTwin
 from telegram.emulator import Emulator
+from webui.sandbox import sandbox_pages
 
 TOKEN = "123456:test-token"
 OWNER_ID = 1
@@ -62,11 +63,13 @@ async def open_shop(
     payments: dict[str, Any] | None = None,
     cryptopay: CryptoPayTwin | None = None,
     storage: dict[str, Any] | None = None,
+    sandbox_page: bool = False,
     **telegram: Any,
 ) -> AsyncIterator[RunningShop]:
     """The whole shop (every actor, the web server) talking to an in-process emulator; `shop`,
     `payments` and `storage` set those sections' keys, other keywords set [telegram] keys. With `cryptopay`, the
-    shop takes CryptoPay payments through that twin (in process).
+    shop takes CryptoPay payments through that twin (in process). With `sandbox_page`, its web app
+    serves the sandbox's chat page over `emu` (and the twin), as `shopkeeper sandbox` does.
 
     Replies to one chat are not paced at Telegram's 1/s here unless a test asks (`chat_rate=...`):
     the pacing has tests of its own (tests/client/test_flood.py, test_intake.py), and at 1/s every
@@ -90,6 +93,7 @@ async def open_shop(
         running = await nursery.start(partial(
             run_shop, settings, transport=emu.transport(), stop=stop, handle_signals=False, prepare=prepare,
             cryptopay_transport=cryptopay.transport() if cryptopay is not None else None,
+            sandbox_pages=sandbox_pages(emu, cryptopay, OWNER_ID) if sandbox_page else None,
         ))
         try:
             yield RunningShop(emu=emu, store=stores[0], running=running, stop=stop)
