@@ -40,6 +40,7 @@ from storage.models import CENT
 from storage.promos import PROMO_CODE
 from storage.quoting import ERROR_LIMIT, shortened
 from storage.records import (
+    NOTICE_KINDS,
     AdminCategory,
     AdminItem,
     AlreadyBought,
@@ -68,6 +69,8 @@ from storage.records import (
     NewItem,
     NewWebSession,
     NotABuyer,
+    NoticeChoices,
+    NoticeKind,
     Page,
     PaymentEvent,
     PaymentRecord,
@@ -90,6 +93,7 @@ from storage.records import (
     ReviewRecord,
     ReviewSaved,
     ReviewTarget,
+    RunningLow,
     Settled,
     ShopStatistics,
     ShopSwitches,
@@ -97,15 +101,23 @@ from storage.records import (
     SoldOut,
     StockImport,
     StockUnitRecord,
+    StuckPaymentNotice,
     TopItem,
     UserRecord,
     WebSessionRecord,
 )
 from storage.staff import PERMISSIONS
+from storage.staff_notices import NOTICE_NEED
 from storage.vault import parse_stock_key
 from storage.web_sessions import LINK_MINUTES
 
 __all__ = [
+    "NOTICE_KINDS",
+    "NOTICE_NEED",
+    "NoticeChoices",
+    "NoticeKind",
+    "RunningLow",
+    "StuckPaymentNotice",
     "LINK_MINUTES",
     "parse_stock_key",
     "StockKeyError",

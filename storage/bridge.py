@@ -43,6 +43,7 @@ from storage import (
     reviews,
     settlement,
     staff,
+    staff_notices,
     statistics,
     stock,
     switches,
@@ -247,6 +248,17 @@ class Store:
     remove_unit = use_case(stock.remove_unit, changes_catalog=True)
     import_catalog = use_case(catalog_import.import_catalog, changes_catalog=True)
     get_promo = use_case(promos.get_promo)
+    notice_choices = use_case(staff_notices.notice_choices)
+    choose_notices = use_case(staff_notices.choose_notices)
+    notice_recipients = use_case(staff_notices.notice_recipients)
+    due_digests = use_case(staff_notices.due_digests)
+    claim_digest = use_case(staff_notices.claim_digest)
+    release_digest = use_case(staff_notices.release_digest)
+    mark_bot_blocked = use_case(staff_notices.mark_bot_blocked)
+    claim_running_low = use_case(staff_notices.claim_running_low)
+    claim_stuck_payments = use_case(staff_notices.claim_stuck_payments)
+    notice_cursor = use_case(staff_notices.notice_cursor)
+    advance_notice_cursor = use_case(staff_notices.advance_notice_cursor)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""
