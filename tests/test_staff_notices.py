@@ -1,0 +1,154 @@
+"""Staff notices through the emulator: each staff member chooses them in the admin panel, and the
+notifier tells those who chose, in their language, once (the digest at their hour, even across a
+restart; an item when it starts running low), skipping a staff member who blocked the bot without
+stopping the others. The notifier's wall clock is injected, so the hours are the test's to set."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from actors.notifier import Notifier
+from storage import NoticeChoices, PurchaseRequest, StorageSettings, Store, open_store
+from telegram.client import BotClient
+from telegram.config import ShopSettings, TelegramSettings
+from telegram.emulator import Emulator
+from tests.support.chat import labels, press_when_shown, reply_to
+from tests.support.shop import OWNER_ID, open_shop
+
+TOKEN = "123456:TEST"
+ANN, BOB, BUYER = 1001, 1002, 2001
+DAY = datetime(2026, 12, 7, tzinfo=UTC)
+
+
+class Wall:
+    """The notifier's wall clock, set by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def store(sqlite_url: str) -> AsyncIterator[Store]:
+    async with open_store(StorageSettings(database_url=sqlite_url)) as opened:
+        yield opened
+
+
+@pytest.fixture
+def emu() -> Emulator:
+    emulator = Emulator()
+    emulator.create_bot(token=TOKEN, username="shop_bot", first_name="Shop")
+    return emulator
+
+
+async def people(store: Store, emu: Emulator) -> None:
+    """The owner (English), Ann an admin with statistics and stock (Russian), and a buyer."""
+    for user_id, language in ((OWNER_ID, "en"), (ANN, "ru"), (BUYER, "en")):
+        emu.user(user_id, f"u{user_id}")
+        emu.chat(emu.bot(), user_id).started = True
+        await store.register_user(
+            user_id, username=None, first_name=f"u{user_id}", language_code=language, owner_id=OWNER_ID, referrer_id=None
+        )
+    await store.grant_admin(ANN, ["statistics", "stock"], actor_id=OWNER_ID)
+
+
+def texts_to(emu: Emulator, user_id: int) -> list[str]:
+    return [m.get("text") or "" for m in emu.chat(emu.bot(), user_id).messages.values()]
+
+
+async def test_the_digest_comes_at_the_chosen_hour_once_a_day_even_across_a_restart(store: Store, emu: Emulator) -> None:
+    await people(store, emu)
+    wall = Wall(DAY.replace(hour=7))
+    for user_id, hour in ((OWNER_ID, 9), (ANN, 8)):
+        await store.choose_notices(user_id, NoticeChoices(digest=True, digest_hour=hour), owner_id=OWNER_ID, now=wall.now)
+    async with BotClient(TelegramSettings(token=TOKEN, owner_id=OWNER_ID), transport=emu.transport()) as bot:
+        notifier = Notifier(store, bot, ShopSettings(), OWNER_ID, wall=wall)
+        assert await notifier.tell_digests() == 0
+        wall.now = DAY.replace(hour=8, minute=30)
+        assert await notifier.tell_digests() == 1
+        assert [t.splitlines()[0] for t in texts_to(emu, ANN)] == ["📊 Ежедневная сводка · 06.12.2026"]
+        wall.now = DAY.replace(hour=9)
+        assert await notifier.tell_digests() == 1
+        assert texts_to(emu, OWNER_ID)[0].startswith("📊 Daily digest · 2026-12-06\nThat day: 0.00 USD from 0 purchase(s).")
+        # Later that day, and in a process started afresh: nothing more.
+        wall.now = DAY.replace(hour=23)
+        assert await notifier.tell_digests() == 0
+        assert await Notifier(store, bot, ShopSettings(), OWNER_ID, wall=wall).tell_digests() == 0
+        # The next day, at its hour again.
+        wall.now = DAY.replace(hour=9) + timedelta(days=1)
+        assert await notifier.tell_digests() == 2
+    assert (len(texts_to(emu, OWNER_ID)), len(texts_to(emu, ANN))) == (2, 2)
+
+
+async def test_low_stock_is_told_once_to_who_chose_it_and_a_blocked_one_is_skipped(store: Store, emu: Emulator) -> None:
+    await people(store, emu)
+    emu.user(BOB, "Bob")
+    emu.chat(emu.bot(), BOB).started = True
+    await store.register_user(BOB, username=None, first_name="Bob", language_code="en", owner_id=OWNER_ID, referrer_id=None)
+    await store.grant_admin(BOB, ["stock"], actor_id=OWNER_ID)
+    now = datetime.now(UTC)
+    for user_id in (OWNER_ID, ANN, BOB):
+        await store.choose_notices(user_id, NoticeChoices(low_stock=True), owner_id=OWNER_ID, now=now)
+    # The owner blocked the bot: skipped, and the admins after him still told.
+    emu.user(OWNER_ID).block_bot()
+    await store.add_category("Games")
+    item = await store.add_item("Games", "Quest", Decimal("5.00"))
+    await store.add_stock("Quest", [f"KEY-{n}" for n in range(5)])
+    await store.credit_user(BUYER, Decimal("100"))
+    async with BotClient(TelegramSettings(token=TOKEN, owner_id=OWNER_ID), transport=emu.transport()) as bot:
+        notifier = Notifier(store, bot, ShopSettings(low_stock_days=3), OWNER_ID, wall=lambda: datetime.now(UTC))
+        # 1 sold, 4 left: 28 days at this pace.
+        await store.buy([PurchaseRequest(key="b0", user_id=BUYER, item_id=item.id)])
+        assert await notifier.tell_running_low() == 0
+        # 4 sold, 1 left: under 2 days.
+        await store.buy([PurchaseRequest(key=f"b{n}", user_id=BUYER, item_id=item.id) for n in range(1, 4)])
+        assert await notifier.tell_running_low() == 1
+        assert await notifier.tell_running_low() == 0
+    assert texts_to(emu, BOB) == [
+        "📉 Low stock: Quest — 1 left, enough for about 1.8 days at the last 7 days' pace (4 sold)."
+    ]
+    assert texts_to(emu, ANN) == [
+        "📉 Мало товара: Quest — осталось 1, хватит примерно на 1.8 дн. при темпе последних 7 дней (продано 4)."
+    ]
+    assert texts_to(emu, OWNER_ID) == []
+    # The owner is marked as blocking the bot: no notice is tried until he writes again.
+    assert [u.id for u in await store.notice_recipients("low_stock", owner_id=OWNER_ID)] == [ANN, BOB]
+
+
+async def test_notices_are_chosen_in_the_admin_panel(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url) as shop:
+        owner, ann = shop.emu.user(OWNER_ID, "Owner"), shop.emu.user(ANN, "Ann")
+        for user in (owner, ann):
+            await reply_to(user, "/start")
+        await shop.store.grant_admin(ANN, ["stock"], actor_id=OWNER_ID)
+
+        await reply_to(owner, "/admin")
+        await press_when_shown(owner, "🔔 My notices")
+        screen = await owner.wait_for(lambda m: "Your notices" in (m.get("text") or ""))
+        assert "Hours are UTC" in screen["text"]
+        assert labels(screen) == [
+            "▫️ Every sale", "▫️ Daily digest at 09:00 UTC", "🕘 Digest hour: 09:00 UTC", "▫️ Low stock",
+            "▫️ Payments stuck or refused", "✅ Disputes opened", "⬅️ Admin panel",
+        ]
+        await owner.press("▫️ Every sale", screen["message_id"])
+        await press_when_shown(owner, "🕘 Digest hour: 09:00 UTC")
+        await press_when_shown(owner, "18:00")
+        await owner.wait_for(lambda m: "✅ Daily digest at 18:00 UTC" in labels(m))
+        assert await shop.store.notice_choices(OWNER_ID) == NoticeChoices(sales=True, digest=True, digest_hour=18)
+
+        # An admin with stock alone is offered what stock shows, and disputes.
+        await reply_to(ann, "/admin")
+        await press_when_shown(ann, "🔔 My notices")
+        screen = await ann.wait_for(lambda m: "Your notices" in (m.get("text") or ""))
+        assert labels(screen) == ["▫️ Low stock", "✅ Disputes opened", "⬅️ Admin panel"]
+        await ann.press("✅ Disputes opened", screen["message_id"])
+        await ann.wait_for(lambda m: "▫️ Disputes opened" in labels(m))
+        assert await shop.store.notice_choices(ANN) == NoticeChoices(disputes=False)
+        events = (await shop.store.audit_page(1, 10)).rows
+        assert [(e.action, e.actor_id) for e in events if e.action == "notices.choose"] == [
+            ("notices.choose", ANN), ("notices.choose", OWNER_ID), ("notices.choose", OWNER_ID)
+        ]
