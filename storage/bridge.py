@@ -212,7 +212,6 @@ class Store:
     star_offset = use_case(cursors.star_offset)
     advance_star_offset = use_case(cursors.advance_star_offset)
     crypto_invoice_for = use_case(invoices.crypto_invoice_for)
-    staff_ids = use_case(users.staff_ids)
     authorize = use_case(access.authorize)
     grant_admin = use_case(staff.grant_admin)
     revoke_admin = use_case(staff.revoke_admin)

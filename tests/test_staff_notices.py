@@ -152,3 +152,13 @@ async def test_notices_are_chosen_in_the_admin_panel(sqlite_url: str) -> None:
         assert [(e.action, e.actor_id) for e in events if e.action == "notices.choose"] == [
             ("notices.choose", ANN), ("notices.choose", OWNER_ID), ("notices.choose", OWNER_ID)
         ]
+
+        # A dispute reaches the owner, who kept dispute notices, and not Ann, who turned them off.
+        buyer = shop.emu.user(BUYER, "Buyer")
+        await reply_to(buyer, "/paysupport")
+        await press_when_shown(buyer, "📝 Open a payment dispute")
+        await buyer.wait_for_text("Describe the problem")
+        await buyer.send_text("Where is my key?")
+        await buyer.wait_for_text("Your message reached the shop's staff")
+        await owner.wait_for_text("Where is my key?")
+        assert not any("Where is my key?" in text for text in texts_to(shop.emu, ANN))
