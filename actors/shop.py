@@ -129,7 +129,7 @@ async def run_shop(
         notifier = Notifier(store, bot, settings.shop, settings.telegram.owner_id)
         dispatcher = chat_dispatcher(settings, store, bot, serializer, payments, broadcaster.ring)
         poller = UpdatePoller(bot, dispatcher, settings.telegram, store)
-        actors = ActorStatus()
+        actors = ActorStatus(on_crash=store.record_crash)
         health = HealthWatcher(store, poller, actors)
         polling_done = trio.Event()
         web_closing = trio.Event()

@@ -7,6 +7,9 @@ from typing import Any
 import trio
 from prometheus_client import Counter
 
+from storage import StorageError
+from telegram.client import redact
+
 log = logging.getLogger(__name__)
 
 RESTARTS = Counter("shopkeeper_actor_restarts_total", "Actor restarts after a crash", ["actor"])
@@ -19,12 +22,21 @@ BACKOFF_MAX = 30.0
 STABLE_AFTER = 60.0
 
 
-class ActorStatus:
-    """What the health watcher reads: each supervised actor's state and last crash."""
+# The most of a crash's reason told beyond the log (the feed's summary).
+REASON_MAX = 200
 
-    def __init__(self) -> None:
+type CrashReport = Callable[[str, str], Awaitable[None]]
+
+
+class ActorStatus:
+    """What the health watcher reads: each supervised actor's state and last crash. `on_crash` tells
+    of each crash elsewhere too (the shop's business-event feed: storage.feed.record_crash), with
+    the actor's name and the reason, bot tokens redacted."""
+
+    def __init__(self, on_crash: CrashReport | None = None) -> None:
         self.running: dict[str, bool] = {}
         self.last_crash: dict[str, str] = {}
+        self.on_crash = on_crash
 
 
 async def supervise(
@@ -59,11 +71,22 @@ async def supervise(
             if trio.current_time() - began > STABLE_AFTER:
                 delay = BACKOFF_FIRST
             log.error("actor %s crashed; restarting in %.1f s", name, delay, exc_info=cause)
+            await _report(status, name, redact(status.last_crash[name])[:REASON_MAX])
             await trio.sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX)
         else:
             status.running[name] = False
             return
+
+
+async def _report(status: ActorStatus, name: str, reason: str) -> None:
+    if status.on_crash is None:
+        return
+    try:
+        await status.on_crash(name, reason)
+    except StorageError as error:
+        # The crash may be the database's: the log and /health still tell of it.
+        log.warning("crash of %s not written to the feed: %s", name, error)
 
 
 def _sole(error: BaseException) -> BaseException:

@@ -34,7 +34,17 @@ from storage.errors import (
     UnknownUser,
 )
 from storage.exports import EXPORT_TABLES
-from storage.kinds import BroadcastStatus, ItemKind, LedgerKind, PaymentMethod, PaymentStatus, Permission, PromoKind, Role
+from storage.kinds import (
+    BroadcastStatus,
+    ItemKind,
+    LedgerKind,
+    PaymentMethod,
+    PaymentStatus,
+    Permission,
+    PromoKind,
+    Role,
+    ShopEventKind,
+)
 from storage.kv import KeyValue
 from storage.models import CENT
 from storage.promos import PROMO_CODE
@@ -95,6 +105,8 @@ from storage.records import (
     ReviewTarget,
     RunningLow,
     Settled,
+    ShopEventPage,
+    ShopEventRecord,
     ShopStatistics,
     ShopSwitches,
     SignInLink,
@@ -233,4 +245,8 @@ __all__ = [
     "PaymentStatus",
     "PromoKind",
     "Role",
+    # The business-event feed (storage.feed).
+    "ShopEventKind",
+    "ShopEventPage",
+    "ShopEventRecord",
 ]

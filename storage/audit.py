@@ -11,6 +11,9 @@ one is counted on its newest row. A source that keeps going therefore writes at 
 rows of an action a minute, whatever it varies. The window is a row's first minute. The count is
 raised in the same transaction as the write would have been: two processes at once may each write a
 row (a row more than that, at worst), and a count is never lost. Admin actions are each a row.
+
+Each row written (not a repeat counted) is also a row of the business-event feed (storage.feed), kind
+staff or security, in the same transaction.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -19,6 +22,8 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from storage.feed import add_event
+from storage.kinds import ShopEventKind
 from storage.models import AuditEvent
 from storage.paging import paginate
 from storage.records import AuditRecord, Page
@@ -27,6 +32,8 @@ from storage.records import AuditRecord, Page
 REPEAT_WINDOW = timedelta(minutes=1)
 # A source's different security events of one action in a window that get rows of their own.
 DISTINCT_MAX = 5
+# What an action's target names, by the action's first word, for the feed's link (storage.feed).
+SUBJECTS = {"admin": "user", "user": "user", "balance": "user", "item": "item", "stock": "item", "category": "category"}
 
 
 def audit_record(event: AuditEvent) -> AuditRecord:
@@ -52,18 +59,32 @@ async def record_event(
 
 
 async def write_event(
-    conn: Any, action: str, *, actor_id: int | None, target: str = "", detail: str = "", security: bool = False
+    conn: Any,
+    action: str,
+    *,
+    actor_id: int | None,
+    target: str = "",
+    detail: str = "",
+    security: bool = False,
+    feed: bool = True,
 ) -> AuditEvent:
     """`record_event` inside a use case's transaction `conn`: the action and its record commit
-    together. Without one (None), the event is written in a transaction of its own."""
+    together. Without one (None), the event is written in a transaction of its own. A new row is a
+    feed row too, unless not `feed` (the use case writes a feed row of its own kind)."""
     if conn is None:
         async with in_transaction() as own:
-            return await write_event(own, action, actor_id=actor_id, target=target, detail=detail, security=security)
+            return await write_event(own, action, actor_id=actor_id, target=target, detail=detail, security=security, feed=feed)
     action, target, detail = action[:64], _storable(target)[:128], _storable(detail)
     if security:
         repeated = await _count_repeat(conn, action, actor_id, target, detail)
         if repeated is not None:
             return repeated
+    if feed:
+        # The detail stays out of the feed: it may quote what a forged button or a staff member typed.
+        kind = ShopEventKind.SECURITY if security else ShopEventKind.STAFF
+        named = SUBJECTS.get(action.split(".", 1)[0])
+        subject = f"{named}:{target}" if named and target.isdigit() else ""
+        await add_event(conn, kind, f"{action} {target}".strip(), user_id=actor_id, subject=subject)
     return await AuditEvent.create(
         actor_id=actor_id, action=action, target=target, detail=detail, security=security, using_db=conn
     )

@@ -30,6 +30,7 @@ from storage import (
     cursors,
     disputes,
     exports,
+    feed,
     history,
     inbox,
     invoices,
@@ -258,6 +259,10 @@ class Store:
     claim_stuck_payments = use_case(staff_notices.claim_stuck_payments)
     notice_cursor = use_case(staff_notices.notice_cursor)
     advance_notice_cursor = use_case(staff_notices.advance_notice_cursor)
+    shop_events_after = use_case(feed.shop_events_after)
+    latest_shop_event_id = use_case(feed.latest_shop_event_id)
+    shop_events_page = use_case(feed.shop_events_page)
+    record_crash = use_case(feed.record_crash)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""

@@ -3,7 +3,9 @@
 from tortoise.transactions import in_transaction
 
 from storage.audit import write_event
+from storage.feed import add_event
 from storage.inbox import claim_update
+from storage.kinds import ShopEventKind
 from storage.models import Payment
 from storage.orders import payment_record
 from storage.records import PaymentRecord
@@ -17,6 +19,10 @@ async def open_dispute(user_id: int, text: str, *, recent: int, once: int | None
     transaction: raises AlreadyHandled when its dispute was recorded already (a replay after a crash)."""
     async with in_transaction() as conn:
         await claim_update(conn, once)
-        await write_event(conn, "payment.dispute", actor_id=user_id, target=str(user_id), detail=text)
+        await write_event(conn, "payment.dispute", actor_id=user_id, target=str(user_id), detail=text, feed=False)
+        # The buyer's words stay in the audit log: the feed is read on screens the buyer never chose.
+        await add_event(
+            conn, ShopEventKind.DISPUTE, f"payment dispute from user {user_id}", user_id=user_id, subject=f"user:{user_id}"
+        )
         payments = await Payment.filter(user_id=user_id).using_db(conn).order_by("-created_at").limit(recent)
     return [payment_record(payment) for payment in payments]

@@ -68,3 +68,16 @@ class PromoKind(StrEnum):
     PERCENT = "percent"  # off the order total
     FIXED = "fixed"  # an amount off the order total
     CREDIT = "credit"  # an amount added to the balance
+
+
+class ShopEventKind(StrEnum):
+    """What a row of the shop's business-event feed (storage.feed) tells of."""
+
+    PURCHASE = "purchase"
+    PAYMENT = "payment"  # a payment credited
+    REFUND = "refund"
+    REGISTRATION = "registration"
+    STAFF = "staff"  # an action of the staff (the audit log's non-security rows)
+    SECURITY = "security"  # a refused or suspicious attempt (the audit log's security rows, repeats not)
+    DISPUTE = "dispute"
+    CRASH = "crash"  # an actor crashed (and is being restarted)

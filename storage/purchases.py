@@ -37,6 +37,7 @@ from tortoise.transactions import in_transaction
 
 from storage.catalog import ID_MAX, SHOWN, SOLD, in_shown_category, item_record
 from storage.errors import StorageConflict
+from storage.feed import add_events, purchase_events
 from storage.models import (
     CENT,
     Item,
@@ -222,6 +223,7 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
         await Purchase.bulk_create([sale.purchase for sale in sales], using_db=conn)
         await _mark_sold(conn, [sale for sale in sales if sale.unit_ids])
         await LedgerEntry.bulk_create([sale.entry for sale in sales], using_db=conn)
+        await add_events(conn, purchase_events(sale.purchase for sale in sales))
         await gate.settle()
     for sale in sales:
         purchase, item = sale.purchase, sale.item

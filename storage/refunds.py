@@ -23,6 +23,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from storage.audit import write_event
+from storage.feed import add_event
+from storage.kinds import ShopEventKind
 from storage.ledger import apply_credit, lock_with_referrer
 from storage.models import LedgerKind, Payment, PaymentMethod, PaymentStatus, Purchase, User
 from storage.orders import order_key, payment_record
@@ -67,10 +69,22 @@ async def begin_refund(reference: str, *, revoke: bool = False) -> RefundStarted
                 raise _Refused(RefundRefused(reason="balance_spent", payment=record, needed=record.amount, balance=held))
             balance = await apply_credit(conn, user_id, -payment.amount, kind=LedgerKind.REVERSAL, reason=str(payment.id))
             await take_back_reward(conn, payment)
+            await _refund_event(conn, payment, f", {len(revoked)} purchases revoked" if revoked else "")
             payment = await Payment.get(id=payment.id, using_db=conn)
             return RefundStarted(payment=payment_record(payment), balance=balance, revoked=revoked)
     except _Refused as refused:
         return refused.refusal
+
+
+async def _refund_event(conn: BaseDBAsyncClient, payment: Payment, how: str) -> None:
+    await add_event(
+        conn,
+        ShopEventKind.REFUND,
+        f"payment of user {payment.user_id} refunded{how}",
+        user_id=payment.user_id,
+        subject=f"payment:{payment.id}",
+        amount=payment.amount,
+    )
 
 
 class _Refused(Exception):
@@ -190,6 +204,7 @@ async def record_refunded(charge_id: str) -> RefundStarted | RefundRefused:
         await Payment.filter(id=payment.id).using_db(conn).update(status=PaymentStatus.REFUNDED, refunded_at=now)
         balance = await _locked_balance(conn, user_id)
         await take_back_reward(conn, payment)
+        await _refund_event(conn, payment, " by Telegram")
         payment = await Payment.get(id=payment.id, using_db=conn)
         if balance < payment.amount:
             return RefundRefused(reason="balance_spent", payment=payment_record(payment), needed=payment.amount, balance=balance)

@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from storage.feed import add_event
+from storage.kinds import ShopEventKind
 from storage.ledger import apply_topup
 from storage.models import Payment, PaymentMethod, PaymentStatus, User
 from storage.orders import order_key, payment_record
@@ -84,6 +86,14 @@ async def settle_payment(event: PaymentEvent, referral: ReferralTerms | None = N
         )
         if reward:
             await Payment.filter(id=payment.id).using_db(conn).update(referral_reward=reward)
+        await add_event(
+            conn,
+            ShopEventKind.PAYMENT,
+            f"user {payment.user_id} paid by {method}{' (late)' if late else ''}",
+            user_id=payment.user_id,
+            subject=f"payment:{payment.id}",
+            amount=payment.amount,
+        )
         payment = await Payment.get(id=payment.id, using_db=conn)
         purchase: PurchaseResult | AlreadyBought | None = None
         if payment.item_id is not None:

@@ -9,6 +9,8 @@ from tortoise.transactions import in_transaction
 
 from storage.audit import write_event
 from storage.errors import UnknownUser
+from storage.feed import add_event
+from storage.kinds import ShopEventKind
 from storage.models import CENT, Purchase, Role, User
 from storage.records import Profile, UserRecord
 
@@ -47,14 +49,25 @@ async def register_user(
         if referrer_id == user_id or (referrer_id is not None and not await User.exists(id=referrer_id)):
             referrer_id = None
         try:
-            user = await User.create(
-                id=user_id,
-                username=username,
-                first_name=first_name[:128],
-                language_code=language_code,
-                role=Role.OWNER if user_id == owner_id else Role.USER,
-                referrer_id=referrer_id,
-            )
+            # The user and their feed row commit together: one more INSERT at the first /start.
+            async with in_transaction() as conn:
+                user = await User.create(
+                    id=user_id,
+                    username=username,
+                    first_name=first_name[:128],
+                    language_code=language_code,
+                    role=Role.OWNER if user_id == owner_id else Role.USER,
+                    referrer_id=referrer_id,
+                    using_db=conn,
+                )
+                invited = f", invited by {referrer_id}" if referrer_id is not None else ""
+                await add_event(
+                    conn,
+                    ShopEventKind.REGISTRATION,
+                    f"user {user_id} joined{invited}",
+                    user_id=user_id,
+                    subject=f"user:{user_id}",
+                )
             return user_record(user)
         except IntegrityError:  # registered by another process between our read and write
             user = await User.get(id=user_id)

@@ -1,7 +1,7 @@
 """Plain records returned by store functions: nothing above storage touches an ORM object.
 
 One module per concept (base: Record and Page; users; catalog; stock; promos; purchases; payments;
-reviews; staff; statistics; exports; web; notices). This package is their door inside storage: store modules import
+reviews; staff; statistics; exports; web; feed; notices). This package is their door inside storage: store modules import
 `from storage.records import …`; other rooms get the records from `storage`.
 """
 
@@ -17,6 +17,7 @@ from storage.records.catalog import (
     NewItem,
 )
 from storage.records.exports import ExportCell, ExportCursor, ExportPage
+from storage.records.feed import ShopEventPage, ShopEventRecord
 from storage.records.notices import NOTICE_KINDS, NoticeChoices, NoticeKind, RunningLow, StuckPaymentNotice
 from storage.records.payments import (
     AlreadyBought,
@@ -58,6 +59,8 @@ __all__ = [
     "NoticeKind",
     "RunningLow",
     "StuckPaymentNotice",
+    "ShopEventPage",
+    "ShopEventRecord",
     "NewWebSession",
     "SignInLink",
     "WebSessionRecord",
