@@ -259,6 +259,7 @@ class Store:
     claim_stuck_payments = use_case(staff_notices.claim_stuck_payments)
     notice_cursor = use_case(staff_notices.notice_cursor)
     advance_notice_cursor = use_case(staff_notices.advance_notice_cursor)
+    sales_of = use_case(staff_notices.sales_of)
     shop_events_after = use_case(feed.shop_events_after)
     latest_shop_event_id = use_case(feed.latest_shop_event_id)
     shop_events_page = use_case(feed.shop_events_page)

@@ -14,6 +14,7 @@ date (`claim_digest`), and the items running low and the payments stuck that wer
 """
 
 import json
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -29,7 +30,7 @@ from storage.catalog import in_shown_category
 from storage.kinds import ItemKind, Permission, Role
 from storage.models import Item, Payment, PaymentStatus, Purchase, Setting, User
 from storage.notice_models import StaffNotices
-from storage.records import NOTICE_KINDS, NoticeChoices, NoticeKind, RunningLow, StuckPaymentNotice, UserRecord
+from storage.records import NOTICE_KINDS, NoticeChoices, NoticeKind, RunningLow, SaleNotice, StuckPaymentNotice, UserRecord
 from storage.users import user_record
 
 # What a staff member must be allowed to see to be told of it.
@@ -235,6 +236,34 @@ async def _claim(key: str, current: set[str]) -> set[str]:
         elif row.value != after and not await Setting.filter(key=key, value=row.value).using_db(conn).update(value=after):
             return set()
     return current - before
+
+
+async def sales_of(subjects: list[str]) -> list[SaleNotice]:
+    """The purchases the feed's subjects name ("purchase:<id>"), with their buyers, in the order given;
+    anything else (and a purchase since gone) is left out. The goods are not read."""
+    ids: list[uuid.UUID] = []
+    for subject in subjects:
+        kind, _, key = subject.partition(":")
+        if kind != "purchase":
+            continue
+        try:
+            ids.append(uuid.UUID(key))
+        except ValueError:
+            continue
+    found = {p.id: p for p in await Purchase.filter(id__in=ids).select_related("user")}
+    return [
+        SaleNotice(
+            purchase_id=str(p.id),
+            buyer_id=p.user_id,
+            buyer_name=p.user.first_name,
+            buyer_username=p.user.username,
+            item_title=p.item_title,
+            quantity=p.quantity,
+            total=p.total,
+        )
+        for p in (found.get(key) for key in ids)
+        if p is not None
+    ]
 
 
 FEED_SEEN = "notices.feed_seen"

@@ -14,7 +14,7 @@ from storage import NoticeChoices, PurchaseRequest, StorageSettings, Store, open
 from telegram.client import BotClient
 from telegram.config import ShopSettings, TelegramSettings
 from telegram.emulator import Emulator
-from tests.support.chat import labels, press_when_shown, reply_to
+from tests.support.chat import labels, open_card, press_when_shown, reply_to
 from tests.support.shop import OWNER_ID, open_shop
 
 TOKEN = "123456:TEST"
@@ -109,10 +109,12 @@ async def test_low_stock_is_told_once_to_who_chose_it_and_a_blocked_one_is_skipp
         assert await notifier.tell_running_low() == 1
         assert await notifier.tell_running_low() == 0
     assert texts_to(emu, BOB) == [
-        "📉 Low stock: Quest — 1 left, enough for about 1.8 days at the last 7 days' pace (4 sold)."
+        "📉 Low stock: lasting under 3 days at the last 7 days' pace\n"
+        "• Quest: 1 left, enough for about 1.8 days (4 sold in 7 days)"
     ]
     assert texts_to(emu, ANN) == [
-        "📉 Мало товара: Quest — осталось 1, хватит примерно на 1.8 дн. при темпе последних 7 дней (продано 4)."
+        "📉 Мало товара: хватит меньше чем на 3 дн. при темпе последних 7 дней\n"
+        "• Quest: осталось 1, хватит примерно на 1.8 дн. (продано за 7 дней: 4)"
     ]
     assert texts_to(emu, OWNER_ID) == []
     # The owner is marked as blocking the bot: no notice is tried until he writes again.
@@ -162,3 +164,48 @@ async def test_notices_are_chosen_in_the_admin_panel(sqlite_url: str) -> None:
         await buyer.wait_for_text("Your message reached the shop's staff")
         await owner.wait_for_text("Where is my key?")
         assert not any("Where is my key?" in text for text in texts_to(shop.emu, ANN))
+
+
+async def test_payments_stuck_and_refused_reach_who_chose_them(store: Store, emu: Emulator) -> None:
+    await people(store, emu)
+    await store.grant_admin(ANN, ["payments"], actor_id=OWNER_ID)
+    await store.choose_notices(ANN, NoticeChoices(payments=True), owner_id=OWNER_ID, now=datetime.now(UTC))
+    order = await store.open_order(BUYER, "stars", Decimal("5.00"), currency="XTR", provider_amount=250, ttl=timedelta(hours=1))
+    async with BotClient(TelegramSettings(token=TOKEN, owner_id=OWNER_ID), transport=emu.transport()) as bot:
+        wall = Wall(datetime.now(UTC))
+        notifier = Notifier(store, bot, ShopSettings(), OWNER_ID, wall=wall)
+        assert await notifier.tell_stuck_payments() == 0
+        assert await notifier.tell_events() == 0  # the first run starts at the feed's latest event
+        # The reconciler never expired it (it is not running here): two hours on, it is stuck.
+        wall.now += timedelta(hours=2)
+        assert await notifier.tell_stuck_payments() == 1
+        assert await notifier.tell_stuck_payments() == 0
+        # A payment the shop could not match to an order.
+        await store.record_event("payment.rejected", actor_id=None, target="abc123", detail="unknown order", security=True)
+        assert await notifier.tell_events() >= 1
+    stuck, refused = texts_to(emu, ANN)
+    assert stuck.startswith("⚠️ Зависшие платежи") and f"• {order.id}: stars, 5,00 USD, пользователь {BUYER}" in stuck
+    assert refused.startswith("⚠️ Платёж не сопоставлен: заказ abc123 оплачен")
+    assert texts_to(emu, OWNER_ID) == []  # he never chose them
+
+
+async def test_a_sale_is_told_to_the_staff_who_chose_it_and_no_one_else(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url) as shop:
+        owner, ann, buyer = shop.emu.user(OWNER_ID, "Owner"), shop.emu.user(ANN, "Ann"), shop.emu.user(BUYER, "Bea")
+        for user in (owner, ann, buyer):
+            await reply_to(user, "/start")
+        await shop.store.grant_admin(ANN, ["statistics"], actor_id=OWNER_ID)
+        await shop.store.choose_notices(OWNER_ID, NoticeChoices(sales=True), owner_id=OWNER_ID, now=datetime.now(UTC))
+        await shop.store.add_category("Games")
+        await shop.store.add_item("Games", "Quest", Decimal("5.00"))
+        await shop.store.add_stock("Quest", ["KEY-1", "KEY-2"])
+        await shop.store.credit_user(BUYER, Decimal("20"))
+        await open_card(buyer, "Games (1)", "Quest · 5.00 USD")
+        await buyer.press("Buy")
+        await press_when_shown(buyer, "1")
+        await press_when_shown(buyer, "✅ Confirm")
+        await buyer.wait_for_text("Purchase complete")
+        told = await owner.wait_for_text("New sales", timeout=10)
+        assert told["text"] == "💰 New sales\n• Bea (id 2001) bought 1 × Quest for 5.00 USD"
+        # Ann has the permission but never chose sales: nothing. (The owner's came in the same round.)
+        assert not any("New sales" in text for text in texts_to(shop.emu, ANN))

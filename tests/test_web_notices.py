@@ -6,7 +6,7 @@ naming its field."""
 from collections.abc import AsyncIterator
 
 import pytest
-from quart.typing import TestClientProtocol
+from quart.typing import TestClientProtocol as WebClient
 from quart_trio import QuartTrio
 
 from storage import NoticeChoices, SignInLink, StorageSettings, Store, open_store
@@ -31,7 +31,7 @@ def app_for(store: Store) -> QuartTrio:
     return create_app(lambda: HealthReport(components={}), Auth(store, WebSettings(), OWNER))
 
 
-async def signed_in(store: Store, user_id: int) -> tuple[TestClientProtocol, str]:
+async def signed_in(store: Store, user_id: int) -> tuple[WebClient, str]:
     """A test client signed in as `user_id`, and the CSRF token the notices form carries."""
     client = app_for(store).test_client()
     issued = await store.issue_sign_in(user_id, owner_id=OWNER, actor_id=user_id)

@@ -18,7 +18,7 @@ from storage.records.catalog import (
 )
 from storage.records.exports import ExportCell, ExportCursor, ExportPage
 from storage.records.feed import ShopEventPage, ShopEventRecord
-from storage.records.notices import NOTICE_KINDS, NoticeChoices, NoticeKind, RunningLow, StuckPaymentNotice
+from storage.records.notices import NOTICE_KINDS, NoticeChoices, NoticeKind, RunningLow, SaleNotice, StuckPaymentNotice
 from storage.records.payments import (
     AlreadyBought,
     InvoiceLimit,
@@ -58,6 +58,7 @@ __all__ = [
     "NoticeChoices",
     "NoticeKind",
     "RunningLow",
+    "SaleNotice",
     "StuckPaymentNotice",
     "ShopEventPage",
     "ShopEventRecord",

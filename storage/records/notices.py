@@ -45,3 +45,15 @@ class StuckPaymentNotice(Record, frozen=True):
     method: str
     amount: Decimal
     expires_at: datetime
+
+
+class SaleNotice(Record, frozen=True):
+    """A purchase as the staff are told of it: who bought what, for how much."""
+
+    purchase_id: str
+    buyer_id: int
+    buyer_name: str
+    buyer_username: str | None
+    item_title: str
+    quantity: int
+    total: Decimal

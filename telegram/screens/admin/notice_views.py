@@ -1,24 +1,68 @@
-"""The staff's notices as they read them (actors.notifier sends them), each in the reader's language."""
+"""The staff's notices as they read them (actors.notifier sends them), each in the reader's language.
 
+What a round found is one message per kind and reader, a line per sale, item or payment (ROWS at most,
+then how many more), so a busy minute costs a staff member one message, not one per sale.
+"""
+
+from collections.abc import Sequence
 from datetime import datetime
 
-from storage import RunningLow, ShopStatistics, StuckPaymentNotice
+from storage import RunningLow, SaleNotice, ShopStatistics, StuckPaymentNotice
 from telegram.texts import Texts
 
-
-def running_low_view(t: Texts, item: RunningLow) -> str:
-    return t("notices.low_stock", title=item.title, left=item.stock_left, days=f"{item.days_left}", sold=item.sold_7d)
+ROWS = 20
 
 
-def stuck_view(t: Texts, payment: StuckPaymentNotice) -> str:
-    return t(
-        "notices.stuck",
-        payment=payment.payment_id,
-        method=payment.method,
-        amount=payment.amount,
-        user_id=payment.user_id,
-        expired=payment.expires_at.strftime(t.plain("account.datetime_format")),
-    )
+def _listed(t: Texts, title: str, rows: Sequence[str]) -> str:
+    lines = [title, *rows[:ROWS]]
+    if len(rows) > ROWS:
+        lines.append(t("notices.more", count=len(rows) - ROWS))
+    return "\n".join(lines)
+
+
+def sales_view(t: Texts, sales: Sequence[SaleNotice]) -> str:
+    rows = [
+        t(
+            "notices.sales.row",
+            buyer=f"{sale.buyer_name} (@{sale.buyer_username})" if sale.buyer_username else sale.buyer_name,
+            user_id=sale.buyer_id,
+            quantity=sale.quantity,
+            title=sale.item_title,
+            total=sale.total,
+        )
+        for sale in sales
+    ]
+    return _listed(t, t("notices.sales.title"), rows)
+
+
+def running_low_view(t: Texts, items: Sequence[RunningLow], days: int) -> str:
+    rows = [
+        t("notices.low_stock.row", title=item.title, left=item.stock_left, days=f"{item.days_left}", sold=item.sold_7d)
+        for item in items
+    ]
+    return _listed(t, t("notices.low_stock.title", days=days), rows)
+
+
+def stuck_view(t: Texts, payments: Sequence[StuckPaymentNotice]) -> str:
+    rows = [
+        t(
+            "notices.stuck.row",
+            payment=payment.payment_id,
+            method=payment.method,
+            amount=payment.amount,
+            user_id=payment.user_id,
+            expired=payment.expires_at.strftime(t.plain("account.datetime_format")),
+        )
+        for payment in payments
+    ]
+    return _listed(t, t("notices.stuck.title"), rows)
+
+
+def refused_view(t: Texts, action: str, reference: str) -> str:
+    """A payment the shop refused to credit: one it could not match to an order ("payment.rejected"),
+    or a Stars transaction passed over after failing round after round ("payment.reconcile_failed")."""
+    key = "notices.refused.rejected" if action == "payment.rejected" else "notices.refused.reconcile"
+    return t(key, reference=reference)
 
 
 def digest_view(t: Texts, found: ShopStatistics, now: datetime) -> str:
