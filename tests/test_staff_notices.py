@@ -209,3 +209,26 @@ async def test_a_sale_is_told_to_the_staff_who_chose_it_and_no_one_else(sqlite_u
         assert told["text"] == "💰 New sales\n• Bea (id 2001) bought 1 × Quest for 5.00 USD"
         # Ann has the permission but never chose sales: nothing. (The owner's came in the same round.)
         assert not any("New sales" in text for text in texts_to(shop.emu, ANN))
+
+
+async def test_a_restarted_notifier_neither_repeats_nor_skips_a_sale(store: Store, emu: Emulator) -> None:
+    await people(store, emu)
+    await store.choose_notices(ANN, NoticeChoices(sales=True), owner_id=OWNER_ID, now=datetime.now(UTC))
+    await store.add_category("Games")
+    item = await store.add_item("Games", "Quest", Decimal("5.00"))
+    await store.add_stock("Quest", ["KEY-1", "KEY-2", "KEY-3"])
+    await store.credit_user(BUYER, Decimal("20"))
+    # A sale before the notifier ever ran is history: not told.
+    await store.buy([PurchaseRequest(key="before", user_id=BUYER, item_id=item.id)])
+    settled = Wall(datetime.now(UTC) + timedelta(minutes=1))  # every event so far is old enough
+    async with BotClient(TelegramSettings(token=TOKEN, owner_id=OWNER_ID), transport=emu.transport()) as bot:
+        first = Notifier(store, bot, ShopSettings(), OWNER_ID, wall=settled)
+        assert await first.tell_events() == 0
+        await store.buy([PurchaseRequest(key="first", user_id=BUYER, item_id=item.id)])
+        assert await first.tell_events() == 1
+        # The process stops; a sale comes in meanwhile; a new process starts.
+        await store.buy([PurchaseRequest(key="while down", user_id=BUYER, item_id=item.id, quantity=1)])
+        again = Notifier(store, bot, ShopSettings(), OWNER_ID, wall=settled)
+        assert await again.tell_events() == 1
+        assert await again.tell_events() == 0
+    assert texts_to(emu, ANN) == ["💰 Новые продажи\n• u2001 (id 2001) купил(а) 1 × Quest за 5,00 USD"] * 2
