@@ -14,7 +14,8 @@ from storage import NoticeChoices, PurchaseRequest, StorageSettings, Store, open
 from telegram.client import BotClient
 from telegram.config import ShopSettings, TelegramSettings
 from telegram.emulator import Emulator
-from tests.support.chat import labels, open_card, press_when_shown, reply_to
+from telegram.screens.admin.callbacks import ToggleNotice
+from tests.support.chat import labels, last_answer, open_card, press_data, press_when_shown, reply_to
 from tests.support.shop import OWNER_ID, open_shop
 
 TOKEN = "123456:TEST"
@@ -149,6 +150,12 @@ async def test_notices_are_chosen_in_the_admin_panel(sqlite_url: str) -> None:
         assert labels(screen) == ["▫️ Low stock", "✅ Disputes opened", "⬅️ Admin panel"]
         await ann.press("✅ Disputes opened", screen["message_id"])
         await ann.wait_for(lambda m: "▫️ Disputes opened" in labels(m))
+        assert await shop.store.notice_choices(ANN) == NoticeChoices(disputes=False)
+        # Sales forged onto the screen: refused by the store, audited, nothing changed.
+        answered = len(ann.callback_answers)
+        await press_data(shop, ann, ToggleNotice(kind="sales", on=True).pack())
+        refusal = await last_answer(ann, answered)
+        assert refusal["text"] == "⛔ This needs the “Statistics” permission. Ask the owner if you need it."
         assert await shop.store.notice_choices(ANN) == NoticeChoices(disputes=False)
         events = (await shop.store.audit_page(1, 10)).rows
         assert [(e.action, e.actor_id) for e in events if e.action == "notices.choose"] == [
