@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
@@ -226,15 +227,19 @@ async def claim_stuck_payments(now: datetime) -> list[StuckPaymentNotice]:
 
 async def _claim(key: str, current: set[str]) -> set[str]:
     """Record `current` as what `key` has told of, and return what of it had not been: a conditional
-    update on the value read, so of two processes at once only one claims (the other gets nothing)."""
-    async with in_transaction() as conn:
-        row = await Setting.get_or_none(key=key, using_db=conn)
-        before = set(cast(list[str], json.loads(row.value))) if row is not None else set()
-        after = json.dumps(sorted(current))
-        if row is None:
-            await Setting.create(key=key, value=after, using_db=conn)
-        elif row.value != after and not await Setting.filter(key=key, value=row.value).using_db(conn).update(value=after):
-            return set()
+    update on the value read, so of two processes at once only one claims (the other gets nothing;
+    so too when both would create the row)."""
+    try:
+        async with in_transaction() as conn:
+            row = await Setting.get_or_none(key=key, using_db=conn)
+            before = set(cast(list[str], json.loads(row.value))) if row is not None else set()
+            after = json.dumps(sorted(current))
+            if row is None:
+                await Setting.create(key=key, value=after, using_db=conn)
+            elif row.value != after and not await Setting.filter(key=key, value=row.value).using_db(conn).update(value=after):
+                return set()
+    except IntegrityError:
+        return set()
     return current - before
 
 
@@ -278,10 +283,10 @@ async def notice_cursor() -> int | None:
 async def advance_notice_cursor(seen: int | None, to: int) -> bool:
     """Move the notifier's cursor from `seen` to `to`: True for the one caller that moved it (it tells
     of the events in between), False when another process moved it first."""
-    async with in_transaction() as conn:
-        if seen is None:
-            if await Setting.exists(key=FEED_SEEN, using_db=conn):
-                return False
-            await Setting.create(key=FEED_SEEN, value=str(to), using_db=conn)
-            return True
-        return bool(await Setting.filter(key=FEED_SEEN, value=str(seen)).using_db(conn).update(value=str(to)))
+    if seen is not None:
+        return bool(await Setting.filter(key=FEED_SEEN, value=str(seen)).update(value=str(to)))
+    try:
+        await Setting.create(key=FEED_SEEN, value=str(to))
+    except IntegrityError:  # another process started the cursor first
+        return False
+    return True

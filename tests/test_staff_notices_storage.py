@@ -88,3 +88,12 @@ async def test_an_item_running_low_is_told_once_until_restocked(store: Store) ->
     assert await store.claim_running_low(now, 8) == []
     await buy(store, item.id, range(2, 12))
     assert [i.item_id for i in await store.claim_running_low(now, 8)] == [item.id]
+
+
+async def test_the_feed_cursor_moves_for_one_of_two_processes(store: Store) -> None:
+    assert await store.notice_cursor() is None
+    assert await store.advance_notice_cursor(None, 5)
+    assert not await store.advance_notice_cursor(None, 7)  # another process started it first
+    assert await store.advance_notice_cursor(5, 9)
+    assert not await store.advance_notice_cursor(5, 12)  # moved on already
+    assert await store.notice_cursor() == 9
