@@ -34,6 +34,7 @@ from storage.errors import (
     UnknownUser,
 )
 from storage.exports import EXPORT_TABLES
+from storage.funnel import Step
 from storage.kinds import BroadcastStatus, ItemKind, LedgerKind, PaymentMethod, PaymentStatus, Permission, PromoKind, Role
 from storage.kv import KeyValue
 from storage.models import CENT
@@ -50,11 +51,13 @@ from storage.records import (
     CategoryPage,
     CategoryRecord,
     CategoryTree,
+    Dashboard,
     DaySales,
     Delivered,
     ExportCell,
     ExportCursor,
     ExportPage,
+    Funnel,
     InsufficientFunds,
     InvoiceLimit,
     ItemCard,
@@ -62,6 +65,7 @@ from storage.records import (
     ItemRecord,
     ItemReviews,
     ItemUnavailable,
+    KpiCards,
     LedgerMismatch,
     LedgerRow,
     LowStockItem,
@@ -90,6 +94,7 @@ from storage.records import (
     ReviewRecord,
     ReviewSaved,
     ReviewTarget,
+    RunwayItem,
     Settled,
     ShopStatistics,
     ShopSwitches,
@@ -97,6 +102,7 @@ from storage.records import (
     SoldOut,
     StockImport,
     StockUnitRecord,
+    StuckPayment,
     TopItem,
     UserRecord,
     WebSessionRecord,
@@ -106,6 +112,12 @@ from storage.vault import parse_stock_key
 from storage.web_sessions import LINK_MINUTES
 
 __all__ = [
+    "Dashboard",
+    "Funnel",
+    "KpiCards",
+    "RunwayItem",
+    "Step",
+    "StuckPayment",
     "LINK_MINUTES",
     "parse_stock_key",
     "StockKeyError",

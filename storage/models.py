@@ -49,8 +49,8 @@ class User(models.Model):
 
     class Meta:
         table = "users"
-        # The referral screen counts a referrer's users.
-        indexes = (("referrer_id",),)
+        # The referral screen counts a referrer's users; the dashboard, those who registered lately.
+        indexes = (("referrer_id",), ("created_at",))
 
 
 class Category(models.Model):

@@ -1,7 +1,7 @@
 """Plain records returned by store functions: nothing above storage touches an ORM object.
 
 One module per concept (base: Record and Page; users; catalog; stock; promos; purchases; payments;
-reviews; staff; statistics; exports; web). This package is their door inside storage: store modules import
+reviews; staff; statistics; dashboard; exports; web). This package is their door inside storage: store modules import
 `from storage.records import …`; other rooms get the records from `storage`.
 """
 
@@ -16,6 +16,7 @@ from storage.records.catalog import (
     ItemRecord,
     NewItem,
 )
+from storage.records.dashboard import Dashboard, Funnel, KpiCards, RunwayItem, StuckPayment
 from storage.records.exports import ExportCell, ExportCursor, ExportPage
 from storage.records.payments import (
     AlreadyBought,
@@ -52,6 +53,11 @@ from storage.records.users import LedgerMismatch, LedgerRow, Profile, ReferralTe
 from storage.records.web import NewWebSession, SignInLink, WebSessionRecord
 
 __all__ = [
+    "Dashboard",
+    "Funnel",
+    "KpiCards",
+    "RunwayItem",
+    "StuckPayment",
     "NewWebSession",
     "SignInLink",
     "WebSessionRecord",
