@@ -6,12 +6,12 @@ aggregate row or one short page: purchases by (created_at), users by (created_at
 milestones by (started_at), payments by (status, expires_at). Revoked purchases count nowhere.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import F, Q
+from tortoise.expressions import F, Q, RawSQL
 from tortoise.functions import Count, Max, Sum
 from tortoise.transactions import in_transaction
 
@@ -139,20 +139,32 @@ async def _sales(conn: BaseDBAsyncClient, window: Window) -> dict[str, Any]:
 
 
 async def _per_day(conn: BaseDBAsyncClient, window: Window) -> list[DaySales]:
-    """Each date's revenue and purchases: one small aggregate per date, an index range each. Portable
-    where a GROUP BY the date is not (a timestamp's date is spelled per dialect), and cheaper on SQLite
-    than either that or a CASE per date per row."""
-    days = []
-    for start in window.starts:
-        row = (
-            await Purchase.filter(revoked_at=None, created_at__gte=start, created_at__lt=start + timedelta(days=1))
-            .using_db(conn)
-            .annotate(revenue=Sum("total"), purchases=Count("user_id"))
-            .first()
-            .values("revenue", "purchases")
+    """Each date's revenue and purchases. PostgreSQL: one GROUP BY the UTC date (a hash aggregate, one
+    round trip). SQLite: one small aggregate per date, an index range each; there a GROUP BY the date
+    (text, by substr) sorts every row in a temporary B-tree and costs several times as much."""
+    sold = Purchase.filter(revoked_at=None).using_db(conn)
+    found: dict[date, dict[str, Any]] = {}
+    if conn.capabilities.dialect == "postgres":
+        rows = (
+            await sold.filter(window.current())
+            .annotate(day=RawSQL("""("created_at" AT TIME ZONE 'UTC')::date"""), revenue=Sum("total"), purchases=Count("user_id"))
+            .group_by("day")
+            .values("day", "revenue", "purchases")
         )
-        days.append(DaySales(day=start.date(), revenue=_money(row["revenue"]), purchases=row["purchases"]))
-    return days
+        found = {row["day"]: row for row in rows}
+    else:
+        for start in window.starts:
+            found[start.date()] = (
+                await sold.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+                .annotate(revenue=Sum("total"), purchases=Count("user_id"))
+                .first()
+                .values("revenue", "purchases")
+            )
+    empty = {"revenue": 0, "purchases": 0}
+    return [
+        DaySales(day=day, revenue=_money(found.get(day, empty)["revenue"]), purchases=found.get(day, empty)["purchases"])
+        for day in (start.date() for start in window.starts)
+    ]
 
 
 async def _registrations(conn: BaseDBAsyncClient, window: Window) -> dict[str, Any]:
