@@ -11,11 +11,13 @@ import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Concatenate
 
 import trio
 import trio_asyncio
+from cachetools import LRUCache
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.migrations.executor import MigrationExecutor
@@ -28,9 +30,11 @@ from storage import (
     catalog_admin,
     catalog_import,
     cursors,
+    dashboard,
     disputes,
     exports,
     feed,
+    funnel,
     history,
     inbox,
     invoices,
@@ -64,6 +68,8 @@ log = logging.getLogger(__name__)
 # PostgreSQL may pick a transaction as a deadlock or serialization victim; the use case is one
 # transaction, rolled back whole, so running it again is safe.
 RETRIES = 5
+# The (user, funnel step) pairs this process has noted (see Store.reach): some 150 bytes each.
+MILESTONES_KEPT = 20_000
 
 
 async def _in_context[**P, R](
@@ -129,6 +135,7 @@ class Store:
         self._vault = vault
         self.kv: KeyValue = MemoryKV()
         self.catalog_cache = CatalogCache(catalog_cache_seconds)
+        self._milestones: LRUCache[tuple[int, funnel.Step], bool] = LRUCache(maxsize=MILESTONES_KEPT)
 
     async def cross[**P, R](self, fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run one asyncio use case from trio: one crossing, errors mapped to the storage tree."""
@@ -242,6 +249,8 @@ class Store:
     is_sandbox = use_case(switches.is_sandbox)
     claim_sandbox = use_case(switches.claim_sandbox)
     shop_statistics = use_case(statistics.shop_statistics)
+    dashboard_kpis = use_case(dashboard.dashboard_kpis)
+    dashboard_figures = use_case(dashboard.dashboard)
     export_page = use_case(exports.export_page)
     import_stock = use_case(stock.import_stock, changes_catalog=True)
     unsold_units = use_case(stock.unsold_units)
@@ -264,6 +273,14 @@ class Store:
     latest_shop_event_id = use_case(feed.latest_shop_event_id)
     shop_events_page = use_case(feed.shop_events_page)
     record_crash = use_case(feed.record_crash)
+
+    async def reach(self, user_id: int, step: funnel.Step) -> None:
+        """Note that a user reached a funnel step (storage.funnel), now. A user this process noted at that
+        step already costs nothing: their repeated item views write nothing and do not cross."""
+        if (user_id, step) in self._milestones:
+            return
+        await self.cross(funnel.reach_step, user_id, step, datetime.now(UTC))
+        self._milestones[(user_id, step)] = True
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""

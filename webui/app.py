@@ -21,7 +21,7 @@ from webui.auth import Auth
 from webui.config import WebSettings
 from webui.health import HealthReport
 from webui.limits import BodyLimit
-from webui.pages import metrics, notices, overview
+from webui.pages import dashboard, metrics, notices, overview
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ def create_app(health: Callable[[], HealthReport], auth: Auth, payments: Payment
 
     auth.register(app)
     overview.register(app, auth)
+    dashboard.register(app, auth)
     metrics.register(app, auth)
     notices.register(app, auth)
 

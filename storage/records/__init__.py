@@ -1,8 +1,8 @@
 """Plain records returned by store functions: nothing above storage touches an ORM object.
 
 One module per concept (base: Record and Page; users; catalog; stock; promos; purchases; payments;
-reviews; staff; statistics; exports; web; feed; notices). This package is their door inside storage: store modules import
-`from storage.records import …`; other rooms get the records from `storage`.
+reviews; staff; statistics; dashboard; exports; web; feed; notices). This package is their door inside
+storage: store modules import `from storage.records import …`; other rooms get the records from `storage`.
 """
 
 from storage.records.base import Page, Record
@@ -16,6 +16,7 @@ from storage.records.catalog import (
     ItemRecord,
     NewItem,
 )
+from storage.records.dashboard import Dashboard, Funnel, KpiCards, RunwayItem, StuckPayment
 from storage.records.exports import ExportCell, ExportCursor, ExportPage
 from storage.records.feed import ShopEventPage, ShopEventRecord
 from storage.records.notices import NOTICE_KINDS, NoticeChoices, NoticeKind, RunningLow, SaleNotice, StuckPaymentNotice
@@ -62,6 +63,11 @@ __all__ = [
     "StuckPaymentNotice",
     "ShopEventPage",
     "ShopEventRecord",
+    "Dashboard",
+    "Funnel",
+    "KpiCards",
+    "RunwayItem",
+    "StuckPayment",
     "NewWebSession",
     "SignInLink",
     "WebSessionRecord",
