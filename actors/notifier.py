@@ -52,8 +52,8 @@ REFUSED_PAYMENTS = ("payment.rejected", "payment.reconcile_failed")
 # How often stock runways and stuck payments are computed, seconds: each is a query over the items
 # sold or the payments pending, and neither changes by the second.
 CHECK_SECONDS = 60.0
-# The digest's windows, as the Statistics screen counts them: the last 2 UTC dates (yesterday, today).
-DIGEST_DAYS = 2
+# The digest's longer window, in UTC dates ending with the day before.
+DIGEST_WEEK = 7
 
 
 class Notifier:
@@ -111,15 +111,20 @@ class Notifier:
         return len(ready)
 
     async def tell_digests(self) -> int:
-        """Send every digest due now (see storage.staff_notices.due_digests); returns how many went."""
+        """Send every digest due now (see storage.staff_notices.due_digests); returns how many went.
+        A digest holds the dashboard's KPI cards of the day before and of the 7 days ending with it."""
         now = self.wall()
+        due = await self.store.due_digests(now, owner_id=self.owner_id)
+        if not due:
+            return 0
+        yesterday = now - timedelta(days=1)
+        day = await self.store.dashboard_kpis(yesterday, 1)
+        week = await self.store.dashboard_kpis(yesterday, DIGEST_WEEK)
         sent = 0
-        for user in await self.store.due_digests(now, owner_id=self.owner_id):
+        for user in due:
             if not await self.store.claim_digest(user.id, now.date()):
                 continue  # another process is sending it
-            texts = self.texts_for(user)
-            found = await self.store.shop_statistics(now, days=DIGEST_DAYS)
-            if await self.send(user, "digest", digest_view(texts, found, now)):
+            if await self.send(user, "digest", digest_view(self.texts_for(user), day, week)):
                 sent += 1
             else:
                 await self.store.release_digest(user.id, now.date())

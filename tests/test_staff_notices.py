@@ -21,6 +21,22 @@ from tests.support.shop import OWNER_ID, open_shop
 TOKEN = "123456:TEST"
 ANN, BOB, BUYER = 1001, 1002, 2001
 DAY = datetime(2026, 12, 7, tzinfo=UTC)
+# The dashboard's KPI cards of the day before and of the 7 days to it (a shop without sales then).
+DIGEST = """📊 Daily digest · 2026-12-06
+
+That day (the day before in brackets)
+Revenue: 0.00 USD (0.00 USD)
+Purchases: 0 (0)
+New users: 0 (0)
+Paying users: 0 (0)
+Average order: 0.00 USD (0.00 USD)
+
+The 7 days to that day (the 7 before in brackets)
+Revenue: 0.00 USD (0.00 USD)
+Purchases: 0 (0)
+New users: 0 (0)
+Paying users: 0 (0)
+Average order: 0.00 USD (0.00 USD)"""
 
 
 class Wall:
@@ -74,7 +90,7 @@ async def test_the_digest_comes_at_the_chosen_hour_once_a_day_even_across_a_rest
         assert [t.splitlines()[0] for t in texts_to(emu, ANN)] == ["📊 Ежедневная сводка · 06.12.2026"]
         wall.now = DAY.replace(hour=9)
         assert await notifier.tell_digests() == 1
-        assert texts_to(emu, OWNER_ID)[0].startswith("📊 Daily digest · 2026-12-06\nThat day: 0.00 USD from 0 purchase(s).")
+        assert texts_to(emu, OWNER_ID)[0] == DIGEST
         # Later that day, and in a process started afresh: nothing more.
         wall.now = DAY.replace(hour=23)
         assert await notifier.tell_digests() == 0
@@ -239,3 +255,27 @@ async def test_a_restarted_notifier_neither_repeats_nor_skips_a_sale(store: Stor
         assert await again.tell_events() == 1
         assert await again.tell_events() == 0
     assert texts_to(emu, ANN) == ["💰 Новые продажи\n• u2001 (id 2001) купил(а) 1 × Quest за 5,00 USD"] * 2
+
+
+async def test_the_digest_holds_the_dashboards_cards_of_the_day_before(store: Store, emu: Emulator) -> None:
+    await people(store, emu)
+    await store.add_category("Games")
+    item = await store.add_item("Games", "Quest", Decimal("5.00"))
+    await store.add_stock("Quest", ["KEY-1"])
+    await store.credit_user(BUYER, Decimal("20"))
+    await store.buy([PurchaseRequest(key="today", user_id=BUYER, item_id=item.id)])
+    today = datetime.now(UTC)
+    await store.choose_notices(OWNER_ID, NoticeChoices(digest=True, digest_hour=6), owner_id=OWNER_ID, now=today)
+    tomorrow = Wall(today.replace(hour=6, minute=0) + timedelta(days=1))
+    async with BotClient(TelegramSettings(token=TOKEN, owner_id=OWNER_ID), transport=emu.transport()) as bot:
+        assert await Notifier(store, bot, ShopSettings(), OWNER_ID, wall=tomorrow).tell_digests() == 1
+    [digest] = texts_to(emu, OWNER_ID)
+    day = digest.split("\n\n")[1].splitlines()
+    assert day == [
+        "That day (the day before in brackets)",
+        "Revenue: 5.00 USD (0.00 USD)",
+        "Purchases: 1 (0)",
+        "New users: 3 (0)",
+        "Paying users: 1 (0)",
+        "Average order: 5.00 USD (0.00 USD)",
+    ]

@@ -5,9 +5,8 @@ then how many more), so a busy minute costs a staff member one message, not one 
 """
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from storage import RunningLow, SaleNotice, ShopStatistics, StuckPaymentNotice
+from storage import KpiCards, RunningLow, SaleNotice, StuckPaymentNotice
 from telegram.texts import Texts
 
 ROWS = 20
@@ -65,17 +64,21 @@ def refused_view(t: Texts, action: str, reference: str) -> str:
     return t(key, reference=reference)
 
 
-def digest_view(t: Texts, found: ShopStatistics, now: datetime) -> str:
-    """The daily digest from the Statistics screen's figures: yesterday's sales (the last whole UTC
-    date), the last 7 dates against the 7 before, new users, buyers, and payments waiting."""
-    yesterday = found.days[-2]
+def digest_view(t: Texts, day: KpiCards, week: KpiCards) -> str:
+    """The daily digest: the dashboard's KPI cards of the last whole UTC date (`day`) and of the 7
+    dates ending with it (`week`), each against the same span before."""
+    title = t("notices.digest.title", day=day.last.strftime(t.plain("account.date_format")))
+    return "\n\n".join([title, _cards(t, t("notices.digest.day"), day), _cards(t, t("notices.digest.week"), week)])
+
+
+def _cards(t: Texts, heading: str, cards: KpiCards) -> str:
     return "\n".join(
         [
-            t("notices.digest.title", day=yesterday.day.strftime(t.plain("account.date_format"))),
-            t("notices.digest.yesterday", revenue=yesterday.revenue, purchases=yesterday.purchases),
-            t("notices.digest.week", week=found.week_revenue, previous=found.previous_week_revenue),
-            t("notices.digest.users", today=found.new_today, week=found.new_week, buyers=found.buyers),
-            t("notices.digest.pending", count=found.pending_payments, amount=found.pending_amount),
-            t("notices.digest.at", moment=now.strftime(t.plain("account.datetime_format"))),
+            heading,
+            t("notices.digest.revenue", value=cards.revenue, previous=cards.previous_revenue),
+            t("notices.digest.purchases", value=cards.purchases, previous=cards.previous_purchases),
+            t("notices.digest.new_users", value=cards.new_users, previous=cards.previous_new_users),
+            t("notices.digest.paying_users", value=cards.paying_users, previous=cards.previous_paying_users),
+            t("notices.digest.average_order", value=cards.average_order, previous=cards.previous_average_order),
         ]
     )
