@@ -107,7 +107,8 @@ class Notifier:
                 texts = self.texts_for(user)
                 for event in refused:
                     action, _, reference = event.summary.partition(" ")
-                    await self.send(user, "payments", refused_view(texts, action, reference))
+                    if not await self.send(user, "payments", refused_view(texts, action, reference)):
+                        break  # blocked the bot, or out of reach: the rest would fare the same
         return len(ready)
 
     async def tell_digests(self) -> int:
