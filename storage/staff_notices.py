@@ -48,6 +48,7 @@ RATE_DAYS = 7
 STUCK_AFTER = timedelta(minutes=10)
 LOW_TOLD = "notices.low_stock_told"
 STUCK_TOLD = "notices.stuck_told"
+REFUNDS_SEEN = "notices.refunds_seen"
 # Bounds what one round reads: the items or payments told at once.
 ROUND_LIMIT = 100
 
@@ -206,23 +207,44 @@ async def claim_running_low(now: datetime, days: int) -> list[RunningLow]:
 
 
 async def stuck_payments(now: datetime) -> list[StuckPaymentNotice]:
-    """Payments still pending STUCK_AFTER past their expiry, oldest first (at most ROUND_LIMIT)."""
-    found = (
+    """Payments still pending STUCK_AFTER past their expiry, then refunds not finished, oldest first
+    (at most ROUND_LIMIT of each)."""
+    pending = (
         await Payment.filter(status=PaymentStatus.PENDING, expires_at__lt=now - STUCK_AFTER)
         .order_by("expires_at")
         .limit(ROUND_LIMIT)
     )
+    refunding = await Payment.filter(status=PaymentStatus.REFUNDING).order_by("created_at").limit(ROUND_LIMIT)
     return [
-        StuckPaymentNotice(payment_id=str(p.id), user_id=p.user_id, method=p.method, amount=p.amount, expires_at=p.expires_at)
-        for p in found
+        StuckPaymentNotice(
+            payment_id=str(p.id), user_id=p.user_id, method=p.method, status=p.status, amount=p.amount, expires_at=p.expires_at
+        )
+        for p in [*pending, *refunding]
     ]
 
 
 async def claim_stuck_payments(now: datetime) -> list[StuckPaymentNotice]:
-    """The stuck payments (see `stuck_payments`) not told of yet, claimed for telling."""
-    stuck = await stuck_payments(now)
+    """The stuck payments (see `stuck_payments`) not told of yet, claimed for telling. A refund is
+    stuck once it was unfinished at the previous look as well (the reconciler finishes an interrupted
+    one within a round; most are done in a second): the refunds seen are kept from one look to the next."""
+    found = await stuck_payments(now)
+    refunding = {p.payment_id for p in found if p.status == PaymentStatus.REFUNDING}
+    seen_before = await _swap(REFUNDS_SEEN, refunding)
+    stuck = [p for p in found if p.status != PaymentStatus.REFUNDING or p.payment_id in seen_before]
     told = await _claim(STUCK_TOLD, {payment.payment_id for payment in stuck})
     return [payment for payment in stuck if payment.payment_id in told]
+
+
+async def _swap(key: str, current: set[str]) -> set[str]:
+    """Keep `current` under `key`; returns what was kept there before."""
+    async with in_transaction() as conn:
+        row = await Setting.get_or_none(key=key, using_db=conn)
+        value = json.dumps(sorted(current))
+        if row is None:
+            await Setting.create(key=key, value=value, using_db=conn)
+            return set()
+        await Setting.filter(key=key).using_db(conn).update(value=value)
+        return set(cast(list[str], json.loads(row.value)))
 
 
 async def _claim(key: str, current: set[str]) -> set[str]:

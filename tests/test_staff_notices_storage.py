@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from storage import NoticeChoices, PurchaseRequest, Refused, StorageSettings, Store, open_store
+from tests.support.orders import BUYER, paid_stars_top_up, register
 
 OWNER, ANN, BOB = 1, 1001, 1002
 NOON = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -97,3 +98,16 @@ async def test_the_feed_cursor_moves_for_one_of_two_processes(store: Store) -> N
     assert await store.advance_notice_cursor(5, 9)
     assert not await store.advance_notice_cursor(5, 12)  # moved on already
     assert await store.notice_cursor() == 9
+
+
+async def test_a_refund_unfinished_at_two_looks_is_stuck_and_told_once(store: Store) -> None:
+    await register(store, BUYER)
+    payment = await paid_stars_top_up(store)
+    now = datetime.now(UTC)
+    assert await store.claim_stuck_payments(now) == []
+    await store.begin_refund(payment.id)
+    # The reconciler finishes an interrupted refund within a round: at the first look it is not stuck yet.
+    assert await store.claim_stuck_payments(now) == []
+    [stuck] = await store.claim_stuck_payments(now)
+    assert (stuck.payment_id, stuck.status, stuck.user_id) == (payment.id, "refunding", BUYER)
+    assert await store.claim_stuck_payments(now) == []

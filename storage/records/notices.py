@@ -38,11 +38,13 @@ class RunningLow(Record, frozen=True):
 
 
 class StuckPaymentNotice(Record, frozen=True):
-    """A payment still pending well past its expiry: the reconciler should have expired it."""
+    """A payment still pending well past its expiry (the reconciler should have expired it), or one
+    whose refund is not finished (`status` "refunding")."""
 
     payment_id: str
     user_id: int
     method: str
+    status: str
     amount: Decimal
     expires_at: datetime
 

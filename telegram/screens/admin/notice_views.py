@@ -43,18 +43,14 @@ def running_low_view(t: Texts, items: Sequence[RunningLow], days: int) -> str:
 
 
 def stuck_view(t: Texts, payments: Sequence[StuckPaymentNotice]) -> str:
-    rows = [
-        t(
-            "notices.stuck.row",
-            payment=payment.payment_id,
-            method=payment.method,
-            amount=payment.amount,
-            user_id=payment.user_id,
-            expired=payment.expires_at.strftime(t.plain("account.datetime_format")),
-        )
-        for payment in payments
-    ]
-    return _listed(t, t("notices.stuck.title"), rows)
+    return _listed(t, t("notices.stuck.title"), [_stuck_row(t, payment) for payment in payments])
+
+
+def _stuck_row(t: Texts, payment: StuckPaymentNotice) -> str:
+    facts = {"payment": payment.payment_id, "method": payment.method, "amount": payment.amount, "user_id": payment.user_id}
+    if payment.status == "refunding":
+        return t("notices.stuck.refunding", **facts)
+    return t("notices.stuck.row", expired=payment.expires_at.strftime(t.plain("account.datetime_format")), **facts)
 
 
 def refused_view(t: Texts, action: str, reference: str) -> str:
