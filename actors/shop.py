@@ -7,6 +7,7 @@ run_shop
     ├── purchase serializer   (supervised)
     ├── payment reconciler    (supervised)
     ├── broadcaster           (supervised)
+    ├── notifier              (supervised: the staff's notices)
     ├── housekeeper           (supervised: audit retention)
     ├── health watcher        (supervised)
     ├── web server            (hypercorn, quart-trio app)
@@ -26,6 +27,7 @@ from actors.broadcaster import Broadcaster
 from actors.config import ConfigError, Settings, secret_values
 from actors.health import HealthWatcher
 from actors.housekeeper import Housekeeper
+from actors.notifier import Notifier
 from actors.poller import UpdatePoller
 from actors.purchases import PurchaseSerializer
 from actors.reconciler import PaymentReconciler
@@ -127,6 +129,7 @@ async def run_shop(
             store, bot, settings.admin, settings.shop, settings.telegram.owner_id, settings.telegram.global_rate
         )
         housekeeper = Housekeeper(store, settings.admin.audit_retention_days)
+        notifier = Notifier(store, bot, settings.shop, settings.telegram.owner_id)
         dispatcher = chat_dispatcher(settings, store, bot, serializer, payments, broadcaster.ring)
         poller = UpdatePoller(bot, dispatcher, settings.telegram, store)
         actors = ActorStatus(on_crash=store.record_crash)
@@ -147,6 +150,7 @@ async def run_shop(
             await root.start(supervise, "reconciler", reconciler.run, actors)
             await root.start(supervise, "broadcaster", broadcaster.run, actors)
             await root.start(supervise, "housekeeper", housekeeper.run, actors)
+            await root.start(supervise, "notifier", notifier.run, actors)
             await root.start(supervise, "health", health.run, actors)
             try:
                 app = create_app(

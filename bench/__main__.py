@@ -6,7 +6,7 @@ results in bench/results/<UTC date and time>.json.
 The benches run one after another (they would compete for the cores), each as its own script in its
 own process, `python bench/<script> … --json FILE` (bench.figures), on a fresh database: a temporary
 SQLite file, or on PostgreSQL a scratch database created for the run and dropped after it (the
-footprint bench clones its cached template instead). PostgreSQL is SERVER, by default
+footprint and dashboard benches clone their cached template instead). PostgreSQL is SERVER, by default
 SHOPKEEPER_BENCH_PG or postgres://postgres@127.0.0.1:5432; where it does not answer, the PostgreSQL
 column says so and the rest runs.
 
@@ -56,6 +56,9 @@ BENCHES = (
     Bench("browsing", "updates.py", "--database", ("--users", "20", "--seconds", "2", "--warmup", "1")),
     Bench("broadcast", "broadcast.py", "--database", ("--seconds", "2")),
     Bench("footprint", "footprint.py", "--postgres", ("--users", "1000", "--items", "100", "--ledger", "10000", "--settle", "1")),
+    Bench(
+        "dashboard", "dashboard.py", "--postgres", ("--users", "1000", "--items", "100", "--ledger", "10000", "--requests", "3")
+    ),
 )
 
 
@@ -77,6 +80,8 @@ ROWS = (
     Row("broadcast", "answers_429", "429 answers", "0"),
     Row("footprint", "idle_rss_mb", "idle RSS, MB", "< 120"),
     Row("footprint", "start_to_health_s", "start to /health, s", "< 2", "{:.2f}"),
+    Row("dashboard", "median_ms", "GET /dashboard median, ms", "< 200"),
+    Row("dashboard", "max_ms", "GET /dashboard max, ms", "< 200"),
 )
 
 

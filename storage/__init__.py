@@ -34,6 +34,7 @@ from storage.errors import (
     UnknownUser,
 )
 from storage.exports import EXPORT_TABLES
+from storage.funnel import Step
 from storage.kinds import (
     BroadcastStatus,
     ItemKind,
@@ -50,6 +51,7 @@ from storage.models import CENT
 from storage.promos import PROMO_CODE
 from storage.quoting import ERROR_LIMIT, shortened
 from storage.records import (
+    NOTICE_KINDS,
     AdminCategory,
     AdminItem,
     AlreadyBought,
@@ -60,11 +62,13 @@ from storage.records import (
     CategoryPage,
     CategoryRecord,
     CategoryTree,
+    Dashboard,
     DaySales,
     Delivered,
     ExportCell,
     ExportCursor,
     ExportPage,
+    Funnel,
     InsufficientFunds,
     InvoiceLimit,
     ItemCard,
@@ -72,12 +76,15 @@ from storage.records import (
     ItemRecord,
     ItemReviews,
     ItemUnavailable,
+    KpiCards,
     LedgerMismatch,
     LedgerRow,
     LowStockItem,
     NewItem,
     NewWebSession,
     NotABuyer,
+    NoticeChoices,
+    NoticeKind,
     Page,
     PaymentEvent,
     PaymentRecord,
@@ -100,6 +107,9 @@ from storage.records import (
     ReviewRecord,
     ReviewSaved,
     ReviewTarget,
+    RunningLow,
+    RunwayItem,
+    SaleNotice,
     Settled,
     ShopEventPage,
     ShopEventRecord,
@@ -109,15 +119,31 @@ from storage.records import (
     SoldOut,
     StockImport,
     StockUnitRecord,
+    StuckPayment,
+    StuckPaymentNotice,
     TopItem,
     UserRecord,
     WebSessionRecord,
 )
 from storage.staff import PERMISSIONS
+from storage.staff_notices import NOTICE_NEED
 from storage.vault import parse_stock_key
 from storage.web_sessions import LINK_MINUTES
 
 __all__ = [
+    "NOTICE_KINDS",
+    "NOTICE_NEED",
+    "NoticeChoices",
+    "NoticeKind",
+    "RunningLow",
+    "SaleNotice",
+    "StuckPaymentNotice",
+    "Dashboard",
+    "Funnel",
+    "KpiCards",
+    "RunwayItem",
+    "Step",
+    "StuckPayment",
     "LINK_MINUTES",
     "parse_stock_key",
     "StockKeyError",

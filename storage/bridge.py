@@ -12,11 +12,13 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Concatenate
 
 import trio
 import trio_asyncio
+from cachetools import LRUCache
 from prometheus_client import Histogram
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext, _current_context
@@ -30,9 +32,11 @@ from storage import (
     catalog_admin,
     catalog_import,
     cursors,
+    dashboard,
     disputes,
     exports,
     feed,
+    funnel,
     history,
     inbox,
     invoices,
@@ -46,6 +50,7 @@ from storage import (
     reviews,
     settlement,
     staff,
+    staff_notices,
     statistics,
     stock,
     switches,
@@ -65,6 +70,8 @@ log = logging.getLogger(__name__)
 # PostgreSQL may pick a transaction as a deadlock or serialization victim; the use case is one
 # transaction, rolled back whole, so running it again is safe.
 RETRIES = 5
+# The (user, funnel step) pairs this process has noted (see Store.reach): some 150 bytes each.
+MILESTONES_KEPT = 20_000
 
 # Each use case's time in its crossing (retries included), labelled with its function's name: a
 # label from the code, never from input. Two clock reads and one observation per crossing.
@@ -139,6 +146,7 @@ class Store:
         self._vault = vault
         self.kv: KeyValue = MemoryKV()
         self.catalog_cache = CatalogCache(catalog_cache_seconds)
+        self._milestones: LRUCache[tuple[int, funnel.Step], bool] = LRUCache(maxsize=MILESTONES_KEPT)
 
     async def cross[**P, R](self, fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run one asyncio use case from trio: one crossing, errors mapped to the storage tree."""
@@ -227,7 +235,6 @@ class Store:
     star_offset = use_case(cursors.star_offset)
     advance_star_offset = use_case(cursors.advance_star_offset)
     crypto_invoice_for = use_case(invoices.crypto_invoice_for)
-    staff_ids = use_case(users.staff_ids)
     authorize = use_case(access.authorize)
     grant_admin = use_case(staff.grant_admin)
     revoke_admin = use_case(staff.revoke_admin)
@@ -257,18 +264,40 @@ class Store:
     is_sandbox = use_case(switches.is_sandbox)
     claim_sandbox = use_case(switches.claim_sandbox)
     shop_statistics = use_case(statistics.shop_statistics)
+    dashboard_kpis = use_case(dashboard.dashboard_kpis)
+    dashboard_figures = use_case(dashboard.dashboard)
     export_page = use_case(exports.export_page)
     import_stock = use_case(stock.import_stock, changes_catalog=True)
     unsold_units = use_case(stock.unsold_units)
     remove_unit = use_case(stock.remove_unit, changes_catalog=True)
     import_catalog = use_case(catalog_import.import_catalog, changes_catalog=True)
     get_promo = use_case(promos.get_promo)
+    notice_choices = use_case(staff_notices.notice_choices)
+    choose_notices = use_case(staff_notices.choose_notices)
+    notice_recipients = use_case(staff_notices.notice_recipients)
+    due_digests = use_case(staff_notices.due_digests)
+    claim_digest = use_case(staff_notices.claim_digest)
+    release_digest = use_case(staff_notices.release_digest)
+    mark_bot_blocked = use_case(staff_notices.mark_bot_blocked)
+    claim_running_low = use_case(staff_notices.claim_running_low)
+    claim_stuck_payments = use_case(staff_notices.claim_stuck_payments)
+    notice_cursor = use_case(staff_notices.notice_cursor)
+    advance_notice_cursor = use_case(staff_notices.advance_notice_cursor)
+    sales_of = use_case(staff_notices.sales_of)
     shop_events_after = use_case(feed.shop_events_after)
     latest_shop_event_id = use_case(feed.latest_shop_event_id)
     shop_events_among = use_case(feed.shop_events_among)
     shop_events_page = use_case(feed.shop_events_page)
     record_crash = use_case(feed.record_crash)
     prune_shop_events = use_case(feed.prune_shop_events)
+
+    async def reach(self, user_id: int, step: funnel.Step) -> None:
+        """Note that a user reached a funnel step (storage.funnel), now. A user this process noted at that
+        step already costs nothing: their repeated item views write nothing and do not cross."""
+        if (user_id, step) in self._milestones:
+            return
+        await self.cross(funnel.reach_step, user_id, step, datetime.now(UTC))
+        self._milestones[(user_id, step)] = True
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""

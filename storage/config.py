@@ -149,7 +149,13 @@ def tortoise_config(settings: StorageSettings) -> dict[str, Any]:
         "connections": {backend: connection},
         "apps": {
             APP: {
-                "models": ["storage.models", "storage.web_models", "storage.feed_models"],
+                "models": [
+                    "storage.models",
+                    "storage.web_models",
+                    "storage.feed_models",
+                    "storage.notice_models",
+                    "storage.funnel_models",
+                ],
                 "default_connection": backend,
                 "migrations": "storage.migrations",
             }

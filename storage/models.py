@@ -49,8 +49,8 @@ class User(models.Model):
 
     class Meta:
         table = "users"
-        # The referral screen counts a referrer's users.
-        indexes = (("referrer_id",),)
+        # The referral screen counts a referrer's users; the dashboard, those who registered lately.
+        indexes = (("referrer_id",), ("created_at",))
 
 
 class Category(models.Model):
@@ -142,8 +142,9 @@ class Purchase(models.Model):
 
     class Meta:
         table = "purchases"
-        # (created_at): the statistics read the last weeks of sales, not the whole history.
-        indexes = (("user_id", "created_at"), ("created_at",), ("revoked_for",))
+        # (created_at, …): the statistics and the dashboard read the last weeks of sales, from the index alone.
+        sales = ("created_at", "revoked_at", "item_id", "user_id", "quantity", "total")
+        indexes = (("user_id", "created_at"), sales, ("revoked_for",))
 
 
 class StockUnit(models.Model):

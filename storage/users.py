@@ -1,7 +1,6 @@
 """Use cases about users: registration, lookup, language and the profile's numbers, and who the owner is."""
 
 from decimal import Decimal
-from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -152,8 +151,3 @@ async def profile(user_id: int) -> Profile:
         referrals=referrals,
         referral_earned=Decimal(user.referral_earned).quantize(CENT),
     )
-
-
-async def staff_ids() -> list[int]:
-    """The owner and the admins: who hears about payment disputes and shop alerts."""
-    return cast(list[int], await User.filter(role__in=(Role.OWNER, Role.ADMIN)).order_by("id").values_list("id", flat=True))

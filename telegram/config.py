@@ -58,6 +58,9 @@ class ShopSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     max_quantity: Annotated[int, Meta(ge=1, le=1000)] = 10
     # Longest review text, in UTF-16 code units as Telegram counts them (an emoji can count twice).
     review_max_length: Annotated[int, Meta(ge=1, le=3000)] = 500
+    # Staff who chose low-stock notices are told when an item's stock lasts fewer days than this at
+    # its last 7 days' sales rate.
+    low_stock_days: Annotated[int, Meta(ge=1, le=365)] = 3
     # Percent of each credited top-up paid to the buyer's referrer; 0 turns referral rewards off.
     referral_percent: Decimal = Decimal(0)
     # Caps on referral rewards (0: no cap): what one referred user can earn their referrer, and

@@ -39,7 +39,7 @@ async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions
         assert "You are the owner" in panel["text"]
         assert labels(panel) == [
             "📊 Statistics", "🗂 Catalog", "📦 Stock", "👥 Users", "📣 Broadcasts", "🏷 Promo codes", "🔑 Admins",
-            "📜 Audit log",
+            "📜 Audit log", "🔔 My notices",
             "🚧 Maintenance: off → turn on",
         ]
         await owner.press("🔑 Admins")
@@ -56,7 +56,7 @@ async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions
         # Bob sees the panel with Users only; Admins and the audit log stay the owner's.
         panel = await reply_to(bob, "/admin")
         assert "an admin with: Users, Money" in panel["text"]
-        assert labels(panel) == ["👥 Users"]
+        assert labels(panel) == ["👥 Users", "🔔 My notices"]
         await bob.press("👥 Users")
         await bob.wait_for_text("Send the id or @username of the user.")
         assert (await reply_to(bob, "@nobody"))["text"] == "No user @nobody. Send another id or @username, or cancel."

@@ -144,7 +144,7 @@ async def test_without_the_catalog_permission_promo_buttons_are_refused_and_audi
         await shop.store.create_promo("SAVE10", "percent", Decimal("10"))
         await shop.store.grant_admin(1002, ["stock"], actor_id=OWNER_ID)
         panel = await reply_to(bob, "/admin")
-        assert labels(panel) == ["📦 Stock"]
+        assert labels(panel) == ["📦 Stock", "🔔 My notices"]
 
         refusal = "⛔ This needs the “Catalog” permission. Ask the owner if you need it."
         for data in (DisablePromo(code="SAVE10"), OpenPromos(), NewPromo(), PromoKindChosen(code="NEW10", kind="percent")):

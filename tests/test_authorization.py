@@ -79,6 +79,10 @@ ACTIONS: list[tuple[CallbackData, str]] = [
     (admin.ItemStock(item_id=1), "stock"),
     (admin.AddStock(item_id=1), "stock"),
     (admin.RemoveUnit(item_id=1, unit_id=1), "stock"),
+    (admin.OpenNotices(), "staff"),
+    (admin.ToggleNotice(kind="disputes", on=False), "staff"),
+    (admin.DigestHours(), "staff"),
+    (admin.SetDigestHour(hour=8), "staff"),
 ]
 # The staff's commands, and what each needs.
 COMMANDS = {"admin": "staff", "refund": "payments", "web": "staff"}

@@ -68,7 +68,7 @@ async def test_the_owner_sets_up_and_runs_a_shop_entirely_in_the_chat(sqlite_url
 
         # The admin restocks and reads the statistics; Users stays the owner's.
         panel = await reply_to(bob, "/admin")
-        assert labels(panel) == ["📊 Statistics", "📦 Stock"]
+        assert labels(panel) == ["📊 Statistics", "📦 Stock", "🔔 My notices"]
         await bob.press("📊 Statistics")
         stats = await bob.wait_for_text("Statistics ·")
         assert "🛒 Buyers: 1" in stats["text"] and "1. Starfall: 1 sold, 10.00 USD" in stats["text"]

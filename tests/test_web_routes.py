@@ -192,21 +192,22 @@ def app_with_pages(store: Store, done: list[int]) -> QuartTrio:
         done.append(visitor.user.id)
         return "added"
 
-    app.add_url_rule("/dashboard", "dashboard", dashboard, methods=["GET"])
+    # Not /dashboard: the app serves the real one (tests/test_web_dashboard.py).
+    app.add_url_rule("/figures", "figures", dashboard, methods=["GET"])
     app.add_url_rule("/stock", "stock", add_stock, methods=["POST"])
     return app
 
 
 async def test_a_page_needing_a_permission_the_admin_lacks_is_403_and_audited(store: Store) -> None:
     client = app_with_pages(store, []).test_client()
-    assert (await client.get("/dashboard")).status_code == 401
+    assert (await client.get("/figures")).status_code == 401
     await client.post(await link(store, ANN))
-    response = await client.get("/dashboard")
+    response = await client.get("/figures")
     assert response.status_code == 403 and "Not for you" in await response.get_data(as_text=True)
     page = await store.audit_page(1, 5, security_only=True)
     assert [(row.action, row.actor_id, row.target) for row in page.rows] == [("permission.refused", ANN, "web.dashboard")]
     await store.grant_admin(ANN, ["statistics"], actor_id=OWNER)
-    assert await (await client.get("/dashboard")).get_data(as_text=True) == f"figures for {ANN}"
+    assert await (await client.get("/figures")).get_data(as_text=True) == f"figures for {ANN}"
 
 
 async def test_a_change_without_the_csrf_token_is_refused_and_not_made(store: Store) -> None:

@@ -25,7 +25,7 @@ from webui.error_book import ErrorBook
 from webui.health import HealthReport
 from webui.limits import BodyLimit
 from webui.live import closing
-from webui.pages import errors, events, metrics, overview, performance
+from webui.pages import dashboard, errors, events, metrics, notices, overview, performance
 from webui.sampler import Sampler
 from webui.status import ShopMode
 
@@ -125,11 +125,13 @@ def create_app(
 
     auth.register(app)
     overview.register(app, auth, health, mode)
+    dashboard.register(app, auth)
     metrics.register(app, auth)
     performance.register(app, auth, sampler)
     errors.register(app, auth, errors_seen if errors_seen is not None else ErrorBook())
     events.register(app, auth)
     live.register(app, auth)
+    notices.register(app, auth)
     if sandbox is not None:
         sandbox(app)
 

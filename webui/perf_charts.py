@@ -5,9 +5,9 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-import pygal  # type: ignore[import-untyped]  # no stubs or py.typed
+import pygal
 from markupsafe import Markup
-from pygal.style import Style  # type: ignore[import-untyped]
+from pygal.style import Style
 
 from webui.sampler import Sample
 

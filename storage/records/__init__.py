@@ -1,8 +1,8 @@
 """Plain records returned by store functions: nothing above storage touches an ORM object.
 
 One module per concept (base: Record and Page; users; catalog; stock; promos; purchases; payments;
-reviews; staff; statistics; exports; web; feed). This package is their door inside storage: store modules import
-`from storage.records import …`; other rooms get the records from `storage`.
+reviews; staff; statistics; dashboard; exports; web; feed; notices). This package is their door inside
+storage: store modules import `from storage.records import …`; other rooms get the records from `storage`.
 """
 
 from storage.records.base import Page, Record
@@ -16,8 +16,10 @@ from storage.records.catalog import (
     ItemRecord,
     NewItem,
 )
+from storage.records.dashboard import Dashboard, Funnel, KpiCards, RunwayItem, StuckPayment
 from storage.records.exports import ExportCell, ExportCursor, ExportPage
 from storage.records.feed import ShopEventPage, ShopEventRecord
+from storage.records.notices import NOTICE_KINDS, NoticeChoices, NoticeKind, RunningLow, SaleNotice, StuckPaymentNotice
 from storage.records.payments import (
     AlreadyBought,
     InvoiceLimit,
@@ -53,8 +55,19 @@ from storage.records.users import LedgerMismatch, LedgerRow, Profile, ReferralTe
 from storage.records.web import NewWebSession, SignInLink, WebSessionRecord
 
 __all__ = [
+    "NOTICE_KINDS",
+    "NoticeChoices",
+    "NoticeKind",
+    "RunningLow",
+    "SaleNotice",
+    "StuckPaymentNotice",
     "ShopEventPage",
     "ShopEventRecord",
+    "Dashboard",
+    "Funnel",
+    "KpiCards",
+    "RunwayItem",
+    "StuckPayment",
     "NewWebSession",
     "SignInLink",
     "WebSessionRecord",

@@ -230,3 +230,25 @@ class DisablePromo(CallbackData, prefix="admpd"):
 
     code: str
     page: int = 1
+
+
+class OpenNotices(CallbackData, prefix="admn"):
+    """What the staff member is told in the chat as it happens, as toggles."""
+
+
+class ToggleNotice(CallbackData, prefix="admnt"):
+    """Turn a notice on (`on`) or off; `on` is what was asked for, so a stale button cannot flip it
+    the wrong way. `kind` is checked against the kinds on the server (a button can be forged)."""
+
+    kind: str
+    on: bool
+
+
+class DigestHours(CallbackData, prefix="admnh"):
+    """The hours the daily digest may come at."""
+
+
+class SetDigestHour(CallbackData, prefix="admnd"):
+    """The daily digest at `hour` (UTC); it turns the digest on."""
+
+    hour: int

@@ -15,6 +15,7 @@ from telegram.screens.admin.callbacks import (
     OpenAdmins,
     OpenAudit,
     OpenBroadcasts,
+    OpenNotices,
     OpenPromos,
     OpenStatistics,
     OpenStock,
@@ -33,6 +34,7 @@ SECTIONS: list[tuple[str, CallbackData, Need]] = [
     ("promos", OpenPromos(), Permission.CATALOG),
     ("admins", OpenAdmins(), "owner"),
     ("audit", OpenAudit(), "owner"),
+    ("notices", OpenNotices(), "staff"),
 ]
 SECTION_LABEL = {
     "statistics": "admin.button.statistics",
@@ -43,6 +45,7 @@ SECTION_LABEL = {
     "promos": "admin.button.promos",
     "admins": "admin.button.admins",
     "audit": "admin.button.audit",
+    "notices": "admin.button.notices",
 }
 
 

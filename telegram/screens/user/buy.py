@@ -29,6 +29,7 @@ from storage import (
     PurchasePreview,
     PurchaseRequest,
     SoldOut,
+    Step,
 )
 from telegram.callback_data import CallbackData
 from telegram.delivery import send_delivery
@@ -310,6 +311,7 @@ async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
         await ctx.notify(ctx.t.plain("error.stale_button"))
         await quantities(ctx, data.item_id)
         return
+    await ctx.shop.store.reach(ctx.user.id, Step.CONFIRMED)
     code = await applied_code(ctx, data.item_id)
     request = PurchaseRequest(
         # The button's order token is the idempotency key: a double tap, a press seen twice, or the

@@ -6,7 +6,7 @@ screen replaces (a photo's caption cannot be edited into a text message).
 import logging
 from collections.abc import Callable
 
-from storage import CategoryRecord, ItemRecord, Page, shortened
+from storage import CategoryRecord, ItemRecord, Page, Step, shortened
 from telegram.callback_data import CallbackData
 from telegram.errors import BadRequest
 from telegram.limits import CAPTION_LIMIT, TEXT_LIMIT, cut, html_units, units
@@ -91,6 +91,8 @@ async def item_card(ctx: Context, data: OpenItem) -> None:
         await ctx.notify(ctx.t.plain("item.gone"), alert=True)
         await categories(ctx, OpenShop())
         return
+    # The funnel's "opened an item" (the dashboard): written once per user, whatever the views.
+    await ctx.shop.store.reach(ctx.user.id, Step.OPENED)
     item = card.item
     rows: list[Row] = []
     if item.stock_left is None or item.stock_left > 0:

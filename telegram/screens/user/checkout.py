@@ -6,7 +6,7 @@ These updates pass no channel gate and no pending question (see the dispatcher):
 whatever the buyer was doing.
 """
 
-from storage import Delivered, PaymentRejected, PriceChanged, PromoRejected, SoldOut
+from storage import Delivered, PaymentRejected, PriceChanged, PromoRejected, SoldOut, Step
 from telegram.payments import Opened, ProviderFailed
 from telegram.routing import Context, Router
 from telegram.screens.user.buy import (
@@ -58,6 +58,8 @@ async def pay_item(ctx: Context, data: PayItem) -> None:
     if desk is None or "stars" not in desk.methods or not 1 <= data.quantity <= ctx.shop.settings.max_quantity:
         await ctx.notify(ctx.t.plain("error.stale_button"))
         return
+    # The funnel's "confirmed" (the dashboard), as Confirm's.
+    await ctx.shop.store.reach(ctx.user.id, Step.CONFIRMED)
     code = await applied_code(ctx, data.item_id)
     # The stock is left to the order (desk.open): an order that bought the last unit is "already
     # paid", not sold out.

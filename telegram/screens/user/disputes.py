@@ -1,5 +1,5 @@
 """Payment disputes: from /paysupport a buyer describes a payment problem, and the owner and the admins
-get it in their chats with who wrote and the buyer's latest payments; it is also audited."""
+who keep dispute notices on get it in their chats with who wrote and the buyer's latest payments; it is also audited."""
 
 import logging
 from typing import Any
@@ -41,12 +41,15 @@ async def typed_dispute(ctx: Context, text: str, _data: dict[str, Any]) -> None:
     # Recorded once per update, and the question forgotten only once the staff were told: a crash in
     # between neither loses the dispute nor, at the replay, opens it twice.
     payments = await store.open_dispute(ctx.user.id, text, recent=RECENT, once=ctx.update.update_id)
-    staff = sorted({*await store.staff_ids(), ctx.shop.owner_id} - {ctx.user.id})
+    # The staff who kept dispute notices on (storage.staff_notices: on until one turns it off).
+    staff = await store.notice_recipients("disputes", owner_id=ctx.shop.owner_id)
     desk = ctx.shop.payments
-    for staff_id in staff:
-        staff_user = await store.get_user(staff_id)
-        # Staff read it in their own language (the owner may not have started the bot yet: the default).
-        t = desk.texts_for(staff_user) if desk is not None and staff_user is not None else ctx.t
+    for staff_user in staff:
+        if staff_user.id == ctx.user.id:
+            continue
+        staff_id = staff_user.id
+        # Staff read it in their own language.
+        t = desk.texts_for(staff_user) if desk is not None else ctx.t
         lines = [
             t(
                 "dispute.to_staff",

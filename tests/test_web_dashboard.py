@@ -1,0 +1,159 @@
+"""The dashboard's routes (Quart's test client, a real store on SQLite and PostgreSQL): who may see it,
+the figures of a purchase made through the chat, the live fragment, the period switch, the charts."""
+
+import re
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+from quart_trio import QuartTrio
+
+from storage import SignInLink, StorageSettings, Store, open_store
+from tests.support.chat import open_item
+from tests.support.shop import OWNER_ID, open_shop
+from tests.support.store import add_goods, bought, seed_item
+from webui import Auth, HealthReport, WebSettings, create_app
+
+ANN = 1001  # an admin allowed stock only
+BOB = 1002  # an admin allowed statistics
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    async with open_store(StorageSettings(database_url=database_url)) as opened:
+        for user_id in (OWNER_ID, ANN, BOB):
+            await opened.register_user(
+                user_id, username=None, first_name=f"u{user_id}", language_code="en", owner_id=OWNER_ID, referrer_id=None
+            )
+        await opened.grant_admin(ANN, ["stock"], actor_id=OWNER_ID)
+        await opened.grant_admin(BOB, ["statistics"], actor_id=OWNER_ID)
+        yield opened
+
+
+def app_for(store: Store) -> QuartTrio:
+    return create_app(lambda: HealthReport(components={}), Auth(store, WebSettings(), OWNER_ID))
+
+
+async def signed_in(store: Store, user_id: int) -> object:
+    """A test client with `user_id`'s session."""
+    client = app_for(store).test_client()
+    issued = await store.issue_sign_in(user_id, owner_id=OWNER_ID, actor_id=user_id)
+    assert isinstance(issued, SignInLink)
+    assert (await client.post(f"/sign-in/{issued.token}")).status_code == 303
+    return client
+
+
+def kpi(page: str, name: str) -> str:
+    """The value a KPI card shows."""
+    found = re.search(rf'data-kpi="{name}">([^<]*)<', page)
+    assert found, f"no {name} card"
+    return found.group(1)
+
+
+def funnel(page: str) -> list[tuple[str, str]]:
+    table = page.split('<table class="funnel">', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">([^<]+)</td>", table)
+
+
+async def test_without_a_session_nothing_shows(store: Store) -> None:
+    client = app_for(store).test_client()
+    for path in ("/dashboard", "/dashboard/live?period=today"):
+        response = await client.get(path)
+        text = await response.get_data(as_text=True)
+        assert response.status_code == 401 and "/web" in text and "data-kpi" not in text
+
+
+async def test_an_admin_without_statistics_is_refused_and_audited(store: Store) -> None:
+    client = await signed_in(store, ANN)
+    for path in ("/dashboard", "/dashboard/live?period=7d"):
+        response = await client.get(path)  # type: ignore[attr-defined]
+        assert response.status_code == 403 and "data-kpi" not in await response.get_data(as_text=True)
+    page = await store.audit_page(1, 5, security_only=True)
+    # Both refusals, in one row: repeats within a minute are counted (storage.audit).
+    assert [(row.action, row.actor_id, row.target, row.count) for row in page.rows] == [
+        ("permission.refused", ANN, "web.dashboard", 2)
+    ]
+    # The overview is theirs, without today's figures.
+    overview = await client.get("/")  # type: ignore[attr-defined]
+    assert overview.status_code == 200 and "data-kpi" not in await overview.get_data(as_text=True)
+
+
+async def test_an_admin_with_statistics_sees_the_figures(store: Store) -> None:
+    item = await add_goods(store, "Key", price="3.50", units=3)
+    await store.credit_user(ANN, Decimal("10.00"))
+    await bought(store, ANN, item, quantity=2, key="ann")
+    client = await signed_in(store, BOB)
+    page = await (await client.get("/dashboard?period=today")).get_data(as_text=True)  # type: ignore[attr-defined]
+    assert (kpi(page, "revenue"), kpi(page, "purchases"), kpi(page, "paying_users"), kpi(page, "average_order")) == (
+        "7.00", "1", "1", "7.00",
+    )
+    assert "Key</a></td><td class=\"num\">2</td><td class=\"num\">7.00</td>" in page
+    overview = await (await client.get("/")).get_data(as_text=True)  # type: ignore[attr-defined]
+    assert kpi(overview, "revenue") == "7.00" and kpi(overview, "new_users") == "3"
+
+
+async def test_a_purchase_in_the_chat_shows_on_the_dashboard(database_url: str) -> None:
+    async with open_shop(database_url) as shop:
+        await seed_item(shop.store, units=["KEY-1"])
+        ann = shop.emu.user(ANN, first_name="Ann")
+        await open_item(ann)
+        await shop.store.credit_user(ANN, Decimal("25.00"), reason="test top-up")
+        await ann.press("Buy")
+        await ann.wait_for_text("Your balance: 25.00 USD")
+        await ann.press("✅ Confirm")
+        await ann.wait_for_text("Purchase complete")
+        await shop.store.register_user(OWNER_ID, username=None, first_name="Owner", language_code="en", owner_id=OWNER_ID)
+
+        client = await signed_in(shop.store, OWNER_ID)
+        response = await client.get("/dashboard")  # type: ignore[attr-defined]
+        page = await response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert (kpi(page, "revenue"), kpi(page, "purchases"), kpi(page, "new_users"), kpi(page, "paying_users")) == (
+            "10.00", "1", "2", "1",
+        )
+        # Ann opened the item, confirmed and paid; the owner only registered.
+        assert funnel(page) == [("Started", "2"), ("Opened an item", "1"), ("Confirmed an order", "1"), ("Paid", "1")]
+        assert "Space &lt;Game&gt; &amp; Co</a>" in page
+        # The runway: the one unit is sold.
+        assert re.search(r"Space &lt;Game&gt; &amp; Co</a></td><td class=\"num bad\">0</td><td class=\"num\">1</td>", page)
+        # The page wraps its figures for the live updates, and the fragment is the same figures alone.
+        assert (
+            '<div id="dashboard-live" data-live-src="/dashboard/live?period=7d" '
+            'data-live-kinds="purchase,payment,refund,registration">'
+        ) in page
+        live = await client.get("/dashboard/live?period=7d")  # type: ignore[attr-defined]
+        fragment = await live.get_data(as_text=True)
+        assert live.status_code == 200 and "<html" not in fragment and "Sign out" not in fragment
+        assert kpi(fragment, "revenue") == "10.00" and funnel(fragment) == funnel(page)
+
+
+async def test_the_periods_and_their_tabs(store: Store) -> None:
+    client = await signed_in(store, OWNER_ID)
+    for period, current in (("today", "Today"), ("7d", "7 days"), ("30d", "30 days")):
+        response = await client.get(f"/dashboard?period={period}")  # type: ignore[attr-defined]
+        page = await response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert f'<a href="/dashboard?period={period}" aria-current="true">{current}</a>' in page
+        assert f'data-live-src="/dashboard/live?period={period}"' in page
+        # The nav bar shows: the page is a signed-in one.
+        assert 'action="/sign-out"' in page
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [("period=year", "period"), ("period=", "period"), ("runway_page=0", "runway_page"), ("runway_page=x", "runway_page")],
+)
+async def test_a_bad_parameter_is_a_400_naming_it(store: Store, query: str, name: str) -> None:
+    client = await signed_in(store, OWNER_ID)
+    for path in ("/dashboard", "/dashboard/live"):
+        response = await client.get(f"{path}?{query}")  # type: ignore[attr-defined]
+        assert response.status_code == 400 and f"<code>{name}</code>" in await response.get_data(as_text=True)
+
+
+async def test_the_charts_are_inline_svg_without_scripts_or_other_hosts(store: Store) -> None:
+    client = await signed_in(store, OWNER_ID)
+    page = await (await client.get("/dashboard?period=30d")).get_data(as_text=True)  # type: ignore[attr-defined]
+    assert page.count("<svg ") == 2 and "Revenue per day" in page and "Purchases per day" in page
+    assert "<script" not in page and "file://" not in page
+    namespaces = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert set(re.findall(r"https?://[^\"' )<>]+", page)) <= namespaces
