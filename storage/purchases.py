@@ -37,8 +37,16 @@ from tortoise.transactions import in_transaction
 
 from storage.catalog import ID_MAX, SHOWN, SOLD, in_shown_category, item_record
 from storage.errors import StorageConflict
-from storage.funnel import mark_paid
-from storage.models import CENT, Item, ItemKind, LedgerEntry, LedgerKind, Purchase, StockUnit, User
+from storage.models import (
+    CENT,
+    Item,
+    ItemKind,
+    LedgerEntry,
+    LedgerKind,
+    Purchase,
+    StockUnit,
+    User,
+)
 from storage.promos import DiscountGate
 from storage.records import (
     Delivered,
@@ -215,7 +223,6 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
         await _mark_sold(conn, [sale for sale in sales if sale.unit_ids])
         await LedgerEntry.bulk_create([sale.entry for sale in sales], using_db=conn)
         await gate.settle()
-        await mark_paid(conn, debits.keys(), now)
     for sale in sales:
         purchase, item = sale.purchase, sale.item
         is_file = purchase.kind == ItemKind.FILE
