@@ -38,7 +38,6 @@ from tortoise.transactions import in_transaction
 from storage.catalog import ID_MAX, SHOWN, SOLD, in_shown_category, item_record
 from storage.errors import StorageConflict
 from storage.feed import add_events, purchase_events
-from storage.funnel import mark_paid
 from storage.models import CENT, Item, ItemKind, LedgerEntry, LedgerKind, Purchase, StockUnit, User
 from storage.promos import DiscountGate
 from storage.records import (
@@ -217,7 +216,6 @@ async def _buy(conn: BaseDBAsyncClient, requests: Sequence[PurchaseRequest]) -> 
         await LedgerEntry.bulk_create([sale.entry for sale in sales], using_db=conn)
         await add_events(conn, purchase_events(sale.purchase for sale in sales))
         await gate.settle()
-        await mark_paid(conn, debits.keys(), now)
     for sale in sales:
         purchase, item = sale.purchase, sale.item
         is_file = purchase.kind == ItemKind.FILE

@@ -4,12 +4,15 @@ the figures of a purchase made through the chat, the live fragment, the period s
 import re
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
+import trio
 from quart_trio import QuartTrio
 
 from storage import SignInLink, StorageSettings, Store, open_store
-from tests.support.chat import open_item
+from tests.support.chat import labels, open_card, open_item, press_when_shown
+from tests.support.payments import invoices
 from tests.support.shop import OWNER_ID, open_shop
 from tests.support.store import add_goods, bought, seed_item
 from webui import Auth, HealthReport, WebSettings, create_app
@@ -53,6 +56,19 @@ def kpi(page: str, name: str) -> str:
 def funnel(page: str) -> list[tuple[str, str]]:
     table = page.split('<table class="funnel">', 1)[1].split("</table>", 1)[0]
     return re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">([^<]+)</td>", table)
+
+
+async def paid_shown(client: Any, path: str) -> str:
+    """The page once its funnel shows one user paid: the chat notes it after the receipt, so a moment
+    after the buyer saw it."""
+    with trio.fail_after(5):
+        while True:
+            response = await client.get(path)
+            assert response.status_code == 200
+            page: str = await response.get_data(as_text=True)
+            if funnel(page)[3] == ("Paid", "1"):
+                return page
+            await trio.sleep(0.05)
 
 
 async def test_without_a_session_nothing_shows(store: Store) -> None:
@@ -105,9 +121,7 @@ async def test_a_purchase_in_the_chat_shows_on_the_dashboard(database_url: str) 
         await shop.store.register_user(OWNER_ID, username=None, first_name="Owner", language_code="en", owner_id=OWNER_ID)
 
         client = await signed_in(shop.store, OWNER_ID)
-        response = await client.get("/dashboard")  # type: ignore[attr-defined]
-        page = await response.get_data(as_text=True)
-        assert response.status_code == 200
+        page = await paid_shown(client, "/dashboard")
         assert (kpi(page, "revenue"), kpi(page, "purchases"), kpi(page, "new_users"), kpi(page, "paying_users")) == (
             "10.00", "1", "2", "1",
         )
@@ -125,6 +139,25 @@ async def test_a_purchase_in_the_chat_shows_on_the_dashboard(database_url: str) 
         fragment = await live.get_data(as_text=True)
         assert live.status_code == 200 and "<html" not in fragment and "Sign out" not in fragment
         assert kpi(fragment, "revenue") == "10.00" and funnel(fragment) == funnel(page)
+
+
+async def test_an_item_paid_by_stars_invoice_counts_as_confirmed_and_paid(database_url: str) -> None:
+    async with open_shop(database_url) as shop:
+        await seed_item(shop.store, units=["KEY-1", "KEY-2"])
+        ann = shop.emu.user(ANN, first_name="Ann")
+        await open_card(ann, "Games (1)", "Space <Game> & Co · 10.00 USD")
+        await ann.press("Buy")
+        await press_when_shown(ann, "1")
+        screen = await ann.wait_for(lambda m: "✅ Confirm" in labels(m))
+        await ann.press("⭐ Pay with Stars: 500", screen["message_id"])
+        await ann.wait_for(lambda m: bool(invoices(ann)))
+        assert (await ann.pay()).status == "paid"
+        await ann.wait_for_text("KEY-1")
+        await shop.store.register_user(OWNER_ID, username=None, first_name="Owner", language_code="en", owner_id=OWNER_ID)
+        client = await signed_in(shop.store, OWNER_ID)
+        page = await paid_shown(client, "/dashboard?period=today")
+        assert kpi(page, "revenue") == "10.00"
+        assert funnel(page) == [("Started", "2"), ("Opened an item", "1"), ("Confirmed an order", "1"), ("Paid", "1")]
 
 
 async def test_the_periods_and_their_tabs(store: Store) -> None:

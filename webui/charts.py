@@ -24,11 +24,11 @@ STYLE = Style(
     foreground_subtle="#dde1e8",
     colors=("#2f6fde",),
     font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-    label_font_size=13,
-    major_label_font_size=13,
-    title_font_size=16,
+    label_font_size=18,
+    major_label_font_size=18,
+    title_font_size=20,
 )
-WIDTH, HEIGHT = 640, 280
+WIDTH, HEIGHT = 560, 280
 # Past this many days only every n-th date is labelled, so the labels never overlap on a phone.
 LABELS_SHOWN = 8
 _DROPPED = re.compile(r"<!--.*?-->|<script\b.*?</script>", re.DOTALL)
@@ -51,6 +51,7 @@ def day_chart(title: str, days: Sequence[date], values: Sequence[Decimal | int],
         show_minor_x_labels=False,
         truncate_label=-1,
         margin=8,
+        margin_right=28,
         min_scale=3,
         max_scale=6,
         dots_size=3,

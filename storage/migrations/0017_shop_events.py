@@ -6,7 +6,7 @@ from tortoise.indexes import Index
 
 
 class Migration(migrations.Migration):
-    dependencies = [('shop', '0015_web_sign_in')]
+    dependencies = [('shop', '0016_dashboard')]
 
     initial = False
 

@@ -5,7 +5,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [('shop', '0015_web_sign_in')]
+    dependencies = [('shop', '0017_shop_events')]
 
     initial = False
 

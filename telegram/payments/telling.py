@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from storage import AlreadyBought, Delivered, PaymentRecord, Settled, StorageError, Store, UserRecord
+from storage import AlreadyBought, Delivered, PaymentRecord, Settled, Step, StorageError, Store, UserRecord
 from telegram.client import BotClient
 from telegram.delivery import send_delivery
 from telegram.errors import BadRequest, Forbidden, TelegramError
@@ -86,6 +86,8 @@ class Telling:
                 log.warning("payment %s: could not tell user %s: %s", payment.id, chat_id, error)
             await send_delivery(self.bot, self.store, chat_id, t, settled.purchase)
             await self._show_receipt(payment, t, settled.purchase)
+            # The funnel's "paid" (the dashboard), as a purchase by balance notes it.
+            await self.store.reach(chat_id, Step.PAID)
         elif isinstance(settled.purchase, AlreadyBought):
             text = t("payment.already_bought", amount=payment.amount, balance=settled.balance)
             await self.bot.send_message(chat_id, text, reply_markup=onward)

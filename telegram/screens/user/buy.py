@@ -339,6 +339,7 @@ async def purchase(ctx: Context, data: ConfirmPurchase) -> None:
             await send_delivery(ctx.bot, ctx.shop.store, ctx.chat_id, ctx.t, result)
             await drop_code(ctx)
             await show_done(ctx, result)
+            await ctx.shop.store.reach(ctx.user.id, Step.PAID)
         case SoldOut(stock_left=left) if left > 0:
             await ctx.notify(ctx.t.n_plain("buy.only_left", left), alert=True)
             await quantities(ctx, data.item_id)
