@@ -4,11 +4,12 @@ in a subprocess, reached at the addresses its banner prints — as a newcomer af
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.support.browser import SandboxShop, chromium, sandbox_shop
-from tests.support.demo import pay_stars
+from tests.support.demo import chat, pay_stars
 
 PAGES = ["/", "/events", "/performance", "/errors"]
 # Read by programs, not people: refused without a page.
@@ -69,3 +70,17 @@ def test_a_payment_in_the_chat_shows_on_the_open_events_page(shop: SandboxShop, 
     expect(page.locator("#live-events tr").first).to_contain_text("user 1005 paid by stars", timeout=5000)
     # No reload: the same document.
     assert page.evaluate("() => performance.timeOrigin") == loaded_at
+
+
+def test_a_crash_shows_on_the_open_dashboard(shop: SandboxShop, browser: Browser) -> None:
+    page = browser.new_context().new_page()
+    page.goto(shop.new_sign_in())
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{shop.web}/dashboard")
+    page.wait_for_selector("html[data-live=open]", state="attached")
+    # Telegram refuses the bot's token once: the poller crashes (and is restarted).
+    fault = {"method": "getUpdates", "kind": "unauthorized", "times": 1}
+    assert httpx.post(f"{shop.emulator}/_emulator/faults", json=fault, timeout=5).status_code == 200
+    # A message ends the long poll in hand, so the next one meets the fault.
+    chat(shop, 1006, "Finn", [])
+    expect(page.locator("#live-alerts")).to_contain_text("poller crashed", timeout=5000)

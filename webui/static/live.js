@@ -4,6 +4,7 @@
 //   empty or absent: any kind) arrives.
 // - The element with id "live-events" (the /events table's body) gets a row for each new event at its
 //   top, if the event matches its data-live-kinds and data-live-user filters.
+// - A crash is shown at the top of every page (#live-alerts, in the layout), the newest first.
 // The browser reconnects by itself and sends Last-Event-ID, so the server replays what was missed; a
 // stream that fell too far behind is told to reload.
 (function () {
@@ -59,8 +60,21 @@
     list.insertBefore(row, list.firstChild);
   }
 
+  var ALERTS_KEPT = 5;
+
+  function alert(event) {
+    var alerts = document.getElementById("live-alerts");
+    if (!alerts) return;
+    var line = document.createElement("div");
+    line.className = "alert bad";
+    line.textContent = "⚠ " + event.summary + " (" + event.created_at.replace("T", " ").slice(0, 19) + " UTC)";
+    alerts.insertBefore(line, alerts.firstChild);
+    while (alerts.children.length > ALERTS_KEPT) alerts.lastChild.remove();
+  }
+
   function received(message) {
     var event = JSON.parse(message.data);
+    if (event.kind === "crash") alert(event);
     document.querySelectorAll("[data-live-src]").forEach(function (element) {
       if (wants(element, event.kind)) refresh(element);
     });
