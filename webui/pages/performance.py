@@ -14,9 +14,9 @@ from quart import render_template
 from quart_trio import QuartTrio
 
 from webui.auth import Auth, Visitor
+from webui.charts import latency_chart, pace_chart
 from webui.figures import Histo, Snapshot
 from webui.formatting import install_filters
-from webui.perf_charts import latency_chart, pace_chart
 from webui.process import this_process
 from webui.sampler import ANSWER_SECONDS, Sampler
 
