@@ -2,7 +2,6 @@
 in a subprocess, reached at the addresses its banner prints — as a newcomer after `make run` would."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest

@@ -10,12 +10,12 @@ import pytest
 import trio
 from quart_trio import QuartTrio
 
-from storage import SignInLink, StorageSettings, Store, open_store
+from storage import StorageSettings, Store, open_store
+from tests.support import web
 from tests.support.chat import labels, open_card, open_item, press_when_shown
 from tests.support.payments import invoices
 from tests.support.shop import OWNER_ID, open_shop
 from tests.support.store import add_goods, bought, seed_item
-from webui import Auth, HealthReport, WebSettings, create_app
 
 ANN = 1001  # an admin allowed stock only
 BOB = 1002  # an admin allowed statistics
@@ -34,16 +34,12 @@ async def store(database_url: str) -> AsyncIterator[Store]:
 
 
 def app_for(store: Store) -> QuartTrio:
-    return create_app(lambda: HealthReport(components={}), Auth(store, WebSettings(), OWNER_ID))
+    return web.app_for(store, OWNER_ID)
 
 
 async def signed_in(store: Store, user_id: int) -> object:
     """A test client with `user_id`'s session."""
-    client = app_for(store).test_client()
-    issued = await store.issue_sign_in(user_id, owner_id=OWNER_ID, actor_id=user_id)
-    assert isinstance(issued, SignInLink)
-    assert (await client.post(f"/sign-in/{issued.token}")).status_code == 303
-    return client
+    return await web.signed_in(app_for(store), store, user_id, OWNER_ID)
 
 
 def kpi(page: str, name: str) -> str:
@@ -101,9 +97,12 @@ async def test_an_admin_with_statistics_sees_the_figures(store: Store) -> None:
     client = await signed_in(store, BOB)
     page = await (await client.get("/dashboard?period=today")).get_data(as_text=True)  # type: ignore[attr-defined]
     assert (kpi(page, "revenue"), kpi(page, "purchases"), kpi(page, "paying_users"), kpi(page, "average_order")) == (
-        "7.00", "1", "1", "7.00",
+        "7.00",
+        "1",
+        "1",
+        "7.00",
     )
-    assert "Key</td><td class=\"num\">2</td><td class=\"num\">7.00</td>" in page
+    assert 'Key</td><td class="num">2</td><td class="num">7.00</td>' in page
     overview = await (await client.get("/")).get_data(as_text=True)  # type: ignore[attr-defined]
     assert kpi(overview, "revenue") == "7.00" and kpi(overview, "new_users") == "3"
 
@@ -123,7 +122,10 @@ async def test_a_purchase_in_the_chat_shows_on_the_dashboard(database_url: str) 
         client = await signed_in(shop.store, OWNER_ID)
         page = await paid_shown(client, "/dashboard")
         assert (kpi(page, "revenue"), kpi(page, "purchases"), kpi(page, "new_users"), kpi(page, "paying_users")) == (
-            "10.00", "1", "2", "1",
+            "10.00",
+            "1",
+            "2",
+            "1",
         )
         # Ann opened the item, confirmed and paid; the owner only registered.
         assert funnel(page) == [("Started", "2"), ("Opened an item", "1"), ("Confirmed an order", "1"), ("Paid", "1")]

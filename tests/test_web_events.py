@@ -12,8 +12,8 @@ import trio
 from quart import typing as quart_typing
 from quart_trio import QuartTrio
 
-from storage import Delivered, PurchaseRequest, SignInLink, StorageSettings, Store, open_store
-from webui import Auth, HealthReport, WebSettings, create_app
+from storage import Delivered, PurchaseRequest, StorageSettings, Store, open_store
+from tests.support import web
 from webui.live import LiveFeed
 from webui.pages.events import PAGE_SIZE
 
@@ -40,16 +40,12 @@ async def store(database_url: str) -> AsyncIterator[Store]:
 
 
 def app_for(store: Store, owner: int = OWNER) -> QuartTrio:
-    return create_app(lambda: HealthReport(components={}), Auth(store, WebSettings(), owner))
+    return web.app_for(store, owner)
 
 
 async def signed_in(store: Store, app: QuartTrio, user_id: int) -> quart_typing.TestClientProtocol:
     """A test client of `app` with `user_id` signed in."""
-    issued = await store.issue_sign_in(user_id, owner_id=OWNER, actor_id=user_id)
-    assert isinstance(issued, SignInLink)
-    client = app.test_client()
-    assert (await client.post(f"/sign-in/{issued.token}")).status_code == 303
-    return client
+    return await web.signed_in(app, store, user_id, OWNER)
 
 
 async def page(client: quart_typing.TestClientProtocol, path: str) -> str:

@@ -9,8 +9,8 @@ import pytest
 from quart.typing import TestClientProtocol as WebClient
 from quart_trio import QuartTrio
 
-from storage import NoticeChoices, SignInLink, StorageSettings, Store, open_store
-from webui import Auth, HealthReport, WebSettings, create_app
+from storage import NoticeChoices, StorageSettings, Store, open_store
+from tests.support import web
 from webui.auth import CSRF_FIELD
 
 OWNER, ANN = 1, 1001
@@ -28,17 +28,13 @@ async def store(sqlite_url: str) -> AsyncIterator[Store]:
 
 
 def app_for(store: Store) -> QuartTrio:
-    return create_app(lambda: HealthReport(components={}), Auth(store, WebSettings(), OWNER))
+    return web.app_for(store, OWNER)
 
 
 async def signed_in(store: Store, user_id: int) -> tuple[WebClient, str]:
     """A test client signed in as `user_id`, and the CSRF token the notices form carries."""
-    client = app_for(store).test_client()
-    issued = await store.issue_sign_in(user_id, owner_id=OWNER, actor_id=user_id)
-    assert isinstance(issued, SignInLink)
-    await client.post(f"/sign-in/{issued.token}")
-    page = await (await client.get("/notices")).get_data(as_text=True)
-    return client, page.split(f'name="{CSRF_FIELD}" value="', 1)[1].split('"', 1)[0]
+    client = await web.signed_in(app_for(store), store, user_id, OWNER)
+    return client, web.csrf_of(await (await client.get("/notices")).get_data(as_text=True))
 
 
 async def test_the_form_saves_the_same_choices_as_the_chat(store: Store) -> None:

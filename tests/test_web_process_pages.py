@@ -18,9 +18,10 @@ from quart_trio import QuartTrio
 from actors.config import secret_values
 from storage import SignInLink, StorageSettings, Store, open_store
 from telegram.emulator import Fault
+from tests.support import web
 from tests.support.shop import OWNER_ID, TOKEN, RunningShop, open_shop, shop_settings
 from tests.support.waiting import until_idle
-from webui import Auth, ErrorBook, HealthReport, WebSettings, create_app, open_error_book
+from webui import ErrorBook, open_error_book
 from webui.sampler import ANSWER_SECONDS, Sampler
 
 OWNER = 1
@@ -40,13 +41,11 @@ async def store(sqlite_url: str) -> AsyncIterator[Store]:
 
 
 def app_for(store: Store, *, book: ErrorBook | None = None, sampler: Sampler | None = None) -> QuartTrio:
-    return create_app(lambda: HealthReport(components={}), Auth(store, WebSettings(), OWNER), errors_seen=book, sampler=sampler)
+    return web.app_for(store, OWNER, errors_seen=book, sampler=sampler)
 
 
 async def sign_in_path(store: Store, user_id: int) -> str:
-    issued = await store.issue_sign_in(user_id, owner_id=OWNER, actor_id=user_id)
-    assert isinstance(issued, SignInLink)
-    return f"/sign-in/{issued.token}"
+    return await web.sign_in_path(store, user_id, OWNER)
 
 
 def card(page: str, label: str) -> str:

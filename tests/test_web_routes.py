@@ -10,7 +10,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from quart_trio import QuartTrio
 
-from storage import Permission, SignInLink, StorageSettings, Store, open_store
+from storage import Permission, StorageSettings, Store, open_store
+from tests.support import web
+from tests.support.web import csrf_of
 from webui import Auth, HealthReport, WebSettings, create_app
 from webui.auth import BAD_LINKS_MAX, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Visitor
 
@@ -30,20 +32,12 @@ async def store(database_url: str) -> AsyncIterator[Store]:
         yield opened
 
 
-def app_for(store: Store, **web: object) -> QuartTrio:
-    settings = WebSettings(metrics_token=METRICS_TOKEN, **web)  # type: ignore[arg-type]
-    return create_app(lambda: HealthReport(components={}), Auth(store, settings, OWNER))
+def app_for(store: Store, **settings: object) -> QuartTrio:
+    return web.app_for(store, OWNER, WebSettings(metrics_token=METRICS_TOKEN, **settings))  # type: ignore[arg-type]
 
 
 async def link(store: Store, user_id: int) -> str:
-    issued = await store.issue_sign_in(user_id, owner_id=OWNER, actor_id=user_id)
-    assert isinstance(issued, SignInLink)
-    return f"/sign-in/{issued.token}"
-
-
-def csrf_of(page: str) -> str:
-    """The CSRF token a page's form carries."""
-    return page.split(f'name="{CSRF_FIELD}" value="', 1)[1].split('"', 1)[0]
+    return await web.sign_in_path(store, user_id, OWNER)
 
 
 def session_cookie(jar: CookieJar | None) -> str:
