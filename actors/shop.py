@@ -22,6 +22,7 @@ from contextlib import AsyncExitStack
 import httpx
 import msgspec
 import trio
+from quart_trio import QuartTrio
 
 from actors.broadcaster import Broadcaster
 from actors.config import ConfigError, Settings, secret_values
@@ -136,12 +137,19 @@ async def run_shop(
         health = HealthWatcher(store, poller, actors)
         polling_done = trio.Event()
         web_closing = trio.Event()
+        web_done = trio.Event()
 
         async def run_poller() -> None:
             try:
                 await supervise("poller", poller.run, actors)
             finally:
                 polling_done.set()
+
+        async def run_web(app: QuartTrio, *, task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED) -> None:
+            try:
+                await serve_web(app, settings.web, web_closing.wait, task_status=task_status)
+            finally:
+                web_done.set()
 
         async with trio.open_nursery() as root:
             if handle_signals:
@@ -161,7 +169,7 @@ async def run_shop(
                     mode=ShopMode(updates="polling", sandbox=sandbox),
                     sandbox=sandbox_pages,
                 )
-                binds = await root.start(serve_web, app, settings.web, web_closing.wait)
+                binds = await root.start(run_web, app)
             except CannotListen as error:
                 raise ConfigError(
                     "web.port",
@@ -178,7 +186,10 @@ async def run_shop(
             root.cancel_scope.deadline = trio.current_time() + settings.web.graceful_timeout
             poller.stop()
             await polling_done.wait()
+            # The web server finishes the requests in hand (a CryptoPay webhook being settled); live
+            # streams end at the trigger. The root's deadline bounds the wait.
             web_closing.set()
+            await web_done.wait()
             root.cancel_scope.cancel()
     log.info("stopped")
 
