@@ -216,3 +216,13 @@ async def test_a_change_without_the_csrf_token_is_refused_and_not_made(store: St
     csrf = session.csrf_token
     assert (await client.post("/stock", form={CSRF_FIELD: csrf})).status_code == 200
     assert done == [ANN]
+
+
+async def test_every_page_runs_only_our_own_scripts_and_no_site_frames_it(store: Store) -> None:
+    client = app_for(store).test_client()
+    signed_out = await client.get("/")
+    await client.post(await link(store, OWNER))
+    for response in (signed_out, await client.get("/"), await client.get("/health")):
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+        assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -38,6 +38,13 @@ CRYPTOPAY_WEBHOOK = "/cryptopay/webhook"
 # CryptoPay update is a few KB (an invoice's description and payload are at most 1 KB and 4 KB).
 CRYPTOPAY_BODY_MAX = 32 * 1024
 BODY_MAX = 64 * 1024
+# What every page may load and run: our own files only, so that even a mistake in escaping runs
+# nothing, and no other site may frame a page (clicks tricked through it). Styles may be inline:
+# pygal's charts carry theirs in the SVG. A route that sets its own policy (the sandbox's) keeps it.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 POLLING = ShopMode(updates="polling")
 # What adds the sandbox's chat page to the app (webui.sandbox.sandbox_pages): only the sandbox has one.
 type SandboxPages = Callable[[QuartTrio], None]
@@ -100,6 +107,12 @@ def create_app(
             return _text(503, "try again later")
         WEBHOOKS.labels("settled").inc()
         return _text(200, "ok")
+
+    @app.after_request
+    async def guard(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
 
     @app.get("/health")
     async def health_route() -> Response:
