@@ -5,6 +5,7 @@ Other rooms use only what is named here.
 
 from storage.access import Access, Granted, Need, Refused, may
 from storage.bridge import Store, open_store
+from storage.broadcasts import BROADCASTER
 from storage.catalog import PHOTO_REF
 from storage.config import ConfigSection, StorageSettings, backend_of, hidden, mask_url
 from storage.errors import (
@@ -131,6 +132,7 @@ from storage.vault import parse_stock_key
 from storage.web_sessions import LINK_MINUTES
 
 __all__ = [
+    "BROADCASTER",
     "NOTICE_KINDS",
     "NOTICE_NEED",
     "NoticeChoices",

@@ -41,6 +41,7 @@ from storage import (
     inbox,
     invoices,
     item_files,
+    leases,
     ledger,
     notices,
     orders,
@@ -254,8 +255,8 @@ class Store:
     recent_broadcasts = use_case(broadcasts.recent_broadcasts)
     audience_batch = use_case(broadcasts.audience_batch)
     record_batch = use_case(broadcasts.record_batch)
-    claim_broadcast = use_case(broadcasts.claim_broadcast)
-    release_broadcast = use_case(broadcasts.release_broadcast)
+    take_lease = use_case(leases.take_lease)
+    release_lease = use_case(leases.release_lease)
     finish_broadcast = use_case(broadcasts.finish_broadcast)
     move_broadcast = use_case(broadcasts.move_broadcast)
     set_progress_message = use_case(broadcasts.set_progress_message)
