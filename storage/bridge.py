@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Concatenate
+from typing import Concatenate
 
 import trio
 import trio_asyncio
@@ -22,7 +22,6 @@ from cachetools import LRUCache
 from prometheus_client import Histogram
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext, _current_context
-from tortoise.migrations.executor import MigrationExecutor
 
 from storage import (
     access,
@@ -63,6 +62,7 @@ from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.driver_errors import DRIVER_ERRORS, UNREACHABLE, is_retryable, translated
 from storage.errors import StockKeyError, StorageUnavailable
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
+from storage.migrating import migrate as migrate_schema
 from storage.vault import Vault, bind_vault, current_vault, key_source, load_key
 
 log = logging.getLogger(__name__)
@@ -310,26 +310,6 @@ async def _ping(connection_name: str) -> bool:
     return True
 
 
-# Any fixed 64-bit number, the same in every process of every version: the advisory lock's name.
-MIGRATION_LOCK = 0x53484F504B454550  # "SHOPKEEP"
-
-
-async def _migrate(config: dict[str, Any], backend: str) -> None:
-    """Bring the schema up to date. On PostgreSQL, processes starting together on one database take
-    turns under an advisory lock: the first migrates, the others then find nothing to do. (SQLite's
-    write lock already serializes them.)"""
-    client = get_connection(backend)
-    if backend != "postgres":
-        await MigrationExecutor(client, config["apps"]).migrate()
-        return
-    async with client.acquire_connection() as connection:
-        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
-        try:
-            await MigrationExecutor(client, config["apps"]).migrate()
-        finally:
-            await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
-
-
 @asynccontextmanager
 async def open_store(settings: StorageSettings, *, migrate: bool = True) -> AsyncIterator[Store]:
     """Open the database for the life of the block; migrate it to the latest schema first.
@@ -352,7 +332,7 @@ async def open_store(settings: StorageSettings, *, migrate: bool = True) -> Asyn
                     try:
                         await trio_asyncio.aio_as_trio(ctx.init)(config=config)
                         if migrate:
-                            await trio_asyncio.aio_as_trio(_migrate)(config, backend)
+                            await trio_asyncio.aio_as_trio(migrate_schema)(config, backend)
                     except UNREACHABLE as error:
                         raise StorageUnavailable(f"database unavailable: {error}") from error
                     # Only once the database answered: a shop that cannot reach it leaves no key file behind.
