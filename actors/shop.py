@@ -4,6 +4,7 @@ run_shop
 ├── storage bridge (open_store: trio_asyncio loop, Tortoise, migrations)
 ├── Bot API client (flood control, auto-retry)
 └── root nursery
+    ├── change listener       (supervised: other processes' changes drop this one's caches)
     ├── purchase serializer   (supervised)
     ├── payment reconciler    (supervised, singleton)
     ├── broadcaster           (supervised, singleton)
@@ -159,6 +160,8 @@ async def run_shop(
             if handle_signals:
                 root.start_soon(_stop_on_signal, stop)
             await root.start(supervise, "purchases", serializer.run, actors)
+            # What another process changes drops from this one's caches at once (storage.invalidation).
+            await root.start(supervise, "changes", store.watch_changes, actors)
             await root.start(supervise, "health", health.run, actors)
             try:
                 app = create_app(

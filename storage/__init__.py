@@ -36,6 +36,7 @@ from storage.errors import (
 )
 from storage.exports import EXPORT_TABLES
 from storage.funnel import Step
+from storage.invalidation import CATALOG, SWITCHES, USER
 from storage.kinds import (
     BroadcastStatus,
     ItemKind,
@@ -133,6 +134,9 @@ from storage.web_sessions import LINK_MINUTES
 
 __all__ = [
     "BROADCASTER",
+    "CATALOG",
+    "SWITCHES",
+    "USER",
     "NOTICE_KINDS",
     "NOTICE_NEED",
     "NoticeChoices",
