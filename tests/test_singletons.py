@@ -11,7 +11,7 @@ import trio
 import trio.testing
 
 from actors.singleton import Singleton
-from storage import StorageSettings, Store, open_store
+from storage import BROADCASTER, StorageSettings, Store, open_store
 
 LEASE = 6.0
 NAME = "reconciler"
@@ -67,9 +67,7 @@ def singleton(store: Store, journal: Journal, holder: str, wall: Callable[[], da
     return Singleton(NAME, partial(journal.work, holder), store, holder, LEASE, wall=wall)
 
 
-async def test_one_holder_at_a_time_and_a_graceful_stop_hands_over_at_once(
-    store: Store, clock: trio.testing.MockClock
-) -> None:
+async def test_one_holder_at_a_time_and_a_graceful_stop_hands_over_at_once(store: Store, clock: trio.testing.MockClock) -> None:
     journal, wall = Journal(), wall_clock(datetime.now(UTC))
     async with trio.open_nursery() as nursery:
         scopes = {}
@@ -87,9 +85,7 @@ async def test_one_holder_at_a_time_and_a_graceful_stop_hands_over_at_once(
         nursery.cancel_scope.cancel()
 
 
-async def test_a_holder_that_died_is_taken_over_once_its_lease_runs_out(
-    store: Store, clock: trio.testing.MockClock
-) -> None:
+async def test_a_holder_that_died_is_taken_over_once_its_lease_runs_out(store: Store, clock: trio.testing.MockClock) -> None:
     journal, wall = Journal(), wall_clock(datetime.now(UTC))
     # A process took the lease and was killed (SIGKILL: nothing released).
     assert await store.take_lease(NAME, "dead", now=wall(), until=wall() + timedelta(seconds=LEASE))
@@ -104,9 +100,7 @@ async def test_a_holder_that_died_is_taken_over_once_its_lease_runs_out(
         nursery.cancel_scope.cancel()
 
 
-async def test_a_holder_paused_past_its_lease_stops_before_another_starts(
-    store: Store, clock: trio.testing.MockClock
-) -> None:
+async def test_a_holder_paused_past_its_lease_stops_before_another_starts(store: Store, clock: trio.testing.MockClock) -> None:
     journal, wall = Journal(), wall_clock(datetime.now(UTC))
     async with trio.open_nursery() as nursery:
         nursery.start_soon(singleton(store, journal, "paused", wall).run)
@@ -129,3 +123,18 @@ async def test_a_holder_paused_past_its_lease_stops_before_another_starts(
 async def _run_in(scope: trio.CancelScope, actor: Singleton) -> None:
     with scope:
         await actor.run()
+
+
+async def test_a_broadcaster_that_lost_its_lease_moves_no_cursor(store: Store) -> None:
+    """Fencing where it matters: the batch's record renews the lease in its own transaction."""
+    job = await store.create_broadcast(None, "News", "all")
+    now = datetime.now(UTC)
+    assert await store.take_lease(BROADCASTER, "old", now=now, until=now + timedelta(seconds=LEASE))
+    later = now + timedelta(seconds=LEASE + 1)  # "old" was paused past its lease; "new" took it
+    assert await store.take_lease(BROADCASTER, "new", now=later, until=later + timedelta(seconds=LEASE))
+    batch = {"delivered": 1, "blocked": [], "failed": 0, "now": later, "until": later + timedelta(seconds=LEASE)}
+    assert await store.record_batch(job.id, 99, owner="old", **batch) is None
+    fresh = await store.get_broadcast(job.id)
+    assert fresh is not None and (fresh.cursor, fresh.delivered) == (0, 0)
+    recorded = await store.record_batch(job.id, 99, owner="new", **batch)
+    assert recorded is not None and (recorded.cursor, recorded.delivered) == (99, 1)
