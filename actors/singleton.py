@@ -13,7 +13,10 @@ database unless a renewal came back in time. So a holder whose renewals fail (th
 reach), or that was paused past its lease (a stopped process, a long GC), is cancelled at its first
 checkpoint after waking, before another process may take the lease. Writes that must never happen
 twice also renew the lease in their own transaction (the broadcaster's cursor: storage.broadcasts.
-record_batch), so even a write already in flight on waking is refused once the lease is lost.
+record_batch), so even a write already in flight on waking is refused once the lease is lost. The
+other singletons need no such fence: what they write is guarded by the database already (a payment
+credits once by its unique key, a notice or digest is claimed in its own row, the housekeeper only
+deletes what has expired), so a stale holder's last write cannot make anything happen twice.
 
 Expiry times in the database are wall-clock (compared across processes); the pauses and the local
 deadline are trio's clock, so MockClock drives them in tests.
