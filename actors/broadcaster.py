@@ -8,9 +8,10 @@ After each batch the cursor and the counts are written in one transaction: a cra
 after the last batch written, so nobody is skipped and only that batch can be sent twice. Between
 batches it notices a pause or cancel pressed in any process.
 
-A broadcaster sends a broadcast only while it holds the broadcast's lease in the database (renewed with
-every batch), so two shop processes never send one broadcast at once; when a process dies, another takes
-the broadcast over once the lease runs out (LEASE_SECONDS).
+A broadcaster sends only while it holds the "broadcaster" lease in the database (actors.singleton runs
+it under that lease; every batch's record renews it, in the transaction that moves the cursor), so two
+shop processes never send one broadcast at once; when a process dies, another takes the broadcast over
+once the lease runs out.
 
 Users who blocked the bot (403) are counted and marked, and later broadcasts skip them until they
 /start again. The creator's progress message is edited every `broadcast_progress_interval` seconds,
@@ -28,7 +29,7 @@ import msgspec
 import trio
 from prometheus_client import Counter
 
-from storage import BroadcastRecord, Store
+from storage import BROADCASTER, BroadcastRecord, StorageSettings, Store
 from telegram.client import BotClient, PacedRate
 from telegram.config import AdminSettings, ShopSettings
 from telegram.errors import Forbidden, TelegramError
@@ -44,9 +45,8 @@ SENT = Counter("shopkeeper_broadcast_messages_total", "Broadcast messages, by ou
 POLL_SECONDS = 5.0
 # Telegram's ceiling for paid broadcasts.
 PAID_RATE = 1000.0
-# How long a broadcaster's hold on a broadcast lasts unless renewed (every batch renews it): after a
-# crash, another process takes the broadcast over this long after the last batch at most.
-LEASE_SECONDS = 60.0
+# How long the broadcaster's lease lasts unless renewed, by default (storage.lease_seconds).
+LEASE_SECONDS = StorageSettings().lease_seconds
 # A generous Bot API round trip, seconds: sends in flight at once are rate × this.
 ROUND_TRIP = 0.1
 
@@ -61,10 +61,13 @@ class Broadcaster:
         owner_id: int,
         global_rate: float,
         *,
+        holder: str | None = None,
+        lease_seconds: float = LEASE_SECONDS,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        # This broadcaster's name on the leases it holds (one per process).
-        self.identity = uuid.uuid4().hex
+        # This process's name on the leases it holds (the singletons' holder).
+        self.identity = holder or uuid.uuid4().hex
+        self.lease_seconds = lease_seconds
         # Leases are wall-clock times in the database, compared across processes.
         self.wall = wall
         self.store = store
@@ -92,11 +95,15 @@ class Broadcaster:
 
     async def work(self, job: BroadcastRecord) -> BroadcastRecord:
         """Send `job` from its cursor until its audience is exhausted or the staff pause or cancel it.
-        A broadcast another broadcaster holds the lease of is left to it (returned as it was)."""
-        claimed = await self.store.claim_broadcast(job.id, self.identity, now=self.wall(), until=self._lease_end())
-        if claimed is None:
+        While another process holds the broadcaster's lease, the broadcast is left to it (returned as it
+        was), as is one no longer running."""
+        now = self.wall()
+        if not await self.store.take_lease(BROADCASTER, self.identity, now=now, until=self._lease_end()):
             return job
-        job = claimed
+        fresh = await self.store.get_broadcast(job.id)
+        if fresh is None or fresh.status != "running":
+            return job
+        job = fresh
         rate = min(self.rate, PAID_RATE) if job.paid else min(self.rate, self.global_rate)
         # At the bot's whole budget the client's flood control alone paces the sends (a second bucket in
         # series would lose a little to each late wake-up of both); slower, or paid, it is ours.
@@ -151,6 +158,7 @@ class Broadcaster:
                 blocked=blocked,
                 failed=failed,
                 owner=self.identity,
+                now=self.wall(),
                 until=self._lease_end(),
             )
             if recorded is None:
@@ -166,15 +174,13 @@ class Broadcaster:
         await self._show_progress(job, texts)
         if job.status in ("done", "cancelled"):
             await self._report(job, texts)
-        else:
-            await self.store.release_broadcast(job.id, self.identity)
         log.info(
             "broadcast %d %s: %d delivered, %d blocked, %d failed", job.id, job.status, job.delivered, job.blocked, job.failed
         )
         return job
 
     def _lease_end(self) -> datetime:
-        return self.wall() + timedelta(seconds=LEASE_SECONDS)
+        return self.wall() + timedelta(seconds=self.lease_seconds)
 
     async def _texts_of(self, user_id: int) -> Texts:
         user = await self.store.get_user(user_id) if user_id else None

@@ -4,11 +4,12 @@ run_shop
 ├── storage bridge (open_store: trio_asyncio loop, Tortoise, migrations)
 ├── Bot API client (flood control, auto-retry)
 └── root nursery
+    ├── change listener       (supervised: other processes' changes drop this one's caches)
     ├── purchase serializer   (supervised)
-    ├── payment reconciler    (supervised)
-    ├── broadcaster           (supervised)
-    ├── notifier              (supervised: the staff's notices)
-    ├── housekeeper           (supervised: audit retention)
+    ├── payment reconciler    (supervised, singleton)
+    ├── broadcaster           (supervised, singleton)
+    ├── notifier              (supervised, singleton: the staff's notices)
+    ├── housekeeper           (supervised, singleton: audit retention)
     ├── health watcher        (supervised)
     ├── web server            (hypercorn, quart-trio app)
     └── update poller + lanes (supervised)
@@ -16,6 +17,7 @@ run_shop
 
 import logging
 import signal
+import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 
@@ -32,8 +34,9 @@ from actors.notifier import Notifier
 from actors.poller import UpdatePoller
 from actors.purchases import PurchaseSerializer
 from actors.reconciler import PaymentReconciler
+from actors.singleton import Singleton
 from actors.supervisor import ActorStatus, supervise
-from storage import StorageSettings, Store, mask_url, open_store
+from storage import BROADCASTER, StorageSettings, Store, mask_url, open_store
 from telegram.client import BotClient
 from telegram.config import ShopSettings
 from telegram.cryptopay import CryptoPayClient
@@ -126,8 +129,18 @@ async def run_shop(
         # screens import the desk, never the other way round.
         payments = PaymentDesk(store, bot, settings.shop, settings.payments, cryptopay, receipts=RECEIPTS)
         reconciler = PaymentReconciler(payments, settings.payments)
+        # This process's name on the singletons' leases (actors.singleton): each runs in one process at a time.
+        holder = uuid.uuid4().hex
+        lease = settings.storage.lease_seconds
         broadcaster = Broadcaster(
-            store, bot, settings.admin, settings.shop, settings.telegram.owner_id, settings.telegram.global_rate
+            store,
+            bot,
+            settings.admin,
+            settings.shop,
+            settings.telegram.owner_id,
+            settings.telegram.global_rate,
+            holder=holder,
+            lease_seconds=lease,
         )
         housekeeper = Housekeeper(store, settings.admin.audit_retention_days)
         notifier = Notifier(store, bot, settings.shop, settings.telegram.owner_id)
@@ -155,10 +168,8 @@ async def run_shop(
             if handle_signals:
                 root.start_soon(_stop_on_signal, stop)
             await root.start(supervise, "purchases", serializer.run, actors)
-            await root.start(supervise, "reconciler", reconciler.run, actors)
-            await root.start(supervise, "broadcaster", broadcaster.run, actors)
-            await root.start(supervise, "housekeeper", housekeeper.run, actors)
-            await root.start(supervise, "notifier", notifier.run, actors)
+            # What another process changes drops from this one's caches at once (storage.invalidation).
+            await root.start(supervise, "changes", store.watch_changes, actors)
             await root.start(supervise, "health", health.run, actors)
             try:
                 app = create_app(
@@ -176,6 +187,14 @@ async def run_shop(
                     f"cannot listen at {error.address} ({error.reason}): stop what holds it, or choose "
                     "another port with web.port or SHOPKEEPER_WEB_PORT (0 picks a free one)",
                 ) from None
+            # Once the web server listens: a process that cannot start takes no lease from one that can.
+            for name, work in (
+                ("reconciler", reconciler.run),
+                (BROADCASTER, broadcaster.run),
+                ("housekeeper", housekeeper.run),
+                ("notifier", notifier.run),
+            ):
+                await root.start(supervise, name, Singleton(name, work, store, holder, lease).run, actors)
             root.start_soon(_announce, bot, dispatcher.shop.identity, settings.shop)
             root.start_soon(run_poller)
             log.info("shop running; web on %s", ", ".join(binds))

@@ -287,7 +287,7 @@ async def sqlite_cache(sizes: Sizes, cache_dir: Path = CACHE_DIR, *, rebuild: bo
             stale.unlink()
         building.replace(path)
     finally:
-        for leftover in (building, *(building.with_name(building.name + end) for end in ("-wal", "-shm"))):
+        for leftover in (building, *(building.with_name(building.name + end) for end in ("-wal", "-shm", ".migrating"))):
             leftover.unlink(missing_ok=True)
     return path, trio.current_time() - started
 

@@ -5,6 +5,7 @@ Other rooms use only what is named here.
 
 from storage.access import Access, Granted, Need, Refused, may
 from storage.bridge import Store, open_store
+from storage.broadcasts import BROADCASTER
 from storage.catalog import PHOTO_REF
 from storage.config import ConfigSection, StorageSettings, backend_of, hidden, mask_url
 from storage.errors import (
@@ -35,6 +36,7 @@ from storage.errors import (
 )
 from storage.exports import EXPORT_TABLES
 from storage.funnel import Step
+from storage.invalidation import CATALOG, SWITCHES, USER
 from storage.kinds import (
     BroadcastStatus,
     ItemKind,
@@ -131,6 +133,10 @@ from storage.vault import parse_stock_key
 from storage.web_sessions import LINK_MINUTES
 
 __all__ = [
+    "BROADCASTER",
+    "CATALOG",
+    "SWITCHES",
+    "USER",
     "NOTICE_KINDS",
     "NOTICE_NEED",
     "NoticeChoices",

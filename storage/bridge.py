@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Concatenate
+from typing import Concatenate, NoReturn
 
 import trio
 import trio_asyncio
@@ -22,7 +22,6 @@ from cachetools import LRUCache
 from prometheus_client import Histogram
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext, _current_context
-from tortoise.migrations.executor import MigrationExecutor
 
 from storage import (
     access,
@@ -39,8 +38,10 @@ from storage import (
     funnel,
     history,
     inbox,
+    invalidation,
     invoices,
     item_files,
+    leases,
     ledger,
     notices,
     orders,
@@ -61,7 +62,9 @@ from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
 from storage.driver_errors import DRIVER_ERRORS, UNREACHABLE, is_retryable, translated
 from storage.errors import StockKeyError, StorageUnavailable
+from storage.invalidation import CATALOG, SWITCHES, USER, Invalidations
 from storage.kv import KeyValue, MemoryKV, RedisKV, close_redis_client, open_redis_client
+from storage.migrating import migrate as migrate_schema
 from storage.vault import Vault, bind_vault, current_vault, key_source, load_key
 
 log = logging.getLogger(__name__)
@@ -94,10 +97,12 @@ async def _in_context[**P, R](
 
 
 def use_case[**P, R](
-    fn: Callable[P, Awaitable[R]], *, changes_catalog: bool = False
+    fn: Callable[P, Awaitable[R]], *, changes: str | None = None
 ) -> Callable[Concatenate["Store", P], Awaitable[R]]:
-    """A Store method running `fn` in one crossing. One that `changes_catalog` (anything a buyer's
-    catalog screens show: categories, items, their stock or rating) drops the catalog cache."""
+    """A Store method running `fn` in one crossing. One that `changes` a topic of cached state
+    (storage.invalidation) tells every process's caches: CATALOG (anything a buyer's catalog screens
+    show: categories, items, their stock or rating), USER (the user whose id is the first argument),
+    SWITCHES (the shop-wide switches)."""
 
     @functools.wraps(fn)
     async def method(self: "Store", *args: P.args, **kwargs: P.kwargs) -> R:
@@ -105,12 +110,16 @@ def use_case[**P, R](
 
     @functools.wraps(fn)
     async def changing(self: "Store", *args: P.args, **kwargs: P.kwargs) -> R:
+        news = invalidation.message(changes or "", args[0] if changes == invalidation.USER else "")
         try:
-            return await self.cross(fn, *args, **kwargs)
+            result = await self.cross(fn, *args, **kwargs)
         finally:
-            self.catalog_cache.invalidate()
+            # Dropped here even when the use case failed: it may have failed after its commit.
+            self.invalidations.apply(news)
+        await self.tell_others(news)
+        return result
 
-    return changing if changes_catalog else method
+    return method if changes is None else changing
 
 
 def catalog_read[**P, R](fn: Callable[P, Awaitable[R]]) -> Callable[Concatenate["Store", P], Awaitable[R]]:
@@ -146,6 +155,8 @@ class Store:
         self._vault = vault
         self.kv: KeyValue = MemoryKV()
         self.catalog_cache = CatalogCache(catalog_cache_seconds)
+        self.invalidations = Invalidations()
+        self.invalidations.on(CATALOG, lambda _: self.catalog_cache.invalidate())
         self._milestones: LRUCache[tuple[int, funnel.Step], bool] = LRUCache(maxsize=MILESTONES_KEPT)
 
     async def cross[**P, R](self, fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -167,7 +178,7 @@ class Store:
     register_user = use_case(users.register_user)
     settle_owner = use_case(users.settle_owner)
     get_user = use_case(users.get_user)
-    set_language = use_case(users.set_language)
+    set_language = use_case(users.set_language, changes=USER)
     credit_user = use_case(ledger.credit_user)
     check_ledger = use_case(ledger.check_ledger)
     profile = use_case(users.profile)
@@ -177,18 +188,18 @@ class Store:
     record_event = use_case(audit.record_event)
     audit_page = use_case(audit.audit_page)
     prune_audit = use_case(audit.prune_audit)
-    add_category = use_case(catalog.add_category, changes_catalog=True)
-    add_item = use_case(catalog.add_item, changes_catalog=True)
-    add_items = use_case(catalog.add_items, changes_catalog=True)
-    add_stock = use_case(stock.add_stock, changes_catalog=True)
+    add_category = use_case(catalog.add_category, changes=CATALOG)
+    add_item = use_case(catalog.add_item, changes=CATALOG)
+    add_items = use_case(catalog.add_items, changes=CATALOG)
+    add_stock = use_case(stock.add_stock, changes=CATALOG)
     category_tree = use_case(catalog_admin.category_tree)
     admin_item = use_case(catalog_admin.admin_item)
-    rename_category = use_case(catalog_admin.rename_category, changes_catalog=True)
-    set_category_hidden = use_case(catalog_admin.set_category_hidden, changes_catalog=True)
-    delete_category = use_case(catalog_admin.delete_category, changes_catalog=True)
-    update_item = use_case(catalog_admin.update_item, changes_catalog=True)
-    set_item_hidden = use_case(catalog_admin.set_item_hidden, changes_catalog=True)
-    delete_item = use_case(catalog_admin.delete_item, changes_catalog=True)
+    rename_category = use_case(catalog_admin.rename_category, changes=CATALOG)
+    set_category_hidden = use_case(catalog_admin.set_category_hidden, changes=CATALOG)
+    delete_category = use_case(catalog_admin.delete_category, changes=CATALOG)
+    update_item = use_case(catalog_admin.update_item, changes=CATALOG)
+    set_item_hidden = use_case(catalog_admin.set_item_hidden, changes=CATALOG)
+    delete_item = use_case(catalog_admin.delete_item, changes=CATALOG)
     stock_items = use_case(catalog_admin.stock_items)
     list_categories = use_case(catalog.list_categories)
     list_items = use_case(catalog.list_items)
@@ -198,8 +209,8 @@ class Store:
     item_card = catalog_read(catalog.item_card)
     search_items = use_case(catalog.search_items)
     purchase_preview = use_case(purchases.purchase_preview)
-    seed_demo_catalog = use_case(catalog.seed_demo_catalog, changes_catalog=True)
-    buy = use_case(purchases.buy, changes_catalog=True)
+    seed_demo_catalog = use_case(catalog.seed_demo_catalog, changes=CATALOG)
+    buy = use_case(purchases.buy, changes=CATALOG)
     item_file = use_case(item_files.item_file)
     keep_file_id = use_case(item_files.keep_file_id)
     stash_updates = use_case(inbox.stash_updates)
@@ -212,7 +223,7 @@ class Store:
     disable_promo = use_case(promos.disable_promo)
     redeem_promo = use_case(promos.redeem_promo)
     review_target = use_case(reviews.review_target)
-    save_review = use_case(reviews.save_review, changes_catalog=True)
+    save_review = use_case(reviews.save_review, changes=CATALOG)
     item_reviews = use_case(reviews.item_reviews)
     open_order = use_case(orders.open_order)
     attach_invoice = use_case(orders.attach_invoice)
@@ -220,7 +231,7 @@ class Store:
     find_payment = use_case(orders.find_payment)
     recent_payments = use_case(orders.recent_payments)
     pre_checkout = use_case(orders.pre_checkout)
-    settle_payment = use_case(settlement.settle_payment, changes_catalog=True)
+    settle_payment = use_case(settlement.settle_payment, changes=CATALOG)
     expire_orders = use_case(orders.expire_orders)
     open_invoices = use_case(orders.open_invoices)
     refunding_payments = use_case(refunds.refunding_payments)
@@ -236,9 +247,9 @@ class Store:
     advance_star_offset = use_case(cursors.advance_star_offset)
     crypto_invoice_for = use_case(invoices.crypto_invoice_for)
     authorize = use_case(access.authorize)
-    grant_admin = use_case(staff.grant_admin)
-    revoke_admin = use_case(staff.revoke_admin)
-    set_blocked = use_case(staff.set_blocked)
+    grant_admin = use_case(staff.grant_admin, changes=USER)
+    revoke_admin = use_case(staff.revoke_admin, changes=USER)
+    set_blocked = use_case(staff.set_blocked, changes=USER)
     find_user = use_case(staff.find_user)
     list_admins = use_case(staff.list_admins)
     adjust_balance = use_case(staff.adjust_balance)
@@ -254,23 +265,23 @@ class Store:
     recent_broadcasts = use_case(broadcasts.recent_broadcasts)
     audience_batch = use_case(broadcasts.audience_batch)
     record_batch = use_case(broadcasts.record_batch)
-    claim_broadcast = use_case(broadcasts.claim_broadcast)
-    release_broadcast = use_case(broadcasts.release_broadcast)
+    take_lease = use_case(leases.take_lease)
+    release_lease = use_case(leases.release_lease)
     finish_broadcast = use_case(broadcasts.finish_broadcast)
     move_broadcast = use_case(broadcasts.move_broadcast)
     set_progress_message = use_case(broadcasts.set_progress_message)
     shop_switches = use_case(switches.shop_switches)
-    set_maintenance = use_case(switches.set_maintenance)
+    set_maintenance = use_case(switches.set_maintenance, changes=SWITCHES)
     is_sandbox = use_case(switches.is_sandbox)
     claim_sandbox = use_case(switches.claim_sandbox)
     shop_statistics = use_case(statistics.shop_statistics)
     dashboard_kpis = use_case(dashboard.dashboard_kpis)
     dashboard_figures = use_case(dashboard.dashboard)
     export_page = use_case(exports.export_page)
-    import_stock = use_case(stock.import_stock, changes_catalog=True)
+    import_stock = use_case(stock.import_stock, changes=CATALOG)
     unsold_units = use_case(stock.unsold_units)
-    remove_unit = use_case(stock.remove_unit, changes_catalog=True)
-    import_catalog = use_case(catalog_import.import_catalog, changes_catalog=True)
+    remove_unit = use_case(stock.remove_unit, changes=CATALOG)
+    import_catalog = use_case(catalog_import.import_catalog, changes=CATALOG)
     get_promo = use_case(promos.get_promo)
     notice_choices = use_case(staff_notices.notice_choices)
     choose_notices = use_case(staff_notices.choose_notices)
@@ -278,7 +289,7 @@ class Store:
     due_digests = use_case(staff_notices.due_digests)
     claim_digest = use_case(staff_notices.claim_digest)
     release_digest = use_case(staff_notices.release_digest)
-    mark_bot_blocked = use_case(staff_notices.mark_bot_blocked)
+    mark_bot_blocked = use_case(staff_notices.mark_bot_blocked, changes=USER)
     claim_running_low = use_case(staff_notices.claim_running_low)
     claim_stuck_payments = use_case(staff_notices.claim_stuck_payments)
     notice_cursor = use_case(staff_notices.notice_cursor)
@@ -299,6 +310,21 @@ class Store:
         await self.cross(funnel.reach_step, user_id, step, datetime.now(UTC))
         self._milestones[(user_id, step)] = True
 
+    async def tell_others(self, news: str) -> None:
+        """Publish a change (storage.invalidation) for the other processes' caches; Redis out of reach
+        costs them only time (their caches expire), never the change itself."""
+        try:
+            await self.kv.publish(invalidation.CHANNEL, news)
+        except DRIVER_ERRORS as error:
+            log.warning("change %s not published: %s", news, error)
+
+    async def watch_changes(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
+        """Drop what this process cached of every change another process publishes, for ever.
+        Supports the trio nursery start protocol: started once listening. Whatever changed before
+        (while nobody here listened) is unknown, so every cache is dropped first."""
+        self.invalidations.apply_everything()
+        await self.kv.listen(invalidation.CHANNEL, self.invalidations.apply, task_status=task_status)
+
     async def ping(self) -> bool:
         """True when the database answers a trivial query; raises StorageUnavailable otherwise."""
         return await self.cross(_ping, self.backend)
@@ -307,26 +333,6 @@ class Store:
 async def _ping(connection_name: str) -> bool:
     await get_connection(connection_name).execute_query("SELECT 1")
     return True
-
-
-# Any fixed 64-bit number, the same in every process of every version: the advisory lock's name.
-MIGRATION_LOCK = 0x53484F504B454550  # "SHOPKEEP"
-
-
-async def _migrate(config: dict[str, Any], backend: str) -> None:
-    """Bring the schema up to date. On PostgreSQL, processes starting together on one database take
-    turns under an advisory lock: the first migrates, the others then find nothing to do. (SQLite's
-    write lock already serializes them.)"""
-    client = get_connection(backend)
-    if backend != "postgres":
-        await MigrationExecutor(client, config["apps"]).migrate()
-        return
-    async with client.acquire_connection() as connection:
-        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
-        try:
-            await MigrationExecutor(client, config["apps"]).migrate()
-        finally:
-            await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
 
 
 @asynccontextmanager
@@ -351,7 +357,7 @@ async def open_store(settings: StorageSettings, *, migrate: bool = True) -> Asyn
                     try:
                         await trio_asyncio.aio_as_trio(ctx.init)(config=config)
                         if migrate:
-                            await trio_asyncio.aio_as_trio(_migrate)(config, backend)
+                            await trio_asyncio.aio_as_trio(migrate_schema)(config, backend)
                     except UNREACHABLE as error:
                         raise StorageUnavailable(f"database unavailable: {error}") from error
                     # Only once the database answered: a shop that cannot reach it leaves no key file behind.

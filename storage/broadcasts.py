@@ -4,9 +4,10 @@ A broadcast's audience is read batch by batch (`audience_batch`, ids after the c
 creation: a user who joins during a long broadcast gets it too, one who blocked the bot since is
 skipped. `record_batch` moves the cursor past a batch and adds its outcomes in one transaction, so a
 restart resumes after the last batch recorded: nobody is skipped, and only the batch in flight at a
-crash can be sent twice. A broadcaster works on a broadcast only while it holds its lease
-(`claim_broadcast`, renewed by every `record_batch`), so two processes never send one broadcast at
-once; a crashed process's lease runs out and another takes the broadcast over.
+crash can be sent twice. A broadcaster works only while it holds the "broadcaster" lease
+(storage.leases), and `record_batch` renews it in the transaction that moves the cursor, so two
+processes never send one broadcast at once: one that lost the lease records nothing and stops; a
+crashed process's lease runs out and another takes the broadcast over.
 """
 
 import re
@@ -19,9 +20,12 @@ from tortoise.transactions import in_transaction
 from storage.audit import write_event
 from storage.errors import InvalidAudience
 from storage.inbox import claim_update
+from storage.leases import renew_in
 from storage.models import Broadcast, BroadcastStatus, Purchase, User
 from storage.records import BroadcastRecord
 
+# The lease the broadcaster works under (actors.singleton).
+BROADCASTER = "broadcaster"
 AUDIENCE = re.compile(r"all|buyers|lang:[a-z]{2,8}")
 # Where a broadcast may go from each status, and what it takes to get there.
 MOVES = {
@@ -125,45 +129,27 @@ async def audience_batch(audience: str, after: int, size: int) -> list[int]:
     return list(await _audience(audience).filter(id__gt=after).order_by("id").limit(size).values_list("id", flat=True))
 
 
-async def claim_broadcast(broadcast_id: int, owner: str, *, now: datetime, until: datetime) -> BroadcastRecord | None:
-    """Take (or renew) the lease of a running broadcast for `owner` until `until`; None when it is not
-    running, or another broadcaster's lease has not run out by `now`."""
-    async with in_transaction() as conn:
-        free = Q(lease_until=None) | Q(lease_until__lt=now) | Q(lease_owner=owner)
-        taken = (
-            await Broadcast.filter(free, id=broadcast_id, status=BroadcastStatus.RUNNING)
-            .using_db(conn)
-            .update(lease_owner=owner, lease_until=until)
-        )
-        return broadcast_record(await Broadcast.get(id=broadcast_id, using_db=conn)) if taken else None
-
-
-async def release_broadcast(broadcast_id: int, owner: str) -> None:
-    """`owner` stops working on the broadcast (it was paused): another broadcaster may take it at once."""
-    await Broadcast.filter(id=broadcast_id, lease_owner=owner).update(lease_owner=None, lease_until=None)
-
-
 async def record_batch(
-    broadcast_id: int, cursor: int, *, delivered: int, blocked: list[int], failed: int, owner: str, until: datetime
+    broadcast_id: int, cursor: int, *, delivered: int, blocked: list[int], failed: int, owner: str, now: datetime, until: datetime
 ) -> BroadcastRecord | None:
     """A batch is done: move the cursor to `cursor` (its last user id), add its outcomes, renew
-    `owner`'s lease until `until`, and mark the users who blocked the bot so later broadcasts skip
+    `owner`'s "broadcaster" lease until `until`, and mark the users who blocked the bot so later broadcasts skip
     them. None when `owner` no longer holds the lease (it ran out and another broadcaster took over):
     nothing is recorded then, and `owner` must stop."""
     async with in_transaction() as conn:
-        held = (
-            await Broadcast.filter(id=broadcast_id, lease_owner=owner)
+        # The lease first: on PostgreSQL its row lock holds off a takeover until this commits.
+        if not await renew_in(conn, BROADCASTER, owner, now=now, until=until):
+            return None
+        await (
+            Broadcast.filter(id=broadcast_id)
             .using_db(conn)
             .update(
                 cursor=cursor,
                 delivered=F("delivered") + delivered,
                 blocked=F("blocked") + len(blocked),
                 failed=F("failed") + failed,
-                lease_until=until,
             )
         )
-        if not held:
-            return None
         if blocked:
             await User.filter(id__in=blocked).using_db(conn).update(bot_blocked=True)
         return broadcast_record(await Broadcast.get(id=broadcast_id, using_db=conn))
@@ -175,7 +161,7 @@ async def finish_broadcast(broadcast_id: int) -> BroadcastRecord:
         await (
             Broadcast.filter(id=broadcast_id, status=BroadcastStatus.RUNNING)
             .using_db(conn)
-            .update(status=BroadcastStatus.DONE, finished_at=datetime.now(UTC), lease_owner=None, lease_until=None)
+            .update(status=BroadcastStatus.DONE, finished_at=datetime.now(UTC))
         )
         return broadcast_record(await Broadcast.get(id=broadcast_id, using_db=conn))
 

@@ -2,9 +2,9 @@
 
 Browsing is most of a shop's traffic, and it asks for the same few screens over and over; each one
 costs a query of several counts. The cache answers them for `seconds` (the `[storage]` key
-`catalog_cache_seconds`), which bounds how long a change made by another process (a second shop
-process, an operator command) takes to show. Every change this process makes to the catalog (a
-purchase, stock, an edit, a review) drops the whole cache, so its own changes show at once. A read that
+`catalog_cache_seconds`). Every change to the catalog (a purchase, stock, an edit, a review) drops the
+whole cache, in this process at once and, with Redis, in every other shop process too
+(storage.invalidation); without Redis `seconds` bounds how long another process's change takes to show. A read that
 was under way while such a change committed is answered but not kept: it may predate the change.
 
 Nothing that decides a sale reads from here: a purchase always checks stock, price and visibility in

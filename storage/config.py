@@ -89,6 +89,10 @@ class StorageSettings(ConfigSection, frozen=True, kw_only=True, forbid_unknown_f
     # database, `data/stock.key` in the working directory with PostgreSQL.
     stock_key: str = ""
     stock_key_file: str = ""
+    # How long a process holds a singleton's lease (broadcaster, reconciler, housekeeper, notifier:
+    # actors.singleton) unless it renews it, seconds; it renews every third of this. When a process
+    # dies, another takes its singletons over within about 4/3 of this.
+    lease_seconds: Annotated[float, Meta(ge=1, le=20)] = 15.0
 
 
 def backend_of(database_url: str) -> str:
@@ -155,6 +159,7 @@ def tortoise_config(settings: StorageSettings) -> dict[str, Any]:
                     "storage.feed_models",
                     "storage.notice_models",
                     "storage.funnel_models",
+                    "storage.lease_models",
                 ],
                 "default_connection": backend,
                 "migrations": "storage.migrations",

@@ -9,7 +9,7 @@ built and used inside the bridge's asyncio loop (it binds to the loop it first r
 
 import math
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import trio
 from cachetools import TLRUCache
@@ -23,6 +23,10 @@ class KeyValue(Protocol):
     async def set_if_absent(self, key: str, value: str, *, ttl: float | None = None) -> bool: ...
     async def delete(self, key: str) -> None: ...
     async def ping(self) -> bool: ...
+    async def publish(self, channel: str, message: str) -> None: ...
+    async def listen(
+        self, channel: str, deliver: Callable[[str], None], *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> NoReturn: ...
 
 
 class MemoryKV:
@@ -59,6 +63,15 @@ class MemoryKV:
     async def ping(self) -> bool:
         return True
 
+    async def publish(self, channel: str, message: str) -> None:
+        """In process there is nobody else to tell."""
+
+    async def listen(
+        self, channel: str, deliver: Callable[[str], None], *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> NoReturn:
+        task_status.started()
+        await trio.sleep_forever()
+
 
 def _expires(_key: str, entry: tuple[str, float | None], now: float) -> float:
     ttl = entry[1]
@@ -66,6 +79,9 @@ def _expires(_key: str, entry: tuple[str, float | None], now: float) -> float:
 
 
 type Cross = Callable[..., Awaitable[Any]]
+
+# How long one wait of a listener for a published message lasts (a crossing each time it ends empty).
+LISTEN_SECONDS = 1.0
 
 
 class RedisKV:
@@ -92,6 +108,27 @@ class RedisKV:
 
     async def ping(self) -> bool:
         return bool(await self._cross(self._client.ping))
+
+    async def publish(self, channel: str, message: str) -> None:
+        await self._cross(self._client.publish, channel, message)
+
+    async def listen(
+        self, channel: str, deliver: Callable[[str], None], *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> NoReturn:
+        """Hand each message published on `channel` to `deliver`, for ever. Supports the trio nursery
+        start protocol: started once subscribed. Each wait for a message is a crossing of at most
+        LISTEN_SECONDS (the pub/sub connection's own, not the pool's)."""
+        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        try:
+            await self._cross(pubsub.subscribe, channel)
+            task_status.started()
+            while True:
+                received = await self._cross(pubsub.get_message, timeout=LISTEN_SECONDS)
+                if received is not None and received["type"] == "message":
+                    deliver(received["data"].decode())
+        finally:
+            with trio.CancelScope(shield=True):
+                await self._cross(pubsub.aclose)
 
 
 def _ms(ttl: float | None) -> int | None:

@@ -373,11 +373,6 @@ class Broadcast(models.Model):
     delivered = fields.IntField(default=0)
     blocked = fields.IntField(default=0)
     failed = fields.IntField(default=0)
-    # Which broadcaster (one per process) sends it, until when: a lease renewed with every batch, so
-    # two processes never send one broadcast at once, and another takes over once a crashed one's
-    # lease runs out.
-    lease_owner = fields.CharField(max_length=64, null=True)
-    lease_until = fields.DatetimeField(null=True)
     # The message the broadcaster edits with the progress bar.
     progress_chat_id = fields.BigIntField(null=True)
     progress_message_id = fields.IntField(null=True)

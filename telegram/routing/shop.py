@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import trio
 from cachetools import TTLCache
 
-from storage import PurchaseRequest, PurchaseResult, ShopSwitches, Store, UserRecord
+from storage import SWITCHES, USER, PurchaseRequest, PurchaseResult, ShopSwitches, Store, UserRecord
 from telegram.client import BotClient
 from telegram.config import ShopSettings
 
@@ -23,7 +23,8 @@ USER_CACHE_SIZE = 100_000
 
 class UserCache:
     """Users as last read, each for USER_CACHE_SECONDS of trio's clock; past USER_CACHE_SIZE the least
-    recently used are let go first."""
+    recently used are let go first. A user changed in any process (role, blocked, language) is dropped
+    (storage.invalidation: at once with Redis; without it, other processes' changes within the TTL)."""
 
     def __init__(self) -> None:
         self._users: TTLCache[int, UserRecord] = TTLCache(
@@ -40,6 +41,13 @@ class UserCache:
     def put(self, user: UserRecord) -> None:
         self._users[user.id] = user
 
+    def changed(self, user_id: str) -> None:
+        """A user changed in some process (storage.invalidation): "" for every user."""
+        if user_id:
+            self.drop(int(user_id))
+        else:
+            self._users.clear()
+
 
 # Every update asks whether the shop is in maintenance; the database is asked at most this often.
 SWITCHES_SECONDS = 5.0
@@ -47,8 +55,8 @@ SWITCHES_SECONDS = 5.0
 
 class SwitchCache:
     """The shop-wide switches (maintenance mode) as last read, re-read once SWITCHES_SECONDS of trio's
-    clock have passed. A staff screen that changes them puts the new value, so this process sees it
-    at once; others within SWITCHES_SECONDS."""
+    clock have passed. A change in any process drops them (storage.invalidation: at once with Redis;
+    without it, other processes' changes show within SWITCHES_SECONDS)."""
 
     def __init__(self) -> None:
         self._last: TTLCache[str, ShopSwitches] = TTLCache(maxsize=1, ttl=SWITCHES_SECONDS, timer=trio.current_time)
@@ -62,6 +70,10 @@ class SwitchCache:
 
     def put(self, switches: ShopSwitches) -> None:
         self._last["switches"] = switches
+
+    def changed(self, _: str) -> None:
+        """The switches changed in some process (storage.invalidation): read them afresh."""
+        self._last.clear()
 
 
 class PurchaseUnavailable(Exception):
@@ -112,3 +124,8 @@ class Shop:
     # that one was created or moved (it also looks every few seconds on its own).
     paid_broadcast: bool = False
     broadcast_doorbell: Callable[[], None] = field(default=lambda: None)
+
+    def __post_init__(self) -> None:
+        # What another process changes drops from these caches at once (storage.invalidation).
+        self.store.invalidations.on(USER, self.users.changed)
+        self.store.invalidations.on(SWITCHES, self.switches.changed)

@@ -1,0 +1,93 @@
+"""Two real `shopkeeper run` processes on one PostgreSQL and Redis: each singleton (broadcaster,
+reconciler, housekeeper, notifier) runs in one of them only, as their /metrics show; when that process
+is killed (SIGKILL: it releases nothing) the other takes them all over within 30 seconds."""
+
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+import trio
+
+from telegram.emulator import Emulator, serve_emulator
+from tests.support.processes import SHOPKEEPER, STOCK_KEY, environment, free_port, stop, wait_healthy
+from tests.support.servers import REDIS_URL
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+SINGLETONS = {"broadcaster", "reconciler", "housekeeper", "notifier"}
+LEASE_SECONDS = 3
+HELD = re.compile(r'^shopkeeper_singleton_held\{singleton="(\w+)"\} 1\.0$', re.MULTILINE)
+METRICS_TOKEN = "scrape"
+
+
+async def held(client: httpx.AsyncClient, web: int) -> set[str]:
+    """The singletons the process at `web` says it holds (an unreachable one holds nothing)."""
+    try:
+        response = await client.get(
+            f"http://127.0.0.1:{web}/metrics/prometheus", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        )
+    except httpx.TransportError:
+        return set()
+    return set(HELD.findall(response.text))
+
+
+async def test_one_process_runs_the_singletons_and_the_other_takes_over_when_it_is_killed(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    emu = Emulator()
+    # A bot each: only the singletons are shared here (one token allows one poller: issue 15's webhook mode).
+    tokens = ["111:first-process", "222:second-process"]
+    for token in tokens:
+        emu.create_bot(token=token, username=f"bot{token[:3]}")
+    webs = [free_port(), free_port()]
+    processes: list[subprocess.Popen[str]] = []
+    async with trio.open_nursery() as nursery, httpx.AsyncClient(timeout=5) as client:
+        port = await nursery.start(serve_emulator, emu, "127.0.0.1", 0)
+        try:
+            for token, web in zip(tokens, webs, strict=True):
+                env = environment(
+                    SHOPKEEPER_TELEGRAM_TOKEN=token,
+                    SHOPKEEPER_TELEGRAM_OWNER_ID="1",
+                    SHOPKEEPER_TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}",
+                    SHOPKEEPER_STORAGE_DATABASE_URL=postgres_url,
+                    SHOPKEEPER_STORAGE_REDIS_URL=REDIS_URL,
+                    SHOPKEEPER_STORAGE_STOCK_KEY=STOCK_KEY,
+                    SHOPKEEPER_STORAGE_LEASE_SECONDS=str(LEASE_SECONDS),
+                    SHOPKEEPER_WEB_PORT=str(web),
+                    SHOPKEEPER_WEB_METRICS_TOKEN=METRICS_TOKEN,
+                )
+                processes.append(
+                    subprocess.Popen(
+                        [SHOPKEEPER, "run"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+                    )
+                )
+            for web in webs:
+                await wait_healthy(client, f"http://127.0.0.1:{web}/health", 30)
+
+            # Each singleton is held by exactly one process, and keeps being so over several leases.
+            for _ in range(3 * LEASE_SECONDS):
+                first, second = [await held(client, web) for web in webs]
+                assert first | second == SINGLETONS and not first & second, (first, second)
+                await trio.sleep(1)
+
+            # The process that holds the broadcaster dies without a word.
+            victim = 0 if "broadcaster" in first else 1
+            heir = 1 - victim
+            killed_at = trio.current_time()
+            processes[victim].send_signal(signal.SIGKILL)
+            processes[victim].wait(timeout=10)
+            with trio.fail_after(30):
+                while await held(client, webs[heir]) != SINGLETONS:
+                    await trio.sleep(0.2)
+            taken_over = trio.current_time() - killed_at
+            assert taken_over < 30
+            # Within the lease and a renewal period, give or take a scrape.
+            assert taken_over <= LEASE_SECONDS * 4 / 3 + 2
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    await stop(process)
+            nursery.cancel_scope.cancel()
