@@ -4,9 +4,11 @@ an update delivered again is handled once; one claimed by a process that died be
 handled after the restart; a chat's updates are handled in order."""
 
 import json
+import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +20,7 @@ from telegram.emulator import Emulator
 from telegram.routing import chat_key
 from telegram.types import Update
 from tests.support.chat import open_item, start
+from tests.support.processes import SHOPKEEPER, environment, free_port, stop, wait_healthy
 from tests.support.shop import TOKEN, RunningShop, open_shop
 from tests.support.store import seed_item
 from tests.support.waiting import eventually, until_idle
@@ -154,3 +157,31 @@ async def test_one_chats_updates_are_handled_in_order(database_url: str) -> None
         await until_idle(shop)
         pages = [m["text"] for m in dan.bot_messages()[1:]]
         assert pages == [f"{command[1:].upper()} PAGE" for command in commands]
+
+
+async def test_the_sandbox_runs_in_webhook_mode_when_configured(tmp_path: Path) -> None:
+    """SHOPKEEPER_TELEGRAM_MODE=webhook: the sandbox registers its web server's webhook route with its
+    own emulator, which posts the buyer's /start there; the shop answers it."""
+    web, emulator = free_port(), free_port()
+    process = subprocess.Popen(
+        [SHOPKEEPER, "sandbox", "--emulator-port", str(emulator), "--cryptopay-port", "0"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=environment(SHOPKEEPER_WEB_PORT=str(web), SHOPKEEPER_TELEGRAM_MODE="webhook"),
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{emulator}", timeout=5) as client:
+            health = await wait_healthy(client, f"http://127.0.0.1:{web}/health", 30)
+            assert health["components"]["bot_api"] == {"ok": True, "detail": "webhook"}
+            with trio.fail_after(10):
+                while not (info := (await client.get("/bot100000:sandbox-token/getWebhookInfo")).json()["result"])["url"]:
+                    await trio.sleep(0.1)
+            assert info["url"] == f"http://127.0.0.1:{web}/telegram/webhook"
+            assert (await client.get("/bot100000:sandbox-token/getUpdates")).status_code == 409
+            sent = await client.post("/_emulator/users/1001/send", json={"text": "/start", "first_name": "Ann"})
+            assert sent.status_code == 200, sent.text
+            with trio.fail_after(10):
+                while len(transcript := (await client.get("/_emulator/chats/1001/transcript")).json()) < 2:
+                    await trio.sleep(0.1)
+            assert transcript[1]["from"]["is_bot"] and "Choose what you need" in transcript[1]["text"]
+    finally:
+        await stop(process)
