@@ -2,7 +2,8 @@
 a day after it was handled (see models.InboxUpdate).
 
 The poller stashes each fetched batch here before its next getUpdates confirms the batch to
-Telegram, marks updates handled once handled, and replays the unhandled ones after a crash. An effect
+Telegram, marks updates handled once handled, and replays the unhandled ones after a crash. In
+webhook mode each request's update is taken here (`take_update`) before the request is answered. An effect
 that must not happen twice for one update (a credit code redeemed, a dispute opened) claims the update
 in its own transaction with `claim_update`: a crash after that commit and before the poller's mark
 cannot make the replay repeat the effect.

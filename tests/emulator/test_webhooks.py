@@ -3,14 +3,27 @@ set, one POST per update with the secret header, retried with backoff on a failu
 getWebhookInfo), and a chat's next update only after the request with its previous one finished."""
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
+import pytest
 import trio
 
 from telegram.doors import serve
 from telegram.emulator import Emulator
+from tests.emulator.conftest import TOKEN, Api
 
 SECRET = "s3cret_Token-1"
+
+
+@pytest.fixture
+async def local() -> AsyncIterator[tuple[Emulator, Api]]:
+    """An emulator that takes webhooks on loopback (as the sandbox's does), and a raw caller of it."""
+    emu = Emulator(local_webhooks=True)
+    emu.create_bot(token=TOKEN)
+    async with httpx.AsyncClient(transport=emu.transport(), base_url="http://emulator") as client:
+        yield emu, Api(client)
 
 
 class Receiver:
@@ -92,14 +105,12 @@ async def test_set_webhook_checks_as_telegram_does(emu: Emulator, api) -> None:
     assert await api.ok("getUpdates") == []
 
 
-async def test_each_update_is_posted_with_the_secret_and_retried_until_answered_2xx(api) -> None:
-    emu = Emulator(local_webhooks=True)
-    emu.create_bot(token="123456:TEST")
+async def test_each_update_is_posted_with_the_secret_and_retried_until_answered_2xx(local: tuple[Emulator, Api]) -> None:
+    emu, api = local
     receiver = Receiver(statuses=[500, 401])
     async with trio.open_nursery() as nursery:
         port = await nursery.start(serve, receiver.app)
         await nursery.start(emu.deliver_webhooks)
-        api.client._transport = emu.transport()
         url = f"http://127.0.0.1:{port}/telegram/webhook"
         assert await api.ok("setWebhook", url=url, secret_token=SECRET) is True
         ann = emu.user(1001, first_name="Ann")
@@ -123,14 +134,12 @@ async def test_each_update_is_posted_with_the_secret_and_retried_until_answered_
     assert isinstance(info["last_error_date"], int)
 
 
-async def test_a_chats_next_update_waits_for_its_previous_request(api) -> None:
-    emu = Emulator(local_webhooks=True)
-    emu.create_bot(token="123456:TEST")
+async def test_a_chats_next_update_waits_for_its_previous_request(local: tuple[Emulator, Api]) -> None:
+    emu, api = local
     receiver = Receiver(hold="ann 1")
     async with trio.open_nursery() as nursery:
         port = await nursery.start(serve, receiver.app)
         await nursery.start(emu.deliver_webhooks)
-        api.client._transport = emu.transport()
         assert await api.ok("setWebhook", url=f"http://localhost:{port}/hook") is True
         ann, bob = emu.user(1001), emu.user(1002)
         await ann.send_text("ann 1")
@@ -146,15 +155,13 @@ async def test_a_chats_next_update_waits_for_its_previous_request(api) -> None:
     assert receiver.texts()[-1] == "ann 2"
 
 
-async def test_a_refused_connection_is_the_last_error_and_the_update_stays_pending(api) -> None:
-    emu = Emulator(local_webhooks=True)
-    emu.create_bot(token="123456:TEST")
+async def test_a_refused_connection_is_the_last_error_and_the_update_stays_pending(local: tuple[Emulator, Api]) -> None:
+    emu, api = local
     with trio.socket.socket() as closed:
         await closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
         async with trio.open_nursery() as nursery:
             await nursery.start(emu.deliver_webhooks)
-            api.client._transport = emu.transport()
             assert await api.ok("setWebhook", url=f"http://127.0.0.1:{port}/hook") is True
             await emu.user(1001).send_text("hello")
             with trio.fail_after(5):
