@@ -25,6 +25,8 @@ ENV_PREFIX = "SHOPKEEPER_"
 CONFIG_ENV = "SHOPKEEPER_CONFIG"
 LOG_LEVEL_ENV = "SHOPKEEPER_LOG_LEVEL"
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+# What Telegram accepts as setWebhook's secret_token (and so sends back in the header).
+WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # config.example.toml's stand-ins for the two values every shop must give: a copy of the file that
 # still holds them is refused, naming the key, rather than started against nobody's bot.
 EXAMPLE_TOKEN = "123456789:replace-with-your-bot-token"
@@ -203,12 +205,29 @@ def validate(data: dict[str, Any]) -> Settings:
         raise ConfigError("telegram.token", "still the example's placeholder: put your bot's token from @BotFather")
     if settings.telegram.owner_id == EXAMPLE_OWNER_ID:
         raise ConfigError("telegram.owner_id", "still the example's placeholder: put your own Telegram user id")
+    _check_webhook(settings.telegram)
     _check_storage(settings.storage)
     _check_web(settings.web)
     _check_shop(settings.shop)
     _check_payments(settings.payments)
     _check_admin(settings.admin, settings.telegram)
     return settings
+
+
+def _check_webhook(telegram: TelegramSettings) -> None:
+    """Webhook mode needs the secret Telegram sends back (without it anyone could post updates); a
+    secret given in polling mode is checked too, so `shopkeeper webhook set` never sends a bad one."""
+    if telegram.mode == "webhook" and not telegram.webhook_secret:
+        raise ConfigError(
+            "telegram.webhook_secret",
+            "required in webhook mode: 1-256 of A-Z a-z 0-9 _ - (e.g. openssl rand -hex 32)",
+        )
+    if telegram.webhook_secret and not WEBHOOK_SECRET_RE.fullmatch(telegram.webhook_secret):
+        raise ConfigError("telegram.webhook_secret", "must be 1-256 characters of A-Z a-z 0-9 _ - (as Telegram accepts)")
+    if not telegram.webhook_path.startswith("/"):
+        raise ConfigError("telegram.webhook_path", "must be a path starting with /, e.g. /telegram/webhook")
+    if telegram.webhook_url and not re.match(r"^https://[^/\s]+/\S*$", telegram.webhook_url):
+        raise ConfigError("telegram.webhook_url", "must be an https:// address, e.g. https://shop.example.com/telegram/webhook")
 
 
 def _check_web(web: WebSettings) -> None:

@@ -40,7 +40,7 @@ class HealthWatcher:
         elif self.poller.last_ok is None:
             bot_api = ComponentHealth(ok=False, detail="no answer from getUpdates yet")
         else:
-            bot_api = ComponentHealth(ok=True, detail="polling")
+            bot_api = ComponentHealth(ok=True, detail=self.poller.mode)
         components = {"database": self._database, "key_value": self._kv, "bot_api": bot_api}
         for name, running in sorted(self.actors.running.items()):
             crash = self.actors.last_crash.get(name, "")

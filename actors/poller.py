@@ -45,6 +45,9 @@ RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 class UpdatePoller:
     """Supports the trio nursery start protocol: started once the first getUpdates answered."""
 
+    # How updates arrive, as /health tells it (actors.webhook.WebhookIntake says "webhook").
+    mode = "polling"
+
     def __init__(self, bot: BotClient, dispatcher: Dispatcher, settings: TelegramSettings, store: Store) -> None:
         self.bot = bot
         self.store = store

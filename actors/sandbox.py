@@ -5,6 +5,10 @@ on loopback (the bot talks to it over HTTP exactly as it would to Telegram), the
 loopback (sending its signed webhooks to the shop's web server), every payment method on, and a demo
 catalog seeded into an empty shop.
 
+With `telegram.mode = "webhook"` (SHOPKEEPER_TELEGRAM_MODE=webhook) the sandbox runs in webhook mode:
+the emulator posts each update to the shop's web server, registered with the emulator at start
+(setWebhook with this run's secret, as `shopkeeper webhook set` does with Telegram).
+
 A sandbox and a real shop never share a database: the sandbox marks the one it runs on, a real shop
 then refuses it, and the sandbox refuses one that holds a real shop's data (actors.shop).
 """
@@ -21,8 +25,9 @@ from typing import Any
 
 import trio
 
+from actors.config import ConfigError, Settings, load_settings
 from actors.config import config_path as config_file
-from actors.config import load_settings
+from actors.poller import ALLOWED_UPDATES
 from actors.shop import Running, run_shop
 from storage import LINK_MINUTES, Refused, StorageSettings, Store, mask_url
 from telegram.cryptopay.twin import CryptoPayTwin, serve_twin
@@ -57,7 +62,8 @@ async def run_sandbox(
 
     Error handling: a bad config, or a database holding a real shop's data, raises ConfigError (in the
     exception group of the nursery the sandbox runs in) before anything is served."""
-    emulator = Emulator()
+    # The emulator posts to the shop's own loopback address in webhook mode (http://127.0.0.1:port).
+    emulator = Emulator(local_webhooks=True)
     emulator.create_bot(token=SANDBOX_TOKEN, username=SANDBOX_BOT, first_name="Shopkeeper sandbox")
     twin = CryptoPayTwin(str(DEFAULTS["payments"]["cryptopay_token"]))
     async with trio.open_nursery() as nursery:
@@ -65,7 +71,12 @@ async def run_sandbox(
         twin_port = await nursery.start(serve_twin, twin, "127.0.0.1", cryptopay_port)
         defaults = {
             **DEFAULTS,
-            "telegram": {**DEFAULTS["telegram"], "api_base_url": f"http://127.0.0.1:{port}"},
+            # A webhook secret for this run, used in webhook mode (token_urlsafe's characters are Telegram's).
+            "telegram": {
+                **DEFAULTS["telegram"],
+                "api_base_url": f"http://127.0.0.1:{port}",
+                "webhook_secret": secrets.token_urlsafe(32),
+            },
             "payments": {**DEFAULTS["payments"], "cryptopay_url": f"http://127.0.0.1:{twin_port}"},
             # /metrics/prometheus wants a bearer token or a signed-in session: one for this run, printed below.
             "web": {"metrics_token": secrets.token_urlsafe(16)},
@@ -86,6 +97,9 @@ async def run_sandbox(
                 nursery.cancel_scope.cancel()  # the emulator stops with the shop
 
         running = await nursery.start(shop)
+        if settings.telegram.mode == "webhook":
+            await nursery.start(emulator.deliver_webhooks)
+            await _register_webhook(emulator, settings, running.web_binds[0])
         twin.webhook_url = f"{running.web_binds[0]}/cryptopay/webhook"
         program = shopkeeper_program(sys.argv[0], Path.cwd())
         operator = _operator_command(settings.storage, config_file(config_path, environ), program)
@@ -99,6 +113,17 @@ async def run_sandbox(
         link = _sign_in_url(settings.web, running.web_binds[0], sign_in[0])
         banner = _instructions(emulator_url, running.web_binds[0], twin_url, operator, metrics, link, link_command)
         print(banner, flush=True)
+
+
+async def _register_webhook(emulator: Emulator, settings: Settings, web: str) -> None:
+    """Point the emulator's bot at the shop's webhook route, as `shopkeeper webhook set` points Telegram."""
+    telegram = settings.telegram
+    url = web.replace("://0.0.0.0:", "://127.0.0.1:") + telegram.webhook_path
+    params = {"url": url, "secret_token": telegram.webhook_secret, "allowed_updates": ALLOWED_UPDATES}
+    outcome = await emulator.call_api(telegram.token, "setWebhook", params)
+    if not outcome.body.get("ok"):
+        raise ConfigError("telegram.webhook_path", f"the emulator refused the webhook {url}: {outcome.body.get('description')}")
+    log.info("webhook mode: the emulator posts updates to %s", url)
 
 
 async def _prepare(store: Store, *, owner_id: int, sign_in: list[str]) -> None:

@@ -12,7 +12,8 @@ run_shop
     ├── housekeeper           (supervised, singleton: audit retention)
     ├── health watcher        (supervised)
     ├── web server            (hypercorn, quart-trio app)
-    └── update poller + lanes (supervised)
+    └── update source + lanes (supervised): the poller, or in webhook mode the intake that the web
+        app's webhook route feeds (actors.webhook)
 """
 
 import logging
@@ -36,6 +37,7 @@ from actors.purchases import PurchaseSerializer
 from actors.reconciler import PaymentReconciler
 from actors.singleton import Singleton
 from actors.supervisor import ActorStatus, supervise
+from actors.webhook import WebhookIntake
 from storage import BROADCASTER, StorageSettings, Store, mask_url, open_store
 from telegram.client import BotClient
 from telegram.config import ShopSettings
@@ -47,7 +49,7 @@ from telegram.routing import BotIdentity, Dispatcher, Shop
 from telegram.screens import RECEIPTS, build_gate, build_router
 from telegram.texts import Texts
 from telegram.types import BotCommand
-from webui import Auth, CannotListen, SandboxPages, ShopMode, create_app, open_error_book, serve_web
+from webui import Auth, CannotListen, SandboxPages, ShopMode, TelegramWebhook, create_app, open_error_book, serve_web
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +147,9 @@ async def run_shop(
         housekeeper = Housekeeper(store, settings.admin.audit_retention_days)
         notifier = Notifier(store, bot, settings.shop, settings.telegram.owner_id)
         dispatcher = chat_dispatcher(settings, store, bot, serializer, payments, broadcaster.ring)
-        poller = UpdatePoller(bot, dispatcher, settings.telegram, store)
+        # One update source per process: Telegram refuses getUpdates while a webhook is set.
+        source = WebhookIntake if settings.telegram.mode == "webhook" else UpdatePoller
+        poller = source(bot, dispatcher, settings.telegram, store)
         actors = ActorStatus(on_crash=store.record_crash)
         health = HealthWatcher(store, poller, actors)
         polling_done = trio.Event()
@@ -177,8 +181,9 @@ async def run_shop(
                     Auth(store, settings.web, settings.telegram.owner_id),
                     payments,
                     errors_seen=errors_seen,
-                    mode=ShopMode(updates="polling", sandbox=sandbox),
+                    mode=ShopMode(updates=poller.mode, sandbox=sandbox),
                     sandbox=sandbox_pages,
+                    telegram_webhook=webhook_route(settings, poller),
                 )
                 binds = await root.start(run_web, app)
             except CannotListen as error:
@@ -211,6 +216,14 @@ async def run_shop(
             await web_done.wait()
             root.cancel_scope.cancel()
     log.info("stopped")
+
+
+def webhook_route(settings: Settings, source: UpdatePoller) -> TelegramWebhook | None:
+    """The web app's Telegram webhook in webhook mode (None when polling)."""
+    if not isinstance(source, WebhookIntake):
+        return None
+    telegram = settings.telegram
+    return TelegramWebhook(path=telegram.webhook_path, secret=telegram.webhook_secret, take=source.take)
 
 
 async def refuse_sandbox_database(store: Store, storage: StorageSettings) -> None:

@@ -214,6 +214,7 @@ class Store:
     item_file = use_case(item_files.item_file)
     keep_file_id = use_case(item_files.keep_file_id)
     stash_updates = use_case(inbox.stash_updates)
+    take_update = use_case(inbox.take_update)
     mark_handled = use_case(inbox.mark_handled)
     unhandled_updates = use_case(inbox.unhandled_updates)
     prune_inbox = use_case(inbox.prune_inbox)

@@ -2,7 +2,8 @@
 a day after it was handled (see models.InboxUpdate).
 
 The poller stashes each fetched batch here before its next getUpdates confirms the batch to
-Telegram, marks updates handled once handled, and replays the unhandled ones after a crash. An effect
+Telegram, marks updates handled once handled, and replays the unhandled ones after a crash. In
+webhook mode each request's update is taken here (`take_update`) before the request is answered. An effect
 that must not happen twice for one update (a credit code redeemed, a dispute opened) claims the update
 in its own transaction with `claim_update`: a crash after that commit and before the poller's mark
 cannot make the replay repeat the effect.
@@ -11,6 +12,7 @@ cannot make the replay repeat the effect.
 from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from storage.errors import AlreadyHandled
@@ -40,6 +42,29 @@ async def stash_updates(updates: list[tuple[int, int, bytes]]) -> list[int]:
         # ignore_conflicts: a row another process kept meanwhile is that process's to handle.
         await InboxUpdate.bulk_create(new, ignore_conflicts=True, using_db=conn)
     return [row.id for row in new]
+
+
+async def take_update(update_id: int, chat_id: int, payload: bytes) -> bool:
+    """Keep one update a webhook request brought; True when this call kept it (the caller handles
+    it), False when it was kept before, by this process or another (Telegram delivered it again, or
+    two processes got it): the row's primary key is the claim, so exactly one caller wins. Unlike
+    `stash_updates` it answers for this one call, not for what was in the table before it.
+
+    An id kept with other JSON and handled is an id reused (see stash_updates): the old row gives
+    way once. An old row not handled yet keeps its claim (its update is replayed, and this one is
+    refused: Telegram reuses ids only after a week without updates, so that is no live case)."""
+    for _ in range(2):
+        try:
+            await InboxUpdate.create(id=update_id, chat_id=chat_id, payload=payload)
+        except IntegrityError:
+            kept = await InboxUpdate.filter(id=update_id).values_list("payload", flat=True)
+            if not kept or bytes(kept[0]) == payload:
+                return False
+            if not await InboxUpdate.filter(id=update_id, handled_at__isnull=False).delete():
+                return False
+        else:
+            return True
+    return False
 
 
 async def mark_handled(update_ids: list[int]) -> None:

@@ -1,7 +1,7 @@
 """The `[telegram]` and `[shop]` configuration sections."""
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -19,10 +19,11 @@ def mask_token(token: str) -> str:
 class TelegramSettings(ConfigSection, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """How to reach the Bot API and how hard to use it.
 
-    `token` is a secret: it is never logged, printed or put in an error message (the repr masks it).
+    `token` and `webhook_secret` are secrets: never logged, printed or put in an error message (the
+    repr masks them).
     """
 
-    secrets = {"token": mask_token}
+    secrets = {"token": mask_token, "webhook_secret": hidden}
 
     token: str
     owner_id: int
@@ -42,6 +43,18 @@ class TelegramSettings(ConfigSection, frozen=True, kw_only=True, forbid_unknown_
     max_retries: int = 5
     # Concurrent chats handled at once (each chat is one ordered lane).
     lanes: int = 64
+    # How updates arrive: "polling" (getUpdates; one process per bot) or "webhook" (Telegram POSTs
+    # them to the web app at `webhook_path`; several processes may share one bot).
+    mode: Literal["polling", "webhook"] = "polling"
+    # The public HTTPS address Telegram posts to (`shopkeeper webhook set` registers it): the reverse
+    # proxy's https://shop.example.com/telegram/webhook.
+    webhook_url: str = ""
+    # The X-Telegram-Bot-Api-Secret-Token every webhook request must carry: 1-256 of A-Z a-z 0-9 _ -
+    # (required in webhook mode).
+    webhook_secret: str = ""
+    webhook_path: str = "/telegram/webhook"
+    # How many webhook requests Telegram may have open at once (setWebhook's max_connections).
+    webhook_max_connections: Annotated[int, Meta(ge=1, le=100)] = 40
 
 
 class ShopSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

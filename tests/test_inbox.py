@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import msgspec
 import pytest
+import trio
 
 from actors.housekeeper import Housekeeper
 from storage import AlreadyHandled, StorageSettings, Store, open_store
@@ -89,3 +90,25 @@ async def test_the_staffs_effects_and_disputes_claim_their_update(store: Store) 
     assert [e.action for e in events.rows].count("balance.adjust") == 1
     user = await store.get_user(ANN)
     assert user is not None and user.balance == Decimal("3.00")
+
+
+async def test_a_webhook_update_is_taken_by_one_taker_only(store: Store) -> None:
+    """Webhook mode: each request's update is taken in the inbox before its 200; of two processes
+    that get the same update at once (a redelivery racing the first request), exactly one takes it."""
+    won: list[int] = []
+
+    async def take(update_id: int) -> None:
+        if await store.take_update(*update(update_id)):
+            won.append(update_id)
+
+    async with trio.open_nursery() as nursery:
+        for update_id in range(1, 21):
+            nursery.start_soon(take, update_id)
+            nursery.start_soon(take, update_id)
+    assert sorted(won) == list(range(1, 21))
+    assert not await store.take_update(*update(5)), "delivered again: already taken"
+    await store.mark_handled([5])
+    assert not await store.take_update(*update(5)), "delivered again after handling: still taken"
+    other = (5, ANN, msgspec.json.encode({"update_id": 5, "message": "another"}))
+    assert await store.take_update(*other), "an id reused for another update is new"
+    assert other[2] in await store.unhandled_updates()

@@ -6,6 +6,7 @@ from webui.config import WebSettings
 from webui.error_book import ErrorBook, open_error_book
 from webui.health import ComponentHealth, HealthReport
 from webui.status import ShopMode
+from webui.telegram_webhook import Taken, TelegramWebhook
 
 __all__ = [
     "Auth",
@@ -15,6 +16,8 @@ __all__ = [
     "HealthReport",
     "SandboxPages",
     "ShopMode",
+    "Taken",
+    "TelegramWebhook",
     "WebSettings",
     "create_app",
     "open_error_book",

@@ -19,6 +19,7 @@ from storage import StorageError
 from telegram.cryptopay import WebhookUpdate, verify
 from telegram.payments import PaymentDesk
 from webui import live
+from webui import telegram_webhook as telegram_webhook_route
 from webui.auth import Auth
 from webui.config import WebSettings
 from webui.error_book import ErrorBook
@@ -28,6 +29,7 @@ from webui.live import closing
 from webui.pages import dashboard, errors, events, metrics, notices, overview, performance
 from webui.sampler import Sampler
 from webui.status import ShopMode
+from webui.telegram_webhook import TelegramWebhook
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ def create_app(
     mode: ShopMode = POLLING,
     sampler: Sampler | None = None,
     sandbox: SandboxPages | None = None,
+    telegram_webhook: TelegramWebhook | None = None,
 ) -> QuartTrio:
     """The app; `health` returns the current report (it is computed by the health watcher, not here).
     `auth` signs staff in and checks every page. With a payment desk that has CryptoPay on, the
@@ -67,7 +70,8 @@ def create_app(
     without it, a book no logger feeds); `mode` is how the shop runs, for the overview; `sampler` keeps
     /performance's last hour (by default one of this process's registry, every 10 s). With `sandbox`
     (run by `shopkeeper sandbox`), /sandbox is the chat page over the emulator; without it there is no
-    such page (404)."""
+    such page (404). With `telegram_webhook` (webhook mode), Telegram's updates arrive on its path
+    (webui.telegram_webhook)."""
     # The root path holds templates/ (Quart looks for them beside the app's module).
     app = QuartTrio("shopkeeper", root_path=str(Path(__file__).parent))
     # Quart's documented way to wrap its ASGI app in middleware, which the checker takes for a method reassigned.
@@ -147,6 +151,8 @@ def create_app(
     notices.register(app, auth)
     if sandbox is not None:
         sandbox(app)
+    if telegram_webhook is not None:
+        telegram_webhook_route.register(app, telegram_webhook)
 
     return app
 

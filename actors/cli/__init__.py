@@ -1,5 +1,5 @@
 """The `shopkeeper` command line: one module per command group (shop, catalog, users, admins,
-broadcasts, promos, export, web), the arguments and the store they share in `common`.
+broadcasts, promos, export, web, webhook), the arguments and the store they share in `common`.
 
 Every failure is one line on stderr naming the key or argument at fault, and a non-zero exit:
 2 for a configuration or usage error, 1 for an operation the shop refused (a StorageRefusal) or
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from actors.cli import admins, broadcasts, catalog, export, promos, shop, users, web
+from actors.cli import admins, broadcasts, catalog, export, promos, shop, users, web, webhook
 from actors.cli.common import UsageError
 from actors.config import LOG_LEVEL_ENV, ConfigError
 from storage import StorageError
@@ -55,6 +55,6 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopkeeper", description="A Telegram shop bot for digital goods.")
     parser.add_argument("--config", metavar="PATH", help="TOML config file (default: $SHOPKEEPER_CONFIG)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (shop, catalog, users, admins, broadcasts, promos, export, web):
+    for group in (shop, catalog, users, admins, broadcasts, promos, export, web, webhook):
         group.register(commands)
     return parser

@@ -13,7 +13,7 @@ import collections
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import trio
 
@@ -29,6 +29,7 @@ from .params import describe
 from .payments import PRE_CHECKOUT_TIMEOUT, Payments
 from .state import BotRecord, CallbackQuery, Chat, StoredFile
 from .user import EmulatedUser
+from .webhooks import deliver_webhooks
 
 # How long a callback query may wait for answerCallbackQuery. Telegram does not document it; clients
 # show a spinner for about 15 s and the server rejects answers after that.
@@ -57,8 +58,12 @@ class Emulator:
         callback_answer_timeout: float = CALLBACK_ANSWER_TIMEOUT,
         pre_checkout_timeout: float = PRE_CHECKOUT_TIMEOUT,
         flood_limit: int | None = None,
+        local_webhooks: bool = False,
     ) -> None:
         self.faults = FaultPlan()
+        # setWebhook accepts http:// on a loopback address too (the sandbox's shop; see webhooks.py).
+        self.local_webhooks = local_webhooks
+        self._bots_changed = trio.Event()
         # Telegram's bulk limit, enforced when set: more than `flood_limit` messages (paid broadcasts
         # aside) in any one second get 429 "retry after 1"; `floods` counts those answers.
         self.flood_limit = flood_limit
@@ -101,6 +106,8 @@ class Emulator:
         bot = BotRecord(id=int(head), token=token, username=username, first_name=first_name)
         self._bots_by_token[token] = bot
         self._bots.append(bot)
+        self._bots_changed.set()
+        self._bots_changed = trio.Event()
         return bot
 
     def bot(self, which: "BotRecord | str | int | None" = None) -> BotRecord:
@@ -119,6 +126,15 @@ class Emulator:
     @property
     def bots(self) -> list[BotRecord]:
         return list(self._bots)
+
+    def bots_changed(self) -> trio.Event:
+        """The event the next create_bot sets."""
+        return self._bots_changed
+
+    async def deliver_webhooks(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
+        """POST each bot's updates to its webhook while one is set, as Telegram does (see webhooks.py),
+        until cancelled. Supports the trio nursery start protocol: `await nursery.start(emu.deliver_webhooks)`."""
+        await deliver_webhooks(self, task_status=task_status)
 
     def user(
         self,

@@ -19,6 +19,7 @@ from .markup import validate_markup
 from .params import UploadedFile, chat_id_of, get_bool, get_int, get_json, get_str, require_int
 from .payments import answer_pre_checkout_query, create_invoice_link, get_star_transactions, refund_star_payment, send_invoice
 from .state import BotRecord, Chat, StoredFile
+from .webhooks import delete_webhook, get_webhook_info, set_webhook
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -84,7 +85,7 @@ async def get_me(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
 
 
 async def get_updates(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
-    if bot.webhook_url:
+    if bot.webhook is not None:
         raise ApiError(409, CONFLICT_WEBHOOK)
     allowed = get_json(p, "allowed_updates", "can't parse allowed_updates JSON object")
     return await bot.queue.get_updates(
@@ -262,38 +263,6 @@ async def get_my_commands(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) ->
 async def delete_my_commands(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     bot.commands.pop(_commands_key(p), None)
     return True
-
-
-async def set_webhook(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
-    url = get_str(p, "url") or ""
-    if url and not url.startswith("https://"):
-        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    bot.webhook_url = url  # stored only: the emulator does not push to webhooks
-    bot.webhook_info = {k: v for k, v in p.items() if k in ("max_connections", "ip_address")}
-    bot.queue.allowed_updates = get_json(p, "allowed_updates", "can't parse allowed_updates JSON object")
-    if get_bool(p, "drop_pending_updates"):
-        bot.queue.drop_pending()
-    return True
-
-
-async def delete_webhook(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
-    bot.webhook_url = ""
-    if get_bool(p, "drop_pending_updates"):
-        bot.queue.drop_pending()
-    return True
-
-
-async def get_webhook_info(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
-    info: dict[str, Any] = {
-        "url": bot.webhook_url,
-        "has_custom_certificate": False,
-        "pending_update_count": bot.queue.pending_count,
-    }
-    if bot.webhook_url:
-        info.update(bot.webhook_info)
-        if bot.queue.allowed_updates:
-            info["allowed_updates"] = bot.queue.allowed_updates
-    return info
 
 
 async def log_out(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:

@@ -14,6 +14,21 @@ import trio
 
 from .updates import UpdateQueue
 
+# setWebhook's default for max_connections.
+DEFAULT_MAX_CONNECTIONS = 40
+
+
+@dataclass(eq=False)
+class Webhook:
+    """A bot's webhook as setWebhook set it, with the last failed delivery (see webhooks.py)."""
+
+    url: str
+    secret: str = ""
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    ip_address: str | None = None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
 
 @dataclass(eq=False)
 class BotRecord:
@@ -25,8 +40,7 @@ class BotRecord:
     first_name: str
     queue: UpdateQueue = field(default_factory=UpdateQueue)
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
-    webhook_url: str = ""
-    webhook_info: dict[str, Any] = field(default_factory=dict)
+    webhook: Webhook | None = None
 
     def as_user(self) -> dict[str, Any]:
         return {"id": self.id, "is_bot": True, "first_name": self.first_name, "username": self.username}

@@ -55,6 +55,28 @@ class UpdateQueue:
 
     def drop_pending(self) -> None:
         self._pending.clear()
+        self._wake_waiters()
+
+    def waiting(self) -> list[dict[str, Any]]:
+        """The updates not yet delivered, oldest first (what a webhook delivery sends, in order)."""
+        return list(self._pending)
+
+    def changed(self) -> trio.Event:
+        """The event the queue's next change sets (an update queued, delivered, dropped; see `notify`)."""
+        return self._wake
+
+    def notify(self) -> None:
+        """Wake whoever waits on `changed` (the webhook's deliverer: its webhook or its room changed)."""
+        self._wake_waiters()
+
+    def delivered(self, update_id: int) -> None:
+        """A webhook request carrying `update_id` was answered 2xx: Telegram forgets the update."""
+        self.deliveries[update_id] = self.deliveries.get(update_id, 0) + 1
+        for i, update in enumerate(self._pending):
+            if update["update_id"] == update_id:
+                del self._pending[i]
+                break
+        self._wake_waiters()
 
     def _wake_waiters(self) -> None:
         self._wake.set()
