@@ -5,6 +5,7 @@ served by another process on the same database."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,8 +13,19 @@ import trio
 from quart import typing as quart_typing
 from quart_trio import QuartTrio
 
-from storage import Delivered, PurchaseRequest, StorageSettings, Store, open_store
+from storage import (
+    Delivered,
+    PaymentEvent,
+    PaymentRecord,
+    PurchaseRequest,
+    Settled,
+    ShopEventKind,
+    StorageSettings,
+    Store,
+    open_store,
+)
 from tests.support import web
+from webui.event_access import KIND_NEEDS
 from webui.live import LiveFeed
 from webui.pages.events import PAGE_SIZE
 
@@ -22,6 +34,7 @@ type Connection = quart_typing.TestHTTPConnectionProtocol
 OWNER = 1
 ANN = 1001  # an admin with `stock` only
 BEA = 1002  # an admin with `statistics`
+CAL = 1003  # an admin with `payments`
 BUYER = 2001
 
 
@@ -32,10 +45,11 @@ async def register(store: Store, user_id: int) -> None:
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[Store]:
     async with open_store(StorageSettings(database_url=database_url)) as opened:
-        for user_id in (OWNER, ANN, BEA, BUYER):
+        for user_id in (OWNER, ANN, BEA, CAL, BUYER):
             await register(opened, user_id)
         await opened.grant_admin(ANN, ["stock"], actor_id=OWNER)
         await opened.grant_admin(BEA, ["statistics"], actor_id=OWNER)
+        await opened.grant_admin(CAL, ["payments"], actor_id=OWNER)
         yield opened
 
 
@@ -80,14 +94,32 @@ async def test_events_need_a_staff_session(store: Store) -> None:
     assert (await client.get("/events")).status_code == 401
 
 
+async def a_payment(store: Store) -> None:
+    """BUYER pays 5.00 in Stars."""
+    order = await store.open_order(BUYER, "stars", Decimal("5.00"), currency="XTR", provider_amount=500, ttl=timedelta(hours=1))
+    assert isinstance(order, PaymentRecord)
+    paid = PaymentEvent(method="stars", order_id=order.id, external_id=f"charge-{order.id}", currency="XTR", provider_amount=500)
+    assert isinstance(await store.settle_payment(paid), Settled)
+
+
+def test_every_kind_needs_what_the_chat_needs() -> None:
+    assert set(KIND_NEEDS) == set(ShopEventKind)
+    assert KIND_NEEDS[ShopEventKind.STAFF] == KIND_NEEDS[ShopEventKind.SECURITY] == "owner"
+
+
 async def test_events_newest_first_by_kind_with_money_for_statistics_only(store: Store) -> None:
     purchase = await a_sale(store)
-    ann = await page(await signed_in(store, app_for(store), ANN), "/events?kind=purchase")
-    assert f"user {BUYER} bought 1 × Key" in ann and "6.00" not in ann and "KEY-SECRET" not in ann
-    assert f'href="/events?user={BUYER}"' in ann and "registration" in ann  # the tab
-    assert "joined" not in ann  # another kind's rows
+    await a_payment(store)
+    # `payments` without `statistics`: the payment, not its amount; no purchase, registration or audit row.
+    cal = await page(await signed_in(store, app_for(store), CAL), "/events?kind=payment")
+    assert f"user {BUYER} paid by stars" in cal and "5.00" not in cal
+    assert f'href="/events?user={BUYER}"' in cal and 'kind=refund"' in cal  # the tab
+    assert 'kind=purchase"' not in cal and 'kind=staff"' not in cal  # tabs not allowed
+    everything_cal = await page(await signed_in(store, app_for(store), CAL), "/events")
+    assert "paid by stars" in everything_cal and "bought" not in everything_cal and "joined" not in everything_cal
+    assert "admin.grant" not in everything_cal and "web.sign_in" not in everything_cal
     bea = await page(await signed_in(store, app_for(store), BEA), "/events?kind=purchase")
-    assert "6.00" in bea and f"purchase:{purchase}" in bea
+    assert "6.00" in bea and f"purchase:{purchase}" in bea and "joined" not in bea  # another kind's rows
     owner = await signed_in(store, app_for(store), OWNER)
     everything = await page(owner, "/events")
     # Newest first: the sale, the stock added before it, the buyer's registration before that.
@@ -97,6 +129,27 @@ async def test_events_newest_first_by_kind_with_money_for_statistics_only(store:
     bad = await owner.get("/events?kind=sales")
     assert bad.status_code == 400 and "kind" in await bad.get_data(as_text=True)
     assert (await owner.get("/events?before=x")).status_code == 400
+
+
+async def test_an_admin_is_refused_the_kinds_the_chat_would_not_show_them(store: Store) -> None:
+    await a_sale(store)
+    await a_payment(store)
+    ann = await signed_in(store, app_for(store), ANN)
+    for kind in ("staff", "security", "payment", "refund", "dispute", "purchase", "registration"):
+        refused = await ann.get(f"/events?kind={kind}")
+        assert refused.status_code == 403, kind
+        assert "6.00" not in await refused.get_data(as_text=True)
+    # `stock` alone: crashes only; no tab but those.
+    shown = await page(ann, "/events")
+    assert "admin.grant" not in shown and "joined" not in shown and "bought" not in shown and "paid by" not in shown
+    assert 'kind=crash"' in shown and 'kind=staff"' not in shown and 'kind=security"' not in shown
+    # The owner sees every kind, and the refusals, audited.
+    owner = await signed_in(store, app_for(store), OWNER)
+    security = await page(owner, "/events?kind=security")
+    assert "web.events.staff" in security
+    everything = await page(owner, "/events")
+    assert all(f'kind={kind}"' in everything for kind in ShopEventKind)
+    assert "bought 1 × Key" in everything and "paid by stars" in everything and "admin.grant" in everything
 
 
 async def test_signed_in_pages_load_our_live_script(store: Store) -> None:
@@ -135,6 +188,14 @@ async def read_events(connection: Connection, count: int, kind: str | None = Non
     return [event for event in events if kind in (None, event["event"])]
 
 
+async def events_until(connection: Connection, kind: str) -> list[str]:
+    """The kinds of the events of an open stream, up to the first of `kind`."""
+    kinds: list[str] = []
+    while kind not in kinds:
+        kinds += [event["event"] for event in await read_events(connection, 1)]
+    return kinds
+
+
 @asynccontextmanager
 async def streaming(client: quart_typing.TestClientProtocol, **headers: str) -> AsyncIterator[Connection]:
     """/live opened by `client`. Leaving it cancels the connection: Quart's test connection would
@@ -156,15 +217,15 @@ async def test_live_streams_new_events_and_resumes_after_the_last_id(store: Stor
     app = app_for(store)
     async with app.test_app() as running:
         client = running.test_client()
-        ann = await signed_in(store, app, ANN)
-        client.cookie_jar = ann.cookie_jar
+        bea = await signed_in(store, app, BEA)
+        client.cookie_jar = bea.cookie_jar
         async with streaming(client) as connection:
             await trio.sleep(0.2)
             purchase = await a_sale(store)
             [sold] = await read_events(connection, 1, "purchase")
             # quart-trio's connection has the headers its protocol does not declare.
             assert connection.headers["Content-Type"].startswith("text/event-stream")  # type: ignore[attr-defined]
-        assert f'"subject":"purchase:{purchase}"' in sold["data"] and "amount" not in sold["data"]
+        assert f'"subject":"purchase:{purchase}"' in sold["data"]
         seen = int(sold["id"])
         # Two sales while the browser was away: it reconnects with the last id it had, and gets them.
         missed = [await a_sale(store, "sale-2"), await a_sale(store, "sale-3")]
@@ -185,6 +246,29 @@ async def test_live_amounts_for_statistics(store: Store) -> None:
             await a_sale(store)
             [sold] = await read_events(connection, 1, "purchase")
         assert '"amount":"6.00"' in sold["data"]
+
+
+async def test_live_carries_only_the_kinds_its_visitor_may_see(store: Store) -> None:
+    app = app_for(store)
+    async with app.test_app() as running:
+        ann, owner = running.test_client(), running.test_client()
+        ann.cookie_jar = (await signed_in(store, app, ANN)).cookie_jar
+        owner.cookie_jar = (await signed_in(store, app, OWNER)).cookie_jar
+        async with streaming(ann) as ann_stream, streaming(owner) as owner_stream:
+            await trio.sleep(0.2)
+            await a_sale(store)
+            await a_payment(store)
+            await register(store, 4243)
+            await store.grant_admin(4243, ["stock"], actor_id=OWNER)
+            await store.authorize(ANN, "owner", "web.test", owner_id=OWNER)  # a security event
+            await store.record_crash("poller", "RuntimeError: boom")
+            # The crash is the last event: what the stock admin got before it is all they got.
+            assert await events_until(ann_stream, "crash") == ["crash"]
+            seen = set(await events_until(owner_stream, "crash"))
+        assert {"purchase", "payment", "registration", "staff", "security", "crash"} <= seen
+        # Nor does resuming replay them.
+        async with streaming(ann, **{"Last-Event-ID": "0"}) as ann_stream:
+            assert await events_until(ann_stream, "crash") == ["crash"]
 
 
 async def test_a_revoked_admins_stream_ends(store: Store) -> None:

@@ -26,8 +26,9 @@ import trio
 from quart import Response, request
 from quart_trio import QuartTrio
 
-from storage import Granted, Permission, ShopEventRecord, StorageError, Store, may
+from storage import Granted, ShopEventKind, ShopEventRecord, StorageError, Store
 from webui.auth import SESSION_COOKIE, Auth, Visitor
+from webui.event_access import MONEY_KINDS, shows_money, visible_kinds
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,6 @@ HEARTBEAT_SECONDS = 15.0
 RECHECK_SECONDS = 15.0
 # A browser that reconnects is sent what it missed, at most this much; beyond it, it is told to reload.
 REPLAY_MAX = 200
-# Kinds whose amount is money only those with `statistics` (and the owner) see.
-MONEY_KINDS = frozenset({"purchase", "payment", "refund"})
 
 
 class _Subscriber:
@@ -168,7 +167,10 @@ def register(app: QuartTrio, auth: Auth) -> LiveFeed:
 
     @auth.page("staff", "web.live")
     async def stream(visitor: Visitor) -> Response:
-        money = may(visitor.user, Permission.STATISTICS, auth.owner_id)
+        # What this stream may carry: the kinds of event its visitor may see (webui.event_access), and
+        # whether with their amounts.
+        kinds = visible_kinds(visitor.user, auth.owner_id)
+        money = shows_money(visitor.user, auth.owner_id)
         token = request.cookies.get(SESSION_COOKIE, "")
 
         async def still_allowed() -> bool:
@@ -182,7 +184,9 @@ def register(app: QuartTrio, auth: Auth) -> LiveFeed:
             except StorageError:
                 return False
 
-        response = Response(_events(live, _last_event_id(), money, still_allowed), status=200, content_type="text/event-stream")
+        response = Response(
+            _events(live, _last_event_id(), kinds, money, still_allowed), status=200, content_type="text/event-stream"
+        )
         # Quart would end the stream after its response timeout; proxies (nginx) must not buffer it.
         response.timeout = None
         response.headers["Cache-Control"] = "no-store"
@@ -206,7 +210,11 @@ def _last_event_id() -> int | None:
 
 
 async def _events(
-    live: LiveFeed, resume: int | None, money: bool, still_allowed: Callable[[], Awaitable[bool]]
+    live: LiveFeed,
+    resume: int | None,
+    kinds: frozenset[ShopEventKind],
+    money: bool,
+    still_allowed: Callable[[], Awaitable[bool]],
 ) -> AsyncIterator[bytes]:
     # The first bytes open the stream at once in browsers and proxies; `retry` paces reconnecting.
     yield b": live\nretry: 3000\n\n"
@@ -220,7 +228,8 @@ async def _events(
                 return
             for old in missed:
                 replayed.add(old.id)
-                yield _message(old, money)
+                if old.kind in kinds:
+                    yield _message(old, money)
         while True:
             event = await _next_event(subscriber)
             if trio.current_time() - checked >= live.recheck_seconds:
@@ -235,7 +244,7 @@ async def _events(
                 return
             if event == "quiet":
                 yield b": keep-alive\n\n"
-            elif event.id not in replayed:
+            elif event.id not in replayed and event.kind in kinds:
                 yield _message(event, money)
 
 
