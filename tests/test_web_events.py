@@ -291,6 +291,28 @@ async def test_a_revoked_admins_stream_ends(store: Store) -> None:
         assert "purchase" not in [event["event"] for event in events]
 
 
+async def test_a_stream_reloads_when_its_rights_change(store: Store) -> None:
+    app = app_for(store)
+    live = app.extensions["shopkeeper.live"]
+    assert isinstance(live, LiveFeed)
+    live.recheck_seconds = 0
+    await store.grant_admin(BEA, ["statistics", "stock"], actor_id=OWNER)
+    async with app.test_app() as running:
+        client = running.test_client()
+        client.cookie_jar = (await signed_in(store, app, BEA)).cookie_jar
+        async with streaming(client) as connection:
+            await trio.sleep(0.2)
+            await a_sale(store)
+            [sold] = await read_events(connection, 1, "purchase")
+            assert '"amount":"6.00"' in sold["data"]
+            # Statistics revoked mid-stream: the next purchase is not sent (nor its amount); the page reloads.
+            await store.grant_admin(BEA, ["stock"], actor_id=OWNER)
+            await a_sale(store, "sale-2")
+            assert await events_until(connection, "reload") == ["reload"]
+            with trio.fail_after(5):
+                assert await connection.receive() == b""
+
+
 @pytest.mark.postgres
 async def test_an_event_of_one_process_reaches_the_stream_of_another(postgres_url: str) -> None:
     settings = StorageSettings(database_url=postgres_url)

@@ -26,11 +26,15 @@ import trio
 from quart import Response, request
 from quart_trio import QuartTrio
 
-from storage import Granted, ShopEventKind, ShopEventRecord, StorageError, Store
+from storage import Granted, ShopEventKind, ShopEventRecord, StorageError, Store, UserRecord
 from webui.auth import SESSION_COOKIE, Auth, Visitor
 from webui.event_access import MONEY_KINDS, shows_money, visible_kinds
 
 log = logging.getLogger(__name__)
+
+# What a stream may carry: the kinds of event its visitor may see (webui.event_access), and whether
+# with their amounts.
+type Rights = tuple[frozenset[ShopEventKind], bool]
 
 POLL_SECONDS = 0.5
 # How long an id below the highest seen is waited for before it counts as rolled back.
@@ -167,26 +171,22 @@ def register(app: QuartTrio, auth: Auth) -> LiveFeed:
 
     @auth.page("staff", "web.live")
     async def stream(visitor: Visitor) -> Response:
-        # What this stream may carry: the kinds of event its visitor may see (webui.event_access), and
-        # whether with their amounts.
-        kinds = visible_kinds(visitor.user, auth.owner_id)
-        money = shows_money(visitor.user, auth.owner_id)
         token = request.cookies.get(SESSION_COOKIE, "")
 
-        async def still_allowed() -> bool:
+        async def rights_now() -> Rights | None:
             # As every request is checked afresh, so is a stream, every RECHECK_SECONDS: signing out,
-            # revoking or blocking ends it too.
+            # revoking or blocking ends it (None), and so does a change of what it may carry.
             try:
                 session = await auth.store.web_session(token)
-                return session is not None and isinstance(
-                    await auth.store.authorize(session.user_id, "staff", "web.live", owner_id=auth.owner_id), Granted
-                )
+                if session is None:
+                    return None
+                access = await auth.store.authorize(session.user_id, "staff", "web.live", owner_id=auth.owner_id)
             except StorageError:
-                return False
+                return None
+            return _rights(access.user, auth.owner_id) if isinstance(access, Granted) else None
 
-        response = Response(
-            _events(live, _last_event_id(), kinds, money, still_allowed), status=200, content_type="text/event-stream"
-        )
+        rights = _rights(visitor.user, auth.owner_id)
+        response = Response(_events(live, _last_event_id(), rights, rights_now), status=200, content_type="text/event-stream")
         # Quart would end the stream after its response timeout; proxies (nginx) must not buffer it.
         response.timeout = None
         response.headers["Cache-Control"] = "no-store"
@@ -204,6 +204,10 @@ def closing(app: QuartTrio) -> None:
         live.close()
 
 
+def _rights(user: UserRecord, owner_id: int) -> Rights:
+    return visible_kinds(user, owner_id), shows_money(user, owner_id)
+
+
 def _last_event_id() -> int | None:
     given = request.headers.get("Last-Event-ID", "")
     return int(given) if given.isdigit() and len(given) < 19 else None
@@ -212,10 +216,10 @@ def _last_event_id() -> int | None:
 async def _events(
     live: LiveFeed,
     resume: int | None,
-    kinds: frozenset[ShopEventKind],
-    money: bool,
-    still_allowed: Callable[[], Awaitable[bool]],
+    rights: Rights,
+    rights_now: Callable[[], Awaitable[Rights | None]],
 ) -> AsyncIterator[bytes]:
+    kinds, money = rights
     # The first bytes open the stream at once in browsers and proxies; `retry` paces reconnecting.
     yield b": live\nretry: 3000\n\n"
     checked = trio.current_time()
@@ -233,8 +237,8 @@ async def _events(
         while True:
             event = await _next_event(subscriber)
             if trio.current_time() - checked >= live.recheck_seconds:
-                if not await still_allowed():
-                    # The page reloads, and is refused.
+                if await rights_now() != rights:
+                    # The page reloads, and is refused, or shown with what its visitor may see now.
                     yield b"event: reload\ndata: {}\n\n"
                     return
                 checked = trio.current_time()
