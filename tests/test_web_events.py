@@ -129,6 +129,10 @@ async def test_events_newest_first_by_kind_with_money_for_statistics_only(store:
     bad = await owner.get("/events?kind=sales")
     assert bad.status_code == 400 and "kind" in await bad.get_data(as_text=True)
     assert (await owner.get("/events?before=x")).status_code == 400
+    # Digits that are not ASCII ("²".isdigit() is true): a 400 naming the parameter, not a 500.
+    for name in ("user", "before"):
+        superscript = await owner.get(f"/events?{name}=%C2%B2")  # ²
+        assert superscript.status_code == 400 and f"bad parameter {name}" in await superscript.get_data(as_text=True)
 
 
 async def test_an_admin_is_refused_the_kinds_the_chat_would_not_show_them(store: Store) -> None:
@@ -211,6 +215,13 @@ async def test_live_needs_a_session(store: Store) -> None:
     app = app_for(store)
     async with app.test_app() as running:
         assert (await running.test_client().get("/live")).status_code == 401
+
+
+async def test_live_refuses_a_last_event_id_that_is_not_a_number(store: Store) -> None:
+    client = await signed_in(store, app_for(store), OWNER)
+    for given in ("²", "x", "-1"):
+        refused = await client.get("/live", headers={"Last-Event-ID": given})
+        assert refused.status_code == 400 and "Last-Event-ID" in await refused.get_data(as_text=True)
 
 
 async def test_live_streams_new_events_and_resumes_after_the_last_id(store: Store) -> None:

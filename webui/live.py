@@ -185,8 +185,11 @@ def register(app: QuartTrio, auth: Auth) -> LiveFeed:
                 return None
             return _rights(access.user, auth.owner_id) if isinstance(access, Granted) else None
 
+        resume = _last_event_id()
+        if isinstance(resume, Response):
+            return resume
         rights = _rights(visitor.user, auth.owner_id)
-        response = Response(_events(live, _last_event_id(), rights, rights_now), status=200, content_type="text/event-stream")
+        response = Response(_events(live, resume, rights, rights_now), status=200, content_type="text/event-stream")
         # Quart would end the stream after its response timeout; proxies (nginx) must not buffer it.
         response.timeout = None
         response.headers["Cache-Control"] = "no-store"
@@ -208,9 +211,19 @@ def _rights(user: UserRecord, owner_id: int) -> Rights:
     return visible_kinds(user, owner_id), shows_money(user, owner_id)
 
 
-def _last_event_id() -> int | None:
+def _last_event_id() -> int | None | Response:
+    """The id after which to resume (None: from now on), or a 400 naming what is wrong."""
     given = request.headers.get("Last-Event-ID", "")
-    return int(given) if given.isdigit() and len(given) < 19 else None
+    if not given:
+        return None
+    # isascii: "²".isdigit() is true, and int() refuses it.
+    if not (given.isascii() and given.isdigit() and len(given) < 19):
+        return _bad("Last-Event-ID")
+    return int(given)
+
+
+def _bad(parameter: str) -> Response:
+    return Response(f"bad parameter {parameter}: expected a number", status=400, content_type="text/plain; charset=utf-8")
 
 
 async def _events(

@@ -24,7 +24,8 @@ def register(app: QuartTrio, auth: Auth) -> None:
         numbers: dict[str, int | None] = {}
         for name in ("user", "before"):
             given = request.args.get(name, "")
-            if given and not (given.isdigit() and len(given) < 19):
+            # isascii: "²".isdigit() is true, and int() refuses it.
+            if given and not (given.isascii() and given.isdigit() and len(given) < 19):
                 return _bad(name, "a number")
             numbers[name] = int(given) if given else None
         allowed = visible_kinds(visitor.user, auth.owner_id)
