@@ -24,6 +24,7 @@ from storage import (
     Store,
     open_store,
 )
+from storage.feed_models import ShopEvent
 from tests.support import web
 from webui.event_access import KIND_NEEDS
 from webui.live import LiveFeed
@@ -158,9 +159,12 @@ async def test_an_admin_is_refused_the_kinds_the_chat_would_not_show_them(store:
 
 async def test_signed_in_pages_load_our_live_script(store: Store) -> None:
     client = await signed_in(store, app_for(store), ANN)
-    assert '<script src="/static/live.js" defer></script>' in await page(client, "/events")
+    shown = await page(client, "/events")
+    assert '<script src="/static/live.js" defer></script>' in shown
+    # The newest event id as the page was rendered: the stream starts there (/live?after=).
+    assert f'<html lang="en" data-live-after="{await store.latest_shop_event_id()}">' in shown
     script = await client.get("/static/live.js")
-    assert script.status_code == 200 and 'new EventSource("/live")' in await script.get_data(as_text=True)
+    assert script.status_code == 200 and '"/live?after=" + encodeURIComponent(after)' in await script.get_data(as_text=True)
     refused = await app_for(store).test_client().get("/events")
     assert "live.js" not in await refused.get_data(as_text=True)
 
@@ -201,11 +205,11 @@ async def events_until(connection: Connection, kind: str) -> list[str]:
 
 
 @asynccontextmanager
-async def streaming(client: quart_typing.TestClientProtocol, **headers: str) -> AsyncIterator[Connection]:
+async def streaming(client: quart_typing.TestClientProtocol, path: str = "/live", **headers: str) -> AsyncIterator[Connection]:
     """/live opened by `client`. Leaving it cancels the connection: Quart's test connection would
     otherwise wait, on leaving, for a body that an event stream never ends."""
     with trio.CancelScope() as scope:
-        async with client.request("/live", headers=headers) as connection:
+        async with client.request(path, headers=headers) as connection:
             await connection.send_complete()
             yield connection
             scope.cancel()
@@ -245,6 +249,47 @@ async def test_live_streams_new_events_and_resumes_after_the_last_id(store: Stor
         assert [event["event"] for event in events] == ["purchase", "purchase"]
         assert [event["data"].split('"subject":"purchase:', 1)[1][:36] for event in events] == missed
         assert int(events[0]["id"]) > seen
+
+
+async def test_live_starts_after_the_event_newest_when_the_page_was_rendered(store: Store) -> None:
+    app = app_for(store)
+    async with app.test_app() as running:
+        client = running.test_client()
+        client.cookie_jar = (await signed_in(store, app, OWNER)).cookie_jar
+        shown = await page(client, "/events")
+        after = int(shown.split('data-live-after="', 1)[1].split('"', 1)[0])
+        # A sale between rendering the page and opening its stream: replayed, not lost.
+        purchase = await a_sale(store)
+        async with streaming(client, path=f"/live?after={after}") as connection:
+            [sold] = await read_events(connection, 1, "purchase")
+        assert f'"subject":"purchase:{purchase}"' in sold["data"] and int(sold["id"]) > after
+        # Reconnecting, the browser's Last-Event-ID wins over the page's id.
+        second = await a_sale(store, "sale-2")
+        async with streaming(client, path=f"/live?after={after}", **{"Last-Event-ID": sold["id"]}) as connection:
+            [again] = await read_events(connection, 1, "purchase")
+        assert f'"subject":"purchase:{second}"' in again["data"]
+        refused = await client.get("/live?after=%C2%B2")
+        assert refused.status_code == 400 and "bad parameter after" in await refused.get_data(as_text=True)
+
+
+async def test_an_event_committed_late_goes_out_without_moving_the_id_back(store: Store) -> None:
+    app = app_for(store)
+    base = await store.latest_shop_event_id()
+
+    async def insert(event_id: int) -> None:
+        await ShopEvent.create(id=event_id, kind=ShopEventKind.CRASH, summary=f"event {event_id}")
+
+    async with app.test_app() as running:
+        client = running.test_client()
+        client.cookie_jar = (await signed_in(store, app, OWNER)).cookie_jar
+        async with streaming(client) as connection:
+            await trio.sleep(0.2)
+            # base+10 commits first; base+5, whose id was taken earlier, after it.
+            await store.cross(lambda: insert(base + 10))
+            [first] = await read_events(connection, 1, "crash")
+            await store.cross(lambda: insert(base + 5))
+            [late] = await read_events(connection, 1, "crash")
+    assert first["id"] == str(base + 10) and "id" not in late and f"event {base + 5}" in late["data"]
 
 
 async def test_live_amounts_for_statistics(store: Store) -> None:

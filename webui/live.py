@@ -160,6 +160,17 @@ def register(app: QuartTrio, auth: Auth) -> LiveFeed:
     # serve_web ends the streams at the shutdown trigger through this.
     app.extensions["shopkeeper.live"] = live
 
+    async def live_after() -> int | str:
+        # The layout writes this into every signed-in page (data-live-after), and live.js opens
+        # /live?after=it: the events written between rendering the page and opening its stream are
+        # then replayed, not lost. (Read as the page renders, after its own data.)
+        try:
+            return await auth.store.latest_shop_event_id()
+        except StorageError:
+            return ""
+
+    app.jinja_env.globals["live_after"] = live_after
+
     @app.before_serving
     async def start_watcher() -> None:
         await app.nursery.start(live.run)
@@ -212,13 +223,17 @@ def _rights(user: UserRecord, owner_id: int) -> Rights:
 
 
 def _last_event_id() -> int | None | Response:
-    """The id after which to resume (None: from now on), or a 400 naming what is wrong."""
-    given = request.headers.get("Last-Event-ID", "")
+    """The id after which to resume (None: from now on), or a 400 naming what is wrong: the browser's
+    Last-Event-ID when it reconnects, else `?after=`, the newest id when the page was rendered."""
+    name = "Last-Event-ID"
+    given = request.headers.get(name, "")
+    if not given:
+        name, given = "after", request.args.get("after", "")
     if not given:
         return None
     # isascii: "²".isdigit() is true, and int() refuses it.
     if not (given.isascii() and given.isdigit() and len(given) < 19):
-        return _bad("Last-Event-ID")
+        return _bad(name)
     return int(given)
 
 
@@ -233,6 +248,9 @@ async def _events(
     rights_now: Callable[[], Awaitable[Rights | None]],
 ) -> AsyncIterator[bytes]:
     kinds, money = rights
+    # The browser's last event id: an event whose id is not above it (one that committed late) goes
+    # out without an `id:` line, which would move the browser's id back and replay what it had.
+    newest = resume or 0
     # The first bytes open the stream at once in browsers and proxies; `retry` paces reconnecting.
     yield b": live\nretry: 3000\n\n"
     checked = trio.current_time()
@@ -246,7 +264,8 @@ async def _events(
             for old in missed:
                 replayed.add(old.id)
                 if old.kind in kinds:
-                    yield _message(old, money)
+                    yield _message(old, money, with_id=old.id > newest)
+                    newest = max(newest, old.id)
         while True:
             event = await _next_event(subscriber)
             if trio.current_time() - checked >= live.recheck_seconds:
@@ -262,7 +281,8 @@ async def _events(
             if event == "quiet":
                 yield b": keep-alive\n\n"
             elif event.id not in replayed and event.kind in kinds:
-                yield _message(event, money)
+                yield _message(event, money, with_id=event.id > newest)
+                newest = max(newest, event.id)
 
 
 async def _next_event(subscriber: _Subscriber) -> ShopEventRecord | Literal["quiet", "ended"]:
@@ -275,7 +295,7 @@ async def _next_event(subscriber: _Subscriber) -> ShopEventRecord | Literal["qui
     return "quiet"
 
 
-def _message(event: ShopEventRecord, money: bool) -> bytes:
+def _message(event: ShopEventRecord, money: bool, *, with_id: bool) -> bytes:
     data: dict[str, object] = {
         "id": event.id,
         "kind": event.kind,
@@ -287,4 +307,5 @@ def _message(event: ShopEventRecord, money: bool) -> bytes:
     if event.amount is not None and (money or event.kind not in MONEY_KINDS):
         data["amount"] = str(event.amount)
         data["currency"] = event.currency
-    return b"id: %d\nevent: %s\ndata: %s\n\n" % (event.id, event.kind.encode(), msgspec.json.encode(data))
+    line = b"id: %d\n" % event.id if with_id else b""
+    return line + b"event: %s\ndata: %s\n\n" % (event.kind.encode(), msgspec.json.encode(data))

@@ -5,7 +5,8 @@
 // - The element with id "live-events" (the /events table's body) gets a row for each new event at its
 //   top, if the event matches its data-live-kinds and data-live-user filters.
 // - A crash is shown at the top of every page (#live-alerts, in the layout), the newest first.
-// The browser reconnects by itself and sends Last-Event-ID, so the server replays what was missed; a
+// The stream starts after the newest event when the page was rendered (data-live-after on <html>); the
+// browser reconnects by itself and sends Last-Event-ID, so the server replays what was missed; a
 // stream that fell too far behind is told to reload.
 (function () {
   "use strict";
@@ -82,7 +83,10 @@
     if (list && wants(list, event.kind)) prepend(list, event);
   }
 
-  var source = new EventSource("/live");
+  // The newest event id when the page was rendered (webui.live): what happens before the stream
+  // opens is replayed. Reconnecting, the browser sends Last-Event-ID instead, which the server prefers.
+  var after = document.documentElement.getAttribute("data-live-after");
+  var source = new EventSource(after ? "/live?after=" + encodeURIComponent(after) : "/live");
   // <html data-live="open"> while the stream is open: for styling, and for browser tests to wait on.
   source.addEventListener("open", function () { document.documentElement.setAttribute("data-live", "open"); });
   source.addEventListener("error", function () { document.documentElement.setAttribute("data-live", "closed"); });
