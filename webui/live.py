@@ -307,5 +307,6 @@ def _message(event: ShopEventRecord, money: bool, *, with_id: bool) -> bytes:
     if event.amount is not None and (money or event.kind not in MONEY_KINDS):
         data["amount"] = str(event.amount)
         data["currency"] = event.currency
+    # The default event type ("message"), the kind in the data: the page's script need not know the kinds.
     line = b"id: %d\n" % event.id if with_id else b""
-    return line + b"event: %s\ndata: %s\n\n" % (event.kind.encode(), msgspec.json.encode(data))
+    return line + b"data: %s\n\n" % msgspec.json.encode(data)
