@@ -2,7 +2,8 @@
 per query (keyset paging: `?before=<id>` is the next, older, page). Staff see the kinds of event
 they may (webui.event_access: what the chat would show them), the amounts of purchases, payments
 and refunds only those who may see the shop's figures (`statistics`, the owner); a kind they may
-not see is refused (403, audited). The table's body is also where live.js puts new events as they happen (webui.live)."""
+not see is refused (403, audited). The table's body is also where live.js puts new events as they
+happen (webui.live)."""
 
 from quart import Response, render_template, request
 from quart_trio import QuartTrio
