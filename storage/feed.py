@@ -9,7 +9,7 @@ reader may see a higher id before a lower one commits: readers that must miss no
 the ids they skipped, for a while (`shop_events_among`, see webui.live).
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -101,16 +101,23 @@ async def latest_shop_event_id() -> int:
 
 
 async def shop_events_page(
-    *, before: int | None = None, kind: ShopEventKind | None = None, user_id: int | None = None, size: int = 50
+    *,
+    before: int | None = None,
+    kinds: Collection[ShopEventKind] | None = None,
+    user_id: int | None = None,
+    size: int = 50,
 ) -> ShopEventPage:
     """One page of the feed, newest first: the events below id `before` (from the newest without it),
-    of `kind` and about `user_id` when given. Keyset paging: the cost does not grow with the page's depth."""
+    of one of `kinds` (those the reader may see, or the one they asked for) and about `user_id` when
+    given. Keyset paging: the cost does not grow with the page's depth."""
     size = max(1, min(size, READ_MAX))
+    if kinds is not None and not kinds:
+        return ShopEventPage(rows=[], before=None)
     query = ShopEvent.all()
     if before is not None:
         query = query.filter(id__lt=before)
-    if kind is not None:
-        query = query.filter(kind=kind)
+    if kinds is not None:
+        query = query.filter(kind__in=sorted(kinds))
     if user_id is not None:
         query = query.filter(user_id=user_id)
     # One row more than the page tells whether an older page exists.

@@ -156,12 +156,16 @@ async def test_pages_go_newest_first_by_kind_and_by_user(store: Store) -> None:
     for user_id in range(6001, 6006):
         await register(store, user_id)
     await store.grant_admin(BUYER, ["stock"], actor_id=OWNER_ID)
-    first = await store.shop_events_page(kind=ShopEventKind.REGISTRATION, size=3)
+    first = await store.shop_events_page(kinds=[ShopEventKind.REGISTRATION], size=3)
     assert [row.user_id for row in first.rows] == [6005, 6004, 6003] and first.before == first.rows[-1].id
-    second = await store.shop_events_page(kind=ShopEventKind.REGISTRATION, size=3, before=first.before)
+    second = await store.shop_events_page(kinds=[ShopEventKind.REGISTRATION], size=3, before=first.before)
     assert [row.user_id for row in second.rows] == [6002, 6001, BUYER]
-    third = await store.shop_events_page(kind=ShopEventKind.REGISTRATION, size=3, before=second.before)
+    third = await store.shop_events_page(kinds=[ShopEventKind.REGISTRATION], size=3, before=second.before)
     assert [row.user_id for row in third.rows] == [OWNER_ID] and third.before is None
+    # Several kinds in one query (those a reader may see); none, nothing.
+    several = await store.shop_events_page(kinds=[ShopEventKind.STAFF, ShopEventKind.REGISTRATION], size=100)
+    assert {row.kind for row in several.rows} == {"staff", "registration"}
+    assert (await store.shop_events_page(kinds=[])).rows == []
     mine = await store.shop_events_page(user_id=6003)
     assert [(row.kind, row.user_id) for row in mine.rows] == [("registration", 6003)]
     everything = await store.shop_events_page(size=100)

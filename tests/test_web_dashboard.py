@@ -69,7 +69,7 @@ async def paid_shown(client: Any, path: str) -> str:
 
 async def test_without_a_session_nothing_shows(store: Store) -> None:
     client = app_for(store).test_client()
-    for path in ("/dashboard", "/dashboard/live?period=today"):
+    for path in ("/dashboard", "/dashboard/live?period=today", "/today/live"):
         response = await client.get(path)
         text = await response.get_data(as_text=True)
         assert response.status_code == 401 and "/web" in text and "data-kpi" not in text
@@ -77,17 +77,19 @@ async def test_without_a_session_nothing_shows(store: Store) -> None:
 
 async def test_an_admin_without_statistics_is_refused_and_audited(store: Store) -> None:
     client = await signed_in(store, ANN)
-    for path in ("/dashboard", "/dashboard/live?period=7d"):
+    for path in ("/dashboard", "/dashboard/live?period=7d", "/today/live"):
         response = await client.get(path)  # type: ignore[attr-defined]
         assert response.status_code == 403 and "data-kpi" not in await response.get_data(as_text=True)
     page = await store.audit_page(1, 5, security_only=True)
-    # Both refusals, in one row: repeats within a minute are counted (storage.audit).
+    # The refusals, one row a target: repeats within a minute are counted (storage.audit).
     assert [(row.action, row.actor_id, row.target, row.count) for row in page.rows] == [
-        ("permission.refused", ANN, "web.dashboard", 2)
+        ("permission.refused", ANN, "web.overview.today", 1),
+        ("permission.refused", ANN, "web.dashboard", 2),
     ]
     # The overview is theirs, without today's figures.
     overview = await client.get("/")  # type: ignore[attr-defined]
-    assert overview.status_code == 200 and "data-kpi" not in await overview.get_data(as_text=True)
+    text = await overview.get_data(as_text=True)
+    assert overview.status_code == 200 and "data-kpi" not in text and "/today/live" not in text
 
 
 async def test_an_admin_with_statistics_sees_the_figures(store: Store) -> None:
@@ -105,6 +107,14 @@ async def test_an_admin_with_statistics_sees_the_figures(store: Store) -> None:
     assert 'Key</td><td class="num">2</td><td class="num">7.00</td>' in page
     overview = await (await client.get("/")).get_data(as_text=True)  # type: ignore[attr-defined]
     assert kpi(overview, "revenue") == "7.00" and kpi(overview, "new_users") == "3"
+    # The cards fetch themselves again when the figures change (static/live.js), from their fragment.
+    assert 'data-live-src="/today/live" data-live-kinds="purchase,payment,refund,registration"' in overview
+    await store.credit_user(ANN, Decimal("3.50"))
+    await bought(store, ANN, item, quantity=1, key="ann-2")
+    fragment = await client.get("/today/live")  # type: ignore[attr-defined]
+    text = await fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and fragment.headers["Cache-Control"] == "no-store"
+    assert kpi(text, "revenue") == "10.50" and kpi(text, "purchases") == "2" and "<html" not in text
 
 
 async def test_a_purchase_in_the_chat_shows_on_the_dashboard(database_url: str) -> None:

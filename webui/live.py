@@ -26,10 +26,15 @@ import trio
 from quart import Response, request
 from quart_trio import QuartTrio
 
-from storage import Granted, Permission, ShopEventRecord, StorageError, Store, may
+from storage import Granted, ShopEventKind, ShopEventRecord, StorageError, Store, UserRecord
 from webui.auth import SESSION_COOKIE, Auth, Visitor
+from webui.event_access import MONEY_KINDS, shows_money, visible_kinds
 
 log = logging.getLogger(__name__)
+
+# What a stream may carry: the kinds of event its visitor may see (webui.event_access), and whether
+# with their amounts.
+type Rights = tuple[frozenset[ShopEventKind], bool]
 
 POLL_SECONDS = 0.5
 # How long an id below the highest seen is waited for before it counts as rolled back.
@@ -44,8 +49,6 @@ HEARTBEAT_SECONDS = 15.0
 RECHECK_SECONDS = 15.0
 # A browser that reconnects is sent what it missed, at most this much; beyond it, it is told to reload.
 REPLAY_MAX = 200
-# Kinds whose amount is money only those with `statistics` (and the owner) see.
-MONEY_KINDS = frozenset({"purchase", "payment", "refund"})
 
 
 class _Subscriber:
@@ -157,6 +160,17 @@ def register(app: QuartTrio, auth: Auth) -> LiveFeed:
     # serve_web ends the streams at the shutdown trigger through this.
     app.extensions["shopkeeper.live"] = live
 
+    async def live_after() -> int | str:
+        # The layout writes this into every signed-in page (data-live-after), and live.js opens
+        # /live?after=it: the events written between rendering the page and opening its stream are
+        # then replayed, not lost. (Read as the page renders, after its own data.)
+        try:
+            return await auth.store.latest_shop_event_id()
+        except StorageError:
+            return ""
+
+    app.jinja_env.globals["live_after"] = live_after
+
     @app.before_serving
     async def start_watcher() -> None:
         await app.nursery.start(live.run)
@@ -168,21 +182,25 @@ def register(app: QuartTrio, auth: Auth) -> LiveFeed:
 
     @auth.page("staff", "web.live")
     async def stream(visitor: Visitor) -> Response:
-        money = may(visitor.user, Permission.STATISTICS, auth.owner_id)
         token = request.cookies.get(SESSION_COOKIE, "")
 
-        async def still_allowed() -> bool:
+        async def rights_now() -> Rights | None:
             # As every request is checked afresh, so is a stream, every RECHECK_SECONDS: signing out,
-            # revoking or blocking ends it too.
+            # revoking or blocking ends it (None), and so does a change of what it may carry.
             try:
                 session = await auth.store.web_session(token)
-                return session is not None and isinstance(
-                    await auth.store.authorize(session.user_id, "staff", "web.live", owner_id=auth.owner_id), Granted
-                )
+                if session is None:
+                    return None
+                access = await auth.store.authorize(session.user_id, "staff", "web.live", owner_id=auth.owner_id)
             except StorageError:
-                return False
+                return None
+            return _rights(access.user, auth.owner_id) if isinstance(access, Granted) else None
 
-        response = Response(_events(live, _last_event_id(), money, still_allowed), status=200, content_type="text/event-stream")
+        resume = _last_event_id()
+        if isinstance(resume, Response):
+            return resume
+        rights = _rights(visitor.user, auth.owner_id)
+        response = Response(_events(live, resume, rights, rights_now), status=200, content_type="text/event-stream")
         # Quart would end the stream after its response timeout; proxies (nginx) must not buffer it.
         response.timeout = None
         response.headers["Cache-Control"] = "no-store"
@@ -200,14 +218,39 @@ def closing(app: QuartTrio) -> None:
         live.close()
 
 
-def _last_event_id() -> int | None:
-    given = request.headers.get("Last-Event-ID", "")
-    return int(given) if given.isdigit() and len(given) < 19 else None
+def _rights(user: UserRecord, owner_id: int) -> Rights:
+    return visible_kinds(user, owner_id), shows_money(user, owner_id)
+
+
+def _last_event_id() -> int | None | Response:
+    """The id after which to resume (None: from now on), or a 400 naming what is wrong: the browser's
+    Last-Event-ID when it reconnects, else `?after=`, the newest id when the page was rendered."""
+    name = "Last-Event-ID"
+    given = request.headers.get(name, "")
+    if not given:
+        name, given = "after", request.args.get("after", "")
+    if not given:
+        return None
+    # isascii: "²".isdigit() is true, and int() refuses it.
+    if not (given.isascii() and given.isdigit() and len(given) < 19):
+        return _bad(name)
+    return int(given)
+
+
+def _bad(parameter: str) -> Response:
+    return Response(f"bad parameter {parameter}: expected a number", status=400, content_type="text/plain; charset=utf-8")
 
 
 async def _events(
-    live: LiveFeed, resume: int | None, money: bool, still_allowed: Callable[[], Awaitable[bool]]
+    live: LiveFeed,
+    resume: int | None,
+    rights: Rights,
+    rights_now: Callable[[], Awaitable[Rights | None]],
 ) -> AsyncIterator[bytes]:
+    kinds, money = rights
+    # The browser's last event id: an event whose id is not above it (one that committed late) goes
+    # out without an `id:` line, which would move the browser's id back and replay what it had.
+    newest = resume or 0
     # The first bytes open the stream at once in browsers and proxies; `retry` paces reconnecting.
     yield b": live\nretry: 3000\n\n"
     checked = trio.current_time()
@@ -220,12 +263,14 @@ async def _events(
                 return
             for old in missed:
                 replayed.add(old.id)
-                yield _message(old, money)
+                if old.kind in kinds:
+                    yield _message(old, money, with_id=old.id > newest)
+                    newest = max(newest, old.id)
         while True:
             event = await _next_event(subscriber)
             if trio.current_time() - checked >= live.recheck_seconds:
-                if not await still_allowed():
-                    # The page reloads, and is refused.
+                if await rights_now() != rights:
+                    # The page reloads, and is refused, or shown with what its visitor may see now.
                     yield b"event: reload\ndata: {}\n\n"
                     return
                 checked = trio.current_time()
@@ -235,8 +280,9 @@ async def _events(
                 return
             if event == "quiet":
                 yield b": keep-alive\n\n"
-            elif event.id not in replayed:
-                yield _message(event, money)
+            elif event.id not in replayed and event.kind in kinds:
+                yield _message(event, money, with_id=event.id > newest)
+                newest = max(newest, event.id)
 
 
 async def _next_event(subscriber: _Subscriber) -> ShopEventRecord | Literal["quiet", "ended"]:
@@ -249,7 +295,7 @@ async def _next_event(subscriber: _Subscriber) -> ShopEventRecord | Literal["qui
     return "quiet"
 
 
-def _message(event: ShopEventRecord, money: bool) -> bytes:
+def _message(event: ShopEventRecord, money: bool, *, with_id: bool) -> bytes:
     data: dict[str, object] = {
         "id": event.id,
         "kind": event.kind,
@@ -261,4 +307,6 @@ def _message(event: ShopEventRecord, money: bool) -> bytes:
     if event.amount is not None and (money or event.kind not in MONEY_KINDS):
         data["amount"] = str(event.amount)
         data["currency"] = event.currency
-    return b"id: %d\nevent: %s\ndata: %s\n\n" % (event.id, event.kind.encode(), msgspec.json.encode(data))
+    # The default event type ("message"), the kind in the data: the page's script need not know the kinds.
+    line = b"id: %d\n" % event.id if with_id else b""
+    return line + b"data: %s\n\n" % msgspec.json.encode(data)

@@ -5,12 +5,12 @@
 // - The element with id "live-events" (the /events table's body) gets a row for each new event at its
 //   top, if the event matches its data-live-kinds and data-live-user filters.
 // - A crash is shown at the top of every page (#live-alerts, in the layout), the newest first.
-// The browser reconnects by itself and sends Last-Event-ID, so the server replays what was missed; a
+// The stream starts after the newest event when the page was rendered (data-live-after on <html>); the
+// browser reconnects by itself and sends Last-Event-ID, so the server replays what was missed; a
 // stream that fell too far behind is told to reload.
 (function () {
   "use strict";
   if (!window.EventSource) return;
-  var KINDS = ["purchase", "payment", "refund", "registration", "staff", "security", "dispute", "crash"];
   var DEBOUNCE_MS = 300;
   var timers = new WeakMap();
 
@@ -22,7 +22,7 @@
   function refresh(element) {
     clearTimeout(timers.get(element));
     timers.set(element, setTimeout(function () {
-      fetch(element.getAttribute("data-live-src"), { credentials: "same-origin", headers: { "X-Live": "1" } })
+      fetch(element.getAttribute("data-live-src"), { credentials: "same-origin" })
         .then(function (answer) { return answer.ok ? answer.text() : null; })
         .then(function (html) { if (html !== null) element.innerHTML = html; })
         .catch(function () { /* the next event tries again */ });
@@ -82,10 +82,14 @@
     if (list && wants(list, event.kind)) prepend(list, event);
   }
 
-  var source = new EventSource("/live");
+  // The newest event id when the page was rendered (webui.live): what happens before the stream
+  // opens is replayed. Reconnecting, the browser sends Last-Event-ID instead, which the server prefers.
+  var after = document.documentElement.getAttribute("data-live-after");
+  var source = new EventSource(after ? "/live?after=" + encodeURIComponent(after) : "/live");
   // <html data-live="open"> while the stream is open: for styling, and for browser tests to wait on.
   source.addEventListener("open", function () { document.documentElement.setAttribute("data-live", "open"); });
   source.addEventListener("error", function () { document.documentElement.setAttribute("data-live", "closed"); });
-  KINDS.forEach(function (kind) { source.addEventListener(kind, received); });
+  // Every shop event comes as the default "message" event, its kind in its data.
+  source.addEventListener("message", received);
   source.addEventListener("reload", function () { source.close(); window.location.reload(); });
 })();
