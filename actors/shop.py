@@ -133,7 +133,7 @@ async def run_shop(
         notifier = Notifier(store, bot, settings.shop, settings.telegram.owner_id)
         dispatcher = chat_dispatcher(settings, store, bot, serializer, payments, broadcaster.ring)
         poller = UpdatePoller(bot, dispatcher, settings.telegram, store)
-        actors = ActorStatus(on_crash=store.record_crash)
+        actors = ActorStatus(on_crash=store.record_crash, redact=errors_seen.redact)
         health = HealthWatcher(store, poller, actors)
         polling_done = trio.Event()
         web_closing = trio.Event()

@@ -167,6 +167,9 @@ async def test_a_crashed_actor_shows_crashed_with_its_reason_and_its_error(sqlit
             assert '<td>purchases</td><td><span class="good">running</span>' in page
             assert "Maintenance" in page and "polling" in page and f"{os.getpid()}" in page
             errors = html.unescape((await client.get("/errors")).text)
+            health = (await client.get("/health")).json()
+    # The public /health names the crash's type alone; the signed-in overview (above) tells its reason.
+    assert health["components"]["actor:poller"] == {"ok": False, "detail": "Unauthorized"}
     assert "telegram.errors.Unauthorized at " in errors and "actor poller crashed" in errors
     assert TOKEN not in errors and TOKEN not in page
 
@@ -201,3 +204,4 @@ def test_a_secret_across_a_cut_is_masked_whole_before_the_text_is_cut() -> None:
     assert cut_trace.traceback.startswith("…") and cut_trace.traceback.endswith("****" + after)
     for kind in (cut_message, cut_trace):
         assert secret[:6] not in kind.message + kind.traceback and secret[-6:] not in kind.message + kind.traceback
+
