@@ -10,8 +10,10 @@ payments told until they recover), so a restart, or a second shop process, never
 crash between the record and the send loses that one notice rather than repeating it. The first run
 starts at the feed's latest event: a new shop's staff are not told its whole history.
 
-A feed row gets its id when written and commits with its transaction, so a later id can commit first;
-the cursor moves only over events SETTLE_SECONDS old, by when the transactions before them have ended.
+A feed row gets its id when written and commits with its transaction, so a later id can commit first
+(on PostgreSQL a lock wait can hold one open for seconds): the process that moves the cursor over an id
+not committed yet awaits it (storage.feed_gaps, as the live page's watcher does) and tells of it when
+it commits. Those awaited ids live in that process: one that stops meanwhile leaves them untold.
 Dispute notices are sent by the dispute screen itself, with the buyer's words (telegram.screens.user.
 disputes), not from the feed.
 
@@ -23,13 +25,13 @@ write to the bot again; any other failure to send costs that one message, never 
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from itertools import takewhile
 from typing import NoReturn
 
 import trio
 from prometheus_client import Counter
 
 from storage import NoticeKind, ShopEventKind, ShopEventRecord, Store, UserRecord
+from storage.feed_gaps import FeedGaps
 from telegram.client import BotClient
 from telegram.config import ShopSettings
 from telegram.errors import Forbidden, TelegramError
@@ -43,8 +45,6 @@ SENT = Counter("shopkeeper_staff_notices_total", "Staff notices sent, by kind an
 
 # How often new business events and due digests are looked for, seconds.
 POLL_SECONDS = 1.0
-# How old an event must be before the cursor moves over it (see the module docstring).
-SETTLE_SECONDS = 2.0
 # Events read per round.
 EVENTS_PER_ROUND = 200
 # The security events that tell of a payment the shop refused to credit.
@@ -72,6 +72,7 @@ class Notifier:
         self.owner_id = owner_id
         # Digest hours and runways are wall-clock matters; the pauses between rounds are trio's.
         self.wall = wall
+        self.gaps = FeedGaps()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
         task_status.started()
@@ -87,16 +88,27 @@ class Notifier:
 
     async def tell_events(self) -> int:
         """Tell of the business events since the cursor (sales, payments refused) to those who chose
-        them; returns how many events the cursor moved over."""
+        them, and of the ids this process skipped that committed since; returns how many events."""
         seen = await self.store.notice_cursor()
         if seen is None:
             await self.store.advance_notice_cursor(None, await self.store.latest_shop_event_id())
             return 0
-        settled = self.wall() - timedelta(seconds=SETTLE_SECONDS)
+        now = trio.current_time()
+        ready = []
+        if awaited := self.gaps.awaited(now):
+            ready = await self.store.shop_events_among(awaited)
+            for event in ready:
+                self.gaps.found(event.id)
         events = await self.store.shop_events_after(seen, EVENTS_PER_ROUND)
-        ready = list(takewhile(lambda event: event.created_at <= settled, events))
-        if not ready or not await self.store.advance_notice_cursor(seen, ready[-1].id):
-            return 0  # nothing settled yet, or another process took these
+        # Another process that moved the cursor first tells of these (and awaits their gaps).
+        if events and await self.store.advance_notice_cursor(seen, events[-1].id):
+            last = seen
+            for event in events:
+                self.gaps.passed(last, event.id, now)
+                last = event.id
+            ready += events
+        if not ready:
+            return 0
         sold = [event.subject for event in ready if event.kind == ShopEventKind.PURCHASE]
         if sold and (sales := await self.store.sales_of(sold)):
             for user in await self.store.notice_recipients("sales", owner_id=self.owner_id):

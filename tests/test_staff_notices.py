@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 
 from actors.notifier import Notifier
-from storage import NoticeChoices, PurchaseRequest, StorageSettings, Store, open_store
+from storage import NoticeChoices, PurchaseRequest, ShopEventKind, StorageSettings, Store, open_store
+from storage.feed_models import ShopEvent
 from telegram.client import BotClient
 from telegram.config import ShopSettings, TelegramSettings
 from telegram.emulator import Emulator
@@ -279,3 +280,30 @@ async def test_the_digest_holds_the_dashboards_cards_of_the_day_before(store: St
         "Paying users: 1 (0)",
         "Average order: 5.00 USD (0.00 USD)",
     ]
+
+
+async def test_an_event_committed_after_a_later_one_is_still_told(postgres_url: str, emu: Emulator) -> None:
+    async with open_store(StorageSettings(database_url=postgres_url)) as store:
+        await people(store, emu)
+        await store.grant_admin(ANN, ["payments"], actor_id=OWNER_ID)
+        await store.choose_notices(ANN, NoticeChoices(payments=True), owner_id=OWNER_ID, now=datetime.now(UTC))
+        async with BotClient(TelegramSettings(token=TOKEN, owner_id=OWNER_ID), transport=emu.transport()) as bot:
+            notifier = Notifier(store, bot, ShopSettings(), OWNER_ID, wall=Wall(datetime.now(UTC) + timedelta(minutes=1)))
+            assert await notifier.tell_events() == 0  # the first run starts at the feed's latest event
+            base = await store.latest_shop_event_id()
+
+            async def refused(event_id: int, order: str) -> None:
+                async def insert() -> None:
+                    await ShopEvent.create(id=event_id, kind=ShopEventKind.SECURITY, summary=f"payment.rejected {order}")
+
+                await store.cross(insert)
+
+            # base+1 was taken by a transaction held open (a lock wait) while base+2 committed.
+            await refused(base + 2, "second")
+            assert await notifier.tell_events() == 1
+            assert await notifier.tell_events() == 0
+            await refused(base + 1, "first")
+            assert await notifier.tell_events() == 1
+            assert await notifier.tell_events() == 0
+    told = texts_to(emu, ANN)
+    assert len(told) == 2 and "second" in told[0] and "first" in told[1]
