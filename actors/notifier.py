@@ -25,7 +25,7 @@ write to the bot again; any other failure to send costs that one message, never 
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 import trio
 from prometheus_client import Counter
@@ -34,7 +34,7 @@ from storage import NoticeKind, ShopEventKind, ShopEventRecord, Store, UserRecor
 from storage.feed_gaps import FeedGaps
 from telegram.client import BotClient
 from telegram.config import ShopSettings
-from telegram.errors import Forbidden, TelegramError
+from telegram.errors import Forbidden, NetworkError, RetryAfter, ServerError, TelegramError
 from telegram.i18n import pick_language
 from telegram.screens.admin.notice_views import digest_view, refused_view, running_low_view, sales_view, stuck_view
 from telegram.texts import Texts
@@ -54,6 +54,14 @@ REFUSED_PAYMENTS = ("payment.rejected", "payment.reconcile_failed")
 CHECK_SECONDS = 60.0
 # The digest's longer window, in UTC dates ending with the day before.
 DIGEST_WEEK = 7
+# A digest Telegram could not take for a passing reason (the network, a 5xx, a 429) is tried again,
+# first after this many seconds, the wait doubling up to DIGEST_RETRY_MAX; any other refusal (a 400
+# "chat not found") would fare the same every time: that day's digest is skipped.
+DIGEST_RETRY_FIRST = 30.0
+DIGEST_RETRY_MAX = 1800.0
+TRANSIENT = (NetworkError, ServerError, RetryAfter)
+
+type Outcome = Literal["sent", "blocked", "refused", "transient"]
 
 
 class Notifier:
@@ -73,6 +81,8 @@ class Notifier:
         # Digest hours and runways are wall-clock matters; the pauses between rounds are trio's.
         self.wall = wall
         self.gaps = FeedGaps()
+        # Per staff member whose digest failed for a passing reason: when to try again, and the wait after that.
+        self._digest_retry: dict[int, tuple[float, float]] = {}
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
         task_status.started()
@@ -135,12 +145,18 @@ class Notifier:
         week = await self.store.dashboard_kpis(yesterday, DIGEST_WEEK)
         sent = 0
         for user in due:
+            retry_at, wait = self._digest_retry.get(user.id, (0.0, DIGEST_RETRY_FIRST))
+            if trio.current_time() < retry_at:
+                continue
             if not await self.store.claim_digest(user.id, now.date()):
                 continue  # another process is sending it
-            if await self.send(user, "digest", digest_view(self.texts_for(user), day, week)):
-                sent += 1
-            else:
+            outcome = await self.deliver(user, "digest", digest_view(self.texts_for(user), day, week))
+            if outcome == "transient":
                 await self.store.release_digest(user.id, now.date())
+                self._digest_retry[user.id] = (trio.current_time() + wait, min(wait * 2, DIGEST_RETRY_MAX))
+                continue
+            self._digest_retry.pop(user.id, None)
+            sent += outcome == "sent"
         return sent
 
     async def tell_running_low(self) -> int:
@@ -164,19 +180,23 @@ class Notifier:
 
     async def send(self, user: UserRecord, kind: NoticeKind, text: str) -> bool:
         """Send one notice; False when it could not be (a user who blocked the bot is marked so)."""
+        return await self.deliver(user, kind, text) == "sent"
+
+    async def deliver(self, user: UserRecord, kind: NoticeKind, text: str) -> Outcome:
+        """Send one notice, and say how it went: a user who blocked the bot is marked so."""
         try:
             await self.bot.send_message(user.id, text)
         except Forbidden:
             SENT.labels(kind, "blocked").inc()
             log.info("staff member %d blocked the bot: no more notices until they write again", user.id)
             await self.store.mark_bot_blocked(user.id)
-            return False
+            return "blocked"
         except TelegramError as error:
             SENT.labels(kind, "failed").inc()
             log.warning("%s notice to staff member %d not sent: %s", kind, user.id, error)
-            return False
+            return "transient" if isinstance(error, TRANSIENT) else "refused"
         SENT.labels(kind, "sent").inc()
-        return True
+        return "sent"
 
 
 def _refused_payment(event: ShopEventRecord) -> bool:
