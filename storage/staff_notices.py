@@ -46,6 +46,9 @@ NOTICE_NEED: dict[NoticeKind, Need] = {
 RATE_DAYS = 7
 # A pending payment this long past its expiry is stuck: the reconciler expires orders every round.
 STUCK_AFTER = timedelta(minutes=10)
+# A refund still unfinished this long after it was first seen so is stuck: the reconciler finishes an
+# interrupted one within a round. A time, not a count of looks: two processes look within seconds.
+REFUND_STUCK_AFTER = timedelta(minutes=1)
 LOW_TOLD = "notices.low_stock_told"
 STUCK_TOLD = "notices.stuck_told"
 REFUNDS_SEEN = "notices.refunds_seen"
@@ -225,26 +228,32 @@ async def stuck_payments(now: datetime) -> list[StuckPaymentNotice]:
 
 async def claim_stuck_payments(now: datetime) -> list[StuckPaymentNotice]:
     """The stuck payments (see `stuck_payments`) not told of yet, claimed for telling. A refund is
-    stuck once it was unfinished at the previous look as well (the reconciler finishes an interrupted
-    one within a round; most are done in a second): the refunds seen are kept from one look to the next."""
+    stuck once it is unfinished REFUND_STUCK_AFTER after it was first seen so (most are done in a
+    second): when each unfinished refund was first seen is kept from one look to the next."""
     found = await stuck_payments(now)
     refunding = {p.payment_id for p in found if p.status == PaymentStatus.REFUNDING}
-    seen_before = await _swap(REFUNDS_SEEN, refunding)
-    stuck = [p for p in found if p.status != PaymentStatus.REFUNDING or p.payment_id in seen_before]
+    first_seen = await _first_seen(REFUNDS_SEEN, refunding, now)
+    stuck = [p for p in found if p.status != PaymentStatus.REFUNDING or first_seen[p.payment_id] <= now - REFUND_STUCK_AFTER]
     told = await _claim(STUCK_TOLD, {payment.payment_id for payment in stuck})
     return [payment for payment in stuck if payment.payment_id in told]
 
 
-async def _swap(key: str, current: set[str]) -> set[str]:
-    """Keep `current` under `key`; returns what was kept there before."""
+async def _first_seen(key: str, current: set[str], now: datetime) -> dict[str, datetime]:
+    """When each of `current` was first seen (`now` for the new ones), kept under `key` for the next
+    look; what is no longer current is forgotten. Two processes at once may both write: each keeps the
+    earlier time it read, so at worst a refund is first seen a look later."""
     async with in_transaction() as conn:
         row = await Setting.get_or_none(key=key, using_db=conn)
-        value = json.dumps(sorted(current))
+        # A list: what an older version kept (ids without times), taken as seen now.
+        kept = json.loads(row.value) if row is not None else {}
+        before = cast(dict[str, str], kept) if isinstance(kept, dict) else {}
+        seen = {payment_id: datetime.fromisoformat(before[payment_id]) if payment_id in before else now for payment_id in current}
+        value = json.dumps({payment_id: at.isoformat() for payment_id, at in sorted(seen.items())})
         if row is None:
             await Setting.create(key=key, value=value, using_db=conn)
-            return set()
-        await Setting.filter(key=key).using_db(conn).update(value=value)
-        return set(cast(list[str], json.loads(row.value)))
+        else:
+            await Setting.filter(key=key).using_db(conn).update(value=value)
+        return seen
 
 
 async def _claim(key: str, current: set[str]) -> set[str]:
