@@ -30,8 +30,7 @@ from typing import Literal, NoReturn
 import trio
 from prometheus_client import Counter
 
-from storage import NoticeKind, ShopEventKind, ShopEventRecord, Store, UserRecord
-from storage.feed_gaps import FeedGaps
+from storage import FeedGaps, NoticeKind, ShopEventKind, ShopEventRecord, Store, UserRecord
 from telegram.client import BotClient
 from telegram.config import ShopSettings
 from telegram.errors import Forbidden, NetworkError, RetryAfter, ServerError, TelegramError

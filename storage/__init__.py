@@ -34,6 +34,7 @@ from storage.errors import (
     UnknownUser,
 )
 from storage.exports import EXPORT_TABLES
+from storage.feed_gaps import FeedGaps
 from storage.funnel import Step
 from storage.kinds import (
     BroadcastStatus,
@@ -240,6 +241,7 @@ __all__ = [
     "StaffRefused",
     "Access",
     "Granted",
+    "FeedGaps",
     "Need",
     "Refused",
     "may",
