@@ -22,25 +22,19 @@ A staff member who blocked the bot (403) is marked as broadcasts mark them and s
 write to the bot again; any other failure to send costs that one message, never the others'.
 """
 
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Literal, NoReturn
+from typing import NoReturn
 
 import trio
-from prometheus_client import Counter
 
 from storage import FeedGaps, NoticeKind, ShopEventKind, ShopEventRecord, Store, UserRecord
 from telegram.client import BotClient
 from telegram.config import ShopSettings
-from telegram.errors import Forbidden, NetworkError, RetryAfter, ServerError, TelegramError
 from telegram.i18n import pick_language
 from telegram.screens.admin.notice_views import digest_view, refused_view, running_low_view, sales_view, stuck_view
+from telegram.staff_send import Outcome, send_to_staff
 from telegram.texts import Texts
-
-log = logging.getLogger(__name__)
-
-SENT = Counter("shopkeeper_staff_notices_total", "Staff notices sent, by kind and outcome", ["kind", "outcome"])
 
 # How often new business events and due digests are looked for, seconds.
 POLL_SECONDS = 1.0
@@ -58,9 +52,6 @@ DIGEST_WEEK = 7
 # "chat not found") would fare the same every time: that day's digest is skipped.
 DIGEST_RETRY_FIRST = 30.0
 DIGEST_RETRY_MAX = 1800.0
-TRANSIENT = (NetworkError, ServerError, RetryAfter)
-
-type Outcome = Literal["sent", "blocked", "refused", "transient"]
 
 
 class Notifier:
@@ -183,19 +174,7 @@ class Notifier:
 
     async def deliver(self, user: UserRecord, kind: NoticeKind, text: str) -> Outcome:
         """Send one notice, and say how it went: a user who blocked the bot is marked so."""
-        try:
-            await self.bot.send_message(user.id, text)
-        except Forbidden:
-            SENT.labels(kind, "blocked").inc()
-            log.info("staff member %d blocked the bot: no more notices until they write again", user.id)
-            await self.store.mark_bot_blocked(user.id)
-            return "blocked"
-        except TelegramError as error:
-            SENT.labels(kind, "failed").inc()
-            log.warning("%s notice to staff member %d not sent: %s", kind, user.id, error)
-            return "transient" if isinstance(error, TRANSIENT) else "refused"
-        SENT.labels(kind, "sent").inc()
-        return "sent"
+        return await send_to_staff(self.bot, self.store, user.id, kind, text)
 
 
 def _refused_payment(event: ShopEventRecord) -> bool:
