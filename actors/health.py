@@ -36,15 +36,22 @@ class HealthWatcher:
 
     def report(self) -> HealthReport:
         if self.poller.last_error is not None:
-            bot_api = ComponentHealth(ok=False, detail=self.poller.last_error)
+            bot_api = ComponentHealth(ok=False, detail=self.actors.redact(self.poller.last_error))
         elif self.poller.last_ok is None:
             bot_api = ComponentHealth(ok=False, detail="no answer from getUpdates yet")
         else:
             bot_api = ComponentHealth(ok=True, detail=self.poller.mode)
         components = {"database": self._database, "key_value": self._kv, "bot_api": bot_api}
         for name, running in sorted(self.actors.running.items()):
-            crash = self.actors.last_crash.get(name, "")
-            components[f"actor:{name}"] = ComponentHealth(ok=running, detail=crash if not running else "running")
+            if running:
+                components[f"actor:{name}"] = ComponentHealth(ok=True, detail="running")
+                continue
+            # /health is public: it names the crash's type; the signed-in overview shows the reason.
+            components[f"actor:{name}"] = ComponentHealth(
+                ok=False,
+                detail=self.actors.last_crash_type.get(name, "stopped"),
+                reason=self.actors.last_crash.get(name, ""),
+            )
         return HealthReport(components=components)
 
 

@@ -10,8 +10,10 @@ payments told until they recover), so a restart, or a second shop process, never
 crash between the record and the send loses that one notice rather than repeating it. The first run
 starts at the feed's latest event: a new shop's staff are not told its whole history.
 
-A feed row gets its id when written and commits with its transaction, so a later id can commit first;
-the cursor moves only over events SETTLE_SECONDS old, by when the transactions before them have ended.
+A feed row gets its id when written and commits with its transaction, so a later id can commit first
+(on PostgreSQL a lock wait can hold one open for seconds): the process that moves the cursor over an id
+not committed yet awaits it (storage.feed_gaps, as the live page's watcher does) and tells of it when
+it commits. Those awaited ids live in that process: one that stops meanwhile leaves them untold.
 Dispute notices are sent by the dispute screen itself, with the buyer's words (telegram.screens.user.
 disputes), not from the feed.
 
@@ -20,31 +22,22 @@ A staff member who blocked the bot (403) is marked as broadcasts mark them and s
 write to the bot again; any other failure to send costs that one message, never the others'.
 """
 
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from itertools import takewhile
 from typing import NoReturn
 
 import trio
-from prometheus_client import Counter
 
-from storage import NoticeKind, ShopEventKind, ShopEventRecord, Store, UserRecord
+from storage import FeedGaps, NoticeKind, ShopEventKind, ShopEventRecord, Store, UserRecord
 from telegram.client import BotClient
 from telegram.config import ShopSettings
-from telegram.errors import Forbidden, TelegramError
 from telegram.i18n import pick_language
 from telegram.screens.admin.notice_views import digest_view, refused_view, running_low_view, sales_view, stuck_view
+from telegram.staff_send import Outcome, send_to_staff
 from telegram.texts import Texts
-
-log = logging.getLogger(__name__)
-
-SENT = Counter("shopkeeper_staff_notices_total", "Staff notices sent, by kind and outcome", ["kind", "outcome"])
 
 # How often new business events and due digests are looked for, seconds.
 POLL_SECONDS = 1.0
-# How old an event must be before the cursor moves over it (see the module docstring).
-SETTLE_SECONDS = 2.0
 # Events read per round.
 EVENTS_PER_ROUND = 200
 # The security events that tell of a payment the shop refused to credit.
@@ -54,6 +47,11 @@ REFUSED_PAYMENTS = ("payment.rejected", "payment.reconcile_failed")
 CHECK_SECONDS = 60.0
 # The digest's longer window, in UTC dates ending with the day before.
 DIGEST_WEEK = 7
+# A digest Telegram could not take for a passing reason (the network, a 5xx, a 429) is tried again,
+# first after this many seconds, the wait doubling up to DIGEST_RETRY_MAX; any other refusal (a 400
+# "chat not found") would fare the same every time: that day's digest is skipped.
+DIGEST_RETRY_FIRST = 30.0
+DIGEST_RETRY_MAX = 1800.0
 
 
 class Notifier:
@@ -72,6 +70,9 @@ class Notifier:
         self.owner_id = owner_id
         # Digest hours and runways are wall-clock matters; the pauses between rounds are trio's.
         self.wall = wall
+        self.gaps = FeedGaps()
+        # Per staff member whose digest failed for a passing reason: when to try again, and the wait after that.
+        self._digest_retry: dict[int, tuple[float, float]] = {}
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
         task_status.started()
@@ -87,16 +88,27 @@ class Notifier:
 
     async def tell_events(self) -> int:
         """Tell of the business events since the cursor (sales, payments refused) to those who chose
-        them; returns how many events the cursor moved over."""
+        them, and of the ids this process skipped that committed since; returns how many events."""
         seen = await self.store.notice_cursor()
         if seen is None:
             await self.store.advance_notice_cursor(None, await self.store.latest_shop_event_id())
             return 0
-        settled = self.wall() - timedelta(seconds=SETTLE_SECONDS)
+        now = trio.current_time()
+        ready = []
+        if awaited := self.gaps.awaited(now):
+            ready = await self.store.shop_events_among(awaited)
+            for event in ready:
+                self.gaps.found(event.id)
         events = await self.store.shop_events_after(seen, EVENTS_PER_ROUND)
-        ready = list(takewhile(lambda event: event.created_at <= settled, events))
-        if not ready or not await self.store.advance_notice_cursor(seen, ready[-1].id):
-            return 0  # nothing settled yet, or another process took these
+        # Another process that moved the cursor first tells of these (and awaits their gaps).
+        if events and await self.store.advance_notice_cursor(seen, events[-1].id):
+            last = seen
+            for event in events:
+                self.gaps.passed(last, event.id, now)
+                last = event.id
+            ready += events
+        if not ready:
+            return 0
         sold = [event.subject for event in ready if event.kind == ShopEventKind.PURCHASE]
         if sold and (sales := await self.store.sales_of(sold)):
             for user in await self.store.notice_recipients("sales", owner_id=self.owner_id):
@@ -123,12 +135,18 @@ class Notifier:
         week = await self.store.dashboard_kpis(yesterday, DIGEST_WEEK)
         sent = 0
         for user in due:
+            retry_at, wait = self._digest_retry.get(user.id, (0.0, DIGEST_RETRY_FIRST))
+            if trio.current_time() < retry_at:
+                continue
             if not await self.store.claim_digest(user.id, now.date()):
                 continue  # another process is sending it
-            if await self.send(user, "digest", digest_view(self.texts_for(user), day, week)):
-                sent += 1
-            else:
+            outcome = await self.deliver(user, "digest", digest_view(self.texts_for(user), day, week))
+            if outcome == "transient":
                 await self.store.release_digest(user.id, now.date())
+                self._digest_retry[user.id] = (trio.current_time() + wait, min(wait * 2, DIGEST_RETRY_MAX))
+                continue
+            self._digest_retry.pop(user.id, None)
+            sent += outcome == "sent"
         return sent
 
     async def tell_running_low(self) -> int:
@@ -152,19 +170,11 @@ class Notifier:
 
     async def send(self, user: UserRecord, kind: NoticeKind, text: str) -> bool:
         """Send one notice; False when it could not be (a user who blocked the bot is marked so)."""
-        try:
-            await self.bot.send_message(user.id, text)
-        except Forbidden:
-            SENT.labels(kind, "blocked").inc()
-            log.info("staff member %d blocked the bot: no more notices until they write again", user.id)
-            await self.store.mark_bot_blocked(user.id)
-            return False
-        except TelegramError as error:
-            SENT.labels(kind, "failed").inc()
-            log.warning("%s notice to staff member %d not sent: %s", kind, user.id, error)
-            return False
-        SENT.labels(kind, "sent").inc()
-        return True
+        return await self.deliver(user, kind, text) == "sent"
+
+    async def deliver(self, user: UserRecord, kind: NoticeKind, text: str) -> Outcome:
+        """Send one notice, and say how it went: a user who blocked the bot is marked so."""
+        return await send_to_staff(self.bot, self.store, user.id, kind, text)
 
 
 def _refused_payment(event: ShopEventRecord) -> bool:

@@ -17,6 +17,7 @@ the inbox with their own transaction, such as a credit code redeemed or a disput
 """
 
 import logging
+from collections.abc import Callable
 from typing import NoReturn
 
 import msgspec
@@ -79,6 +80,13 @@ class UpdatePoller:
         # A run after a crash starts afresh: what the crashed run had in hand is in the inbox, replayed below.
         lanes = self._lanes = ChatLanes(self.dispatcher, workers=self.settings.lanes, done=self._done)
         self._intake = trio.CancelScope()
+        ready = False
+
+        def started() -> None:
+            nonlocal ready
+            ready = True
+            task_status.started()
+
         if self._stopping:
             self._intake.cancel()
         async with trio.open_nursery() as outer:
@@ -87,10 +95,14 @@ class UpdatePoller:
                 await nursery.start(lanes.run)
                 with self._intake:
                     await self._replay(lanes)
-                    await self._poll(lanes, task_status)
+                    await self._poll(lanes, started)
                 lanes.close()
             outer.cancel_scope.cancel()
         await self._finish()
+        if not ready:
+            # Stopped before Telegram's first answer (just started, or the Bot API unreachable): a
+            # clean stop, not a start that failed, which the supervisor would take for a crash.
+            task_status.started()
 
     async def _replay(self, lanes: ChatLanes) -> None:
         """Offer what a crash left unhandled in the inbox, oldest first (not what a crashed run of
@@ -102,7 +114,7 @@ class UpdatePoller:
             if update.update_id not in marking:
                 lanes.offer(update)
 
-    async def _poll(self, lanes: ChatLanes, task_status: trio.TaskStatus[None]) -> NoReturn:
+    async def _poll(self, lanes: ChatLanes, started_now: Callable[[], None]) -> NoReturn:
         started = False
         failures = 0
         while True:
@@ -130,7 +142,7 @@ class UpdatePoller:
             self.last_ok = trio.current_time()
             self.last_error = None
             if not started:
-                task_status.started()
+                started_now()
                 started = True
             for update in fresh:
                 lanes.offer(update)

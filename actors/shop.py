@@ -150,7 +150,7 @@ async def run_shop(
         # One update source per process: Telegram refuses getUpdates while a webhook is set.
         source = WebhookIntake if settings.telegram.mode == "webhook" else UpdatePoller
         poller = source(bot, dispatcher, settings.telegram, store)
-        actors = ActorStatus(on_crash=store.record_crash)
+        actors = ActorStatus(on_crash=store.record_crash, redact=errors_seen.redact)
         health = HealthWatcher(store, poller, actors)
         polling_done = trio.Event()
         web_closing = trio.Event()

@@ -8,7 +8,7 @@ import trio
 from prometheus_client import Counter
 
 from storage import StorageError
-from telegram.client import redact
+from webui import Redactor
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +29,18 @@ type CrashReport = Callable[[str, str], Awaitable[None]]
 
 
 class ActorStatus:
-    """What the health watcher reads: each supervised actor's state and last crash. `on_crash` tells
-    of each crash elsewhere too (the shop's business-event feed: storage.feed.record_crash), with
-    the actor's name and the reason, bot tokens redacted."""
+    """What the health watcher reads: each supervised actor's state, its last crash's reason and its
+    type. `on_crash` tells of each crash elsewhere too (the shop's business-event feed:
+    storage.feed.record_crash), with the actor's name and the reason. A reason is kept redacted by
+    `redact`: the error book's redactor, told the configuration's secrets, so a crash shows no more
+    on the overview and in the feed than on /errors."""
 
-    def __init__(self, on_crash: CrashReport | None = None) -> None:
+    def __init__(self, on_crash: CrashReport | None = None, *, redact: Callable[[str], str] | None = None) -> None:
         self.running: dict[str, bool] = {}
         self.last_crash: dict[str, str] = {}
+        self.last_crash_type: dict[str, str] = {}
         self.on_crash = on_crash
+        self.redact = redact or Redactor()
 
 
 async def supervise(
@@ -66,12 +70,13 @@ async def supervise(
         except Exception as error:  # the supervisor is the one place that catches everything
             status.running[name] = False
             cause = _sole(error)
-            status.last_crash[name] = f"{type(cause).__name__}: {cause}"
+            status.last_crash[name] = status.redact(f"{type(cause).__name__}: {cause}")
+            status.last_crash_type[name] = type(cause).__name__
             RESTARTS.labels(name).inc()
             if trio.current_time() - began > STABLE_AFTER:
                 delay = BACKOFF_FIRST
             log.error("actor %s crashed; restarting in %.1f s", name, delay, exc_info=cause)
-            await _report(status, name, redact(status.last_crash[name])[:REASON_MAX])
+            await _report(status, name, status.last_crash[name][:REASON_MAX])
             await trio.sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX)
         else:

@@ -35,6 +35,7 @@ from storage.errors import (
     UnknownUser,
 )
 from storage.exports import EXPORT_TABLES
+from storage.feed_gaps import FeedGaps
 from storage.funnel import Step
 from storage.invalidation import CATALOG, SWITCHES, USER
 from storage.kinds import (
@@ -246,6 +247,7 @@ __all__ = [
     "StaffRefused",
     "Access",
     "Granted",
+    "FeedGaps",
     "Need",
     "Refused",
     "may",

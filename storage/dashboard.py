@@ -11,21 +11,16 @@ from decimal import Decimal
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import F, Q, RawSQL
-from tortoise.functions import Count, Max, Sum
+from tortoise.expressions import Q, RawSQL
+from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from storage.funnel_models import UserMilestone
-from storage.models import CENT, Item, ItemKind, Payment, PaymentStatus, Purchase, User
+from storage.models import CENT, Item, Payment, PaymentStatus, Purchase, User
 from storage.records import DaySales, TopItem
-from storage.records.dashboard import Dashboard, Funnel, KpiCards, RunwayItem, StuckPayment
+from storage.records.dashboard import Dashboard, Funnel, KpiCards, StuckPayment
+from storage.runway import runways
 from storage.statistics import MAX_DAYS
-
-# The runway's sales rate is that of the last RUNWAY_DAYS dates.
-RUNWAY_DAYS = 7
-# The runway is ordered by days left to a thousandth (integer arithmetic, the same on both dialects).
-RUNWAY_SCALE = 1000
-TENTH = Decimal("0.1")
 
 
 class Window:
@@ -105,7 +100,7 @@ async def dashboard(
             .values("item_id", "sold", "revenue")
         )
         titles = dict(await Item.filter(id__in=[row["item_id"] for row in best]).using_db(conn).values_list("id", "title"))
-        running_out = await _runway(conn, window, runway, (runway_page - 1) * runway)
+        running_out = await runways(conn, window.now, runway, (runway_page - 1) * runway)
         payments = await _payments(conn, window, stuck)
     return Dashboard(
         kpis=_cards(window, sales, users),
@@ -193,41 +188,6 @@ def _cards(window: Window, sales: dict[str, Any], users: dict[str, Any]) -> KpiC
         average_order=_average(revenue, sales["purchases"]),
         previous_average_order=_average(previous, sales["previous_purchases"]),
     )
-
-
-async def _runway(conn: BaseDBAsyncClient, window: Window, limit: int, offset: int) -> list[RunwayItem]:
-    """Visible unique items that sold in the last RUNWAY_DAYS dates, soonest to run out first: one
-    GROUP BY over those dates' purchases, ordered and paged by the database. An item that sold
-    nothing lately has no end in sight and is left out."""
-    since = window.end - timedelta(days=RUNWAY_DAYS)
-    rows = (
-        await Purchase.filter(
-            revoked_at=None,
-            created_at__gte=since,
-            created_at__lt=window.end,
-            item__kind=ItemKind.UNIQUE,
-            item__hidden=False,
-            item__deleted_at=None,
-        )
-        .using_db(conn)
-        .annotate(sold=Sum("quantity"), left=Max("item__stock_left"))
-        .annotate(order=F("left") * RUNWAY_SCALE / F("sold"))
-        .group_by("item_id", "item__title")
-        .order_by("order", "item__title")
-        .limit(limit)
-        .offset(offset)
-        .values("item_id", "item__title", "left", "sold")
-    )
-    return [
-        RunwayItem(
-            item_id=row["item_id"],
-            title=row["item__title"],
-            units_left=row["left"],
-            sold_7d=row["sold"],
-            days_left=(Decimal(row["left"]) * RUNWAY_DAYS / row["sold"]).quantize(TENTH),
-        )
-        for row in rows
-    ]
 
 
 async def _payments(conn: BaseDBAsyncClient, window: Window, limit: int) -> dict[str, Any]:

@@ -16,22 +16,20 @@ date (`claim_digest`), and the items running low and the payments stuck that wer
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
-from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from storage.access import Need, Refused, authorize_in, may
 from storage.audit import write_event
-from storage.catalog import in_shown_category
-from storage.kinds import ItemKind, Permission, Role
-from storage.models import Item, Payment, PaymentStatus, Purchase, Setting, User
+from storage.kinds import Permission, Role
+from storage.models import Payment, PaymentStatus, Purchase, Setting, User
 from storage.notice_models import StaffNotices
 from storage.records import NOTICE_KINDS, NoticeChoices, NoticeKind, RunningLow, SaleNotice, StuckPaymentNotice, UserRecord
+from storage.runway import RUNWAY_DAYS, runways
 from storage.users import user_record
 
 # What a staff member must be allowed to see to be told of it.
@@ -42,10 +40,11 @@ NOTICE_NEED: dict[NoticeKind, Need] = {
     "payments": Permission.PAYMENTS,
     "disputes": "staff",
 }
-# Sales counted for an item's rate, in days.
-RATE_DAYS = 7
 # A pending payment this long past its expiry is stuck: the reconciler expires orders every round.
 STUCK_AFTER = timedelta(minutes=10)
+# A refund still unfinished this long after it was first seen so is stuck: the reconciler finishes an
+# interrupted one within a round. A time, not a count of looks: two processes look within seconds.
+REFUND_STUCK_AFTER = timedelta(minutes=1)
 LOW_TOLD = "notices.low_stock_told"
 STUCK_TOLD = "notices.stuck_told"
 REFUNDS_SEEN = "notices.refunds_seen"
@@ -169,33 +168,19 @@ async def mark_bot_blocked(user_id: int) -> None:
 
 
 async def running_low(now: datetime, days: int) -> list[RunningLow]:
-    """Visible unique items sold in the last RATE_DAYS whose stock lasts under `days` days at that
-    rate, soonest out first (at most ROUND_LIMIT)."""
-    since = now - timedelta(days=RATE_DAYS)
-    sold = (
-        await Purchase.filter(revoked_at=None, created_at__gte=since, created_at__lt=now)
-        .annotate(units=Sum("quantity"))
-        .group_by("item_id")
-        .values("item_id", "units")
-    )
-    rates = {row["item_id"]: int(row["units"]) for row in sold if row["units"]}
-    items = await Item.filter(
-        in_shown_category(), id__in=list(rates), hidden=False, deleted_at=None, kind=ItemKind.UNIQUE
-    ).values("id", "title", "stock_left")
-    low = []
-    for item in items:
-        left = Decimal(item["stock_left"] * RATE_DAYS) / rates[item["id"]]
-        if left < days:
-            low.append(
-                RunningLow(
-                    item_id=item["id"],
-                    title=item["title"],
-                    stock_left=item["stock_left"],
-                    sold_7d=rates[item["id"]],
-                    days_left=left.quantize(Decimal("0.1")),
-                )
-            )
-    return sorted(low, key=lambda item: (item.days_left, item.title))[:ROUND_LIMIT]
+    """Items on sale whose stock lasts under `days` days at the rate of the week before `now`
+    (storage.runway, the dashboard's rule), soonest out first (at most ROUND_LIMIT)."""
+    return [
+        RunningLow(
+            item_id=item.item_id,
+            title=item.title,
+            stock_left=item.units_left,
+            sold_7d=item.sold_7d,
+            days_left=item.days_left,
+        )
+        for item in await runways(None, now, ROUND_LIMIT)
+        if item.days_left is not None and item.units_left * RUNWAY_DAYS < days * item.sold_7d
+    ]
 
 
 async def claim_running_low(now: datetime, days: int) -> list[RunningLow]:
@@ -225,26 +210,32 @@ async def stuck_payments(now: datetime) -> list[StuckPaymentNotice]:
 
 async def claim_stuck_payments(now: datetime) -> list[StuckPaymentNotice]:
     """The stuck payments (see `stuck_payments`) not told of yet, claimed for telling. A refund is
-    stuck once it was unfinished at the previous look as well (the reconciler finishes an interrupted
-    one within a round; most are done in a second): the refunds seen are kept from one look to the next."""
+    stuck once it is unfinished REFUND_STUCK_AFTER after it was first seen so (most are done in a
+    second): when each unfinished refund was first seen is kept from one look to the next."""
     found = await stuck_payments(now)
     refunding = {p.payment_id for p in found if p.status == PaymentStatus.REFUNDING}
-    seen_before = await _swap(REFUNDS_SEEN, refunding)
-    stuck = [p for p in found if p.status != PaymentStatus.REFUNDING or p.payment_id in seen_before]
+    first_seen = await _first_seen(REFUNDS_SEEN, refunding, now)
+    stuck = [p for p in found if p.status != PaymentStatus.REFUNDING or first_seen[p.payment_id] <= now - REFUND_STUCK_AFTER]
     told = await _claim(STUCK_TOLD, {payment.payment_id for payment in stuck})
     return [payment for payment in stuck if payment.payment_id in told]
 
 
-async def _swap(key: str, current: set[str]) -> set[str]:
-    """Keep `current` under `key`; returns what was kept there before."""
+async def _first_seen(key: str, current: set[str], now: datetime) -> dict[str, datetime]:
+    """When each of `current` was first seen (`now` for the new ones), kept under `key` for the next
+    look; what is no longer current is forgotten. Two processes at once may both write: each keeps the
+    earlier time it read, so at worst a refund is first seen a look later."""
     async with in_transaction() as conn:
         row = await Setting.get_or_none(key=key, using_db=conn)
-        value = json.dumps(sorted(current))
+        # A list: what an older version kept (ids without times), taken as seen now.
+        kept = json.loads(row.value) if row is not None else {}
+        before = cast(dict[str, str], kept) if isinstance(kept, dict) else {}
+        seen = {payment_id: datetime.fromisoformat(before[payment_id]) if payment_id in before else now for payment_id in current}
+        value = json.dumps({payment_id: at.isoformat() for payment_id, at in sorted(seen.items())})
         if row is None:
             await Setting.create(key=key, value=value, using_db=conn)
-            return set()
-        await Setting.filter(key=key).using_db(conn).update(value=value)
-        return set(cast(list[str], json.loads(row.value)))
+        else:
+            await Setting.filter(key=key).using_db(conn).update(value=value)
+        return seen
 
 
 async def _claim(key: str, current: set[str]) -> set[str]:

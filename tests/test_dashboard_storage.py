@@ -191,3 +191,18 @@ async def test_arguments_out_of_range_are_refused(store: Store, arguments: dict[
         await store.dashboard_figures(datetime.now(UTC), **arguments)
     with pytest.raises(ValueError, match="aware"):
         await store.dashboard_kpis(datetime(2030, 1, 15), 1)
+
+
+async def test_the_runway_and_the_low_stock_notice_follow_one_rule(store: Store, sale_time: datetime) -> None:
+    # Items in a hidden category are not on sale: neither the dashboard's runway nor the notice shows them.
+    [goods] = [c for c in await store.list_categories() if c.name == "Goods"]
+    await store.set_category_hidden(goods.id, True, actor_id=None)
+    assert (await store.dashboard_figures(sale_time, 1)).runway == []
+    assert await store.claim_running_low(sale_time, 30) == []
+    await store.set_category_hidden(goods.id, False, actor_id=None)
+    # The same items, days left and window (the 7 × 24 h up to now) in both.
+    runway = (await store.dashboard_figures(sale_time, 1)).runway
+    low = await store.claim_running_low(sale_time, 30)
+    assert [(r.item_id, r.units_left, r.sold_7d, r.days_left) for r in runway] == [
+        (r.item_id, r.stock_left, r.sold_7d, r.days_left) for r in low
+    ]

@@ -41,3 +41,26 @@ async def test_a_command_instead_of_the_description_cancels_the_dispute(sqlite_u
         await ann.wait_for_text("Please use the buttons below.")
         assert owner.bot_messages() == []
         assert (await shop.store.audit_page(1, 10)).total == 0
+
+
+async def test_a_staff_member_who_blocked_the_bot_is_marked_as_the_notifier_marks_them(sqlite_url: str) -> None:
+    async with open_shop(sqlite_url) as shop:
+        owner, bob = shop.emu.user(OWNER_ID, "Owner"), shop.emu.user(1002, "Bob")
+        ann = shop.emu.user(1001, "Ann", username="ann")
+        for user in (owner, bob):
+            await user.send_text("/start")
+            await user.wait_for_text("Welcome")
+        await shop.store.grant_admin(1002, ["payments"], actor_id=OWNER_ID)
+        assert [u.id for u in await shop.store.notice_recipients("disputes", owner_id=OWNER_ID)] == [OWNER_ID, 1002]
+        bob.block_bot()
+        await ann.send_text("/start")
+        await ann.wait_for_text("Welcome")
+        await ann.send_text("/paysupport")
+        await ann.wait_for(lambda m: "📝 Open a payment dispute" in str(m.get("reply_markup")))
+        await ann.press("📝 Open a payment dispute")
+        await ann.wait_for_text("Describe the problem")
+        await ann.send_text("I paid twice")
+        await ann.wait_for_text("Your message reached the shop's staff")
+        assert "I paid twice" in (await owner.wait_for_text("Payment dispute"))["text"]
+        # Bob is marked as blocking the bot: no notice of any kind is tried until he writes again.
+        assert [u.id for u in await shop.store.notice_recipients("disputes", owner_id=OWNER_ID)] == [OWNER_ID]

@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import trio
 
 from actors.notifier import Notifier
-from storage import NoticeChoices, PurchaseRequest, StorageSettings, Store, open_store
+from storage import NoticeChoices, PurchaseRequest, ShopEventKind, StorageSettings, Store, open_store
+from storage.feed_models import ShopEvent
 from telegram.client import BotClient
 from telegram.config import ShopSettings, TelegramSettings
-from telegram.emulator import Emulator
+from telegram.emulator import Emulator, Fault
 from telegram.screens.admin.callbacks import ToggleNotice
 from tests.support.chat import labels, last_answer, open_card, press_data, press_when_shown, reply_to
 from tests.support.shop import OWNER_ID, open_shop
@@ -279,3 +281,84 @@ async def test_the_digest_holds_the_dashboards_cards_of_the_day_before(store: St
         "Paying users: 1 (0)",
         "Average order: 5.00 USD (0.00 USD)",
     ]
+
+
+async def test_an_event_committed_after_a_later_one_is_still_told(postgres_url: str, emu: Emulator) -> None:
+    async with open_store(StorageSettings(database_url=postgres_url)) as store:
+        await people(store, emu)
+        await store.grant_admin(ANN, ["payments"], actor_id=OWNER_ID)
+        await store.choose_notices(ANN, NoticeChoices(payments=True), owner_id=OWNER_ID, now=datetime.now(UTC))
+        async with BotClient(TelegramSettings(token=TOKEN, owner_id=OWNER_ID), transport=emu.transport()) as bot:
+            notifier = Notifier(store, bot, ShopSettings(), OWNER_ID, wall=Wall(datetime.now(UTC) + timedelta(minutes=1)))
+            assert await notifier.tell_events() == 0  # the first run starts at the feed's latest event
+            base = await store.latest_shop_event_id()
+
+            async def refused(event_id: int, order: str) -> None:
+                async def insert() -> None:
+                    await ShopEvent.create(id=event_id, kind=ShopEventKind.SECURITY, summary=f"payment.rejected {order}")
+
+                await store.cross(insert)
+
+            # base+1 was taken by a transaction held open (a lock wait) while base+2 committed.
+            await refused(base + 2, "second")
+            assert await notifier.tell_events() == 1
+            assert await notifier.tell_events() == 0
+            await refused(base + 1, "first")
+            assert await notifier.tell_events() == 1
+            assert await notifier.tell_events() == 0
+    told = texts_to(emu, ANN)
+    assert len(told) == 2 and "second" in told[0] and "first" in told[1]
+
+
+async def test_a_refused_digest_is_skipped_for_the_day_and_a_failing_one_retried_with_backoff(
+    store: Store, emu: Emulator, autojump_clock: trio.testing.MockClock
+) -> None:
+    await people(store, emu)
+    wall = Wall(DAY.replace(hour=7))
+    for user_id in (OWNER_ID, ANN):
+        await store.choose_notices(user_id, NoticeChoices(digest=True, digest_hour=9), owner_id=OWNER_ID, now=wall.now)
+    wall.now = DAY.replace(hour=9)
+    # Telegram refuses the owner's chat for good, and answers Ann's with 502s for a while.
+    refused = Fault(method="sendMessage", kind="bad_request", detail="chat not found", times=10_000)
+    failing = Fault(method="sendMessage", kind="server_error", times=10_000)
+    async with BotClient(TelegramSettings(token=TOKEN, owner_id=OWNER_ID), transport=emu.transport()) as bot:
+        notifier = Notifier(store, bot, ShopSettings(), OWNER_ID, wall=wall)
+        emu.faults.inject(refused)
+        assert await notifier.tell_digests() == 0
+        assert refused.times == 10_000 - 2  # one call each: the owner's refused, Ann's refused too
+        emu.faults.clear()
+        emu.faults.inject(failing)
+        for _ in range(600):  # ten minutes of rounds, one a second
+            await notifier.tell_digests()
+            await trio.sleep(1)
+        # Ann's was not claimed (both were refused above): nothing more is tried today.
+        assert failing.times == 10_000
+    assert texts_to(emu, OWNER_ID) == texts_to(emu, ANN) == []
+
+
+async def test_a_digest_failing_for_a_passing_reason_is_retried_with_backoff(
+    store: Store, emu: Emulator, autojump_clock: trio.testing.MockClock
+) -> None:
+    await people(store, emu)
+    wall = Wall(DAY.replace(hour=7))
+    await store.choose_notices(ANN, NoticeChoices(digest=True, digest_hour=9), owner_id=OWNER_ID, now=wall.now)
+    wall.now = DAY.replace(hour=9)
+    failing = Fault(method="sendMessage", kind="server_error", times=10_000)
+    emu.faults.inject(failing)
+    async with BotClient(TelegramSettings(token=TOKEN, owner_id=OWNER_ID), transport=emu.transport()) as bot:
+        notifier = Notifier(store, bot, ShopSettings(), OWNER_ID, wall=wall)
+        calls = []
+        for _ in range(600):  # ten minutes of rounds, one a second
+            await notifier.tell_digests()
+            calls.append(10_000 - failing.times)
+            await trio.sleep(1)
+        emu.faults.clear()
+        # Tried at 0 s, then after 30, 60, 120 and 240 s more: a handful of rounds, not 600.
+        tries = sorted(set(calls))
+        assert len(tries) <= 6 and calls[-1] <= 6 * 5
+        wall.now += timedelta(minutes=30)
+        for _ in range(1_800):
+            if await notifier.tell_digests():
+                break
+            await trio.sleep(1)
+    assert len(texts_to(emu, ANN)) == 1

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from storage import NoticeChoices, PurchaseRequest, Refused, StorageSettings, Store, open_store
+from storage.staff_notices import REFUND_STUCK_AFTER
 from tests.support.orders import BUYER, paid_stars_top_up, register
 
 OWNER, ANN, BOB = 1, 1001, 1002
@@ -100,14 +101,16 @@ async def test_the_feed_cursor_moves_for_one_of_two_processes(store: Store) -> N
     assert await store.notice_cursor() == 9
 
 
-async def test_a_refund_unfinished_at_two_looks_is_stuck_and_told_once(store: Store) -> None:
+async def test_a_refund_unfinished_a_check_interval_on_is_stuck_and_told_once(store: Store) -> None:
     await register(store, BUYER)
     payment = await paid_stars_top_up(store)
     now = datetime.now(UTC)
     assert await store.claim_stuck_payments(now) == []
     await store.begin_refund(payment.id)
-    # The reconciler finishes an interrupted refund within a round: at the first look it is not stuck yet.
+    # The reconciler finishes an interrupted refund within a round: at the first look it is not stuck
+    # yet, nor when a second process looks seconds later.
     assert await store.claim_stuck_payments(now) == []
-    [stuck] = await store.claim_stuck_payments(now)
+    assert await store.claim_stuck_payments(now + timedelta(seconds=5)) == []
+    [stuck] = await store.claim_stuck_payments(now + REFUND_STUCK_AFTER)
     assert (stuck.payment_id, stuck.status, stuck.user_id) == (payment.id, "refunding", BUYER)
     assert await store.claim_stuck_payments(now) == []

@@ -6,6 +6,7 @@ import pytest
 import trio
 
 from actors.supervisor import BACKOFF_FIRST, ActorStatus, supervise
+from webui import Redactor
 
 
 async def test_a_crashing_actor_is_restarted_with_backoff(autojump_clock: trio.testing.MockClock, caplog: pytest.LogCaptureFixture) -> None:
@@ -43,3 +44,28 @@ async def test_an_actor_that_returns_is_not_restarted(autojump_clock: trio.testi
     status = ActorStatus()
     await supervise("once", finishing, status)
     assert runs == 1 and status.running["once"] is False
+
+
+async def test_a_crash_is_kept_and_told_with_the_configured_secrets_masked(autojump_clock: trio.testing.MockClock) -> None:
+    secret = "prov-SECRET-value-xyz"  # a configured secret no pattern knows by its shape
+    told: list[tuple[str, str]] = []
+
+    async def tell(name: str, reason: str) -> None:
+        told.append((name, reason))
+
+    status = ActorStatus(on_crash=tell, redact=Redactor([secret]))
+
+    async def leaky(*, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+        if not told:
+            raise RuntimeError(f"the provider refused {secret}")
+        await trio.sleep_forever()
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(supervise, "payments", leaky, status)
+        await trio.sleep(5)
+        nursery.cancel_scope.cancel()
+    # What the overview and the feed show (last_crash, the report) and what the public /health shows.
+    assert status.last_crash["payments"] == "RuntimeError: the provider refused ****"
+    assert told == [("payments", "RuntimeError: the provider refused ****")]
+    assert status.last_crash_type["payments"] == "RuntimeError"

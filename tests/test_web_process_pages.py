@@ -22,6 +22,7 @@ from tests.support import web
 from tests.support.shop import OWNER_ID, TOKEN, RunningShop, open_shop, shop_settings
 from tests.support.waiting import until_idle
 from webui import ErrorBook, open_error_book
+from webui.error_book import MESSAGE_MAX, TRACEBACK_MAX
 from webui.sampler import ANSWER_SECONDS, Sampler
 
 OWNER = 1
@@ -166,6 +167,9 @@ async def test_a_crashed_actor_shows_crashed_with_its_reason_and_its_error(sqlit
             assert '<td>purchases</td><td><span class="good">running</span>' in page
             assert "Maintenance" in page and "polling" in page and f"{os.getpid()}" in page
             errors = html.unescape((await client.get("/errors")).text)
+            health = (await client.get("/health")).json()
+    # The public /health names the crash's type alone; the signed-in overview (above) tells its reason.
+    assert health["components"]["actor:poller"] == {"ok": False, "detail": "Unauthorized"}
     assert "telegram.errors.Unauthorized at " in errors and "actor poller crashed" in errors
     assert TOKEN not in errors and TOKEN not in page
 
@@ -180,3 +184,24 @@ def test_the_error_book_is_told_every_secret_of_the_configuration() -> None:
     assert sorted(secret_values(settings)) == sorted(
         [TOKEN, "db-password-1", "provider:TEST:secret-1", "12345:crypto-secret", "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="]
     )
+
+
+def test_a_secret_across_a_cut_is_masked_whole_before_the_text_is_cut() -> None:
+    secret = "provider-secret-value"
+    # The message is cut to MESSAGE_MAX, the traceback keeps its last TRACEBACK_MAX characters: the
+    # secret straddles each cut, so only masking before cutting leaves neither its head nor its tail.
+    message = "m" * (MESSAGE_MAX - 10) + secret
+    after = "t" * (TRACEBACK_MAX - 5)
+    with open_error_book([secret]) as book:
+        log = logging.getLogger("tests.process_pages.cuts")
+        log.error("%s", message)
+        try:
+            raise RuntimeError(secret + after)
+        except RuntimeError:
+            log.exception("failed")
+    cut_message, cut_trace = sorted(book.kinds(), key=lambda kind: kind.traceback != "")
+    assert cut_message.message == "m" * (MESSAGE_MAX - 10) + "****"
+    assert cut_trace.traceback.startswith("…") and cut_trace.traceback.endswith("****" + after)
+    for kind in (cut_message, cut_trace):
+        assert secret[:6] not in kind.message + kind.traceback and secret[-6:] not in kind.message + kind.traceback
+

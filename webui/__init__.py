@@ -5,6 +5,7 @@ from webui.auth import Auth
 from webui.config import WebSettings
 from webui.error_book import ErrorBook, open_error_book
 from webui.health import ComponentHealth, HealthReport
+from webui.redactor import Redactor
 from webui.status import ShopMode
 from webui.telegram_webhook import Taken, TelegramWebhook
 
@@ -14,6 +15,7 @@ __all__ = [
     "ComponentHealth",
     "ErrorBook",
     "HealthReport",
+    "Redactor",
     "SandboxPages",
     "ShopMode",
     "Taken",

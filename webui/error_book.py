@@ -5,8 +5,9 @@ record of ERROR and above and counts it under its kind: an exception's type and 
 (the innermost frame of the shop's own code, else the innermost), or else the logger and the
 message's template (its text before the arguments are put in, so one kind however the values vary).
 Each kind keeps its count, when it was first and last seen, and its last message and traceback, all
-redacted before they are kept (webui.redactor). The book is bounded: past KINDS kinds, the one seen
-least recently is forgotten. It lives in this process only and starts empty with it.
+redacted before they are kept (webui.redactor), whole, and only then cut to length: a secret across a
+cut would no longer match by value and would leave its head or tail on the page. The book is bounded:
+past KINDS kinds, the one seen least recently is forgotten. It lives in this process only and starts empty with it.
 """
 
 import logging
@@ -49,15 +50,15 @@ class ErrorBook(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             key, kind = _kind_of(record)
-            message = self.redact(_cut(record.getMessage(), MESSAGE_MAX))
-            trace = self.redact(_trace(record.exc_info))
+            message = _cut(self.redact(record.getMessage()), MESSAGE_MAX)
+            trace = _last(self.redact(_trace(record.exc_info)), TRACEBACK_MAX)
         except Exception:  # a record that cannot be rendered; logging's own way to say so
             self.handleError(record)
             return
         known = self._kinds.get(key)
         if known is None:
             self._kinds[key] = ErrorKind(
-                kind=self.redact(kind),
+                kind=_cut(self.redact(kind), MESSAGE_MAX),
                 logger=record.name,
                 level=record.levelname,
                 count=1,
@@ -105,7 +106,7 @@ def _kind_of(record: logging.LogRecord) -> tuple[tuple[str, ...], str]:
     """The record's kind, as a key and as a line to show."""
     error = record.exc_info[1] if record.exc_info else None
     if error is None:
-        template = _cut(str(record.msg), MESSAGE_MAX)
+        template = str(record.msg)
         return ("log", record.name, template), f"{record.name}: {template}"
     cls = type(error)
     name = cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
@@ -131,8 +132,11 @@ def _where(tb: TracebackType | None) -> str | None:
 def _trace(exc_info: ExcInfo) -> str:
     if not exc_info or exc_info[1] is None:
         return ""
-    text = "".join(traceback.format_exception(exc_info[1])).rstrip()
-    return text if len(text) <= TRACEBACK_MAX else "…" + text[-TRACEBACK_MAX:]
+    return "".join(traceback.format_exception(exc_info[1])).rstrip()
+
+
+def _last(text: str, limit: int) -> str:
+    return text if len(text) <= limit else "…" + text[-limit:]
 
 
 def _cut(text: str, limit: int) -> str:

@@ -47,7 +47,11 @@ async def shop_status(store: Store, report: HealthReport, mode: ShopMode) -> Sho
         maintenance = None
     components = report.components
     actors = [
-        ActorLine(name=name.removeprefix(ACTOR), running=health.ok, reason="" if health.ok else health.detail or "stopped")
+        ActorLine(
+            name=name.removeprefix(ACTOR),
+            running=health.ok,
+            reason="" if health.ok else health.reason or health.detail or "stopped",
+        )
         for name, health in sorted(components.items())
         if name.startswith(ACTOR)
     ]

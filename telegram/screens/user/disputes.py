@@ -1,18 +1,15 @@
 """Payment disputes: from /paysupport a buyer describes a payment problem, and the owner and the admins
 who keep dispute notices on get it in their chats with who wrote and the buyer's latest payments; it is also audited."""
 
-import logging
 from typing import Any
 
 from storage import PaymentRecord
-from telegram.errors import TelegramError
 from telegram.limits import units
 from telegram.routing import Context, Router, keyboard
 from telegram.screens.user.callbacks import OpenDispute, OpenMenu
 from telegram.screens.user.dates import date_time
+from telegram.staff_send import send_to_staff
 from telegram.texts import Texts
-
-log = logging.getLogger(__name__)
 
 router = Router(name=__name__)
 
@@ -60,11 +57,9 @@ async def typed_dispute(ctx: Context, text: str, _data: dict[str, Any]) -> None:
             )
         ]
         lines += [_payment_line(ctx, t, payment) for payment in payments] or [t("dispute.no_payments")]
-        try:
-            await ctx.bot.send_message(staff_id, "\n".join(lines))
-        except TelegramError as error:
-            # One staff member who blocked the bot (or never started it) must not keep it from the others.
-            log.info("dispute of %s not delivered to %s: %s", ctx.user.id, staff_id, error)
+        # One staff member who blocked the bot (marked so, as the notifier does) or never started it
+        # must not keep it from the others.
+        await send_to_staff(ctx.bot, store, staff_id, "disputes", "\n".join(lines))
     await ctx.forget()
     await ctx.reply(ctx.t("dispute.sent"), keyboard([(ctx.t.plain("button.main_menu"), OpenMenu())]))
 
