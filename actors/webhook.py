@@ -11,6 +11,7 @@ Telegram delivers again later, so nothing new overtakes a chat's replayed update
 offered to lanes that are closing.
 """
 
+from collections.abc import Callable
 from typing import NoReturn
 
 import msgspec
@@ -50,10 +51,10 @@ class WebhookIntake(UpdatePoller):
             lanes.offer(update)
         return "taken"
 
-    async def _poll(self, lanes: ChatLanes, task_status: trio.TaskStatus[None]) -> NoReturn:
+    async def _poll(self, lanes: ChatLanes, started_now: Callable[[], None]) -> NoReturn:
         self._open = lanes
         self.last_ok = trio.current_time()
-        task_status.started()
+        started_now()
         try:
             await trio.sleep_forever()
         finally:
