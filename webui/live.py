@@ -7,8 +7,9 @@ polls the feed by id every POLL_SECONDS, which costs an index seek when nothing 
 each event to every open stream: one query a process, however many pages are open.
 
 Ids are taken when a row is written and commit later, so on PostgreSQL a reader may see id 8 before
-id 7 commits. The watcher remembers the ids it skipped, and asks for them again at each poll for
-GAP_SECONDS; an id still missing then belongs to a transaction that rolled back.
+id 7 commits. The watcher remembers the ids it skipped and asks for them again at each poll, for a
+while (storage.feed_gaps, shared with the notifier); an id still missing then belongs to a
+transaction that rolled back.
 
 A stream's buffer holds SUBSCRIBER_BUFFER events: a stream that falls that far behind (a stalled
 connection) is dropped and told to reload, rather than holding up the others. Streams end as soon as
@@ -26,7 +27,7 @@ import trio
 from quart import Response, request
 from quart_trio import QuartTrio
 
-from storage import Granted, ShopEventKind, ShopEventRecord, StorageError, Store, UserRecord
+from storage import FeedGaps, Granted, ShopEventKind, ShopEventRecord, StorageError, Store, UserRecord
 from webui.auth import SESSION_COOKIE, Auth, Visitor
 from webui.event_access import MONEY_KINDS, shows_money, visible_kinds
 
@@ -37,11 +38,6 @@ log = logging.getLogger(__name__)
 type Rights = tuple[frozenset[ShopEventKind], bool]
 
 POLL_SECONDS = 0.5
-# How long an id below the highest seen is waited for before it counts as rolled back.
-GAP_SECONDS = 10.0
-# Skipped ids remembered at most (the newest): a burst of rolled-back batches must not grow the list
-# unbounded, and storage answers at most READ_MAX (500) ids at once.
-GAPS_MAX = 256
 READ_BATCH = 200
 SUBSCRIBER_BUFFER = 64
 HEARTBEAT_SECONDS = 15.0
@@ -69,7 +65,7 @@ class LiveFeed:
         self._subscribers: set[_Subscriber] = set()
         self._last = 0
         # Ids below _last not seen yet, with when to stop waiting for each.
-        self._gaps: dict[int, float] = {}
+        self.gaps = FeedGaps()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Poll the feed until cancelled or closed. Supports the trio nursery start protocol: started
@@ -101,18 +97,15 @@ class LiveFeed:
     async def poll(self) -> None:
         """Hand out what is new since the last poll, and the skipped ids that committed since."""
         now = trio.current_time()
-        # The newest GAPS_MAX skipped ids that are still awaited.
-        awaited = sorted(gap for gap, until in self._gaps.items() if until > now)[-GAPS_MAX:]
-        self._gaps = {gap: self._gaps[gap] for gap in awaited}
+        awaited = self.gaps.awaited(now)
         if awaited:
             for event in await self.store.shop_events_among(awaited):
-                del self._gaps[event.id]
+                self.gaps.found(event.id)
                 self._publish(event)
         while True:
             batch = await self.store.shop_events_after(self._last, READ_BATCH)
             for event in batch:
-                missing = range(max(self._last + 1, event.id - GAPS_MAX), event.id)
-                self._gaps.update(dict.fromkeys(missing, now + GAP_SECONDS))
+                self.gaps.passed(self._last, event.id, now)
                 self._last = event.id
                 self._publish(event)
             if len(batch) < READ_BATCH:
