@@ -60,6 +60,7 @@ from storage import (
 )
 from storage.catalog_cache import CatalogCache
 from storage.config import StorageSettings, backend_of, tortoise_config
+from storage.crossing import run_to_the_end
 from storage.driver_errors import DRIVER_ERRORS, UNREACHABLE, is_retryable, translated
 from storage.errors import StockKeyError, StorageUnavailable
 from storage.invalidation import CATALOG, SWITCHES, USER, Invalidations
@@ -165,7 +166,9 @@ class Store:
         try:
             for attempt in range(RETRIES):
                 try:
-                    return await self._loop.run_aio_coroutine(_in_context(self._tortoise, self._vault, fn, *args, **kwargs))
+                    return await run_to_the_end(
+                        self._loop, fn.__name__, _in_context(self._tortoise, self._vault, fn, *args, **kwargs)
+                    )
                 # Tortoise leaves some driver errors untranslated (a deadlock victim, a lost connection, too many parameters).
                 except DRIVER_ERRORS as error:
                     if attempt == RETRIES - 1 or not is_retryable(error):
