@@ -149,7 +149,7 @@ async def run_shop(
         dispatcher = chat_dispatcher(settings, store, bot, serializer, payments, broadcaster.ring)
         # One update source per process: Telegram refuses getUpdates while a webhook is set.
         source = WebhookIntake if settings.telegram.mode == "webhook" else UpdatePoller
-        poller = source(bot, dispatcher, settings.telegram, store)
+        poller = source(bot, dispatcher, settings.telegram, store, holder=holder, lease_seconds=lease)
         actors = ActorStatus(on_crash=store.record_crash, redact=errors_seen.redact)
         health = HealthWatcher(store, poller, actors)
         polling_done = trio.Event()

@@ -41,7 +41,7 @@ class WebhookIntake(UpdatePoller):
         # The brake the poller applies before fetching: a full shop makes Telegram wait, not memory grow.
         await lanes.wait_for_room()
         try:
-            fresh = await self.store.take_update(update.update_id, chat_key(update), msgspec.json.encode(update))
+            fresh = await self.store.take_update(update.update_id, chat_key(update), msgspec.json.encode(update), self.holder)
         except StorageError:
             return "unavailable"
         if not fresh:
@@ -64,3 +64,4 @@ class WebhookIntake(UpdatePoller):
         """Mark what was handled; unlike the poller, nothing is confirmed to Telegram (the 200 did)."""
         with trio.move_on_after(2, shield=True):
             await self._mark()
+        await self._stop_beating()
