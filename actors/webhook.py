@@ -1,7 +1,9 @@
 """Webhook mode's update source: the web app's route (webui.telegram_webhook) hands each update to
 `take`, which claims it in the update inbox and offers it to the same per-chat lanes the poller
 feeds. Everything else is the poller's: the lanes, the batched marking of handled updates, and the
-replay at start of what the inbox holds unhandled (a process that died after answering 200).
+replay at start of what the inbox holds unhandled (a process that died after answering 200). With
+several processes behind a load balancer each row names its process (`holder`): a process replays its
+own rows and adopts, at start and at each heartbeat, only those of processes gone (storage.inbox).
 
     request ─► take: inbox row inserted (the claim; a second claim of one update_id fails) ─► 200
                      └─► lanes.offer ─► handled ─► marked handled in the inbox
