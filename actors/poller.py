@@ -18,6 +18,7 @@ the inbox with their own transaction, such as a credit code redeemed or a disput
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 import msgspec
@@ -49,8 +50,21 @@ class UpdatePoller:
     # How updates arrive, as /health tells it (actors.webhook.WebhookIntake says "webhook").
     mode = "polling"
 
-    def __init__(self, bot: BotClient, dispatcher: Dispatcher, settings: TelegramSettings, store: Store) -> None:
+    def __init__(
+        self,
+        bot: BotClient,
+        dispatcher: Dispatcher,
+        settings: TelegramSettings,
+        store: Store,
+        *,
+        holder: str | None = None,
+        lease_seconds: float = 15.0,
+    ) -> None:
         self.bot = bot
+        # This process's name on the inbox rows it keeps (storage.inbox: owners); None, one process
+        # alone on the database, owning every row.
+        self.holder = holder
+        self.lease_seconds = lease_seconds
         self.store = store
         self.dispatcher = dispatcher
         self.settings = settings
@@ -79,6 +93,8 @@ class UpdatePoller:
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         # A run after a crash starts afresh: what the crashed run had in hand is in the inbox, replayed below.
         lanes = self._lanes = ChatLanes(self.dispatcher, workers=self.settings.lanes, done=self._done)
+        # The lanes adopted updates go to, until they close.
+        self._offering: ChatLanes | None = lanes
         self._intake = trio.CancelScope()
         ready = False
 
@@ -93,9 +109,13 @@ class UpdatePoller:
             outer.start_soon(self._marker)
             async with trio.open_nursery() as nursery:
                 await nursery.start(lanes.run)
+                if self.holder is not None:
+                    # Alive before keeping any row: a row of an owner with no lease is adoptable.
+                    await outer.start(self._heartbeat, lanes)
                 with self._intake:
                     await self._replay(lanes)
                     await self._poll(lanes, started)
+                self._offering = None
                 lanes.close()
             outer.cancel_scope.cancel()
         await self._finish()
@@ -108,7 +128,7 @@ class UpdatePoller:
         """Offer what a crash left unhandled in the inbox, oldest first (not what a crashed run of
         this poller handled and had yet to mark)."""
         marking = set(self._to_mark)
-        for payload in await self.store.unhandled_updates():
+        for payload in await self.store.unhandled_updates(self.holder):
             update = msgspec.json.decode(payload, type=Update)
             self._seen(update.update_id)
             if update.update_id not in marking:
@@ -150,10 +170,43 @@ class UpdatePoller:
     async def _stash(self, updates: list[Update]) -> list[Update]:
         """Keep a fetched batch in the inbox before the next getUpdates confirms it; returns the
         updates not kept before (the others were handled, or are in hand already)."""
-        new = set(await self.store.stash_updates([(u.update_id, chat_key(u), msgspec.json.encode(u)) for u in updates]))
+        kept = [(u.update_id, chat_key(u), msgspec.json.encode(u)) for u in updates]
+        new = set(await self.store.stash_updates(kept, self.holder))
         for update in updates:
             self._seen(update.update_id)
         return [update for update in updates if update.update_id in new]
+
+    async def _heartbeat(self, lanes: ChatLanes, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
+        """Renew this process's lease every third of it, and adopt the rows of processes gone since
+        (killed after keeping updates): they are handled here within the lease time. Started once
+        the lease is first written (or the database refused: the replay then fails alike)."""
+        holder = self.holder
+        assert holder is not None
+        await self._beat()
+        task_status.started()
+        while True:
+            await trio.sleep(self.lease_seconds / 3)
+            if not await self._beat() or lanes is not self._offering:
+                continue
+            try:
+                adopted = await self.store.adopt_updates(holder, now=datetime.now(UTC))
+            except StorageError as error:
+                log.warning("inbox rows of processes gone not adopted: %s", error)
+                continue
+            for _, payload in adopted:
+                # Not once closing: the rows stay this process's, adopted by the next start or another.
+                if lanes is self._offering:
+                    lanes.offer(msgspec.json.decode(payload, type=Update))
+
+    async def _beat(self) -> bool:
+        assert self.holder is not None
+        now = datetime.now(UTC)
+        try:
+            await self.store.beat(self.holder, now=now, until=now + timedelta(seconds=self.lease_seconds))
+        except StorageError as error:
+            log.warning("inbox lease not renewed: %s", error)
+            return False
+        return True
 
     def _seen(self, update_id: int) -> None:
         if self._highest is None or update_id > self._highest:
@@ -208,3 +261,14 @@ class UpdatePoller:
                 await self.bot.get_updates(offset=offset, limit=1, timeout=0, allowed_updates=ALLOWED_UPDATES)
             except (BotAPIError, NetworkError) as error:
                 log.info("final confirmation failed: %s", error)
+        await self._stop_beating()
+
+    async def _stop_beating(self) -> None:
+        """A graceful stop: what is left unhandled (payments waiting for a retry) may be adopted at once."""
+        if self.holder is None:
+            return
+        with trio.move_on_after(2, shield=True):
+            try:
+                await self.store.stop_beating(self.holder)
+            except StorageError as error:
+                log.info("inbox lease not released (it runs out): %s", error)

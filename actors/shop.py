@@ -148,8 +148,13 @@ async def run_shop(
         notifier = Notifier(store, bot, settings.shop, settings.telegram.owner_id)
         dispatcher = chat_dispatcher(settings, store, bot, serializer, payments, broadcaster.ring)
         # One update source per process: Telegram refuses getUpdates while a webhook is set.
-        source = WebhookIntake if settings.telegram.mode == "webhook" else UpdatePoller
-        poller = source(bot, dispatcher, settings.telegram, store)
+        # Only webhook mode has several processes share the inbox (storage.inbox: owners); the one
+        # poller owns every row, and replays them all at once after a crash, not a lease later.
+        poller: UpdatePoller
+        if settings.telegram.mode == "webhook":
+            poller = WebhookIntake(bot, dispatcher, settings.telegram, store, holder=holder, lease_seconds=lease)
+        else:
+            poller = UpdatePoller(bot, dispatcher, settings.telegram, store)
         actors = ActorStatus(on_crash=store.record_crash, redact=errors_seen.redact)
         health = HealthWatcher(store, poller, actors)
         polling_done = trio.Event()

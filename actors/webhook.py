@@ -1,7 +1,9 @@
 """Webhook mode's update source: the web app's route (webui.telegram_webhook) hands each update to
 `take`, which claims it in the update inbox and offers it to the same per-chat lanes the poller
 feeds. Everything else is the poller's: the lanes, the batched marking of handled updates, and the
-replay at start of what the inbox holds unhandled (a process that died after answering 200).
+replay at start of what the inbox holds unhandled (a process that died after answering 200). With
+several processes behind a load balancer each row names its process (`holder`): a process replays its
+own rows and adopts, at start and at each heartbeat, only those of processes gone (storage.inbox).
 
     request ─► take: inbox row inserted (the claim; a second claim of one update_id fails) ─► 200
                      └─► lanes.offer ─► handled ─► marked handled in the inbox
@@ -41,7 +43,7 @@ class WebhookIntake(UpdatePoller):
         # The brake the poller applies before fetching: a full shop makes Telegram wait, not memory grow.
         await lanes.wait_for_room()
         try:
-            fresh = await self.store.take_update(update.update_id, chat_key(update), msgspec.json.encode(update))
+            fresh = await self.store.take_update(update.update_id, chat_key(update), msgspec.json.encode(update), self.holder)
         except StorageError:
             return "unavailable"
         if not fresh:
@@ -64,3 +66,4 @@ class WebhookIntake(UpdatePoller):
         """Mark what was handled; unlike the poller, nothing is confirmed to Telegram (the 200 did)."""
         with trio.move_on_after(2, shield=True):
             await self._mark()
+        await self._stop_beating()

@@ -7,19 +7,30 @@ webhook mode each request's update is taken here (`take_update`) before the requ
 that must not happen twice for one update (a credit code redeemed, a dispute opened) claims the update
 in its own transaction with `claim_update`: a crash after that commit and before the poller's mark
 cannot make the replay repeat the effect.
+
+Owners: with several processes on one database (webhook mode behind a load balancer), each row names
+the process that handles it (`owner`, its holder id), written by the INSERT that keeps the update, so
+owning costs no extra round trip. A process is alive while its lease named by its holder id
+(storage.leases) is unexpired: one row per process, renewed every few seconds (`beat`), not one per
+update. `adopt_updates` takes over the unhandled rows of processes gone (or of none), so a starting
+process leaves alone what a live one has in hand, and a process killed after answering 200 has its
+rows handled by another within the lease time.
 """
 
 from datetime import UTC, datetime
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from storage.errors import AlreadyHandled
+from storage.lease_models import Lease
 from storage.models import InboxUpdate
 
 
-async def stash_updates(updates: list[tuple[int, int, bytes]]) -> list[int]:
+async def stash_updates(updates: list[tuple[int, int, bytes]], owner: str | None = None) -> list[int]:
     """Keep fetched updates (id, chat id, JSON). Returns the ids of those not kept before, in the
     order given: the ones to handle. An update delivered again (same id, same JSON) is kept, or was
     handled, already. An id kept with other JSON was given to another update since (a new bot token
@@ -32,7 +43,7 @@ async def stash_updates(updates: list[tuple[int, int, bytes]]) -> list[int]:
             for update_id, payload in await InboxUpdate.filter(id__in=ids).using_db(conn).values_list("id", "payload")
         }
         new = [
-            InboxUpdate(id=update_id, chat_id=chat_id, payload=payload)
+            InboxUpdate(id=update_id, chat_id=chat_id, payload=payload, owner=owner)
             for update_id, chat_id, payload in updates
             if kept.get(update_id) != payload
         ]
@@ -44,7 +55,7 @@ async def stash_updates(updates: list[tuple[int, int, bytes]]) -> list[int]:
     return [row.id for row in new]
 
 
-async def take_update(update_id: int, chat_id: int, payload: bytes) -> bool:
+async def take_update(update_id: int, chat_id: int, payload: bytes, owner: str | None = None) -> bool:
     """Keep one update a webhook request brought; True when this call kept it (the caller handles
     it), False when it was kept before, by this process or another (Telegram delivered it again, or
     two processes got it): the row's primary key is the claim, so exactly one caller wins. Unlike
@@ -55,7 +66,7 @@ async def take_update(update_id: int, chat_id: int, payload: bytes) -> bool:
     refused: Telegram reuses ids only after a week without updates, so that is no live case)."""
     for _ in range(2):
         try:
-            await InboxUpdate.create(id=update_id, chat_id=chat_id, payload=payload)
+            await InboxUpdate.create(id=update_id, chat_id=chat_id, payload=payload, owner=owner)
         except IntegrityError:
             kept = await InboxUpdate.filter(id=update_id).values_list("payload", flat=True)
             if not kept or bytes(kept[0]) == payload:
@@ -72,10 +83,55 @@ async def mark_handled(update_ids: list[int]) -> None:
     await InboxUpdate.filter(id__in=update_ids, handled_at__isnull=True).update(handled_at=datetime.now(UTC))
 
 
-async def unhandled_updates() -> list[bytes]:
-    """Every update kept and not handled, oldest first: what a crash left in hand."""
+async def unhandled_updates(owner: str | None = None, *, now: datetime | None = None) -> list[bytes]:
+    """Every update kept and not handled, oldest first: what a crash left in hand. Given an `owner`
+    (a process with several on the database), only that owner's (a restart under the same holder
+    id) and those it adopts (see adopt_updates) at `now`."""
     query = InboxUpdate.filter(handled_at__isnull=True).order_by("id")
-    return [bytes(payload) for payload in await query.values_list("payload", flat=True)]
+    if owner is None:
+        return [bytes(payload) for payload in await query.values_list("payload", flat=True)]
+    own = await query.filter(owner=owner).values_list("id", "payload")
+    adopted = await adopt_updates(owner, now=now or datetime.now(UTC))
+    return [bytes(payload) for _, payload in sorted([*own, *adopted])]
+
+
+async def beat(owner: str, *, now: datetime, until: datetime) -> None:
+    """`owner` is alive until `until`: its rows are not adopted before (its lease named by itself)."""
+    if not await Lease.filter(name=owner).update(holder=owner, expires_at=until):
+        try:
+            await Lease.create(name=owner, holder=owner, expires_at=until)
+        except IntegrityError:
+            await Lease.filter(name=owner).update(holder=owner, expires_at=until)
+
+
+async def stop_beating(owner: str) -> None:
+    """`owner` stops (a graceful stop): what it leaves unhandled may be adopted at once."""
+    await Lease.filter(name=owner).delete()
+
+
+async def adopt_updates(owner: str, *, now: datetime) -> list[tuple[int, bytes]]:
+    """Take over, for `owner`, the unhandled updates of processes whose lease expired by `now` (or
+    that never had one) and those of no owner; returns (id, JSON) of those taken, oldest first.
+
+    Each row is taken by a conditional UPDATE naming its previous owner: of two processes adopting
+    it, one wins (on PostgreSQL the second waits for the first's row lock, then finds the owner
+    changed; SQLite has one writer). A row per statement, but only rows of a process gone cost one."""
+    live = set(cast(list[str], await Lease.filter(expires_at__gte=now).values_list("name", flat=True)))
+    unhandled = InboxUpdate.filter(handled_at__isnull=True)
+    owners: set[str | None] = set(cast(list[str | None], await unhandled.distinct().values_list("owner", flat=True)))
+    gone = [previous for previous in owners if previous != owner and previous not in live]
+    if not gone:
+        return []
+    orphans = Q(owner__in=[previous for previous in gone if previous is not None])
+    if None in gone:
+        orphans |= Q(owner__isnull=True)
+    adopted = []
+    for update_id, previous, payload in await unhandled.filter(orphans).order_by("id").values_list("id", "owner", "payload"):
+        row = InboxUpdate.filter(id=update_id, handled_at__isnull=True)
+        row = row.filter(owner=previous) if previous is not None else row.filter(owner__isnull=True)
+        if await row.update(owner=owner):
+            adopted.append((update_id, bytes(payload)))
+    return adopted
 
 
 async def prune_inbox(before: datetime) -> int:

@@ -346,6 +346,8 @@ class InboxUpdate(models.Model):
     payload = fields.BinaryField()  # the update as the Bot API sent it (JSON)
     created_at = fields.DatetimeField(auto_now_add=True)
     handled_at = fields.DatetimeField(null=True)
+    # The process that handles it (its holder id, alive while its lease named so is: storage.inbox).
+    owner = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "inbox_updates"

@@ -4,6 +4,7 @@ an update delivered again is handled once; one claimed by a process that died be
 handled after the restart; a chat's updates are handled in order."""
 
 import json
+from datetime import UTC, datetime, timedelta
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -185,3 +186,44 @@ async def test_the_sandbox_runs_in_webhook_mode_when_configured(tmp_path: Path) 
             assert transcript[1]["from"]["is_bot"] and "Choose what you need" in transcript[1]["text"]
     finally:
         await stop(process)
+
+
+async def test_a_live_processes_updates_are_left_alone_and_a_killed_ones_are_taken_over(database_url: str) -> None:
+    """Two processes behind a load balancer: the shop leaves alone an update another live process
+    holds, and handles one whose holder was killed after answering 200, once its lease runs out."""
+    async with webhook_shop(database_url, storage={"lease_seconds": 1}) as shop:
+        cleo, dan = shop.emu.user(1003, first_name="Cleo"), shop.emu.user(1004, first_name="Dan")
+        await start(cleo)
+        await start(dan)
+        await until_idle(shop)
+        greeted = len(cleo.bot_messages()), len(dan.bot_messages())
+        update_id = max(shop.emu.updates_delivered())
+        async with open_store(StorageSettings(database_url=database_url)) as other:
+            # The other process got these /help requests, kept them in the inbox and answered 200.
+            for user, holder in ((cleo, "killed"), (dan, "live")):
+                update_id += 1
+                now = datetime.now(UTC)
+                await other.beat(holder, now=now, until=now + timedelta(seconds=2))
+                body = as_update(update_id, {**last_sent(user), "message_id": update_id, "text": "/help"})
+                assert await other.take_update(update_id, user.id, body, holder)
+
+            async def keep_alive() -> None:
+                while True:
+                    now = datetime.now(UTC)
+                    await other.beat("live", now=now, until=now + timedelta(seconds=2))
+                    await trio.sleep(0.2)
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(keep_alive)
+                with trio.fail_after(5):
+                    await cleo.wait_for_text("HELP PAGE")
+                # Several of the shop's heartbeats (a third of its 1 s lease) pass.
+                await trio.sleep(2)
+                assert len(dan.bot_messages()) == greeted[1], "the live process's update is its own"
+                nursery.cancel_scope.cancel()
+            # The live process dies in turn: its update is taken over too.
+            with trio.fail_after(5):
+                await dan.wait_for_text("HELP PAGE")
+            await until_idle(shop)
+            assert [m["text"] for m in cleo.bot_messages()][greeted[0] :] == ["HELP PAGE"]
+            assert [m["text"] for m in dan.bot_messages()][greeted[1] :] == ["HELP PAGE"]
