@@ -14,7 +14,8 @@ One chat's order across processes: Telegram sends a chat's next update once the 
 previous one was answered, and the answer comes once the update is kept, before it is handled. So
 the next update may reach another process while the first is still in hand; that process holds it
 (and the chat's later ones) until the inbox shows no earlier update of the chat unhandled by someone
-else. The probe is one indexed query per update; a held chat is asked again every TURN_POLL seconds.
+else. The probe is one indexed query per update, made with the claim; a held chat is asked again
+every TURN_POLL seconds.
 Waiting ends after WAIT_LEASES lease times whatever the inbox says (an earlier payment update that
 keeps failing to be stored is retried by its process for long: the chat goes on meanwhile, as it does
 in one process).
@@ -71,28 +72,23 @@ class WebhookIntake(UpdatePoller):
         # The brake the poller applies before fetching: a full shop makes Telegram wait, not memory grow.
         await lanes.wait_for_room()
         try:
-            fresh = await self.store.take_update(update.update_id, chat_key(update), msgspec.json.encode(update), self.holder)
+            claim = await self.store.take_update(update.update_id, chat_key(update), msgspec.json.encode(update), self.holder)
         except StorageError:
             return "unavailable"
-        if not fresh:
+        if claim == "duplicate":
             return "duplicate"
-        await self._admit(lanes, update)
+        self._admit(lanes, update, behind=claim == "behind")
         return "taken"
 
-    async def _admit(self, lanes: ChatLanes, update: Update) -> None:
-        """Offer `update` to its lane now, or hold it behind an earlier update of its chat that
-        another process keeps. Stopped meanwhile: the update is in the inbox, and the next start
-        (or another process) handles it."""
+    def _admit(self, lanes: ChatLanes, update: Update, *, behind: bool) -> None:
+        """Offer `update` to its lane now, or hold it while an earlier update of its chat is another
+        process's (`behind`) or its chat has updates held already. Stopped meanwhile: the update is
+        in the inbox, and the next start (or another process) handles it."""
         chat = chat_key(update)
-        if chat not in self._held and chat and self.holder is not None:
-            try:
-                behind = await self.store.waits_behind(update.update_id, chat, self.holder)
-            except StorageError:
-                behind = True  # not known now: held, and asked again
-            # An adoption under way may have made that earlier update ours without offering it yet.
-            if (behind or self.adopting) and chat not in self._held and self._waiting is not None:
-                self._held[chat] = []
-                self._waiting.start_soon(self._wait_turn, lanes, chat)
+        # An adoption under way may have made that earlier update ours without offering it yet.
+        if (behind or self.adopting) and chat not in self._held and self._waiting is not None:
+            self._held[chat] = []
+            self._waiting.start_soon(self._wait_turn, lanes, chat)
         if chat in self._held:
             self._held[chat].append(update)
         elif self._open is lanes:
