@@ -62,8 +62,7 @@ type Claim = Literal["kept", "behind", "duplicate"]
 # (chat_id, id) index, in SQL of our own since this runs for every webhook update (Tortoise builds
 # the same query in about twice the CPU).
 EARLIER = (
-    "SELECT 1 FROM inbox_updates WHERE chat_id = {} AND id < {} AND handled_at IS NULL"
-    " AND (owner IS NULL OR owner <> {}) LIMIT 1"
+    "SELECT 1 FROM inbox_updates WHERE chat_id = {} AND id < {} AND handled_at IS NULL AND (owner IS NULL OR owner <> {}) LIMIT 1"
 )
 EARLIER_SQL = {"postgres": EARLIER.format("$1", "$2", "$3"), "sqlite": EARLIER.format("?", "?", "?")}
 
