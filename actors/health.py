@@ -45,7 +45,8 @@ class HealthWatcher:
         if self.poller.last_error is not None:
             bot_api = ComponentHealth(ok=False, detail=self.actors.redact(self.poller.last_error))
         elif self.poller.last_ok is None:
-            bot_api = ComponentHealth(ok=False, detail="no answer from getUpdates yet")
+            waiting = "no answer from getUpdates yet" if self.poller.mode == "polling" else "not taking webhook requests yet"
+            bot_api = ComponentHealth(ok=False, detail=waiting)
         else:
             bot_api = ComponentHealth(ok=True, detail=self.poller.mode)
         components = {"database": self._database, "key_value": self._kv, "bot_api": bot_api}
