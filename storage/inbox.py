@@ -78,6 +78,16 @@ async def take_update(update_id: int, chat_id: int, payload: bytes, owner: str |
     return False
 
 
+async def waits_behind(update_id: int, chat_id: int, owner: str) -> bool:
+    """True when an earlier update of chat `chat_id` is kept unhandled by another process (or by
+    none): `owner` must not handle `update_id` before it, to keep the chat's order (see
+    actors.webhook: Telegram sends a chat's next update once the previous request was answered,
+    which a process does on keeping it, before handling it). One probe of the (chat_id, id) index."""
+    others = Q(owner__isnull=True) | ~Q(owner=owner)
+    earlier = InboxUpdate.filter(others, chat_id=chat_id, id__lt=update_id, handled_at__isnull=True)
+    return await earlier.exists()
+
+
 async def mark_handled(update_ids: list[int]) -> None:
     """Record that these updates were handled (a replay skips them); a row already marked keeps its time."""
     await InboxUpdate.filter(id__in=update_ids, handled_at__isnull=True).update(handled_at=datetime.now(UTC))
