@@ -142,7 +142,7 @@ def create_app(
 
     auth.register(app)
     overview.register(app, auth, health, mode)
-    dashboard.register(app, auth)
+    dashboard.register(app, auth, health)
     metrics.register(app, auth)
     performance.register(app, auth, sampler)
     errors.register(app, auth, errors_seen if errors_seen is not None else ErrorBook())
