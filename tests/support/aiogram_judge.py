@@ -1,0 +1,135 @@
+"""aiogram 3 as the judge of the Bot API emulator: its pydantic models decode every answer and its exception
+classes classify every error, so a check passes only when a client we did not write accepts the answer.
+
+    async with open_telegram() as tg:                      # the emulator served over HTTP (hypercorn, trio)
+        await tg.ann.send_text("/start")                   # the user side: the emulator's in-memory user
+        message = await tg.judge(lambda bot: bot.send_message(tg.ann.id, "Hi"))   # aiogram's Message
+
+aiogram is asyncio-only and the tests are trio: each judged call runs on one asyncio loop kept in a daemon
+thread, with a Bot on an AiohttpSession pointed at the emulator (`TelegramAPIServer.from_base`), and the
+test's trio task waits for it in a worker thread (`trio.to_thread.run_sync`), while trio serves the
+emulator in the test's nursery. A call that does not
+come back in JUDGE_TIMEOUT seconds fails the test instead of hanging it. What aiogram returns (pydantic
+models) or raises (TelegramBadRequest, ClientDecodeError, ...) crosses back to the test as is.
+"""
+
+import asyncio
+import struct
+import threading
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import trio
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from telegram.emulator import EmulatedUser, Emulator, serve_emulator
+from telegram.emulator.state import BotRecord
+
+TOKEN = "123456:CONFORMANCE"
+JUDGE_TIMEOUT = 10.0
+
+
+class _AsyncioThread:
+    """One asyncio loop in a daemon thread for the whole test run, where every judged call runs."""
+
+    _loop: asyncio.AbstractEventLoop | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def loop(cls) -> asyncio.AbstractEventLoop:
+        with cls._lock:
+            if cls._loop is None:
+                # A plain loop, not the policy's: trio_asyncio (imported by the shop's storage) installs a
+                # policy that refuses to make loops while a trio run is active.
+                cls._loop = asyncio.SelectorEventLoop()
+                threading.Thread(target=cls._loop.run_forever, name="aiogram-judge", daemon=True).start()
+            return cls._loop
+
+
+class Judge:
+    """Runs `call(bot)` with an aiogram Bot pointed at `base_url` (see the module docstring). One Bot per
+    token for the judge's life (building an AiohttpSession costs about 80 ms: its TLS context); `close()`
+    closes them."""
+
+    def __init__(self, base_url: str, token: str = TOKEN) -> None:
+        self.base_url = base_url
+        self.token = token
+        self._bots: dict[str, Bot] = {}
+
+    async def __call__[T](self, call: Callable[[Bot], Awaitable[T]], *, token: str | None = None) -> T:
+        return await self._run(self._in_asyncio(call, token or self.token))
+
+    async def _run[T](self, coroutine: Coroutine[None, None, T]) -> T:
+        future = asyncio.run_coroutine_threadsafe(coroutine, _AsyncioThread.loop())
+        try:
+            with trio.fail_after(JUDGE_TIMEOUT):
+                return await trio.to_thread.run_sync(future.result, abandon_on_cancel=True)
+        finally:
+            future.cancel()
+
+    async def _in_asyncio[T](self, call: Callable[[Bot], Awaitable[T]], token: str) -> T:
+        bot = self._bots.get(token)
+        if bot is None:
+            bot = self._bots[token] = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(self.base_url)))
+        return await call(bot)
+
+    def close(self) -> None:
+        """Close the judge's sessions in the background: aiogram's close() sleeps 250 ms for TLS connections
+        to wind down, which a test need not wait for (the loop outlives the test)."""
+        for bot in self._bots.values():
+            asyncio.run_coroutine_threadsafe(bot.session.close(), _AsyncioThread.loop())
+
+
+@dataclass
+class Telegram:
+    """The served emulator with one bot (`TOKEN`) and one user who has started it (`ann`)."""
+
+    emu: Emulator
+    bot: BotRecord
+    ann: EmulatedUser
+    judge: Judge
+    base_url: str
+
+
+@asynccontextmanager
+async def open_telegram(emu: Emulator | None = None) -> AsyncIterator[Telegram]:
+    emu = emu or Emulator()
+    bot = emu.create_bot(token=TOKEN, username="judged_bot", first_name="Judged")
+    async with trio.open_nursery() as nursery:
+        port = await nursery.start(serve_emulator, emu, "127.0.0.1", 0)
+        base_url = f"http://127.0.0.1:{port}"
+        ann = emu.user(1001, "Ann", username="ann", language_code="en")
+        judge = Judge(base_url)
+        try:
+            yield Telegram(emu, bot, ann, judge, base_url)
+        finally:
+            judge.close()
+            nursery.cancel_scope.cancel()
+
+
+async def started(tg: Telegram) -> None:
+    """Ann opens the chat (bots cannot start one) and the bot has read her /start."""
+    await tg.ann.send_text("/start")
+    await tg.judge(lambda bot: bot.get_updates(offset=-1))
+
+
+def png(width: int, height: int) -> bytes:
+    """A valid grey PNG of that size, built by hand (the project has no imaging library)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def jpeg_header(width: int, height: int) -> bytes:
+    """The start of a baseline JPEG up to its frame header (SOF0): what says its size."""
+    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    sof0 = b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, height, width, 3) + b"\x01\x22\x00\x02\x11\x01\x03\x11\x01"
+    return b"\xff\xd8" + app0 + sof0 + b"\xff\xd9"
