@@ -18,6 +18,7 @@ from .files import document_fields, get_file
 from .markup import validate_markup
 from .params import UploadedFile, chat_id_of, get_bool, get_int, get_json, get_str, require_int
 from .payments import answer_pre_checkout_query, create_invoice_link, get_star_transactions, refund_star_payment, send_invoice
+from .replies import bot_view, reply_fields
 from .state import BotRecord, Chat, StoredFile
 from .webhooks import delete_webhook, get_webhook_info, set_webhook
 
@@ -102,7 +103,7 @@ async def send_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> An
     markup = _markup(p)
     if markup is not None:
         fields["reply_markup"] = markup
-    return chat.add(bot.as_user(), emu.unix_now(), fields)
+    return bot_view(chat.add(bot.as_user(), emu.unix_now(), {**reply_fields(chat, p), **fields}))
 
 
 def _own_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any], missing: str) -> tuple[Chat, dict[str, Any]]:
@@ -127,7 +128,7 @@ def _apply_edit(emu: "Emulator", chat: Chat, message: dict[str, Any], fields: di
             message[key] = value  # replace, never mutate: queued snapshots share nested values
     message["edit_date"] = emu.unix_now()
     chat.notify()
-    return message
+    return bot_view(message)
 
 
 async def edit_message_text(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
@@ -227,19 +228,44 @@ def _with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
 
 async def send_document(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     chat = emu.chat_for_bot(bot, chat_id_of(p))
+    replied = reply_fields(chat, p)
     fields = _with_caption(p, {"document": _document(emu, bot, p)})
-    return chat.add(bot.as_user(), emu.unix_now(), fields)
+    return bot_view(chat.add(bot.as_user(), emu.unix_now(), {**replied, **fields}))
 
 
 async def send_photo(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     chat = emu.chat_for_bot(bot, chat_id_of(p))
+    replied = reply_fields(chat, p)
     fields = _with_caption(p, {"photo": _photo_sizes(emu, bot, p)})
-    return chat.add(bot.as_user(), emu.unix_now(), fields)
+    return bot_view(chat.add(bot.as_user(), emu.unix_now(), {**replied, **fields}))
 
 
-def _commands_key(p: dict[str, Any]) -> tuple[str, str]:
+# The scopes of a command menu (BotCommandScope), and the fields that pick one chat or one member of it.
+_SCOPES = {
+    "default": (),
+    "all_private_chats": (),
+    "all_group_chats": (),
+    "all_chat_administrators": (),
+    "chat": ("chat_id",),
+    "chat_administrators": ("chat_id",),
+    "chat_member": ("chat_id", "user_id"),
+}
+
+
+def _commands_key(p: dict[str, Any]) -> tuple[str, ...]:
+    """A menu's key: its scope's type, the chat (and member) it names, and its language; so per-chat and
+    per-member menus are each their own, as on Telegram."""
     scope = get_json(p, "scope", "can't parse BotCommandScope JSON object") or {"type": "default"}
-    return (str(scope.get("type", "default")), get_str(p, "language_code") or "")
+    kind = scope.get("type") if isinstance(scope, dict) else None
+    if kind not in _SCOPES:
+        raise bad_request("can't parse BotCommandScope JSON object")
+    named = []
+    for name in _SCOPES[kind]:
+        value = scope.get(name)
+        if value is None or value == "":
+            raise bad_request("can't parse BotCommandScope JSON object")
+        named.append(str(value))
+    return (kind, *named, get_str(p, "language_code") or "")
 
 
 async def set_my_commands(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:

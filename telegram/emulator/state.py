@@ -39,7 +39,7 @@ class BotRecord:
     username: str
     first_name: str
     queue: UpdateQueue = field(default_factory=UpdateQueue)
-    commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    commands: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=dict)
     webhook: Webhook | None = None
 
     def as_user(self) -> dict[str, Any]:

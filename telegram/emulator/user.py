@@ -21,6 +21,7 @@ from .files import document_fields, photo_sizes
 from .markup import inline_buttons, pressable_labels
 from .methods import CAPTION_LIMIT
 from .payments import STARTING_STARS, PaymentOutcome, pay
+from .replies import bot_view
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -142,7 +143,7 @@ class EmulatedUser:
         payload = {
             "id": query.id,
             "from": self.as_user(),
-            "message": dict(message),
+            "message": dict(bot_view(message)),
             "chat_instance": str(chat.bot.id * 1_000_003 + self.id),  # stable per chat, like Telegram
             "data": data,
         }
