@@ -17,7 +17,8 @@ from aiogram.types import (
 )
 
 from telegram.emulator import PaymentOutcome
-from tests.support.aiogram_judge import Telegram, jpeg_header, open_telegram, png, started
+from tests.support.aiogram_judge import Telegram, open_telegram, started
+from tests.support.images import jpeg_header, png
 
 
 @pytest.fixture

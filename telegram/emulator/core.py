@@ -207,12 +207,13 @@ class Emulator:
         *,
         kind: str = "documents",
         bot: BotRecord | None = None,
+        dimensions: tuple[int, int] | None = None,
     ) -> StoredFile:
-        """Keep a file under a new file_id; `kind` is "documents" or "photos". The file_id is `bot`'s
-        (sent to it, or uploaded by it) and no other bot's; None: any bot's (a test's own file)."""
+        """Keep a file under a new file_id; `kind` is "documents" or "photos" (with its `dimensions`). The
+        file_id is `bot`'s (sent to it, or uploaded by it) and no other bot's; None: any bot's (a test's own file)."""
         file_id, unique = new_file_ids()
         stored = StoredFile(
-            file_id, unique, name, content, mime_type, kind, next(self._file_numbers), None if bot is None else bot.id
+            file_id, unique, name, content, mime_type, kind, next(self._file_numbers), None if bot is None else bot.id, dimensions
         )
         self.files[file_id] = stored
         return stored

@@ -5,6 +5,7 @@ table `METHODS` maps lower-cased method names (the server is case-insensitive) t
 (canonical name, function).
 """
 
+import mimetypes
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,8 @@ import trio
 from .channels import get_chat_member
 from .entities import parse_html, utf16_len
 from .errors import QUERY_TOO_OLD, ApiError, bad_request
-from .files import document_fields, get_file
+from .files import document_fields, get_file, photo_size, photo_sizes
+from .images import image_size
 from .markup import validate_markup
 from .params import UploadedFile, chat_id_of, get_bool, get_int, get_json, get_str, require_int
 from .payments import answer_pre_checkout_query, create_invoice_link, get_star_transactions, refund_star_payment, send_invoice
@@ -177,39 +179,56 @@ async def answer_callback_query(emu: "Emulator", bot: BotRecord, p: dict[str, An
     return True
 
 
-def _input_file(emu: "Emulator", bot: BotRecord, p: dict[str, Any], field: str) -> StoredFile:
-    """The file a send method names in `field`: uploaded, re-sent by file_id (this bot's only), by URL,
-    or attach://."""
+def _upload(p: dict[str, Any], field: str) -> UploadedFile | None:
+    """The file uploaded in `field`, directly or named by attach://; None when `field` names a file otherwise."""
     given = p.get(field)
-    kind = "photos" if field == "photo" else "documents"
     if isinstance(given, UploadedFile):
-        return emu.store_file(given.filename, given.content, given.content_type, kind=kind, bot=bot)
-    if isinstance(given, str) and given in emu.files and emu.files[given].known_to(bot):
-        return emu.files[given]
-    if isinstance(given, str) and given.startswith(("http://", "https://")):
-        return emu.store_file(given.rstrip("/").rsplit("/", 1)[-1] or "file", None, None, kind=kind, bot=bot)
+        return given
     if isinstance(given, str) and given.startswith("attach://"):
         attached = p.get(given.removeprefix("attach://"))
         if not isinstance(attached, UploadedFile):
             raise bad_request("wrong file identifier/HTTP URL specified")
-        return emu.store_file(attached.filename, attached.content, attached.content_type, kind=kind, bot=bot)
+        return attached
+    return None
+
+
+def _named_file(emu: "Emulator", bot: BotRecord, p: dict[str, Any], field: str) -> StoredFile:
+    """The file a send method names in `field` without uploading it: by file_id (this bot's only) or URL."""
+    given = p.get(field)
+    kind = "photos" if field == "photo" else "documents"
+    if isinstance(given, str) and given in emu.files and emu.files[given].known_to(bot):
+        return emu.files[given]
+    if isinstance(given, str) and given.startswith(("http://", "https://")):
+        name = given.rstrip("/").rsplit("/", 1)[-1] or "file"
+        return emu.store_file(name, None, _mime_type(name, None) if kind == "documents" else None, kind=kind, bot=bot)
     if not given:
         raise bad_request(f"there is no {field} in the request")
     raise bad_request("wrong file identifier/HTTP URL specified")
 
 
+def _mime_type(file_name: str, declared: str | None) -> str | None:
+    """A document's type as Telegram reports it: the one its file name says, whatever the upload declared
+    (aiogram declares every upload application/octet-stream); the declared one when the name says nothing."""
+    return mimetypes.guess_type(file_name)[0] or declared
+
+
 def _document(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> dict[str, Any]:
-    return document_fields(_input_file(emu, bot, p, "document"))
+    upload = _upload(p, "document")
+    if upload is None:
+        return document_fields(_named_file(emu, bot, p, "document"))
+    mime_type = _mime_type(upload.filename, upload.content_type)
+    return document_fields(emu.store_file(upload.filename, upload.content, mime_type, bot=bot))
 
 
 def _photo_sizes(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> list[dict[str, Any]]:
-    """One PhotoSize: the emulator does not decode images, so it reports a fixed size (Telegram sends
-    several scaled copies; a client takes the last, largest one)."""
-    stored = _input_file(emu, bot, p, "photo")
-    size: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "width": 800, "height": 600}
-    if stored.content is not None:
-        size["file_size"] = len(stored.content)
-    return [size]
+    """An uploaded photo's PhotoSizes, from the size its header gives (Telegram refuses bytes that are no
+    image it can read); a photo sent again by file_id, or by URL, is one PhotoSize."""
+    upload = _upload(p, "photo")
+    if upload is None:
+        return [photo_size(_named_file(emu, bot, p, "photo"))]
+    if image_size(upload.content) is None:
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    return photo_sizes(emu, bot, upload.content)
 
 
 def _with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:

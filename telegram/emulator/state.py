@@ -120,6 +120,7 @@ class StoredFile:
     # The bot its file_id was given to: Telegram's file_ids are each bot's own, another bot's is
     # "wrong file identifier". None: stored by the test side, known to every bot.
     bot_id: int | None = None
+    dimensions: tuple[int, int] | None = None  # a photo's (width, height) as its PhotoSize says
 
     def known_to(self, bot: BotRecord) -> bool:
         return self.bot_id is None or self.bot_id == bot.id

@@ -94,8 +94,9 @@ class EmulatedUser:
         return self._post(chat, {"document": document_fields(stored), **captioned})
 
     async def send_photo(self, content: bytes, *, caption: str | None = None, bot: Any = None) -> dict[str, Any]:
-        """Send the bot a picture: the message's `photo` holds three sizes, smallest first, the last one
-        being `content` itself (see `files.PHOTO_SIZES`). Returns the message."""
+        """Send the bot a picture: the message's `photo` holds its sizes, smallest first, the last one being
+        `content` itself, as large as its PNG, JPEG, GIF or WebP header says (placeholder bytes: 800×600;
+        see `files.photo_sizes`). Returns the message."""
         await trio.lowlevel.checkpoint()
         chat = self._chat(bot)
         captioned = _caption(caption)
