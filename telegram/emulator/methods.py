@@ -17,6 +17,7 @@ from .entities import parse_html, utf16_len
 from .errors import QUERY_TOO_OLD, ApiError, bad_request
 from .files import document_fields, get_file, photo_size, photo_sizes
 from .images import image_size
+from .markdown import parse_markdown, parse_markdown_v2
 from .markup import validate_markup
 from .params import UploadedFile, chat_id_of, get_bool, get_int, get_json, get_str, require_int
 from .payments import answer_pre_checkout_query, create_invoice_link, get_star_transactions, refund_star_payment, send_invoice
@@ -38,6 +39,8 @@ NOT_MODIFIED = (
 )
 CONFLICT_WEBHOOK = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 
+PARSE_MODES = {"html": parse_html, "markdownv2": parse_markdown_v2, "markdown": parse_markdown}
+
 Method = Callable[["Emulator", BotRecord, dict[str, Any]], Awaitable[Any]]
 
 
@@ -45,10 +48,11 @@ def _formatted(params: dict[str, Any], key: str, entities_key: str) -> tuple[str
     """Text after entity parsing, with its entities (parse_mode HTML, or explicit entities)."""
     raw = get_str(params, key) or ""
     mode = get_str(params, "parse_mode") or ""
-    if mode.lower() == "html":
-        return parse_html(raw)
+    parse = PARSE_MODES.get(mode.lower()) if mode else None
+    if parse is not None:
+        return parse(raw)
     if mode:
-        raise bad_request("unsupported parse_mode")  # only HTML is emulated (Markdown is not)
+        raise bad_request("unsupported parse_mode")
     entities = get_json(params, entities_key, "can't parse entities JSON object") or []
     return raw, entities
 
