@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import trio
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
@@ -75,11 +75,30 @@ class Judge:
             bot = self._bots[token] = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(self.base_url)))
         return await call(bot)
 
+    @asynccontextmanager
+    async def polling(self, dispatcher: Dispatcher) -> AsyncIterator[None]:
+        """Run `dispatcher` as an aiogram bot does (long polling through getUpdates, handlers as tasks) on the
+        judge's loop for the block's duration, then stop it as its owner would (`stop_polling`)."""
+        bot = await self(_itself)
+        running = asyncio.run_coroutine_threadsafe(
+            dispatcher.start_polling(bot, polling_timeout=1, handle_signals=False, close_bot_session=False), _AsyncioThread.loop()
+        )
+        try:
+            yield
+        finally:
+            await self._run(dispatcher.stop_polling())
+            with trio.fail_after(JUDGE_TIMEOUT):
+                await trio.to_thread.run_sync(running.result, abandon_on_cancel=True)
+
     def close(self) -> None:
         """Close the judge's sessions in the background: aiogram's close() sleeps 250 ms for TLS connections
         to wind down, which a test need not wait for (the loop outlives the test)."""
         for bot in self._bots.values():
             asyncio.run_coroutine_threadsafe(bot.session.close(), _AsyncioThread.loop())
+
+
+async def _itself(bot: Bot) -> Bot:
+    return bot
 
 
 @dataclass

@@ -1,0 +1,64 @@
+"""An aiogram 3 Dispatcher bot runs against the emulator and a user drives it through the test API over HTTP
+(issue 16): /start, a button, a Stars invoice and its payment. Its handlers see only what aiogram decoded,
+so the whole conversation passes only if every update and answer is one aiogram accepts.
+"""
+
+from typing import Any
+
+import httpx
+from aiogram import Dispatcher, F, Router
+from aiogram.filters import CommandStart
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Message, PreCheckoutQuery
+
+from tests.support.aiogram_judge import open_telegram
+
+
+def shop_router() -> Router:
+    """A tiny shop: a welcome with a button, an invoice for a key, the pre-checkout answer and a receipt."""
+    router = Router(name="shop")
+
+    @router.message(CommandStart())
+    async def welcome(message: Message) -> None:
+        buy = InlineKeyboardButton(text="Buy a key", callback_data="buy:key")
+        await message.answer(f"Welcome, {message.chat.first_name}!", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[buy]]))
+
+    @router.callback_query(F.data == "buy:key")
+    async def buy(query: CallbackQuery) -> None:
+        assert query.message is not None
+        await query.message.answer_invoice(
+            title="Game key", description="One key", payload="key:1", currency="XTR", prices=[LabeledPrice(label="K", amount=50)]
+        )
+        await query.answer("Invoice sent")
+
+    @router.pre_checkout_query()
+    async def check(query: PreCheckoutQuery) -> None:
+        await query.answer(ok=query.invoice_payload == "key:1")
+
+    @router.message(F.successful_payment)
+    async def receipt(message: Message) -> None:
+        assert message.successful_payment is not None
+        await message.answer(f"Paid {message.successful_payment.total_amount} ⭐, thank you!")
+
+    return router
+
+
+async def test_a_dispatcher_bot_sells_a_key_to_a_user_of_the_test_api() -> None:
+    async with open_telegram() as tg, httpx.AsyncClient(base_url=f"{tg.base_url}/_emulator/users/{tg.ann.id}") as user:
+        dispatcher = Dispatcher()
+        dispatcher.include_router(shop_router())
+
+        async def act(path: str, **data: Any) -> Any:
+            r = await user.post(path, json=data)
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        async with tg.judge.polling(dispatcher):
+            await act("/send", text="/start")
+            await act("/press", label="Buy a key")
+            paid = await act("/pay")
+        transcript = (await user.get(f"{tg.base_url}/_emulator/chats/{tg.ann.id}/transcript")).json()
+
+    assert paid["status"] == "paid" and paid["total_amount"] == 50
+    bot_said = [m.get("text") or m.get("invoice", {}).get("title") for m in transcript if m["from"]["is_bot"]]
+    assert bot_said == ["Welcome, Ann!", "Game key", "Paid 50 ⭐, thank you!"]
+    assert tg.ann.callback_answers[-1]["text"] == "Invoice sent"
