@@ -5,7 +5,6 @@ raises for Telegram's own answer, with Telegram's exact text (../shared/botapi/R
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
-import trio
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -16,10 +15,10 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from telegram.emulator import Fault
-from tests.support.aiogram_judge import Telegram, open_telegram, started
+from tests.support.aiogram_judge import Telegram, invoice, open_telegram, paid, started
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a "
@@ -90,23 +89,9 @@ async def test_late_or_unknown_query_answers_are_too_old(tg: Telegram) -> None:
 
 
 async def test_a_second_refund_of_one_charge(tg: Telegram) -> None:
-    await tg.judge(
-        lambda bot: bot.send_invoice(
-            tg.ann.id, "Key", "One key", "order:1", currency="XTR", prices=[LabeledPrice(label="Key", amount=1)]
-        )
-    )
-
-    async def accept(bot: Bot) -> None:
-        while True:
-            for update in await bot.get_updates(timeout=1):
-                if update.pre_checkout_query is not None:
-                    await bot.answer_pre_checkout_query(update.pre_checkout_query.id, ok=True)
-                    return
-
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(tg.ann.pay)
-        await tg.judge(accept)
-    charge = tg.ann.payments[-1].charge_id
+    await tg.judge(lambda bot: invoice(bot, tg.ann.id))
+    outcome, _ = await paid(tg)
+    charge = outcome.charge_id
     assert charge is not None
     assert await tg.judge(lambda bot: bot.refund_star_payment(tg.ann.id, charge)) is True
     refused = await _refused(tg, TelegramBadRequest, lambda bot: bot.refund_star_payment(tg.ann.id, charge))

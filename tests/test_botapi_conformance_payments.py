@@ -3,21 +3,17 @@ handshake, refunds and transactions, uploads and downloads. See test_botapi_conf
 """
 
 import io
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 
 import pytest
-import trio
 from aiogram import Bot
 from aiogram.types import (
     BufferedInputFile,
     LabeledPrice,
-    Message,
-    PreCheckoutQuery,
     TransactionPartnerUser,
 )
 
-from telegram.emulator import PaymentOutcome
-from tests.support.aiogram_judge import Telegram, open_telegram, started
+from tests.support.aiogram_judge import Telegram, invoice, open_telegram, paid, started
 from tests.support.images import jpeg_header, png
 
 
@@ -28,48 +24,8 @@ async def tg() -> AsyncIterator[Telegram]:
         yield telegram
 
 
-def _invoice(bot: Bot, chat_id: int, stars: int = 50) -> Awaitable[Message]:
-    return bot.send_invoice(
-        chat_id,
-        title="Game key",
-        description="One key for the game",
-        payload="order:7",
-        currency="XTR",
-        prices=[LabeledPrice(label="Key", amount=stars)],
-    )
-
-
-async def _pre_checkout(bot: Bot) -> PreCheckoutQuery:
-    """The bot's next pre_checkout_query, read with getUpdates as a polling bot does (confirming older updates)."""
-    offset = 0
-    while True:
-        for update in await bot.get_updates(offset=offset, timeout=1):
-            offset = update.update_id + 1
-            if update.pre_checkout_query is not None:
-                return update.pre_checkout_query
-
-
-async def _paid(tg: Telegram) -> tuple[PaymentOutcome, PreCheckoutQuery]:
-    """Ann pays the newest invoice while the bot, through aiogram, accepts its pre-checkout query."""
-    outcome: list[PaymentOutcome] = []
-
-    async def pay() -> None:
-        outcome.append(await tg.ann.pay())
-
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(pay)
-
-        async def accept(bot: Bot) -> PreCheckoutQuery:
-            query = await _pre_checkout(bot)
-            assert await bot.answer_pre_checkout_query(query.id, ok=True) is True
-            return query
-
-        query = await tg.judge(accept)
-    return outcome[0], query
-
-
 async def test_send_invoice_in_stars(tg: Telegram) -> None:
-    message = await tg.judge(lambda bot: _invoice(bot, tg.ann.id))
+    message = await tg.judge(lambda bot: invoice(bot, tg.ann.id))
     assert message.invoice is not None
     assert (message.invoice.title, message.invoice.currency, message.invoice.total_amount) == ("Game key", "XTR", 50)
 
@@ -84,8 +40,8 @@ async def test_create_invoice_link(tg: Telegram) -> None:
 
 
 async def test_a_paid_invoice_brings_pre_checkout_and_successful_payment(tg: Telegram) -> None:
-    await tg.judge(lambda bot: _invoice(bot, tg.ann.id))
-    outcome, query = await _paid(tg)
+    await tg.judge(lambda bot: invoice(bot, tg.ann.id))
+    outcome, query = await paid(tg)
     assert outcome.status == "paid"
     assert (query.invoice_payload, query.total_amount, query.currency, query.from_user.id) == ("order:7", 50, "XTR", tg.ann.id)
     updates = await tg.judge(lambda bot: bot.get_updates(timeout=0))
@@ -99,8 +55,8 @@ async def test_a_paid_invoice_brings_pre_checkout_and_successful_payment(tg: Tel
 
 
 async def test_refund_and_star_transactions(tg: Telegram) -> None:
-    await tg.judge(lambda bot: _invoice(bot, tg.ann.id))
-    outcome, _ = await _paid(tg)
+    await tg.judge(lambda bot: invoice(bot, tg.ann.id))
+    outcome, _ = await paid(tg)
     assert outcome.charge_id is not None
     charge = outcome.charge_id
     assert await tg.judge(lambda bot: bot.refund_star_payment(tg.ann.id, charge)) is True

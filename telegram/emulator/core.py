@@ -24,9 +24,10 @@ from .errors import ApiError, EmulatorError, bad_request, forbidden
 from .faults import REASONS, Fault, FaultPlan
 from .groups import Group, group_chat
 from .http import router
-from .methods import METHODS, new_file_ids
+from .methods import new_file_ids
 from .params import describe
 from .payments import PRE_CHECKOUT_TIMEOUT, Payments
+from .registry import METHODS
 from .state import BotRecord, CallbackQuery, Chat, StoredFile
 from .user import EmulatedUser
 from .webhooks import deliver_webhooks

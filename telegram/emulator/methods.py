@@ -1,29 +1,25 @@
-"""The Bot API methods, one function each: `async def m(emu, bot, params) -> result`.
+"""The Bot API methods of messages and commands, one function each: `async def m(emu, bot, params) -> result`.
 
-Each returns the `result` of a successful answer or raises ApiError with the official wording. The
-table `METHODS` maps lower-cased method names (the server is case-insensitive) to
-(canonical name, function).
+Each returns the `result` of a successful answer or raises ApiError with the official wording. The other
+rooms' methods are in their modules (payments, webhooks, channels, files, chat_actions, profile); the table
+of them all is `registry.METHODS`.
 """
 
 import mimetypes
 import secrets
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import trio
 
-from .channels import get_chat_member
 from .entities import parse_html, utf16_len
 from .errors import QUERY_TOO_OLD, ApiError, bad_request
-from .files import document_fields, get_file, photo_size, photo_sizes
+from .files import document_fields, photo_size, photo_sizes
 from .images import image_size
 from .markdown import parse_markdown, parse_markdown_v2
 from .markup import validate_markup
 from .params import UploadedFile, chat_id_of, get_bool, get_int, get_json, get_str, require_int
-from .payments import answer_pre_checkout_query, create_invoice_link, get_star_transactions, refund_star_payment, send_invoice
 from .replies import bot_view, reply_fields
 from .state import BotRecord, Chat, StoredFile
-from .webhooks import delete_webhook, get_webhook_info, set_webhook
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -41,10 +37,8 @@ CONFLICT_WEBHOOK = "Conflict: can't use getUpdates method while webhook is activ
 
 PARSE_MODES = {"html": parse_html, "markdownv2": parse_markdown_v2, "markdown": parse_markdown}
 
-Method = Callable[["Emulator", BotRecord, dict[str, Any]], Awaitable[Any]]
 
-
-def _formatted(params: dict[str, Any], key: str, entities_key: str) -> tuple[str, list[dict[str, Any]]]:
+def formatted(params: dict[str, Any], key: str, entities_key: str) -> tuple[str, list[dict[str, Any]]]:
     """Text after entity parsing, with its entities (parse_mode HTML, or explicit entities)."""
     raw = get_str(params, key) or ""
     mode = get_str(params, "parse_mode") or ""
@@ -58,7 +52,7 @@ def _formatted(params: dict[str, Any], key: str, entities_key: str) -> tuple[str
 
 
 def _text_fields(params: dict[str, Any]) -> dict[str, Any]:
-    text, entities = _formatted(params, "text", "entities")
+    text, entities = formatted(params, "text", "entities")
     if not text.strip():
         raise bad_request("message text is empty")
     if utf16_len(text) > TEXT_LIMIT:
@@ -149,6 +143,14 @@ async def edit_message_text(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) 
     return _apply_edit(emu, chat, message, fields)
 
 
+async def edit_message_caption(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    chat, message = _own_message(emu, bot, p, "message to edit not found")
+    if "text" in message or "invoice" in message:
+        raise bad_request("there is no caption in the message to edit")
+    fields = {"caption": None, "caption_entities": None, "reply_markup": None}
+    return _apply_edit(emu, chat, message, {**fields, **_with_caption(p, {})})
+
+
 async def edit_message_reply_markup(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     chat, message = _own_message(emu, bot, p, "message to edit not found")
     return _apply_edit(emu, chat, message, {"reply_markup": _markup(p)})
@@ -236,7 +238,7 @@ def _photo_sizes(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> list[dic
 
 
 def _with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
-    caption, entities = _formatted(p, "caption", "caption_entities")
+    caption, entities = formatted(p, "caption", "caption_entities")
     if utf16_len(caption) > CAPTION_LIMIT:
         raise bad_request("message caption is too long")
     if caption:
@@ -316,38 +318,6 @@ async def delete_my_commands(emu: "Emulator", bot: BotRecord, p: dict[str, Any])
 
 async def log_out(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     return True
-
-
-def _table(*items: tuple[str, Method]) -> dict[str, tuple[str, Method]]:
-    return {name.lower(): (name, fn) for name, fn in items}
-
-
-METHODS = _table(
-    ("getMe", get_me),
-    ("getUpdates", get_updates),
-    ("sendMessage", send_message),
-    ("editMessageText", edit_message_text),
-    ("editMessageReplyMarkup", edit_message_reply_markup),
-    ("deleteMessage", delete_message),
-    ("answerCallbackQuery", answer_callback_query),
-    ("sendDocument", send_document),
-    ("sendPhoto", send_photo),
-    ("setMyCommands", set_my_commands),
-    ("getMyCommands", get_my_commands),
-    ("deleteMyCommands", delete_my_commands),
-    ("setWebhook", set_webhook),
-    ("deleteWebhook", delete_webhook),
-    ("getWebhookInfo", get_webhook_info),
-    ("logOut", log_out),
-    ("close", log_out),
-    ("getChatMember", get_chat_member),
-    ("sendInvoice", send_invoice),
-    ("createInvoiceLink", create_invoice_link),
-    ("answerPreCheckoutQuery", answer_pre_checkout_query),
-    ("refundStarPayment", refund_star_payment),
-    ("getStarTransactions", get_star_transactions),
-    ("getFile", get_file),
-)
 
 
 def new_file_ids() -> tuple[str, str]:

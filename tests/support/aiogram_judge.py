@@ -23,8 +23,9 @@ import trio
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import LabeledPrice, Message, PreCheckoutQuery
 
-from telegram.emulator import EmulatedUser, Emulator, serve_emulator
+from telegram.emulator import EmulatedUser, Emulator, PaymentOutcome, serve_emulator
 from telegram.emulator.state import BotRecord
 
 TOKEN = "123456:CONFORMANCE"
@@ -132,3 +133,46 @@ async def started(tg: Telegram) -> None:
     """Ann opens the chat (bots cannot start one) and the bot has read her /start."""
     await tg.ann.send_text("/start")
     await tg.judge(lambda bot: bot.get_updates(offset=-1))
+
+
+def invoice(bot: Bot, chat_id: int, stars: int = 50) -> Awaitable[Message]:
+    """sendInvoice of a 50-Star game key, payload "order:7"."""
+    return bot.send_invoice(
+        chat_id,
+        title="Game key",
+        description="One key for the game",
+        payload="order:7",
+        currency="XTR",
+        prices=[LabeledPrice(label="Key", amount=stars)],
+    )
+
+
+async def _pre_checkout(bot: Bot) -> tuple[PreCheckoutQuery, int]:
+    """The bot's next pre_checkout_query and its update_id, read with getUpdates as a polling bot does
+    (confirming older updates)."""
+    offset = 0
+    while True:
+        for update in await bot.get_updates(offset=offset, timeout=1):
+            offset = update.update_id + 1
+            if update.pre_checkout_query is not None:
+                return update.pre_checkout_query, update.update_id
+
+
+async def paid(tg: Telegram) -> tuple[PaymentOutcome, PreCheckoutQuery]:
+    """Ann pays the newest invoice while the bot, through aiogram, accepts its pre-checkout query."""
+    outcome: list[PaymentOutcome] = []
+
+    async def pay() -> None:
+        outcome.append(await tg.ann.pay())
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(pay)
+
+        async def accept(bot: Bot) -> PreCheckoutQuery:
+            query, update_id = await _pre_checkout(bot)
+            assert await bot.answer_pre_checkout_query(query.id, ok=True) is True
+            await bot.get_updates(offset=update_id + 1, timeout=0)  # confirmed, as the bot's next poll would
+            return query
+
+        query = await tg.judge(accept)
+    return outcome[0], query
