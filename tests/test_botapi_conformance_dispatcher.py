@@ -1,16 +1,19 @@
 """An aiogram 3 Dispatcher bot runs against the emulator and a user drives it through the test API over HTTP
-(issue 16): /start, a button, a Stars invoice and its payment. Its handlers see only what aiogram decoded,
-so the whole conversation passes only if every update and answer is one aiogram accepts.
+(issue 16): /start, a button, a Stars invoice and its payment; a document, a photo and channel membership.
+Its handlers see only what aiogram decoded, so a conversation passes only if every update and answer is one
+aiogram accepts.
 """
 
+import base64
 from typing import Any
 
 import httpx
-from aiogram import Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Message, PreCheckoutQuery
 
 from tests.support.aiogram_judge import open_telegram
+from tests.support.images import png
 
 
 def shop_router() -> Router:
@@ -62,3 +65,46 @@ async def test_a_dispatcher_bot_sells_a_key_to_a_user_of_the_test_api() -> None:
     bot_said = [m.get("text") or m.get("invoice", {}).get("title") for m in transcript if m["from"]["is_bot"]]
     assert bot_said == ["Welcome, Ann!", "Game key", "Paid 50 ⭐, thank you!"]
     assert tg.ann.callback_answers[-1]["text"] == "Invoice sent"
+
+
+def files_router(channel: str) -> Router:
+    """A bot that looks at what it is sent: a document's name and type, a photo's largest size and bytes,
+    and whether the sender is a member of `channel`."""
+    router = Router(name="files")
+
+    @router.message(F.document)
+    async def document(message: Message, bot: Bot) -> None:
+        assert message.document is not None
+        member = await bot.get_chat_member(channel, message.chat.id)
+        await message.answer(f"{message.document.file_name} {message.document.mime_type} {member.status}")
+
+    @router.message(F.photo)
+    async def photo(message: Message, bot: Bot) -> None:
+        assert message.photo is not None
+        largest = message.photo[-1]
+        got = await bot.download(largest.file_id)
+        assert got is not None
+        await message.answer(f"{largest.width}x{largest.height} {len(got.read())} bytes")
+
+    return router
+
+
+async def test_a_user_of_the_test_api_sends_files_to_a_dispatcher_bot() -> None:
+    picture = png(640, 480)
+    async with open_telegram() as tg, httpx.AsyncClient(base_url=f"{tg.base_url}/_emulator") as api:
+        dispatcher = Dispatcher()
+        dispatcher.include_router(files_router("@shop_news"))
+        r = await api.put(f"/channels/@shop_news/members/{tg.ann.id}", json={"status": "administrator", "title": "News"})
+        assert r.json() == {"ok": True}
+        async with tg.judge.polling(dispatcher):
+            content = base64.b64encode(b"KEY-1").decode()
+            r = await api.post(f"/users/{tg.ann.id}/send_document", json={"file_name": "key.txt", "content": content})
+            assert r.status_code == 200 and r.json()["document"]["mime_type"] == "text/plain"
+            r = await api.post(f"/users/{tg.ann.id}/send_photo", json={"content": base64.b64encode(picture).decode()})
+            assert r.status_code == 200
+        bad = await api.post(f"/users/{tg.ann.id}/send_photo", json={"content": "not base64!"})
+        transcript = (await api.get(f"/chats/{tg.ann.id}/transcript")).json()
+
+    assert bad.status_code == 400
+    bot_said = [m["text"] for m in transcript if m["from"]["is_bot"]]
+    assert bot_said == ["key.txt text/plain administrator", f"640x480 {len(picture)} bytes"]
