@@ -5,6 +5,8 @@ aiogram accepts.
 """
 
 import base64
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -108,3 +110,20 @@ async def test_a_user_of_the_test_api_sends_files_to_a_dispatcher_bot() -> None:
     assert bad.status_code == 400
     bot_said = [m["text"] for m in transcript if m["from"]["is_bot"]]
     assert bot_said == ["key.txt text/plain administrator", f"640x480 {len(picture)} bytes"]
+
+
+async def test_the_readmes_aiogram_example_reaches_the_emulator() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("### Any bot framework against the emulator")
+    (example,) = re.findall(r"```python\n(.*?)```", readme[start : readme.index("\n## ", start)], flags=re.DOTALL)
+    async with open_telegram() as tg:
+        tg.emu.create_bot("100000:sandbox-token", "sandbox_bot", "Sandbox")
+
+        async def get_me() -> str:
+            names: dict[str, Any] = {}
+            exec(example.replace("http://127.0.0.1:8081", tg.base_url), names)
+            bot: Bot = names["bot"]
+            async with bot:
+                return (await bot.get_me()).username or ""
+
+        assert await tg.judge.run(get_me()) == "sandbox_bot"

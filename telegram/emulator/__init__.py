@@ -8,6 +8,21 @@
     await user.wait_for_text("Welcome")
     outcome = await user.pay()   # the newest invoice; see payments.py
 
+What it answers (the table is `registry.METHODS`; each module's docstring gives its rules and errors):
+updates and webhooks (getMe, getUpdates, setWebhook, deleteWebhook, getWebhookInfo, logOut, close);
+messages (sendMessage, sendPhoto, sendDocument, sendChatAction, copyMessage, forwardMessage,
+editMessageText, editMessageCaption, editMessageReplyMarkup, deleteMessage, deleteMessages, pin and unpin,
+setMessageReaction, answerCallbackQuery), with parse_mode HTML (entities.py), MarkdownV2 and Markdown
+(markdown.py), reply_parameters and only inline keyboards in Message.reply_markup (replies.py); chats and
+files (getChat, getChatMember, getFile); the bot's profile (commands per scope, descriptions, the menu
+button); payments in Stars and by card (sendInvoice, createInvoiceLink, answerPreCheckoutQuery,
+refundStarPayment, getStarTransactions, getMyStarBalance).
+What it deliberately does not: inline mode (answerInlineQuery), shipping (answerShippingQuery), video,
+animation, sticker and media-group sends, editMessageMedia, invite links, profile photos, and every other
+method, each answered 404 "Not Found: method not found" as Telegram answers an unknown method; inline
+messages (inline_message_id: 400 MESSAGE_ID_INVALID); `@username` chat ids but a channel's (400 "chat not
+found"); replies to another chat and quotes (400 "message to be replied not found").
+
 Self-contained: it works on plain dicts and JSON and imports nothing else from the project but the
 HTTP doors it shares with the CryptoPay twin (`telegram.doors`), so the client and the bot are tested
 against it rather than against themselves. The shop never imports it: the sandbox, the tests and the

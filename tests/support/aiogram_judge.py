@@ -60,9 +60,10 @@ class Judge:
         self._bots: dict[str, Bot] = {}
 
     async def __call__[T](self, call: Callable[[Bot], Awaitable[T]], *, token: str | None = None) -> T:
-        return await self._run(self._in_asyncio(call, token or self.token))
+        return await self.run(self._in_asyncio(call, token or self.token))
 
-    async def _run[T](self, coroutine: Coroutine[None, None, T]) -> T:
+    async def run[T](self, coroutine: Coroutine[None, None, T]) -> T:
+        """Run `coroutine` on the judge's asyncio loop and wait for its result (or failure) from trio."""
         future = asyncio.run_coroutine_threadsafe(coroutine, _AsyncioThread.loop())
         try:
             with trio.fail_after(JUDGE_TIMEOUT):
@@ -87,7 +88,7 @@ class Judge:
         try:
             yield
         finally:
-            await self._run(dispatcher.stop_polling())
+            await self.run(dispatcher.stop_polling())
             with trio.fail_after(JUDGE_TIMEOUT):
                 await trio.to_thread.run_sync(running.result, abandon_on_cancel=True)
 
