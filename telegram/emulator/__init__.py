@@ -10,15 +10,16 @@
 
 What it answers (the table is `registry.METHODS`; each module's docstring gives its rules and errors):
 updates and webhooks (getMe, getUpdates, setWebhook, deleteWebhook, getWebhookInfo, logOut, close);
-messages (sendMessage, sendPhoto, sendDocument, sendChatAction, copyMessage, forwardMessage,
-editMessageText, editMessageCaption, editMessageReplyMarkup, deleteMessage, deleteMessages, pin and unpin,
+messages (sendMessage, sendPhoto, sendDocument, sendVideo, sendAnimation, sendSticker, sendMediaGroup
+(media.py), sendChatAction, copyMessage, forwardMessage, editMessageText, editMessageCaption,
+editMessageMedia, editMessageReplyMarkup, deleteMessage, deleteMessages, pin and unpin,
 setMessageReaction, answerCallbackQuery), with parse_mode HTML (entities.py), MarkdownV2 and Markdown
 (markdown.py), reply_parameters and only inline keyboards in Message.reply_markup (replies.py); chats and
 files (getChat, getChatMember, getFile); the bot's profile (commands per scope, descriptions, the menu
 button); payments in Stars and by card (sendInvoice, createInvoiceLink, answerPreCheckoutQuery,
 refundStarPayment, getStarTransactions, getMyStarBalance).
-What it deliberately does not: inline mode (answerInlineQuery), shipping (answerShippingQuery), video,
-animation, sticker and media-group sends, editMessageMedia, invite links, profile photos, and every other
+What it deliberately does not: inline mode (answerInlineQuery), shipping (answerShippingQuery), audio
+and voice sends, invite links, profile photos, and every other
 method, each answered 404 "Not Found: method not found" as Telegram answers an unknown method; inline
 messages (inline_message_id: 400 MESSAGE_ID_INVALID); `@username` chat ids but a channel's (400 "chat not
 found"); replies to another chat and quotes (400 "message to be replied not found").

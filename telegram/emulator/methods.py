@@ -70,7 +70,7 @@ def _text_fields(params: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _markup(params: dict[str, Any]) -> dict[str, Any] | None:
+def markup_of(params: dict[str, Any]) -> dict[str, Any] | None:
     return validate_markup(get_json(params, "reply_markup", "can't parse reply keyboard markup JSON object"))
 
 
@@ -100,13 +100,13 @@ async def get_updates(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any
 async def send_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     chat = emu.chat_for_bot(bot, chat_id_of(p))
     fields = _text_fields(p)
-    markup = _markup(p)
+    markup = markup_of(p)
     if markup is not None:
         fields["reply_markup"] = markup
     return bot_view(chat.add(bot.as_user(), emu.unix_now(), {**reply_fields(chat, p), **fields}))
 
 
-def _own_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any], missing: str) -> tuple[Chat, dict[str, Any]]:
+def own_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any], missing: str) -> tuple[Chat, dict[str, Any]]:
     if p.get("inline_message_id"):
         raise bad_request("MESSAGE_ID_INVALID")  # inline messages are not emulated
     chat = emu.chat_for_bot(bot, chat_id_of(p))
@@ -118,7 +118,7 @@ def _own_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any], missing: st
     return chat, message
 
 
-def _apply_edit(emu: "Emulator", chat: Chat, message: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+def apply_edit(emu: "Emulator", chat: Chat, message: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
     if all(message.get(k) == v for k, v in fields.items()):
         raise bad_request(NOT_MODIFIED)
     for key, value in fields.items():
@@ -132,28 +132,28 @@ def _apply_edit(emu: "Emulator", chat: Chat, message: dict[str, Any], fields: di
 
 
 async def edit_message_text(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
-    chat, message = _own_message(emu, bot, p, "message to edit not found")
+    chat, message = own_message(emu, bot, p, "message to edit not found")
     if "text" not in message:
         raise bad_request("there is no text in the message to edit")
     fields = _text_fields(p)
     fields.setdefault("entities", None)
     fields.setdefault("link_preview_options", None)
     # Like Telegram: an edit without reply_markup removes the inline keyboard.
-    fields["reply_markup"] = _markup(p)
-    return _apply_edit(emu, chat, message, fields)
+    fields["reply_markup"] = markup_of(p)
+    return apply_edit(emu, chat, message, fields)
 
 
 async def edit_message_caption(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
-    chat, message = _own_message(emu, bot, p, "message to edit not found")
+    chat, message = own_message(emu, bot, p, "message to edit not found")
     if "text" in message or "invoice" in message:
         raise bad_request("there is no caption in the message to edit")
     fields = {"caption": None, "caption_entities": None, "reply_markup": None}
-    return _apply_edit(emu, chat, message, {**fields, **_with_caption(p, {})})
+    return apply_edit(emu, chat, message, {**fields, **with_caption(p, {})})
 
 
 async def edit_message_reply_markup(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
-    chat, message = _own_message(emu, bot, p, "message to edit not found")
-    return _apply_edit(emu, chat, message, {"reply_markup": _markup(p)})
+    chat, message = own_message(emu, bot, p, "message to edit not found")
+    return apply_edit(emu, chat, message, {"reply_markup": markup_of(p)})
 
 
 async def delete_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
@@ -185,7 +185,7 @@ async def answer_callback_query(emu: "Emulator", bot: BotRecord, p: dict[str, An
     return True
 
 
-def _upload(p: dict[str, Any], field: str) -> UploadedFile | None:
+def upload_of(p: dict[str, Any], field: str) -> UploadedFile | None:
     """The file uploaded in `field`, directly or named by attach://; None when `field` names a file otherwise."""
     given = p.get(field)
     if isinstance(given, UploadedFile):
@@ -198,7 +198,7 @@ def _upload(p: dict[str, Any], field: str) -> UploadedFile | None:
     return None
 
 
-def _named_file(emu: "Emulator", bot: BotRecord, p: dict[str, Any], field: str) -> StoredFile:
+def named_file(emu: "Emulator", bot: BotRecord, p: dict[str, Any], field: str) -> StoredFile:
     """The file a send method names in `field` without uploading it: by file_id (this bot's only) or URL."""
     given = p.get(field)
     kind = "photos" if field == "photo" else "documents"
@@ -206,38 +206,38 @@ def _named_file(emu: "Emulator", bot: BotRecord, p: dict[str, Any], field: str) 
         return emu.files[given]
     if isinstance(given, str) and given.startswith(("http://", "https://")):
         name = given.rstrip("/").rsplit("/", 1)[-1] or "file"
-        return emu.store_file(name, None, _mime_type(name, None) if kind == "documents" else None, kind=kind, bot=bot)
+        return emu.store_file(name, None, mime_type_of(name, None) if kind == "documents" else None, kind=kind, bot=bot)
     if not given:
         raise bad_request(f"there is no {field} in the request")
     raise bad_request("wrong file identifier/HTTP URL specified")
 
 
-def _mime_type(file_name: str, declared: str | None) -> str | None:
+def mime_type_of(file_name: str, declared: str | None) -> str | None:
     """A document's type as Telegram reports it: the one its file name says, whatever the upload declared
     (aiogram declares every upload application/octet-stream); the declared one when the name says nothing."""
     return mimetypes.guess_type(file_name)[0] or declared
 
 
-def _document(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> dict[str, Any]:
-    upload = _upload(p, "document")
+def document_of(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> dict[str, Any]:
+    upload = upload_of(p, "document")
     if upload is None:
-        return document_fields(_named_file(emu, bot, p, "document"))
-    mime_type = _mime_type(upload.filename, upload.content_type)
+        return document_fields(named_file(emu, bot, p, "document"))
+    mime_type = mime_type_of(upload.filename, upload.content_type)
     return document_fields(emu.store_file(upload.filename, upload.content, mime_type, bot=bot))
 
 
-def _photo_sizes(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> list[dict[str, Any]]:
+def photo_sizes_of(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> list[dict[str, Any]]:
     """An uploaded photo's PhotoSizes, from the size its header gives (Telegram refuses bytes that are no
     image it can read); a photo sent again by file_id, or by URL, is one PhotoSize."""
-    upload = _upload(p, "photo")
+    upload = upload_of(p, "photo")
     if upload is None:
-        return [photo_size(_named_file(emu, bot, p, "photo"))]
+        return [photo_size(named_file(emu, bot, p, "photo"))]
     if image_size(upload.content) is None:
         raise bad_request("IMAGE_PROCESS_FAILED")
     return photo_sizes(emu, bot, upload.content)
 
 
-def _with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+def with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
     caption, entities = formatted(p, "caption", "caption_entities")
     if utf16_len(caption) > CAPTION_LIMIT:
         raise bad_request("message caption is too long")
@@ -245,7 +245,7 @@ def _with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
         fields["caption"] = caption
         if entities:
             fields["caption_entities"] = entities
-    markup = _markup(p)
+    markup = markup_of(p)
     if markup is not None:
         fields["reply_markup"] = markup
     return fields
@@ -254,14 +254,14 @@ def _with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
 async def send_document(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     chat = emu.chat_for_bot(bot, chat_id_of(p))
     replied = reply_fields(chat, p)
-    fields = _with_caption(p, {"document": _document(emu, bot, p)})
+    fields = with_caption(p, {"document": document_of(emu, bot, p)})
     return bot_view(chat.add(bot.as_user(), emu.unix_now(), {**replied, **fields}))
 
 
 async def send_photo(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     chat = emu.chat_for_bot(bot, chat_id_of(p))
     replied = reply_fields(chat, p)
-    fields = _with_caption(p, {"photo": _photo_sizes(emu, bot, p)})
+    fields = with_caption(p, {"photo": photo_sizes_of(emu, bot, p)})
     return bot_view(chat.add(bot.as_user(), emu.unix_now(), {**replied, **fields}))
 
 

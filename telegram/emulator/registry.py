@@ -1,8 +1,8 @@
 """The Bot API methods the emulator answers: `METHODS` maps each lower-cased name (the server is
 case-insensitive) to (canonical name, function). Any other method is 404 "Not Found: method not found", as
 the official server answers an unknown one; inline mode (answerInlineQuery), shipping (answerShippingQuery),
-video, animation, sticker and media-group sends, editMessageMedia, invite links and profile photos are not
-emulated yet, so they get that answer too.
+audio, voice and other sends, invite links and profile photos are not emulated yet, so they get that answer
+too.
 """
 
 from collections.abc import Awaitable, Callable
@@ -20,6 +20,7 @@ from .chat_actions import (
     unpin_chat_message,
 )
 from .files import get_file
+from .media import edit_message_media, send_animation, send_media_group, send_sticker, send_video
 from .methods import (
     answer_callback_query,
     delete_message,
@@ -102,4 +103,9 @@ METHODS = _table(
     ("setChatMenuButton", set_chat_menu_button),
     ("getChatMenuButton", get_chat_menu_button),
     ("getMyStarBalance", get_my_star_balance),
+    ("sendVideo", send_video),
+    ("sendAnimation", send_animation),
+    ("sendSticker", send_sticker),
+    ("sendMediaGroup", send_media_group),
+    ("editMessageMedia", edit_message_media),
 )
