@@ -114,3 +114,25 @@ async def test_star_balance_counts_payments_less_refunds(tg: Telegram) -> None:
     assert charge is not None
     await tg.judge(lambda bot: bot.refund_star_payment(tg.ann.id, charge))
     assert (await tg.judge(lambda bot: bot.get_my_star_balance())).amount == 50
+
+
+async def test_inline_and_shipping_queries_are_never_open(tg: Telegram) -> None:
+    for call in (
+        lambda bot: bot.answer_inline_query("123", results=[]),
+        lambda bot: bot.answer_shipping_query("123", ok=False, error_message="We ship nothing: keys come by chat"),
+    ):
+        with pytest.raises(TelegramBadRequest) as caught:
+            await tg.judge(call)
+        assert caught.value.message == "Bad Request: query is too old and response timeout expired or query ID is invalid"
+
+
+async def test_user_profile_photos_and_invite_links(tg: Telegram) -> None:
+    photos = await tg.judge(lambda bot: bot.get_user_profile_photos(tg.ann.id))
+    assert (photos.total_count, photos.photos) == (0, [])
+    group = tg.emu.group(-100777, title="Buyers")
+    link = await tg.judge(lambda bot: bot.create_chat_invite_link(group.id, name="Spring sale", member_limit=10))
+    assert link.invite_link.startswith("https://t.me/+") and link.creator.id == tg.bot.id
+    assert (link.name, link.member_limit, link.is_revoked) == ("Spring sale", 10, False)
+    with pytest.raises(TelegramBadRequest) as caught:
+        await tg.judge(lambda bot: bot.create_chat_invite_link(tg.ann.id))
+    assert caught.value.message == "Bad Request: chat not found"

@@ -14,15 +14,17 @@ messages (sendMessage, sendPhoto, sendDocument, sendVideo, sendAnimation, sendSt
 (media.py), sendChatAction, copyMessage, forwardMessage, editMessageText, editMessageCaption,
 editMessageMedia, editMessageReplyMarkup, deleteMessage, deleteMessages, pin and unpin,
 setMessageReaction, answerCallbackQuery), with parse_mode HTML (entities.py), MarkdownV2 and Markdown
-(markdown.py), reply_parameters and only inline keyboards in Message.reply_markup (replies.py); chats and
-files (getChat, getChatMember, getFile); the bot's profile (commands per scope, descriptions, the menu
-button); payments in Stars and by card (sendInvoice, createInvoiceLink, answerPreCheckoutQuery,
-refundStarPayment, getStarTransactions, getMyStarBalance).
-What it deliberately does not: inline mode (answerInlineQuery), shipping (answerShippingQuery), audio
-and voice sends, invite links, profile photos, and every other
-method, each answered 404 "Not Found: method not found" as Telegram answers an unknown method; inline
-messages (inline_message_id: 400 MESSAGE_ID_INVALID); `@username` chat ids but a channel's (400 "chat not
-found"); replies to another chat and quotes (400 "message to be replied not found").
+(markdown.py), reply_parameters and only inline keyboards in Message.reply_markup (replies.py); chats,
+users and files (getChat, getChatMember, createChatInviteLink, getUserProfilePhotos, getFile); the bot's
+profile (commands per scope, descriptions, the menu button); payments in Stars and by card (sendInvoice,
+createInvoiceLink, answerPreCheckoutQuery, refundStarPayment, getStarTransactions, getMyStarBalance).
+
+What it deliberately does not: inline mode and shipping (no such query is ever asked, so
+answerInlineQuery and answerShippingQuery get 400 "query is too old and response timeout expired or query
+ID is invalid", see unasked.py); audio and voice sends and every other method, answered 404 "Not Found:
+method not found" as Telegram answers an unknown method; inline messages (inline_message_id: 400
+MESSAGE_ID_INVALID); `@username` chat ids but a channel's (400 "chat not found"); replies to another chat
+and quotes (400 "message to be replied not found").
 
 Self-contained: it works on plain dicts and JSON and imports nothing else from the project but the
 HTTP doors it shares with the CryptoPay twin (`telegram.doors`), so the client and the bot are tested

@@ -1,8 +1,7 @@
 """The Bot API methods the emulator answers: `METHODS` maps each lower-cased name (the server is
 case-insensitive) to (canonical name, function). Any other method is 404 "Not Found: method not found", as
-the official server answers an unknown one; inline mode (answerInlineQuery), shipping (answerShippingQuery),
-audio, voice and other sends, invite links and profile photos are not emulated yet, so they get that answer
-too.
+the official server answers an unknown one; audio, voice and the other sends, and the methods of groups'
+administration among them. Inline and shipping queries are never asked (see unasked.py).
 """
 
 from collections.abc import Awaitable, Callable
@@ -49,6 +48,7 @@ from .profile import (
     set_my_short_description,
 )
 from .state import BotRecord
+from .unasked import answer_unasked_query, create_chat_invite_link, get_user_profile_photos
 from .webhooks import delete_webhook, get_webhook_info, set_webhook
 
 if TYPE_CHECKING:
@@ -108,4 +108,8 @@ METHODS = _table(
     ("sendSticker", send_sticker),
     ("sendMediaGroup", send_media_group),
     ("editMessageMedia", edit_message_media),
+    ("answerInlineQuery", answer_unasked_query),
+    ("answerShippingQuery", answer_unasked_query),
+    ("getUserProfilePhotos", get_user_profile_photos),
+    ("createChatInviteLink", create_chat_invite_link),
 )
