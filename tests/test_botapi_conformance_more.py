@@ -5,8 +5,9 @@ Stars). See test_botapi_conformance.py for the harness.
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramUnauthorizedError
 from aiogram.types import (
     BufferedInputFile,
     MenuButtonCommands,
@@ -136,3 +137,15 @@ async def test_user_profile_photos_and_invite_links(tg: Telegram) -> None:
     with pytest.raises(TelegramBadRequest) as caught:
         await tg.judge(lambda bot: bot.create_chat_invite_link(tg.ann.id))
     assert caught.value.message == "Bad Request: chat not found"
+
+
+async def test_the_call_log_says_which_bot_called(tg: Telegram) -> None:
+    other = tg.emu.create_bot("777:OTHER", "other_bot", "Other")
+    await tg.judge(lambda bot: bot.get_me())
+    await tg.judge(lambda bot: bot.get_me(), token=other.token)
+    with pytest.raises(TelegramUnauthorizedError):
+        await tg.judge(lambda bot: bot.get_me(), token="999:NOBODY")
+    async with httpx.AsyncClient() as client:
+        calls = (await client.get(f"{tg.base_url}/_emulator/calls")).json()
+    assert [(c["method"], c["bot"]) for c in calls[-3:]] == [("getMe", tg.bot.id), ("getMe", other.id), ("getMe", None)]
+    assert [method for _, method, _ in tg.emu.calls[-3:]] == ["getMe"] * 3  # each still (time, method, params)

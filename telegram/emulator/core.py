@@ -49,6 +49,18 @@ class ApiOutcome:
     lost: str | None = None
 
 
+class Call(tuple[float, str, dict[str, Any]]):
+    """One Bot API call in the log: the tuple (time, method, params), so `for at, method, params in emu.calls`
+    reads it, and `bot`, the id of the bot whose token made it (None: a token no bot has)."""
+
+    bot: int | None
+
+    def __new__(cls, at: float, method: str, params: dict[str, Any], bot: int | None) -> "Call":
+        call = super().__new__(cls, (at, method, params))
+        call.bot = bot
+        return call
+
+
 class Emulator:
     """An in-memory Telegram speaking the Bot API. Create bots and users, then hand `transport()` to httpx."""
 
@@ -70,7 +82,7 @@ class Emulator:
         self.flood_limit = flood_limit
         self.floods = 0
         self._sent_times: collections.deque[float] = collections.deque()
-        self.calls: list[tuple[float, str, dict[str, Any]]] = []
+        self.calls: list[Call] = []
         self.record_calls = record_calls
         self.callback_answer_timeout = callback_answer_timeout
         self.pre_checkout_timeout = pre_checkout_timeout
@@ -247,8 +259,9 @@ class Emulator:
         """Run one Bot API call and build its answer; faults are applied here, for every transport."""
         found = METHODS.get(method.lower())
         name = found[0] if found else method
+        bot = self._bots_by_token.get(token)
         if self.record_calls:
-            self.calls.append((trio.current_time(), name, describe(params)))
+            self.calls.append(Call(trio.current_time(), name, describe(params), None if bot is None else bot.id))
         fault = self.faults.take(name)
         if fault is None and self._flooded(name, params):
             self.floods += 1
@@ -256,7 +269,6 @@ class Emulator:
         if fault is not None and not fault.after:
             await trio.lowlevel.checkpoint()
             return self._faulted(fault)
-        bot = self._bots_by_token.get(token)
         try:
             if bot is None:
                 raise ApiError(401, "Unauthorized: invalid token specified")

@@ -23,7 +23,8 @@ Routes (JSON in, JSON out; errors are {"error": "...", ...} with status 400/404)
     GET    /chats/{id}/transcript      ?bot=                               → [Message]
     POST   /faults                     {method?, kind, times?, retry_after?, status?, after?} → {ok: true}
     DELETE /faults                                                         → {ok: true}
-    GET    /calls                                                          → [{time, method, params}]
+    GET    /calls                                                          → [{time, method, params, bot}]
+                                       `bot`: the id of the bot that made the call (null: an unknown token)
     GET    /deliveries                 ?bot=                               → {pending, delivered: {update_id: n}}
 
 `bot` may be a token, username or id; default is the first bot created.
@@ -185,7 +186,7 @@ async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str,
             emu.faults.clear()
             return json_reply(200, {"ok": True})
         case "GET", ["calls"]:
-            return json_reply(200, [{"time": t, "method": m, "params": p} for t, m, p in emu.calls])
+            return json_reply(200, [{"time": c[0], "method": c[1], "params": c[2], "bot": c.bot} for c in emu.calls])
         case "GET", ["deliveries"]:
             bot = _bot_ref(args.get("bot"))
             return json_reply(
