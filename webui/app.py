@@ -24,6 +24,7 @@ from webui.auth import Auth
 from webui.config import WebSettings
 from webui.error_book import ErrorBook
 from webui.health import HealthReport
+from webui.keepalive import ShieldedSends
 from webui.limits import BodyLimit
 from webui.live import closing
 from webui.pages import dashboard, errors, events, metrics, notices, overview, performance
@@ -78,6 +79,8 @@ def create_app(
     app.asgi_app = BodyLimit(app.asgi_app, default=BODY_MAX, limits={CRYPTOPAY_WEBHOOK: CRYPTOPAY_BODY_MAX})  # type: ignore[method-assign]
     if auth.settings.proxy_hops:
         app.asgi_app = ProxyFixMiddleware(app.asgi_app, mode="legacy", trusted_hops=auth.settings.proxy_hops)  # type: ignore[method-assign]
+    # Outermost, next to the server: see webui.keepalive (a stop would wait for idle keep-alive connections).
+    app.asgi_app = ShieldedSends(app.asgi_app)  # type: ignore[method-assign]
 
     @app.post(CRYPTOPAY_WEBHOOK)
     async def cryptopay_webhook() -> Response:
