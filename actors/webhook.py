@@ -15,10 +15,9 @@ previous one was answered, and the answer comes once the update is kept, before 
 the next update may reach another process while the first is still in hand; that process holds it
 (and the chat's later ones) until the inbox shows no earlier update of the chat unhandled by someone
 else. The probe is one indexed query per update, made with the claim; a held chat is asked again
-every TURN_POLL seconds.
-Waiting ends after WAIT_LEASES lease times whatever the inbox says (an earlier payment update that
-keeps failing to be stored is retried by its process for long: the chat goes on meanwhile, as it does
-in one process).
+every TURN_POLL seconds. Waiting ends after WAIT_LEASES lease times whatever the inbox says (an
+earlier payment update that keeps failing to be stored is retried by its process for long: the chat
+goes on meanwhile, as it does in one process).
 
 Until the replay is done, and once stopping, `take` answers "unavailable" (the route's 503):
 Telegram delivers again later, so nothing new overtakes a chat's replayed updates and nothing is
