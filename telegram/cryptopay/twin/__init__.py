@@ -14,7 +14,7 @@ http.py      its routes (/api/, the /_twin/ test API) behind the shared doors, a
 
 from .core import CryptoPayTwin
 from .http import serve_twin
-from .invoices import UnknownInvoice, invoice_json
+from .invoices import UnknownInvoice
 from .webhooks import SentWebhook
 
-__all__ = ["CryptoPayTwin", "SentWebhook", "UnknownInvoice", "invoice_json", "serve_twin"]
+__all__ = ["CryptoPayTwin", "SentWebhook", "UnknownInvoice", "serve_twin"]

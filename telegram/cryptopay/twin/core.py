@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import msgspec
 
 from telegram import doors
 
@@ -88,11 +89,15 @@ class CryptoPayTwin:
     # ----- reading ----------------------------------------------------------------------------------
     @property
     def invoices(self) -> dict[int, CryptoInvoice]:
-        """Every invoice the twin holds, by id, as a client would read it now."""
-        return self._invoices.all()
+        """Every invoice the twin holds, by id, as the shop's client would read it now."""
+        return {invoice["invoice_id"]: _read(invoice) for invoice in self._invoices.all()}
 
     def invoice(self, invoice_id: int) -> CryptoInvoice:
-        """The invoice as a client would read it now; raises UnknownInvoice."""
+        """The invoice as the shop's client would read it now; raises UnknownInvoice."""
+        return _read(self._invoices.get(invoice_id))
+
+    def invoice_json(self, invoice_id: int) -> dict[str, Any]:
+        """The invoice as CryptoPay's JSON now, every field it sends; raises UnknownInvoice."""
         return self._invoices.get(invoice_id)
 
     def calls_of(self, method: str) -> int:
@@ -105,11 +110,11 @@ class CryptoPayTwin:
 
         Raises UnknownInvoice, or ValueError when the invoice is not active or does not accept `asset`.
         """
-        return self._invoices.pay(invoice_id, asset=asset, paid_amount=paid_amount)
+        return _read(self._invoices.pay(invoice_id, asset=asset, paid_amount=paid_amount))
 
     def mark_expired(self, invoice_id: int) -> CryptoInvoice:
         """Expire an active invoice now, whatever its expires_in. Raises UnknownInvoice, or ValueError if paid."""
-        return self._invoices.expire(invoice_id)
+        return _read(self._invoices.expire(invoice_id))
 
     async def send_webhook(
         self,
@@ -129,10 +134,13 @@ class CryptoPayTwin:
         target = url or self.webhook_url
         if not target:
             raise ValueError("no webhook URL: pass url= or set webhook_url")
-        invoice = self.invoice(invoice_id)
         body = webhooks.update_body(
-            invoice, update_id=next(self._update_ids) if update_id is None else update_id, now=self.clock()
+            self.invoice_json(invoice_id), update_id=next(self._update_ids) if update_id is None else update_id, now=self.clock()
         )
         sent = await webhooks.post(target, body, webhooks.signed_headers(self.token, body, signature), self.webhook_transport)
         self.webhooks.append(sent)
         return sent.status
+
+
+def _read(invoice: dict[str, Any]) -> CryptoInvoice:
+    return msgspec.convert(invoice, CryptoInvoice)
