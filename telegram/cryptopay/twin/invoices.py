@@ -80,6 +80,7 @@ class InvoiceRecord:
     paid_at: float | None = None
     paid_amount: Decimal | None = None
     paid_asset: str | None = None
+    paid_fiat_rate: Decimal | None = None  # fiat invoices: units of the fiat currency per unit of paid_asset
 
     @property
     def expires_at(self) -> float | None:
@@ -147,15 +148,18 @@ class Invoices:
             raise ValueError(f"invoice {invoice_id} is {status}, not active")
         if asset not in record.terms.accepted_assets:
             raise ValueError(f"invoice {invoice_id} accepts {', '.join(record.terms.accepted_assets)}, not {asset}")
-        if paid_amount is None:
-            fiat = record.terms.fiat
-            paid_amount = (
-                record.terms.amount if fiat is None else (record.terms.amount / market.rate(asset, fiat)).quantize(PLACES)
-            )
+        fiat = record.terms.fiat
+        if fiat is not None:
+            # At the twin's rate unless the test says what was paid; then the rate is what that amount implies.
+            if paid_amount is None:
+                record.paid_fiat_rate = market.rate(asset, fiat)
+                paid_amount = (record.terms.amount / record.paid_fiat_rate).quantize(PLACES)
+            elif paid_amount:
+                record.paid_fiat_rate = (record.terms.amount / paid_amount).quantize(PLACES)
         record.status = "paid"
         record.paid_at = self.clock()
         record.paid_asset = asset
-        record.paid_amount = Decimal(paid_amount)
+        record.paid_amount = record.terms.amount if paid_amount is None else Decimal(paid_amount)
         return self._json(record)
 
     def expire(self, invoice_id: int) -> dict[str, Any]:
@@ -190,8 +194,8 @@ class Invoices:
             out["accepted_assets"] = list(t.accepted_assets)
         if r.paid_asset is not None and r.paid_amount is not None:
             out |= {"paid_asset": r.paid_asset, "paid_amount": plain(r.paid_amount)}
-            if t.fiat is not None and r.paid_amount:
-                out["paid_fiat_rate"] = plain((t.amount / r.paid_amount).quantize(PLACES))
+            if r.paid_fiat_rate is not None:
+                out["paid_fiat_rate"] = plain(r.paid_fiat_rate)
             fee_in_usd = (r.fee * market.usd_price(r.paid_asset)).quantize(PLACES)
             out |= {"fee_asset": r.paid_asset, "fee_amount": plain(r.fee), "fee_in_usd": plain(fee_in_usd)}
         bot_url = f"https://t.me/CryptoBot?start={r.hash}"
