@@ -1,14 +1,31 @@
 """The CryptoPay twin: an in-memory CryptoPay app for tests and the sandbox.
 
-It answers the Crypto Bot API methods the shop uses (`api.py`) and lets a test play the payer and the
-payment service: `mark_paid`, `mark_expired` and `send_webhook` (`webhooks.py`). `transport()` serves
-it in process to httpx; `asgi_app()` / `serve_twin` serve it over HTTP together with a test API under
-/_twin/ (`http.py`), so a shop in another process can be driven too.
+It answers the Crypto Bot API (`api.py`) and lets a test play the payer and the payment service:
+`mark_paid`, `mark_expired` and `send_webhook` (`webhooks.py`). `transport()` serves it in process to
+httpx; `asgi_app()` / `serve_twin` serve it over HTTP together with a test API under /_twin/ (`http.py`),
+so a shop in another process can be driven too. Clients we did not write judge it: aiocryptopay's models
+and webhook handler accept everything it sends (tests/test_cryptopay_conformance*.py).
+
+Supported, with CryptoPay's field shapes (amounts and rates as decimal strings, dates ISO 8601 in UTC
+with milliseconds), following the API reference and, where it is silent, observed answers:
+- getMe; createInvoice (crypto or fiat; description, hidden_message, paid_btn_name/url, payload,
+  allow_comments, allow_anonymous, expires_in, swap_to); getInvoices (invoice_ids, status, asset, fiat,
+  offset, count); deleteInvoice. Invoices carry every field CryptoPay always sends (pay_url,
+  bot_invoice_url, mini_app_invoice_url, web_app_invoice_url, allow_comments, allow_anonymous...) and,
+  once paid, paid_asset, paid_amount, paid_fiat_rate (fiat), fee_asset, fee_amount (3%), fee_in_usd,
+  paid_usd_rate, paid_at and paid_anonymously (always false: the twin's payers show themselves).
+- getBalance, getStats (`reports.py`): read from the invoices. getExchangeRates, getCurrencies: a fixed
+  market (`market.py`), so every rate, and the default amount paid, is known in advance.
+- The invoice_paid webhook, signed as CryptoPay signs it, or deliberately not.
+
+Deliberately not: transfers, checks (createCheck... answer 405 METHOD_NOT_FOUND), live rates, swaps
+(swap_to is kept and shown; no swapped_* field appears), payers' comments, anonymous payments, the
+webhook retries CryptoPay makes, and its rate limits.
 
 Behaviour worth knowing:
 - Expiry is read, not scheduled (`invoices.py`): pass `clock` (unix seconds) to drive it by hand, or
   let trio's MockClock move the default clock.
-- A fiat invoice is paid by default in USDT at 1:1 (`paid_amount` = `amount`); pass `paid_amount` to differ.
+- A fiat invoice is paid by default in USDT at the twin's rate (1:1 for USD); pass `paid_amount` to differ.
 - `update_id` is a counter, as unique as CryptoPay's is not: pass `update_id` to repeat one, and send the
   same invoice's webhook as often as a test likes. The twin never sends a webhook on its own.
 """
@@ -106,7 +123,8 @@ class CryptoPayTwin:
 
     # ----- playing the payer and the service --------------------------------------------------------
     def mark_paid(self, invoice_id: int, *, asset: str = "USDT", paid_amount: Decimal | None = None) -> CryptoInvoice:
-        """Pay an active invoice in `asset` (one it accepts); `paid_amount` defaults to the invoice amount.
+        """Pay an active invoice in `asset` (one it accepts); `paid_amount` defaults to the invoice amount (a fiat
+        invoice's at the twin's rate: market.py).
 
         Raises UnknownInvoice, or ValueError when the invoice is not active or does not accept `asset`.
         """
