@@ -192,12 +192,14 @@ class Invoices:
         out["amount"] = format(t.amount, "f")
         if t.fiat is not None:
             out["accepted_assets"] = list(t.accepted_assets)
-        if r.paid_asset is not None and r.paid_amount is not None:
-            out |= {"paid_asset": r.paid_asset, "paid_amount": plain(r.paid_amount)}
+        payment = r.payment
+        if payment is not None:
+            paid_asset, paid_amount, _ = payment
+            out |= {"paid_asset": paid_asset, "paid_amount": plain(paid_amount)}
             if r.paid_fiat_rate is not None:
                 out["paid_fiat_rate"] = plain(r.paid_fiat_rate)
-            fee_in_usd = (r.fee * market.usd_price(r.paid_asset)).quantize(PLACES)
-            out |= {"fee_asset": r.paid_asset, "fee_amount": plain(r.fee), "fee_in_usd": plain(fee_in_usd)}
+            fee_in_usd = (r.fee * market.usd_price(paid_asset)).quantize(PLACES)
+            out |= {"fee_asset": paid_asset, "fee_amount": plain(r.fee), "fee_in_usd": plain(fee_in_usd)}
         bot_url = f"https://t.me/CryptoBot?start={r.hash}"
         out |= {
             "pay_url": bot_url,  # deprecated by CryptoPay for bot_invoice_url, and still sent
@@ -221,8 +223,9 @@ class Invoices:
         }
         if r.expires_at is not None:
             out["expiration_date"] = iso(r.expires_at)
-        if r.paid_asset is not None and r.paid_at is not None:
-            out |= {"paid_usd_rate": plain(market.usd_price(r.paid_asset)), "paid_at": iso(r.paid_at), "paid_anonymously": False}
+        if payment is not None:
+            paid_asset, _, paid_at = payment
+            out |= {"paid_usd_rate": plain(market.usd_price(paid_asset)), "paid_at": iso(paid_at), "paid_anonymously": False}
         if t.payload:
             out["payload"] = t.payload
         return out
