@@ -77,6 +77,7 @@ class UpdatePoller:
         self._lanes: ChatLanes | None = None
         self._stopping = False
         self._intake = trio.CancelScope()
+        self.adopting = False
 
     @property
     def idle(self) -> bool:
@@ -188,11 +189,16 @@ class UpdatePoller:
             await trio.sleep(self.lease_seconds / 3)
             if not await self._beat() or lanes is not self._offering:
                 continue
+            # Rows become this process's at the UPDATE and reach the lanes only after it: a chat's
+            # later update must not overtake them meanwhile (actors.webhook holds it while this is set).
+            self.adopting = True
             try:
                 adopted = await self.store.adopt_updates(holder, now=datetime.now(UTC))
             except StorageError as error:
                 log.warning("inbox rows of processes gone not adopted: %s", error)
                 continue
+            finally:
+                self.adopting = False
             for _, payload in adopted:
                 # Not once closing: the rows stay this process's, adopted by the next start or another.
                 if lanes is self._offering:

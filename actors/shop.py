@@ -38,6 +38,7 @@ from actors.reconciler import PaymentReconciler
 from actors.singleton import Singleton
 from actors.supervisor import ActorStatus, supervise
 from actors.webhook import WebhookIntake
+from actors.webhook_watch import WebhookWatch
 from storage import BROADCASTER, StorageSettings, Store, mask_url, open_store
 from telegram.client import BotClient
 from telegram.config import ShopSettings
@@ -156,7 +157,8 @@ async def run_shop(
         else:
             poller = UpdatePoller(bot, dispatcher, settings.telegram, store)
         actors = ActorStatus(on_crash=store.record_crash, redact=errors_seen.redact)
-        health = HealthWatcher(store, poller, actors)
+        webhook = WebhookWatch(bot, settings.telegram, errors_seen.redact) if isinstance(poller, WebhookIntake) else None
+        health = HealthWatcher(store, poller, actors, webhook=webhook)
         polling_done = trio.Event()
         web_closing = trio.Event()
         web_done = trio.Event()

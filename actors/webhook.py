@@ -6,25 +6,42 @@ several processes behind a load balancer each row names its process (`holder`): 
 own rows and adopts, at start and at each heartbeat, only those of processes gone (storage.inbox).
 
     request ─► take: inbox row inserted (the claim; a second claim of one update_id fails) ─► 200
-                     └─► lanes.offer ─► handled ─► marked handled in the inbox
+                     ├─► lanes.offer ─► handled ─► marked handled in the inbox
+                     └─► an earlier update of the chat is another process's: held here until it is
+                         handled (or adopted here), then offered
+
+One chat's order across processes: Telegram sends a chat's next update once the request with the
+previous one was answered, and the answer comes once the update is kept, before it is handled. So
+the next update may reach another process while the first is still in hand; that process holds it
+(and the chat's later ones) until the inbox shows no earlier update of the chat unhandled by someone
+else. The probe is one indexed query per update, made with the claim; a held chat is asked again
+every TURN_POLL seconds. Waiting ends after WAIT_LEASES lease times whatever the inbox says (an
+earlier payment update that keeps failing to be stored is retried by its process for long: the chat
+goes on meanwhile, as it does in one process).
 
 Until the replay is done, and once stopping, `take` answers "unavailable" (the route's 503):
 Telegram delivers again later, so nothing new overtakes a chat's replayed updates and nothing is
 offered to lanes that are closing.
 """
 
+import logging
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import msgspec
 import trio
 
-from actors.lanes import ChatLanes
+from actors.lanes import BACKLOG, ChatLanes
 from actors.poller import UpdatePoller
 from storage import StorageError
 from telegram.routing import chat_key
 from telegram.types import Update
 from webui import Taken
+
+log = logging.getLogger(__name__)
+
+TURN_POLL = 0.05
+WAIT_LEASES = 2
 
 
 class WebhookIntake(UpdatePoller):
@@ -32,35 +49,88 @@ class WebhookIntake(UpdatePoller):
 
     mode = "webhook"
     _open: ChatLanes | None = None
+    _waiting: trio.Nursery | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per chat, the updates held behind an earlier one another process keeps, oldest first.
+        self._held: dict[int, list[Update]] = {}
+
+    @property
+    def idle(self) -> bool:
+        return super().idle and not self._held
 
     async def take(self, update: Update) -> Taken:
         """Claim `update` in the inbox and offer it to its chat's lane: "taken" once it is in the
         database (handled soon, or replayed after a crash), "duplicate" when it was claimed before,
-        "unavailable" when it cannot be claimed now (not started, stopping, the database failing)."""
+        "unavailable" when it cannot be claimed now (not started, stopping, the database failing, or
+        its chat holding as many updates as a lane's backlog while it waits for another process)."""
         lanes = self._open
-        if lanes is None:
+        if lanes is None or len(self._held.get(chat_key(update), ())) >= BACKLOG:
             return "unavailable"
         # The brake the poller applies before fetching: a full shop makes Telegram wait, not memory grow.
         await lanes.wait_for_room()
         try:
-            fresh = await self.store.take_update(update.update_id, chat_key(update), msgspec.json.encode(update), self.holder)
+            claim = await self.store.take_update(update.update_id, chat_key(update), msgspec.json.encode(update), self.holder)
         except StorageError:
             return "unavailable"
-        if not fresh:
+        if claim == "duplicate":
             return "duplicate"
-        # Stopped meanwhile: the update is in the inbox, and the next start replays it.
-        if self._open is lanes:
-            lanes.offer(update)
+        self._admit(lanes, update, behind=claim == "behind")
         return "taken"
 
-    async def _poll(self, lanes: ChatLanes, started_now: Callable[[], None]) -> NoReturn:
-        self._open = lanes
-        self.last_ok = trio.current_time()
-        started_now()
+    def _admit(self, lanes: ChatLanes, update: Update, *, behind: bool) -> None:
+        """Offer `update` to its lane now, or hold it while an earlier update of its chat is another
+        process's (`behind`) or its chat has updates held already. Stopped meanwhile: the update is
+        in the inbox, and the next start (or another process) handles it."""
+        chat = chat_key(update)
+        # An adoption under way may have made that earlier update ours without offering it yet.
+        if (behind or self.adopting) and chat not in self._held and self._waiting is not None:
+            self._held[chat] = []
+            self._waiting.start_soon(self._wait_turn, lanes, chat)
+        if chat in self._held:
+            self._held[chat].append(update)
+        elif self._open is lanes:
+            lanes.offer(update)
+
+    async def _wait_turn(self, lanes: ChatLanes, chat: int) -> None:
+        """Offer the chat's held updates in order, each once no earlier update of the chat is another
+        process's: the others may hold the chat's updates between ours (each process holds its own)."""
+        held = self._held[chat]
+        assert self.holder is not None
         try:
-            await trio.sleep_forever()
+            with trio.move_on_after(WAIT_LEASES * self.lease_seconds) as waited:
+                while held:
+                    try:
+                        behind = await self.store.waits_behind(held[0].update_id, chat, self.holder)
+                    except StorageError:
+                        behind = True
+                    if behind or self.adopting:
+                        await trio.sleep(TURN_POLL)
+                    elif self._open is lanes:
+                        lanes.offer(held.pop(0))
+                    else:
+                        return
+            if waited.cancelled_caught:
+                wait = WAIT_LEASES * self.lease_seconds
+                log.warning("chat %s: an earlier update is still another process's after %.0f s; going on", chat, wait)
+                if self._open is lanes:
+                    for update in held:
+                        lanes.offer(update)
         finally:
-            self._open = None
+            # Cancelled (a stop): what is held stays in the inbox, handled by the next start or another process.
+            del self._held[chat]
+
+    async def _poll(self, lanes: ChatLanes, started_now: Callable[[], None]) -> NoReturn:
+        async with trio.open_nursery() as waiting:
+            self._waiting = waiting
+            self._open = lanes
+            self.last_ok = trio.current_time()
+            started_now()
+            try:
+                await trio.sleep_forever()
+            finally:
+                self._open = self._waiting = None
 
     async def _finish(self) -> None:
         """Mark what was handled; unlike the poller, nothing is confirmed to Telegram (the 200 did)."""

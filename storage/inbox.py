@@ -18,7 +18,7 @@ rows handled by another within the lease time.
 """
 
 from datetime import UTC, datetime
-from typing import cast
+from typing import Literal, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -55,11 +55,25 @@ async def stash_updates(updates: list[tuple[int, int, bytes]], owner: str | None
     return [row.id for row in new]
 
 
-async def take_update(update_id: int, chat_id: int, payload: bytes, owner: str | None = None) -> bool:
-    """Keep one update a webhook request brought; True when this call kept it (the caller handles
-    it), False when it was kept before, by this process or another (Telegram delivered it again, or
-    two processes got it): the row's primary key is the claim, so exactly one caller wins. Unlike
-    `stash_updates` it answers for this one call, not for what was in the table before it.
+# What keeping one webhook request's update found (see take_update).
+type Claim = Literal["kept", "behind", "duplicate"]
+
+# An earlier update of the chat, unhandled, kept by another process or by none: one probe of the
+# (chat_id, id) index, in SQL of our own since this runs for every webhook update (Tortoise builds
+# the same query in about twice the CPU).
+EARLIER = (
+    "SELECT 1 FROM inbox_updates WHERE chat_id = {} AND id < {} AND handled_at IS NULL AND (owner IS NULL OR owner <> {}) LIMIT 1"
+)
+EARLIER_SQL = {"postgres": EARLIER.format("$1", "$2", "$3"), "sqlite": EARLIER.format("?", "?", "?")}
+
+
+async def take_update(update_id: int, chat_id: int, payload: bytes, owner: str | None = None) -> Claim:
+    """Keep one update a webhook request brought. "kept" when this call kept it (the caller handles
+    it), "duplicate" when it was kept before, by this process or another (Telegram delivered it
+    again, or two processes got it): the row's primary key is the claim, so exactly one caller wins.
+    Unlike `stash_updates` it answers for this one call, not for what was in the table before it.
+    "behind", given an `owner` (several processes): kept, but an earlier update of its chat is still
+    unhandled in another process's hands (see waits_behind), asked in the same crossing.
 
     An id kept with other JSON and handled is an id reused (see stash_updates): the old row gives
     way once. An old row not handled yet keeps its claim (its update is replayed, and this one is
@@ -70,12 +84,25 @@ async def take_update(update_id: int, chat_id: int, payload: bytes, owner: str |
         except IntegrityError:
             kept = await InboxUpdate.filter(id=update_id).values_list("payload", flat=True)
             if not kept or bytes(kept[0]) == payload:
-                return False
+                return "duplicate"
             if not await InboxUpdate.filter(id=update_id, handled_at__isnull=False).delete():
-                return False
+                return "duplicate"
         else:
-            return True
-    return False
+            behind = owner is not None and await waits_behind(update_id, chat_id, owner)
+            return "behind" if behind else "kept"
+    return "duplicate"
+
+
+async def waits_behind(update_id: int, chat_id: int, owner: str) -> bool:
+    """True when an earlier update of chat `chat_id` is kept unhandled by another process (or by
+    none): `owner` must not handle `update_id` before it, to keep the chat's order (see
+    actors.webhook: Telegram sends a chat's next update once the previous request was answered,
+    which a process does on keeping it, before handling it). An update of no chat (0) waits for none."""
+    if not chat_id:
+        return False
+    conn = InboxUpdate._meta.db
+    _, rows = await conn.execute_query(EARLIER_SQL[conn.capabilities.dialect], [chat_id, update_id, owner])
+    return bool(rows)
 
 
 async def mark_handled(update_ids: list[int]) -> None:

@@ -46,8 +46,8 @@ class TelegramSettings(ConfigSection, frozen=True, kw_only=True, forbid_unknown_
     # How updates arrive: "polling" (getUpdates; one process per bot) or "webhook" (Telegram POSTs
     # them to the web app at `webhook_path`; several processes may share one bot).
     mode: Literal["polling", "webhook"] = "polling"
-    # The public HTTPS address Telegram posts to (`shopkeeper webhook set` registers it): the reverse
-    # proxy's https://shop.example.com/telegram/webhook.
+    # The public HTTPS address Telegram posts to (`shopkeeper webhook set` registers it, /health compares
+    # Telegram's registration with it): the reverse proxy's https://shop.example.com/telegram/webhook.
     webhook_url: str = ""
     # The X-Telegram-Bot-Api-Secret-Token every webhook request must carry: 1-256 of A-Z a-z 0-9 _ -
     # (required in webhook mode).

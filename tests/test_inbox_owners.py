@@ -40,14 +40,14 @@ async def alive(store: Store, holder: str, *, for_: timedelta = LEASE) -> None:
 async def test_a_starting_process_leaves_a_live_ones_rows_alone(stores: list[Store]) -> None:
     a, b, _ = stores
     await alive(a, "a")
-    assert await a.take_update(*update(1), "a")
+    assert await a.take_update(*update(1), "a") == "kept"
     assert await a.stash_updates([update(2), update(3)], "a") == [2, 3]
     await alive(b, "b")
     assert await b.unhandled_updates("b") == [], "a is alive: its rows are its own to handle"
     assert await b.adopt_updates("b", now=datetime.now(UTC)) == []
     assert ids(await a.unhandled_updates("a")) == [1, 2, 3], "a restarted under its holder id replays its own rows"
     # A row of no owner (kept before owners, or by a process that names none) is anyone's: one takes it.
-    assert await a.take_update(*update(4))
+    assert await a.take_update(*update(4)) == "kept"
     assert ids(await b.unhandled_updates("b")) == [4]
     assert ids(await a.unhandled_updates("a")) == [1, 2, 3]
 
@@ -77,7 +77,26 @@ async def test_the_rows_of_a_process_gone_are_adopted_once(stores: list[Store]) 
 async def test_a_stopped_process_leaves_its_rows_at_once(stores: list[Store]) -> None:
     a, b, _ = stores
     await alive(a, "a")
-    assert await a.take_update(*update(1), "a")
+    assert await a.take_update(*update(1), "a") == "kept"
     await a.stop_beating("a")
     await alive(b, "b")
     assert ids(await b.unhandled_updates("b")) == [1]
+
+
+async def test_an_update_behind_another_processes_earlier_one_of_its_chat_says_so(stores: list[Store]) -> None:
+    """Webhook mode keeps a chat's order across processes: keeping an update tells whether an earlier
+    update of its chat is still unhandled in another process's (or no process's) hands."""
+    a, b, _ = stores
+    await alive(a, "a")
+    await alive(b, "b")
+    assert await a.take_update(*update(1), "a") == "kept"
+    assert await a.take_update(*update(2), "a") == "kept", "its own earlier update is in its own lane, in order"
+    assert await b.take_update(*update(3), "b") == "behind"
+    assert await b.waits_behind(3, ANN, "b")
+    await a.mark_handled([1])
+    assert await b.waits_behind(3, ANN, "b"), "2 is still a's"
+    await a.mark_handled([2])
+    assert not await b.waits_behind(3, ANN, "b")
+    assert await b.take_update(5, 0, msgspec.json.encode({"update_id": 5}), "b") == "kept", "no chat: no order to keep"
+    assert await a.take_update(*update(6), "a") == "behind", "3 is b's, unhandled"
+    assert await a.take_update(*update(4)) == "kept", "a process naming no owner keeps no order with others"

@@ -2,7 +2,6 @@
 reconciler, housekeeper, notifier) runs in one of them only, as their /metrics show; when that process
 is killed (SIGKILL: it releases nothing) the other takes them all over within 30 seconds."""
 
-import re
 import signal
 import subprocess
 from pathlib import Path
@@ -12,28 +11,13 @@ import pytest
 import trio
 
 from telegram.emulator import Emulator, serve_emulator
-from tests.support.processes import SHOPKEEPER, STOCK_KEY, environment, free_port, stop, wait_healthy
+from tests.support.processes import METRICS_TOKEN, SHOPKEEPER, STOCK_KEY, environment, free_port, held, stop, wait_healthy
 from tests.support.servers import REDIS_URL
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 SINGLETONS = {"broadcaster", "reconciler", "housekeeper", "notifier"}
 LEASE_SECONDS = 3
-HELD = re.compile(r'^shopkeeper_singleton_held\{singleton="(\w+)"\} 1\.0$', re.MULTILINE)
-METRICS_TOKEN = "scrape"
-
-
-async def held(client: httpx.AsyncClient, web: int) -> set[str]:
-    """The singletons the process at `web` says it holds (an unreachable one holds nothing)."""
-    try:
-        response = await client.get(
-            f"http://127.0.0.1:{web}/metrics/prometheus", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
-        )
-    except httpx.TransportError:
-        return set()
-    return set(HELD.findall(response.text))
-
-
 async def test_one_process_runs_the_singletons_and_the_other_takes_over_when_it_is_killed(
     tmp_path: Path, postgres_url: str
 ) -> None:

@@ -110,7 +110,7 @@ async def test_a_request_without_the_secret_is_refused_and_nothing_is_handled(da
         assert await post(shop, b'{"update_id": "one"}', SECRET) == 400
         await until_idle(shop)
         assert len(bob.bot_messages()) == greeted, "nothing was answered"
-        assert await shop.store.take_update(update_id + 100, bob.id, forged), "nothing was kept in the inbox"
+        assert await shop.store.take_update(update_id + 100, bob.id, forged) == "kept", "nothing was kept in the inbox"
 
 
 async def webhook_counts(shop: RunningShop) -> dict[str, float]:
@@ -187,7 +187,7 @@ async def test_an_update_claimed_by_a_process_that_died_is_handled_after_the_res
     (raw,) = emu.bot().queue.waiting()
     update = msgspec.json.decode(json.dumps(raw), type=Update)
     async with open_store(StorageSettings(database_url=database_url)) as store:
-        assert await store.take_update(update.update_id, chat_key(update), msgspec.json.encode(update))
+        assert await store.take_update(update.update_id, chat_key(update), msgspec.json.encode(update)) == "kept"
     emu.bot().queue.drop_pending()
     async with webhook_shop(database_url, emu) as shop:
         await cleo.wait_for_text("HELP PAGE")
@@ -253,7 +253,7 @@ async def test_a_live_processes_updates_are_left_alone_and_a_killed_ones_are_tak
                 now = datetime.now(UTC)
                 await other.beat(holder, now=now, until=now + timedelta(seconds=2))
                 body = as_update(update_id, {**last_sent(user), "message_id": update_id, "text": "/help"})
-                assert await other.take_update(update_id, user.id, body, holder)
+                assert await other.take_update(update_id, user.id, body, holder) == "kept"
 
             async def keep_alive() -> None:
                 while True:

@@ -4,7 +4,7 @@ from webui.app import CannotListen, SandboxPages, create_app, serve_web
 from webui.auth import Auth
 from webui.config import WebSettings
 from webui.error_book import ErrorBook, open_error_book
-from webui.health import ComponentHealth, HealthReport
+from webui.health import ComponentHealth, HealthReport, WebhookHealth
 from webui.redactor import Redactor
 from webui.status import ShopMode
 from webui.telegram_webhook import Taken, TelegramWebhook
@@ -21,6 +21,7 @@ __all__ = [
     "Taken",
     "TelegramWebhook",
     "WebSettings",
+    "WebhookHealth",
     "create_app",
     "open_error_book",
     "serve_web",

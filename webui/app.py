@@ -23,6 +23,7 @@ from webui.auth import Auth
 from webui.config import WebSettings
 from webui.error_book import ErrorBook
 from webui.health import HealthReport
+from webui.keepalive import ShieldedSends
 from webui.limits import BodyLimit
 from webui.live import closing
 from webui.pages import dashboard, errors, events, metrics, notices, overview, performance
@@ -79,6 +80,10 @@ def create_app(
     app.asgi_app = BodyLimit(app.asgi_app, default=BODY_MAX, limits={CRYPTOPAY_WEBHOOK: CRYPTOPAY_BODY_MAX})  # type: ignore[method-assign]
     if auth.settings.proxy_hops:
         app.asgi_app = ProxyFixMiddleware(app.asgi_app, mode="legacy", trusted_hops=auth.settings.proxy_hops)  # type: ignore[method-assign]
+    # Next to the server: see webui.keepalive (a stop would wait for idle keep-alive connections).
+    app.asgi_app = ShieldedSends(app.asgi_app)  # type: ignore[method-assign]
+    # Outermost, before all of the above: Telegram's updates (webui.telegram_webhook). Its sends need
+    # no shield: it never listens for the client's disconnect, so nothing cancels them.
     if telegram_webhook is not None:
         app.asgi_app = WebhookFront(app.asgi_app, telegram_webhook, body_max=BODY_MAX, headers=GUARD_HEADERS.items())  # type: ignore[method-assign]
 
@@ -145,7 +150,7 @@ def create_app(
 
     auth.register(app)
     overview.register(app, auth, health, mode)
-    dashboard.register(app, auth)
+    dashboard.register(app, auth, health)
     metrics.register(app, auth)
     performance.register(app, auth, sampler)
     errors.register(app, auth, errors_seen if errors_seen is not None else ErrorBook())

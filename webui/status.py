@@ -1,11 +1,13 @@
 """The overview's status block: is the shop up, and if not, what is wrong. It reads the health
 watcher's last report (the database, the key-value store, the Bot API, each actor; probed by the
-watcher, not here), the maintenance switch from the store, and this process's facts."""
+watcher, not here), the maintenance switch from the store, and this process's facts. In webhook mode
+it also tells what Telegram last said of the webhook: a missing registration is "something is wrong"
+here, though the public /health stays 200 for it (see webui.health)."""
 
 import msgspec
 
 from storage import StorageError, Store
-from webui.health import ComponentHealth, HealthReport
+from webui.health import ComponentHealth, HealthReport, WebhookHealth
 from webui.process import ProcessInfo, this_process
 
 ACTOR = "actor:"
@@ -35,6 +37,8 @@ class ShopStatus(msgspec.Struct, frozen=True, kw_only=True):
     actors: list[ActorLine]
     process: ProcessInfo
     mode: ShopMode
+    # Webhook mode only (None when polling).
+    webhook: WebhookHealth | None = None
 
 
 NOT_REPORTED = ComponentHealth(ok=False, detail="not reported")
@@ -56,7 +60,7 @@ async def shop_status(store: Store, report: HealthReport, mode: ShopMode) -> Sho
         if name.startswith(ACTOR)
     ]
     return ShopStatus(
-        ok=report.ok and maintenance is not None,
+        ok=report.all_ok and maintenance is not None,
         maintenance=maintenance,
         bot_api=components.get("bot_api", NOT_REPORTED),
         database=components.get("database", NOT_REPORTED),
@@ -64,4 +68,5 @@ async def shop_status(store: Store, report: HealthReport, mode: ShopMode) -> Sho
         actors=actors,
         process=this_process(),
         mode=mode,
+        webhook=report.webhook,
     )

@@ -9,7 +9,18 @@ import msgspec
 
 from ..config import TelegramSettings
 from ..errors import BadRequest
-from ..types import BotCommand, ChatMember, File, InlineKeyboardMarkup, LabeledPrice, Message, StarTransactions, Update, User
+from ..types import (
+    BotCommand,
+    ChatMember,
+    File,
+    InlineKeyboardMarkup,
+    LabeledPrice,
+    Message,
+    StarTransactions,
+    Update,
+    User,
+    WebhookInfo,
+)
 from .api import HttpCall
 from .chain import Call, Transformer, compose
 from .download import download
@@ -312,6 +323,11 @@ class BotClient:
     async def get_star_transactions(self, offset: int = 0, limit: int = 100) -> StarTransactions:
         """The bot's Stars transactions oldest first: `offset` of them skipped, at most `limit` (1–100)."""
         return await self._request("getStarTransactions", {"offset": offset, "limit": limit}, StarTransactions)
+
+    async def get_webhook_info(self) -> WebhookInfo:
+        """The webhook Telegram has registered for the bot (an empty `url` when none), with the updates
+        waiting for it and its last delivery error."""
+        return await self._request("getWebhookInfo", {}, WebhookInfo)
 
     async def _edit(self, method: str, params: dict[str, Any]) -> Message | None:
         try:

@@ -20,6 +20,7 @@ from .payment import (
     TransactionPartner,
 )
 from .update import CallbackQuery, PreCheckoutQuery, Update
+from .webhook import WebhookInfo
 
 __all__ = [
     "BotCommand",
@@ -45,4 +46,5 @@ __all__ = [
     "TransactionPartner",
     "Update",
     "User",
+    "WebhookInfo",
 ]

@@ -2,6 +2,7 @@
 config file, free ports, and waiting for its /health."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,6 +16,9 @@ SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")
 # A bot token and a stock key the tests look for in output and logs (they must never appear there).
 SECRET = "987654:SuperSecretTokenValue"
 STOCK_KEY = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="
+# The bearer token of /metrics/prometheus for processes started with SHOPKEEPER_WEB_METRICS_TOKEN set to it.
+METRICS_TOKEN = "scrape"
+HELD = re.compile(r'^shopkeeper_singleton_held\{singleton="(\w+)"\} 1\.0$', re.MULTILINE)
 
 
 def free_port() -> int:
@@ -63,3 +67,15 @@ async def stop(process: subprocess.Popen[str]) -> tuple[str, str]:
     out, err = await trio.to_thread.run_sync(lambda: process.communicate(timeout=30))
     assert process.returncode == 0, err
     return out, err
+
+
+async def held(client: httpx.AsyncClient, web: int) -> set[str]:
+    """The singletons the process whose web app is on port `web` says it holds (its Prometheus
+    metrics, read with METRICS_TOKEN); an unreachable process holds nothing."""
+    try:
+        response = await client.get(
+            f"http://127.0.0.1:{web}/metrics/prometheus", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        )
+    except httpx.TransportError:
+        return set()
+    return set(HELD.findall(response.text))

@@ -4,9 +4,11 @@ The figures come from one store use case (storage.dashboard) and sit in one frag
 (dashboard_live.html) that `/dashboard/live` serves alone, with the same check: the page's live-update
 script fetches it again when a purchase, payment, refund or registration happens and swaps it in.
 `?period=` is today, 7d (the default) or 30d; `?runway_page=` pages the stock runway. Anything else
-there is a 400 page naming the parameter.
+there is a 400 page naming the parameter. In webhook mode a line above the figures tells what Telegram
+last said of the webhook (the health watcher's last answer: webui.health.WebhookHealth).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +19,7 @@ from quart_trio import QuartTrio
 from storage import Dashboard, Permission, Store
 from webui.auth import Auth, Visitor
 from webui.charts import day_chart
+from webui.health import HealthReport
 
 # ?period= → (days, its name on the tabs)
 PERIODS = {"today": (1, "Today"), "7d": (7, "7 days"), "30d": (30, "30 days")}
@@ -65,7 +68,7 @@ async def figures(store: Store, period: str, runway_page: int) -> dict[str, Any]
     }
 
 
-def register(app: QuartTrio, auth: Auth) -> None:
+def register(app: QuartTrio, auth: Auth, health: Callable[[], HealthReport]) -> None:
     @auth.page(Permission.STATISTICS, "web.dashboard")
     async def dashboard(visitor: Visitor) -> Response | str:
         query = _query()
@@ -73,7 +76,11 @@ def register(app: QuartTrio, auth: Auth) -> None:
             return await _bad(query, visitor)
         period, runway_page = query
         shown = await figures(auth.store, period, runway_page)
-        return await render_template("dashboard.html", visitor=visitor, periods=PERIODS, live_kinds=LIVE_KINDS, **shown)
+        # Webhook mode: whether Telegram can deliver, above the figures it explains (none come in otherwise).
+        webhook = health().webhook
+        return await render_template(
+            "dashboard.html", visitor=visitor, periods=PERIODS, live_kinds=LIVE_KINDS, webhook=webhook, **shown
+        )
 
     @auth.page(Permission.STATISTICS, "web.dashboard")
     async def dashboard_live(visitor: Visitor) -> Response | str:
