@@ -218,6 +218,7 @@ class Store:
     keep_file_id = use_case(item_files.keep_file_id)
     stash_updates = use_case(inbox.stash_updates)
     take_update = use_case(inbox.take_update)
+    take_updates = use_case(inbox.take_updates)
     waits_behind = use_case(inbox.waits_behind)
     mark_handled = use_case(inbox.mark_handled)
     unhandled_updates = use_case(inbox.unhandled_updates)
