@@ -45,6 +45,7 @@ from storage import (
     ledger,
     notices,
     orders,
+    planner,
     promos,
     purchases,
     refunds,
@@ -226,6 +227,7 @@ class Store:
     beat = use_case(inbox.beat)
     stop_beating = use_case(inbox.stop_beating)
     prune_inbox = use_case(inbox.prune_inbox)
+    refresh_statistics = use_case(planner.refresh_statistics)
     open_dispute = use_case(disputes.open_dispute)
     create_promo = use_case(promos.create_promo)
     list_promos = use_case(promos.list_promos)
