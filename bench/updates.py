@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/updates.py [--mode polling|webhook] [--database URL] [--users 200] [--think 0.3]
                                       [--seconds 30 | --updates N] [--warmup 3] [--lanes N] [--connections 40]
-                                      [--profile FILE] [--json FILE]
+                                      [--pin] [--profile FILE] [--json FILE]
 
-Two processes share the machine (on 2 cores they compete for them; PostgreSQL is a third):
+Two processes share the machine (on 2 cores they compete for them, unless --pin gives the shop a core of
+its own and the emulator with the users the other; PostgreSQL is a third, left free):
 - this one is Telegram: the Bot API emulator served over HTTP on loopback, and the simulated users,
   who act on it in memory;
 - the shop is `shopkeeper run` in its own process (bench.processes). Its database is a fresh SQLite file
@@ -74,6 +75,7 @@ from bench.processes import (  # noqa: E402
     cpu_seconds,
     new_stock_key,
     open_shop_process,
+    pin_apart,
     run_bench,
 )
 from bench.timing import ANSWER_TIMEOUT, Meter, TimedEmulator, ask  # noqa: E402
@@ -159,6 +161,7 @@ class Run:
     load_after: float = 0.0  # and when the window closed
     traffic: Traffic = field(default_factory=Traffic)  # how the window's updates reached the shop
     complaints: list[str] = field(default_factory=list)  # the shop's log records at WARNING and above
+    pinned: str = "not pinned (--pin): the shop shares the cores with the emulator and users"
 
 
 async def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> Run:
@@ -180,6 +183,8 @@ async def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> R
             before_stop=emu.stop,
         ) as shop,
     ):
+        if args.pin:
+            run.pinned = pin_apart(shop.pid)
         async with trio.open_nursery() as watched:
             watched.start_soon(shop.watch)
             await delivery.wait_ready(emu)
@@ -275,7 +280,7 @@ def report(run: Run, args: argparse.Namespace) -> dict[str, float | int | None]:
     per_update = "" if cpu_per_update is None else f" ({cpu_per_update:.2f} ms of the shop's CPU per update handled)"
     print(
         f"cpu in the window (100% = one core): shop {shop_cpu}{per_update}, emulator + users "
-        f"{100 * run.own_cpu / window:.0f}%; {os.cpu_count()} cores shared by both processes and the database; "
+        f"{100 * run.own_cpu / window:.0f}%; {os.cpu_count()} cores, {run.pinned}; "
         f"load average {run.load_before:.1f} before the run, {run.load_after:.1f} at the window's end "
         "(other work on the machine skews the figures)"
     )
@@ -296,6 +301,7 @@ def report(run: Run, args: argparse.Namespace) -> dict[str, float | int | None]:
         "shop_cpu_ms_per_update": None if cpu_per_update is None else round(cpu_per_update, 2),
         "load_before": round(run.load_before, 2),
         "load_after": round(run.load_after, 2),
+        "pinned": run.pinned,
     }
 
 
@@ -311,6 +317,9 @@ def main() -> None:
     parser.add_argument("--lanes", type=int, help="telegram.lanes of the shop (default: the shop's default)")
     parser.add_argument(
         "--connections", type=int, default=40, help="webhook mode: requests open at once (setWebhook's max_connections)"
+    )
+    parser.add_argument(
+        "--pin", action="store_true", help="the shop on a core of its own, apart from the emulator and users (Linux)"
     )
     parser.add_argument("--profile", metavar="FILE", help="run the shop under cProfile, stats to FILE")
     add_json_argument(parser)
