@@ -1,7 +1,8 @@
 """The housekeeper: deletes what the shop keeps only for a while, first thing on start and then every
 hour: audit events and the business-event feed past `admin.audit_retention_days` (0 keeps them forever), and updates handled more
 than a day ago (Telegram delivers an update again for a day at most: until then the inbox recognises
-it as handled), and the web app's sign-in links and sessions once expired."""
+it as handled), and the web app's sign-in links and sessions once expired. It also keeps SQLite's query
+planner statistics fresh: all of them at start, then those SQLite finds stale (storage.planner)."""
 
 import logging
 from datetime import UTC, datetime, timedelta
@@ -24,11 +25,14 @@ class Housekeeper:
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
         task_status.started()
+        starting = True
         while True:
             now = datetime.now(UTC)
             await self.tidy(now)
             await self.forget_handled(now)
             await self.forget_expired_sign_ins(now)
+            await self.store.refresh_statistics(everything=starting)
+            starting = False
             await trio.sleep(EVERY_SECONDS)
 
     async def tidy(self, now: datetime) -> int:

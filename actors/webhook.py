@@ -15,10 +15,9 @@ previous one was answered, and the answer comes once the update is kept, before 
 the next update may reach another process while the first is still in hand; that process holds it
 (and the chat's later ones) until the inbox shows no earlier update of the chat unhandled by someone
 else. The probe is one indexed query per update, made with the claim; a held chat is asked again
-every TURN_POLL seconds.
-Waiting ends after WAIT_LEASES lease times whatever the inbox says (an earlier payment update that
-keeps failing to be stored is retried by its process for long: the chat goes on meanwhile, as it does
-in one process).
+every TURN_POLL seconds. Waiting ends after WAIT_LEASES lease times whatever the inbox says (an
+earlier payment update that keeps failing to be stored is retried by its process for long: the chat
+goes on meanwhile, as it does in one process).
 
 Until the replay is done, and once stopping, `take` answers "unavailable" (the route's 503):
 Telegram delivers again later, so nothing new overtakes a chat's replayed updates and nothing is
@@ -26,6 +25,7 @@ offered to lanes that are closing.
 """
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -34,7 +34,7 @@ import trio
 
 from actors.lanes import BACKLOG, ChatLanes
 from actors.poller import UpdatePoller
-from storage import StorageError
+from storage import Claim, StorageError
 from telegram.routing import chat_key
 from telegram.types import Update
 from webui import Taken
@@ -43,6 +43,11 @@ log = logging.getLogger(__name__)
 
 TURN_POLL = 0.05
 WAIT_LEASES = 2
+# Updates kept in one transaction at most (about what a getUpdates call brings).
+CLAIM_BATCH = 100
+
+# A request's update, its answer once claimed, and the event that tells the request.
+type Request = tuple[Update, list[Taken], trio.Event]
 
 
 class WebhookIntake(UpdatePoller):
@@ -51,6 +56,7 @@ class WebhookIntake(UpdatePoller):
     mode = "webhook"
     _open: ChatLanes | None = None
     _waiting: trio.Nursery | None = None
+    _claims: trio.MemorySendChannel[Request] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,20 +71,56 @@ class WebhookIntake(UpdatePoller):
         """Claim `update` in the inbox and offer it to its chat's lane: "taken" once it is in the
         database (handled soon, or replayed after a crash), "duplicate" when it was claimed before,
         "unavailable" when it cannot be claimed now (not started, stopping, the database failing, or
-        its chat holding as many updates as a lane's backlog while it waits for another process)."""
-        lanes = self._open
-        if lanes is None or len(self._held.get(chat_key(update), ())) >= BACKLOG:
+        its chat holding as many updates as a lane's backlog while it waits for another process).
+
+        The requests' updates are claimed together (`_claim`): whatever arrives while one batch is
+        being kept goes into the next, one transaction each, as the poller keeps a getUpdates batch."""
+        lanes, claims = self._open, self._claims
+        if lanes is None or claims is None or len(self._held.get(chat_key(update), ())) >= BACKLOG:
             return "unavailable"
         # The brake the poller applies before fetching: a full shop makes Telegram wait, not memory grow.
         await lanes.wait_for_room()
+        answer: list[Taken] = []
+        answered = trio.Event()
         try:
-            claim = await self.store.take_update(update.update_id, chat_key(update), msgspec.json.encode(update), self.holder)
-        except StorageError:
+            claims.send_nowait((update, answer, answered))
+        except (trio.WouldBlock, trio.ClosedResourceError):
             return "unavailable"
-        if claim == "duplicate":
-            return "duplicate"
-        self._admit(lanes, update, behind=claim == "behind")
-        return "taken"
+        await answered.wait()
+        return answer[0]
+
+    async def _claim(self, lanes: ChatLanes, requests: trio.MemoryReceiveChannel[Request]) -> NoReturn:
+        """Keep the waiting requests' updates in one crossing, answer each, and admit the kept ones.
+        Admitting is done here, not by the request: a request given up meanwhile (its client gone)
+        still has its update handled once kept."""
+        while True:
+            batch = [await requests.receive()]
+            while len(batch) < CLAIM_BATCH:
+                try:
+                    batch.append(requests.receive_nowait())
+                except trio.WouldBlock:
+                    break
+            kept = [(update.update_id, chat_key(update), msgspec.json.encode(update)) for update, _, _ in batch]
+            claims: list[Claim | None] = [None] * len(batch)
+            try:
+                claims[:] = await self.store.take_updates(kept, self.holder)
+            except StorageError:
+                pass  # each answered "unavailable": Telegram delivers again later
+            except BaseException:
+                # Stopping: kept or not, the next start (or another process) has them from the inbox.
+                for _, answer, answered in batch:
+                    answer.append("unavailable")
+                    answered.set()
+                raise
+            for (update, answer, answered), claim in zip(batch, claims, strict=True):
+                if claim is None:
+                    answer.append("unavailable")
+                elif claim == "duplicate":
+                    answer.append("duplicate")
+                else:
+                    self._admit(lanes, update, behind=claim == "behind")
+                    answer.append("taken")
+                answered.set()
 
     def _admit(self, lanes: ChatLanes, update: Update, *, behind: bool) -> None:
         """Offer `update` to its lane now, or hold it while an earlier update of its chat is another
@@ -123,18 +165,34 @@ class WebhookIntake(UpdatePoller):
             del self._held[chat]
 
     async def _poll(self, lanes: ChatLanes, started_now: Callable[[], None]) -> NoReturn:
+        claims, requests = trio.open_memory_channel[Request](math.inf)
         async with trio.open_nursery() as waiting:
+            waiting.start_soon(self._claim, lanes, requests)
             self._waiting = waiting
-            self._open = lanes
+            self._open, self._claims = lanes, claims
             self.last_ok = trio.current_time()
             started_now()
             try:
                 await trio.sleep_forever()
             finally:
-                self._open = self._waiting = None
+                self._open = self._waiting = self._claims = None
+                # Requests still waiting for their claim are answered "unavailable": Telegram delivers again.
+                claims.close()
+                for _, answer, answered in _drain(requests):
+                    answer.append("unavailable")
+                    answered.set()
 
     async def _finish(self) -> None:
         """Mark what was handled; unlike the poller, nothing is confirmed to Telegram (the 200 did)."""
         with trio.move_on_after(2, shield=True):
             await self._mark()
         await self._stop_beating()
+
+
+def _drain(requests: trio.MemoryReceiveChannel[Request]) -> list[Request]:
+    waiting = []
+    while True:
+        try:
+            waiting.append(requests.receive_nowait())
+        except (trio.WouldBlock, trio.EndOfChannel):
+            return waiting

@@ -3,10 +3,13 @@ results in bench/results/<UTC date and time>.json.
 
     .venv/bin/python -m bench [--quick] [--only NAME ...] [--postgres SERVER]
 
-The benches run one after another (they would compete for the cores), each as its own script in its
-own process, `python bench/<script> … --json FILE` (bench.figures), on a fresh database: a temporary
-SQLite file, or on PostgreSQL a scratch database created for the run and dropped after it (the
-footprint and dashboard benches clone their cached template instead). PostgreSQL is SERVER, by default
+Browsing runs twice, as "browsing" (updates by getUpdates) and "browsing-webhook" (updates posted
+to the shop's webhook: updates.py --mode webhook), so that the two modes are measured on the same
+machine in the same session; each shows the machine's load average before it ran. The benches run
+one after another (they would compete for the cores), each as its own script in its own process,
+`python bench/<script> … --json FILE` (bench.figures), on a fresh database: a temporary SQLite
+file, or on PostgreSQL a scratch database created for the run and dropped after it (the footprint
+and dashboard benches clone their cached template instead). PostgreSQL is SERVER, by default
 SHOPKEEPER_BENCH_PG or postgres://postgres@127.0.0.1:5432; where it does not answer, the PostgreSQL
 column says so and the rest runs.
 
@@ -40,6 +43,7 @@ from bench import databases
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 BACKENDS = ("sqlite", "postgres")
+BROWSING_QUICK = ("--users", "20", "--seconds", "2", "--warmup", "1")
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,14 @@ class Bench:
     # How the script takes PostgreSQL: "--database" an empty database, "--postgres" the server.
     postgres_flag: str
     quick: tuple[str, ...]
+    # Arguments the script always takes in this bench, quick or not.
+    args: tuple[str, ...] = ()
 
 
 BENCHES = (
     Bench("purchases", "purchases.py", "--database", ("--buyers", "20", "--purchases", "200", "--stock", "1000")),
-    Bench("browsing", "updates.py", "--database", ("--users", "20", "--seconds", "2", "--warmup", "1")),
+    Bench("browsing", "updates.py", "--database", BROWSING_QUICK),
+    Bench("browsing-webhook", "updates.py", "--database", BROWSING_QUICK, ("--mode", "webhook")),
     Bench("broadcast", "broadcast.py", "--database", ("--seconds", "2")),
     Bench("footprint", "footprint.py", "--postgres", ("--users", "1000", "--items", "100", "--ledger", "10000", "--settle", "1")),
     Bench(
@@ -76,6 +83,13 @@ ROWS = (
     Row("browsing", "updates_per_s", "updates/s", "≥ 600 (200 users)"),
     Row("browsing", "p99_ms", "p99 latency, ms", "< 100"),
     Row("browsing", "errors", "errors", "0"),
+    Row("browsing", "shop_cpu_ms_per_update", "shop CPU ms per update", "", "{:.2f}"),
+    Row("browsing", "load_before", "load average before", "", "{:.1f}"),
+    Row("browsing-webhook", "updates_per_s", "updates/s", "≥ browsing's, ≥ 600 (200 users)"),
+    Row("browsing-webhook", "p99_ms", "p99 latency, ms", "< 100"),
+    Row("browsing-webhook", "errors", "errors", "0"),
+    Row("browsing-webhook", "shop_cpu_ms_per_update", "shop CPU ms per update", "", "{:.2f}"),
+    Row("browsing-webhook", "load_before", "load average before", "", "{:.1f}"),
     Row("broadcast", "rate_share_percent", "% of the configured rate", "≥ 97", "{:.1f}"),
     Row("broadcast", "answers_429", "429 answers", "0"),
     Row("footprint", "idle_rss_mb", "idle RSS, MB", "< 120"),
@@ -104,6 +118,7 @@ def run(bench: Bench, backend: str, server: str, quick: bool) -> Run:
             sys.executable,
             str(BENCH_DIR / bench.script),
             *database,
+            *bench.args,
             *(bench.quick if quick else ()),
             "--json",
             str(figures_file),

@@ -160,6 +160,18 @@ async def wait_healthy(url: str, timeout: float = STARTUP_TIMEOUT, every: float 
     raise BrokenRun(f"{url} did not answer 200 within {timeout:g} s")
 
 
+def pin_apart(shop_pid: int) -> str:
+    """Put this process (Telegram's side: the emulator and the users) on the first core it may use and
+    the shop on the others (Linux), so the shop's figures are not those of a core shared with its load
+    generator; the database stays free to run anywhere. Returns what was done, for the report."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return "not pinned: one core"
+    os.sched_setaffinity(0, {cores[0]})
+    os.sched_setaffinity(shop_pid, set(cores[1:]))
+    return f"pinned: emulator and users on core {cores[0]}, the shop on {', '.join(map(str, cores[1:]))}"
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time of a process, from /proc (None where there is no /proc)."""
     try:

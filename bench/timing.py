@@ -27,8 +27,8 @@ class Waiter:
 class TimedEmulator(Emulator):
     """The emulator, waking the user whose update the bot just answered (see bench/updates.py's docstring)."""
 
-    def __init__(self) -> None:
-        super().__init__(record_calls=False)
+    def __init__(self, *, local_webhooks: bool = False) -> None:
+        super().__init__(record_calls=False, local_webhooks=local_webhooks)
         self.waiting: dict[int, Waiter] = {}  # chat id → its update in flight
         self.latest: dict[int, int] = {}  # chat id → the bot's newest message there
         self.error_answers: Counter[str] = Counter()  # "method: description" → how often

@@ -1,15 +1,20 @@
 """End-to-end browsing through a local Bot API: updates per second and answer latency, closed loop.
 
-    .venv/bin/python bench/updates.py [--database URL] [--users 200] [--think 0.3]
-                                      [--seconds 30 | --updates N] [--warmup 3] [--lanes N] [--profile FILE]
-                                      [--json FILE]
+    .venv/bin/python bench/updates.py [--mode polling|webhook] [--database URL] [--users 200] [--think 0.3]
+                                      [--seconds 30 | --updates N] [--warmup 3] [--lanes N] [--connections 40]
+                                      [--pin] [--profile FILE] [--json FILE]
 
-Two processes share the machine (on 2 cores they compete for them; PostgreSQL is a third):
+Two processes share the machine (on 2 cores they compete for them, unless --pin gives the shop a core of
+its own and the emulator with the users the other; PostgreSQL is a third, left free):
 - this one is Telegram: the Bot API emulator served over HTTP on loopback, and the simulated users,
   who act on it in memory;
 - the shop is `shopkeeper run` in its own process (bench.processes). Its database is a fresh SQLite file
   (default) or the empty PostgreSQL database given by --database (migrated, filled, left behind),
   seeded beforehand with CATEGORIES categories of ITEMS items.
+
+Updates reach the shop by getUpdates (`--mode polling`, the default) or by webhook requests the
+emulator posts to the shop's web server (`--mode webhook`, at most --connections open at once, as
+setWebhook's max_connections); bench.delivery sets up each mode and counts its traffic.
 
 Each user first sends /start (not measured), then loops: press a browsing button of the bot's latest
 message (Shop, a category, an item, Back, Main menu — never Buy) chosen at random, or, one time in
@@ -23,7 +28,8 @@ Flood control would cap sends at 30/s, so the run raises `telegram.global_rate`,
 `chat_burst` through the environment (FLOOD).
 
 Latency is measured inside the emulator, which sees both ends, so no extra request or clock skew is
-added: it runs from the moment the update is queued for getUpdates (the user's press or message) to
+added: it runs from the moment the update is queued (the user's press or message; from there getUpdates
+fetches it or the webhook delivery posts it) to
 the moment the emulator has carried out the bot's answering call — answerCallbackQuery for a press
 (the shop answers it last, after editing the screen), sendMessage for /menu. The emulator is the
 stock one with one override of `call_api`, the door every Bot API request passes, which wakes the
@@ -31,11 +37,12 @@ waiting user; call recording is off. Only answers that arrive in the measured wi
 warm-up before it is discarded.
 
 It prints updates handled, updates/s, p50/p90/p99/max latency, errors (updates unanswered after
-ANSWER_TIMEOUT, Bot API calls of the bot answered with an error, warnings and errors in the shop's
-log), the getUpdates traffic, the CPU each process used (Linux /proc), the backend and the user
-count; --json FILE also writes the main figures there (bench.figures). It exits non-zero only when
-the run is broken (the shop died, users could not start, nothing was answered), never because of
-the speed.
+ANSWER_TIMEOUT, Bot API calls of the bot answered with an error, webhook requests the shop did not
+take, warnings and errors in the shop's log), the getUpdates or webhook traffic, the CPU each
+process used (Linux /proc) and the shop's CPU per update handled, the machine's load average before
+and after the run, the backend and the user count; --json FILE also writes the main figures there
+(bench.figures). It exits non-zero only when the run is broken (the shop died, users could not
+start, nothing was answered), never because of the speed.
 
 --profile FILE runs the shop under cProfile (much slower: the figures of such a run are not the
 shop's) and prints its costliest functions by CPU time; the stats stay in FILE for pstats.
@@ -57,6 +64,7 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.delivery import MODES, Delivery, Traffic, describe, open_delivery, refused, window  # noqa: E402
 from bench.figures import add_json_argument, write_figures  # noqa: E402
 from bench.processes import (  # noqa: E402
     FIRST_USER,
@@ -67,6 +75,7 @@ from bench.processes import (  # noqa: E402
     cpu_seconds,
     new_stock_key,
     open_shop_process,
+    pin_apart,
     run_bench,
 )
 from bench.timing import ANSWER_TIMEOUT, Meter, TimedEmulator, ask  # noqa: E402
@@ -145,31 +154,40 @@ class Run:
     backend: str
     meter: Meter
     emu: TimedEmulator
+    delivery: Delivery
     shop_cpu: float | None = None
     own_cpu: float = 0.0
     load_before: float = 0.0  # the machine's 1-minute load average when the run began
-    polls: int = 0  # getUpdates calls in the window
-    updates_carried: int = 0  # and the updates their answers carried
+    load_after: float = 0.0  # and when the window closed
+    traffic: Traffic = field(default_factory=Traffic)  # how the window's updates reached the shop
     complaints: list[str] = field(default_factory=list)  # the shop's log records at WARNING and above
+    pinned: str = "not pinned (--pin): the shop shares the cores with the emulator and users"
 
 
 async def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> Run:
     await seed(database_url)
-    emu = TimedEmulator()
+    delivery = Delivery(args.mode, args.connections)
+    emu = TimedEmulator(local_webhooks=True)
     emu.create_bot(token=TOKEN, username="bench_shop_bot", first_name="Bench shop")
     users = [emu.user(FIRST_USER + n, first_name=f"Buyer{n}", language_code="en") for n in range(args.users)]
-    run = Run(backend_of(database_url), Meter(args.updates), emu, load_before=os.getloadavg()[0])
-    async with open_shop_process(
-        emu,
-        database_url,
-        workdir,
-        stock_key=STOCK_KEY,
-        env=shop_settings(args),
-        command=shop_command(args),
-        before_stop=emu.stop,
-    ) as shop:
+    run = Run(backend_of(database_url), Meter(args.updates), emu, delivery, load_before=os.getloadavg()[0])
+    async with (
+        open_delivery(emu, delivery),
+        open_shop_process(
+            emu,
+            database_url,
+            workdir,
+            stock_key=STOCK_KEY,
+            env=shop_settings(args) | delivery.shop_settings(),
+            command=shop_command(args),
+            before_stop=emu.stop,
+        ) as shop,
+    ):
+        if args.pin:
+            run.pinned = pin_apart(shop.pid)
         async with trio.open_nursery() as watched:
             watched.start_soon(shop.watch)
+            await delivery.wait_ready(emu)
             await _start_users(emu, users)
             await measure(run, users, shop, args)
             watched.cancel_scope.cancel()
@@ -194,8 +212,8 @@ async def measure(run: Run, users: list[EmulatedUser], shop: ShopProcess, args: 
         for user in users:
             crowd.start_soon(browse, emu, user, meter, args.think)
         await trio.sleep(args.warmup)
+        traffic = await run.delivery.snapshot(emu)
         shop_cpu, own_cpu = cpu_seconds(shop.pid), time.process_time()
-        polls, carried = emu.polls, emu.updates_carried
         meter.open()
         with trio.move_on_after(args.seconds if args.updates is None else math.inf):
             await meter.full.wait()
@@ -204,16 +222,13 @@ async def measure(run: Run, users: list[EmulatedUser], shop: ShopProcess, args: 
         after = cpu_seconds(shop.pid)
         run.shop_cpu = None if shop_cpu is None or after is None else after - shop_cpu
         run.own_cpu = time.process_time() - own_cpu
-        run.polls, run.updates_carried = emu.polls - polls, emu.updates_carried - carried
+        run.load_after = os.getloadavg()[0]
+        run.traffic = window(traffic, await run.delivery.snapshot(emu))
         crowd.cancel_scope.cancel()
 
 
 async def _start_users(emu: TimedEmulator, users: list[EmulatedUser]) -> None:
-    """Wait for the shop to poll, then /start every user at once (registration is not measured)."""
-    with trio.move_on_after(STARTUP_TIMEOUT):
-        await emu.polled.wait()
-    if not emu.polled.is_set():
-        raise BrokenRun(f"the shop did not call getUpdates within {STARTUP_TIMEOUT:.0f} s")
+    """/start every user at once (registration is not measured)."""
     failed = 0
 
     async def start(user: EmulatedUser) -> None:
@@ -238,7 +253,7 @@ def report(run: Run, args: argparse.Namespace) -> dict[str, float | int | None]:
     window = meter.closed - meter.opened
     ordered = sorted(meter.latencies)
     print(
-        f"backend: {run.backend}   users: {args.users}   think time: {args.think:g} s   "
+        f"mode: {args.mode}   backend: {run.backend}   users: {args.users}   think time: {args.think:g} s   "
         f"lanes: {args.lanes or 'shop default'}   window: {window:.1f} s after a {args.warmup:g} s warm-up"
     )
     print(f"updates handled: {len(ordered)}   updates/s: {len(ordered) / window:.0f}")
@@ -248,32 +263,33 @@ def report(run: Run, args: argparse.Namespace) -> dict[str, float | int | None]:
         ms["max"] = 1000 * ordered[-1]
         print("latency ms: " + "  ".join(f"{k} {v:.1f}" for k, v in ms.items()))
     error_answers = run.emu.error_answers.total()
-    errors = meter.unanswered + error_answers + len(run.complaints)
+    not_taken = refused(args.mode, run.traffic)
+    errors = meter.unanswered + error_answers + not_taken + len(run.complaints)
     print(
         f"errors: {errors} ({meter.unanswered} updates unanswered after {ANSWER_TIMEOUT:g} s, "
-        f"{error_answers} Bot API calls answered with an error, "
+        f"{error_answers} Bot API calls answered with an error, {not_taken} webhook requests not taken, "
         f"{len(run.complaints)} warnings or errors in the shop's log of the whole run)"
     )
     if error_answers:
         print("error answers: " + "; ".join(f"{n} × {what}" for what, n in run.emu.error_answers.most_common(3)))
     if run.complaints:
         print(f"the shop's first complaint:\n{run.complaints[0].rstrip()}")
-    fetched = run.updates_carried / max(1, len(ordered))
-    print(
-        f"getUpdates in the window: {run.polls} calls carrying {run.updates_carried} updates "
-        f"({fetched:.1f} fetched per update handled; over 1 means updates were fetched again)"
-    )
+    print(describe(args.mode, run.traffic, len(ordered)))
     shop_cpu = "n/a" if run.shop_cpu is None else f"{100 * run.shop_cpu / window:.0f}%"
+    cpu_per_update = None if run.shop_cpu is None or not ordered else 1000 * run.shop_cpu / len(ordered)
+    per_update = "" if cpu_per_update is None else f" ({cpu_per_update:.2f} ms of the shop's CPU per update handled)"
     print(
-        f"cpu in the window (100% = one core): shop {shop_cpu}, emulator + users {100 * run.own_cpu / window:.0f}%; "
-        f"{os.cpu_count()} cores shared by both processes and the database; load average before the run "
-        f"{run.load_before:.1f} (other work on the machine skews the figures)"
+        f"cpu in the window (100% = one core): shop {shop_cpu}{per_update}, emulator + users "
+        f"{100 * run.own_cpu / window:.0f}%; {os.cpu_count()} cores, {run.pinned}; "
+        f"load average {run.load_before:.1f} before the run, {run.load_after:.1f} at the window's end "
+        "(other work on the machine skews the figures)"
     )
     print("flood control raised for the run: telegram.global_rate, chat_rate and chat_burst = 1000000")
     if args.profile:
         print(f"the shop ran under cProfile (figures above are not the shop's speed); top self time, stats in {args.profile}:")
         pstats.Stats(args.profile).sort_stats("tottime").print_stats(25)
     return {
+        "mode": args.mode,
         "users": args.users,
         "think_s": args.think,
         "window_s": round(window, 2),
@@ -282,11 +298,16 @@ def report(run: Run, args: argparse.Namespace) -> dict[str, float | int | None]:
         **{f"{k}_ms": round(v, 1) for k, v in ms.items()},
         "errors": errors,
         "shop_cpu_percent": None if run.shop_cpu is None else round(100 * run.shop_cpu / window),
+        "shop_cpu_ms_per_update": None if cpu_per_update is None else round(cpu_per_update, 2),
+        "load_before": round(run.load_before, 2),
+        "load_after": round(run.load_after, 2),
+        "pinned": run.pinned,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
+    parser.add_argument("--mode", choices=MODES, default="polling", help="how updates reach the shop (bench.delivery)")
     parser.add_argument("--database", help="postgres://... of an empty database (default: a fresh SQLite file)")
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--think", type=float, default=0.3, help="a user's mean pause between answer and next update")
@@ -294,6 +315,12 @@ def main() -> None:
     parser.add_argument("--updates", type=int, help="measure this many answered updates instead of --seconds")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of browsing before measuring")
     parser.add_argument("--lanes", type=int, help="telegram.lanes of the shop (default: the shop's default)")
+    parser.add_argument(
+        "--connections", type=int, default=40, help="webhook mode: requests open at once (setWebhook's max_connections)"
+    )
+    parser.add_argument(
+        "--pin", action="store_true", help="the shop on a core of its own, apart from the emulator and users (Linux)"
+    )
     parser.add_argument("--profile", metavar="FILE", help="run the shop under cProfile, stats to FILE")
     add_json_argument(parser)
     args = parser.parse_args()

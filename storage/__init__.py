@@ -37,6 +37,7 @@ from storage.errors import (
 from storage.exports import EXPORT_TABLES
 from storage.feed_gaps import FeedGaps
 from storage.funnel import Step
+from storage.inbox import Claim
 from storage.invalidation import CATALOG, SWITCHES, USER
 from storage.kinds import (
     BroadcastStatus,
@@ -135,6 +136,7 @@ from storage.web_sessions import LINK_MINUTES
 
 __all__ = [
     "BROADCASTER",
+    "Claim",
     "CATALOG",
     "SWITCHES",
     "USER",

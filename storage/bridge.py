@@ -45,6 +45,7 @@ from storage import (
     ledger,
     notices,
     orders,
+    planner,
     promos,
     purchases,
     refunds,
@@ -218,6 +219,7 @@ class Store:
     keep_file_id = use_case(item_files.keep_file_id)
     stash_updates = use_case(inbox.stash_updates)
     take_update = use_case(inbox.take_update)
+    take_updates = use_case(inbox.take_updates)
     waits_behind = use_case(inbox.waits_behind)
     mark_handled = use_case(inbox.mark_handled)
     unhandled_updates = use_case(inbox.unhandled_updates)
@@ -225,6 +227,7 @@ class Store:
     beat = use_case(inbox.beat)
     stop_beating = use_case(inbox.stop_beating)
     prune_inbox = use_case(inbox.prune_inbox)
+    refresh_statistics = use_case(planner.refresh_statistics)
     open_dispute = use_case(disputes.open_dispute)
     create_promo = use_case(promos.create_promo)
     list_promos = use_case(promos.list_promos)

@@ -93,6 +93,37 @@ async def take_update(update_id: int, chat_id: int, payload: bytes, owner: str |
     return "duplicate"
 
 
+async def take_updates(updates: list[tuple[int, int, bytes]], owner: str | None = None) -> list[Claim]:
+    """`take_update` for several webhook requests' updates at once, in their order: one INSERT and one
+    probe of their chats in the usual case, where none was kept before. When one was (a redelivery,
+    an id reused), the INSERT fails as a whole and each is taken on its own."""
+    rows = [InboxUpdate(id=update_id, chat_id=chat_id, payload=payload, owner=owner) for update_id, chat_id, payload in updates]
+    try:
+        async with in_transaction() as conn:
+            await InboxUpdate.bulk_create(rows, using_db=conn)
+    except IntegrityError:
+        return [await take_update(update_id, chat_id, payload, owner) for update_id, chat_id, payload in updates]
+    if owner is None:
+        return ["kept"] * len(updates)
+    behind = await _earliest_elsewhere({chat_id for _, chat_id, _ in updates if chat_id}, owner)
+    return ["behind" if update_id > behind.get(chat_id, update_id) else "kept" for update_id, chat_id, _ in updates]
+
+
+async def _earliest_elsewhere(chats: set[int], owner: str) -> dict[int, int]:
+    """Per chat of `chats`, the earliest update kept unhandled by another process (or by none)."""
+    if not chats:
+        return {}
+    conn = InboxUpdate._meta.db
+    postgres = conn.capabilities.dialect == "postgres"
+    marks = [f"${n}" if postgres else "?" for n in range(1, len(chats) + 2)]
+    sql = (
+        f"SELECT chat_id, MIN(id) FROM inbox_updates WHERE chat_id IN ({', '.join(marks[:-1])}) AND handled_at IS NULL"
+        f" AND (owner IS NULL OR owner <> {marks[-1]}) GROUP BY chat_id"
+    )
+    _, rows = await conn.execute_query(sql, [*chats, owner])
+    return {int(chat_id): int(earliest) for chat_id, earliest in (tuple(row) for row in rows)}
+
+
 async def waits_behind(update_id: int, chat_id: int, owner: str) -> bool:
     """True when an earlier update of chat `chat_id` is kept unhandled by another process (or by
     none): `owner` must not handle `update_id` before it, to keep the chat's order (see

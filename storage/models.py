@@ -166,7 +166,8 @@ class StockUnit(models.Model):
     class Meta:
         table = "stock_units"
         # The next unit to sell is found by (item, unsold, lowest id): an index seek whatever the stock.
-        indexes = (("item_id", "sold", "id"), ("item_id", "fingerprint"))
+        # (purchase_id): a purchase's units, re-sent from its history or its payment's notice.
+        indexes = (("item_id", "sold", "id"), ("item_id", "fingerprint"), ("purchase_id",))
 
 
 class LedgerEntry(models.Model):
@@ -184,6 +185,7 @@ class LedgerEntry(models.Model):
 
     class Meta:
         table = "ledger_entries"
+        # A user's balance history, newest first: a page is an index range, however long the ledger.
         indexes = (("user_id", "id"),)
 
 

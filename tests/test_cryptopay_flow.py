@@ -12,7 +12,7 @@ import msgspec
 import trio
 
 from telegram.cryptopay import CryptoInvoice, sign
-from telegram.cryptopay.twin import CryptoPayTwin, invoice_json
+from telegram.cryptopay.twin import CryptoPayTwin
 from telegram.emulator import EmulatedUser
 from tests.support.chat import labels, last_answer, reply_to
 from tests.support.payments import choose_top_up, credited
@@ -148,7 +148,7 @@ async def test_an_oversized_body_is_refused_unprocessed_on_every_route(database_
     async with open_shop(database_url, cryptopay=twin, payments=QUIET) as shop:
         ann = shop.emu.user(1001, "Ann")
         invoice = await crypto_invoice(twin, ann)
-        paid = invoice_json(twin.mark_paid(invoice.invoice_id))
+        paid = twin.invoice_json(twin.mark_paid(invoice.invoice_id).invoice_id)
         body = msgspec.json.encode({
             "update_id": 1, "update_type": "invoice_paid", "request_date": paid["paid_at"], "payload": paid,
             "padding": "x" * 40_000,

@@ -100,3 +100,19 @@ async def test_an_update_behind_another_processes_earlier_one_of_its_chat_says_s
     assert await b.take_update(5, 0, msgspec.json.encode({"update_id": 5}), "b") == "kept", "no chat: no order to keep"
     assert await a.take_update(*update(6), "a") == "behind", "3 is b's, unhandled"
     assert await a.take_update(*update(4)) == "kept", "a process naming no owner keeps no order with others"
+
+
+async def test_updates_kept_together_answer_each_as_alone(stores: list[Store]) -> None:
+    """Webhook requests' updates are kept a batch at a time: each gets the answer it would alone."""
+    a, b, _ = stores
+    await alive(a, "a")
+    await alive(b, "b")
+    assert await a.take_update(*update(1), "a") == "kept"
+    other_chat = (3, ANN + 1, msgspec.json.encode({"update_id": 3}))
+    assert await b.take_updates([update(2), other_chat], "b") == ["behind", "kept"], "2 waits for a's 1; 3 is another chat"
+    assert await b.take_updates([update(2), update(4)], "b") == ["duplicate", "behind"], "a redelivery among them"
+    assert await a.take_updates([update(5)], "a") == ["behind"], "2 and 4 are b's, unhandled"
+    await a.mark_handled([1])
+    await b.mark_handled([2, 4])
+    assert await a.take_updates([update(6), update(7)], "a") == ["kept", "kept"]
+    assert ids(await a.unhandled_updates("a")) == [5, 6, 7]

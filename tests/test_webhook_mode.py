@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import msgspec
 import trio
+from prometheus_client.parser import text_string_to_metric_families
 
 from storage import StorageSettings, open_store
 from telegram.emulator import Emulator
@@ -110,6 +111,53 @@ async def test_a_request_without_the_secret_is_refused_and_nothing_is_handled(da
         await until_idle(shop)
         assert len(bob.bot_messages()) == greeted, "nothing was answered"
         assert await shop.store.take_update(update_id + 100, bob.id, forged) == "kept", "nothing was kept in the inbox"
+
+
+async def webhook_counts(shop: RunningShop) -> dict[str, float]:
+    """The webhook requests by outcome, as /metrics/prometheus shows them to the signed-in owner."""
+    async with web_client(shop) as client:
+        await sign_in_owner(shop, client)
+        text = (await client.get("/metrics/prometheus")).text
+    return {
+        sample.labels["outcome"]: sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "shopkeeper_telegram_webhook_requests"
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    }
+
+
+async def test_the_webhook_path_refuses_other_methods_and_large_bodies_and_counts_its_requests(database_url: str) -> None:
+    async with webhook_shop(database_url) as shop:
+        bob = shop.emu.user(1002, first_name="Bob")
+        await start(bob)
+        await until_idle(shop)
+        greeted = len(bob.bot_messages())
+        before = await webhook_counts(shop)
+        update_id = max(shop.emu.updates_delivered())
+        large = as_update(update_id + 100, {**last_sent(bob), "message_id": 998, "text": "/help" + " " * 70_000})
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for begin in range(0, len(large), 4096):
+                yield large[begin : begin + 4096]
+
+        headers = {HEADER: SECRET, "Content-Type": "application/json"}
+        async with httpx.AsyncClient(base_url=shop.running.web_binds[0]) as client:
+            declared = await client.post(PATH, content=large, headers=headers)
+            chunked = await client.post(PATH, content=chunks(), headers=headers)
+            # The secret is checked before the body is read.
+            forged = await client.post(PATH, content=large, headers={"Content-Type": "application/json"})
+            got = await client.get(PATH, headers=headers)
+            again = await client.post(PATH, content=as_update(update_id, last_sent(bob)), headers=headers)
+        assert [r.status_code for r in (declared, chunked, forged, got, again)] == [413, 413, 401, 405, 200]
+        assert got.headers["allow"] == "POST"
+        assert (again.text, again.headers["content-type"]) == ("ok", "text/plain; charset=utf-8")
+        assert again.headers["x-content-type-options"] == "nosniff" and "default-src 'self'" in again.headers["content-security-policy"]
+        await until_idle(shop)
+        assert len(bob.bot_messages()) == greeted, "nothing was answered"
+        after = await webhook_counts(shop)
+        counted = {outcome: after.get(outcome, 0) - before.get(outcome, 0) for outcome in after}
+        assert {outcome: n for outcome, n in counted.items() if n} == {"bad_secret": 1, "duplicate": 1}
 
 
 async def test_an_update_delivered_again_is_handled_once(database_url: str) -> None:

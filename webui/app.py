@@ -19,17 +19,17 @@ from storage import StorageError
 from telegram.cryptopay import WebhookUpdate, verify
 from telegram.payments import PaymentDesk
 from webui import live
-from webui import telegram_webhook as telegram_webhook_route
 from webui.auth import Auth
 from webui.config import WebSettings
 from webui.error_book import ErrorBook
 from webui.health import HealthReport
+from webui.keepalive import ShieldedSends
 from webui.limits import BodyLimit
 from webui.live import closing
 from webui.pages import dashboard, errors, events, metrics, notices, overview, performance
 from webui.sampler import Sampler
 from webui.status import ShopMode
-from webui.telegram_webhook import TelegramWebhook
+from webui.telegram_webhook import TelegramWebhook, WebhookFront
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# On every answer (a route may set its own instead).
+GUARD_HEADERS = {"Content-Security-Policy": PAGE_POLICY, "X-Content-Type-Options": "nosniff"}
 POLLING = ShopMode(updates="polling")
 # What adds the sandbox's chat page to the app (webui.sandbox.sandbox_pages): only the sandbox has one.
 type SandboxPages = Callable[[QuartTrio], None]
@@ -70,14 +72,20 @@ def create_app(
     without it, a book no logger feeds); `mode` is how the shop runs, for the overview; `sampler` keeps
     /performance's last hour (by default one of this process's registry, every 10 s). With `sandbox`
     (run by `shopkeeper sandbox`), /sandbox is the chat page over the emulator; without it there is no
-    such page (404). With `telegram_webhook` (webhook mode), Telegram's updates arrive on its path
-    (webui.telegram_webhook)."""
+    such page (404). With `telegram_webhook` (webhook mode), Telegram's updates arrive on its path,
+    answered in front of the Quart app (webui.telegram_webhook)."""
     # The root path holds templates/ (Quart looks for them beside the app's module).
     app = QuartTrio("shopkeeper", root_path=str(Path(__file__).parent))
     # Quart's documented way to wrap its ASGI app in middleware, which the checker takes for a method reassigned.
     app.asgi_app = BodyLimit(app.asgi_app, default=BODY_MAX, limits={CRYPTOPAY_WEBHOOK: CRYPTOPAY_BODY_MAX})  # type: ignore[method-assign]
     if auth.settings.proxy_hops:
         app.asgi_app = ProxyFixMiddleware(app.asgi_app, mode="legacy", trusted_hops=auth.settings.proxy_hops)  # type: ignore[method-assign]
+    # Next to the server: see webui.keepalive (a stop would wait for idle keep-alive connections).
+    app.asgi_app = ShieldedSends(app.asgi_app)  # type: ignore[method-assign]
+    # Outermost, before all of the above: Telegram's updates (webui.telegram_webhook). Its sends need
+    # no shield: it never listens for the client's disconnect, so nothing cancels them.
+    if telegram_webhook is not None:
+        app.asgi_app = WebhookFront(app.asgi_app, telegram_webhook, body_max=BODY_MAX, headers=GUARD_HEADERS.items())  # type: ignore[method-assign]
 
     @app.post(CRYPTOPAY_WEBHOOK)
     async def cryptopay_webhook() -> Response:
@@ -114,8 +122,8 @@ def create_app(
 
     @app.after_request
     async def guard(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        for name, value in GUARD_HEADERS.items():
+            response.headers.setdefault(name, value)
         return response
 
     @app.get("/health")
@@ -151,8 +159,6 @@ def create_app(
     notices.register(app, auth)
     if sandbox is not None:
         sandbox(app)
-    if telegram_webhook is not None:
-        telegram_webhook_route.register(app, telegram_webhook)
 
     return app
 

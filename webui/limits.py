@@ -28,22 +28,28 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limits.get(scope["path"], self.default)
-        if _declared_length(scope) > limit:
+        body = await read_body(scope, receive, send, self.limits.get(scope["path"], self.default))
+        if body is not None:
+            await self.app(scope, _replay(body, receive), send)
+
+
+async def read_body(scope: HTTPScope, receive: ASGIReceiveCallable, send: ASGISendCallable, limit: int) -> bytes | None:
+    """The request's whole body; None when it was over `limit` bytes (answered 413 here, the rest
+    unread) or the client went away before it ended (nothing to answer)."""
+    if _declared_length(scope) > limit:
+        await _too_large(send)
+        return None
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        body += message.get("body", b"")
+        if len(body) > limit:
             await _too_large(send)
-            return
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away before its body ended: nothing to answer
-            body += message.get("body", b"")
-            if len(body) > limit:
-                await _too_large(send)
-                return
-            if not message.get("more_body", False):
-                break
-        await self.app(scope, _replay(bytes(body), receive), send)
+            return None
+        if not message.get("more_body", False):
+            return bytes(body)
 
 
 def _declared_length(scope: HTTPScope) -> int:

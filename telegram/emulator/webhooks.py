@@ -105,7 +105,12 @@ async def get_webhook_info(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -
 async def deliver_webhooks(emu: "Emulator", *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
     """Deliver every bot's updates to its webhook while one is set, until cancelled. Supports the
     trio nursery start protocol. Bots created later are served too."""
-    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as client, trio.open_nursery() as nursery:
+    # Telegram keeps a webhook's connections open between requests; httpx's default pool would close
+    # all but 20 of them after each request, and a bot may have up to 100 open at once. An idle one
+    # is given up before the 5 s after which servers commonly close it (hypercorn's keep-alive
+    # timeout): reusing one the server closes at that moment fails the request (a ReadError).
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None, keepalive_expiry=4.0)
+    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT, limits=limits) as client, trio.open_nursery() as nursery:
         served: set[int] = set()
         task_status.started()
         while True:

@@ -43,6 +43,18 @@ async def test_invoice_json_has_decimal_strings_and_leaves_unset_fields_out(raw:
     assert invoice["amount"] == "4.99" and invoice["status"] == "active"
     assert invoice["bot_invoice_url"] == invoice["pay_url"] == f"https://t.me/CryptoBot?start={invoice['hash']}"
     assert not {"asset", "paid_at", "paid_amount", "paid_asset"} & invoice.keys()
+    always = {"mini_app_invoice_url", "web_app_invoice_url", "allow_comments", "allow_anonymous", "created_at"}
+    assert always <= invoice.keys() and invoice["accepted_assets"] == ["USDT", "TON"]
+
+
+async def test_a_fiat_invoice_is_paid_at_the_twins_rate_by_default(raw: httpx.AsyncClient, twin: CryptoPayTwin) -> None:
+    invoice_id = (await call(raw, "createInvoice", **(FIAT | {"fiat": "EUR", "amount": "9.20"})))[1]["result"]["invoice_id"]
+    twin.mark_paid(invoice_id)  # in USDT, 0.92 EUR each at the twin's rate
+    paid = twin.invoice_json(invoice_id)
+    assert (paid["amount"], paid["paid_amount"], paid["paid_fiat_rate"], paid["paid_usd_rate"]) == ("9.20", "10", "0.92", "1")
+    assert (paid["fee_asset"], paid["fee_amount"], paid["fee_in_usd"], paid["paid_anonymously"]) == ("USDT", "0.3", "0.3", False)
+    status, balance = await call(raw, "getBalance")
+    assert status == 200 and {"currency_code": "USDT", "available": "9.7", "onhold": "0"} in balance["result"]
 
 
 async def test_a_missing_or_wrong_token_is_unauthorized(raw: httpx.AsyncClient) -> None:
@@ -89,6 +101,14 @@ async def test_crypto_invoices_name_their_asset(raw: httpx.AsyncClient, twin: Cr
         ({"amount": "1", "currency_type": "fiat", "fiat": "USD", "accepted_assets": 5}, "ACCEPTED_ASSETS_INVALID"),
         ({"amount": "1", "asset": "TON", "expires_in": "soon"}, "EXPIRES_IN_INVALID"),
         ({"amount": "1", "asset": "TON", "expires_in": True}, "EXPIRES_IN_INVALID"),
+        ({"amount": "1", "asset": "TON", "description": ["d"]}, "DESCRIPTION_INVALID"),
+        ({"amount": "1", "asset": "TON", "hidden_message": "h" * 2049}, "HIDDEN_MESSAGE_TOO_LONG"),
+        ({"amount": "1", "asset": "TON", "paid_btn_name": "visit", "paid_btn_url": "https://t.me/x"}, "PAID_BTN_NAME_INVALID"),
+        ({"amount": "1", "asset": "TON", "paid_btn_name": "callback"}, "PAID_BTN_URL_REQUIRED"),
+        ({"amount": "1", "asset": "TON", "paid_btn_name": "callback", "paid_btn_url": "ftp://x"}, "PAID_BTN_URL_INVALID"),
+        ({"amount": "1", "asset": "TON", "allow_comments": "maybe"}, "ALLOW_COMMENTS_INVALID"),
+        ({"amount": "1", "asset": "TON", "allow_anonymous": 1}, "ALLOW_ANONYMOUS_INVALID"),
+        ({"amount": "1", "asset": "TON", "swap_to": "DOGE"}, "SWAP_TO_INVALID"),
     ],
 )
 async def test_create_invoice_validation_on_the_wire(raw: httpx.AsyncClient, params: dict, name: str) -> None:
@@ -129,6 +149,12 @@ async def test_get_invoices_filters(raw: httpx.AsyncClient, twin: CryptoPayTwin)
 )
 async def test_get_invoices_validation(raw: httpx.AsyncClient, params: dict, name: str) -> None:
     assert await error(raw, "getInvoices", **params) == (400, name)
+
+
+async def test_get_stats_validation(raw: httpx.AsyncClient) -> None:
+    assert await error(raw, "getStats", end_at="soon") == (400, "END_AT_INVALID")
+    assert await error(raw, "getStats", start_at="2026-06-02T00:00:00Z", end_at="2026-06-01T00:00:00Z") == (
+        400, "START_AT_INVALID")
 
 
 async def test_calls_are_counted_by_method(raw: httpx.AsyncClient, twin: CryptoPayTwin) -> None:

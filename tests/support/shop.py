@@ -33,13 +33,14 @@ def shop_settings(
     shop: dict[str, Any] | None = None,
     payments: dict[str, Any] | None = None,
     storage: dict[str, Any] | None = None,
+    web: dict[str, Any] | None = None,
     **telegram: Any,
 ) -> Settings:
     return validate(
         {
             "telegram": {"token": TOKEN, "owner_id": OWNER_ID, "api_base_url": "http://emulator", **telegram},
             "storage": {"database_url": database_url, **(storage or {})},
-            "web": {"port": 0},
+            "web": {"port": 0, **(web or {})},
             "shop": shop or {},
             "payments": payments or {},
         }
@@ -63,11 +64,12 @@ async def open_shop(
     payments: dict[str, Any] | None = None,
     cryptopay: CryptoPayTwin | None = None,
     storage: dict[str, Any] | None = None,
+    web: dict[str, Any] | None = None,
     sandbox_page: bool = False,
     **telegram: Any,
 ) -> AsyncIterator[RunningShop]:
     """The whole shop (every actor, the web server) talking to an in-process emulator; `shop`,
-    `payments` and `storage` set those sections' keys, other keywords set [telegram] keys. With `cryptopay`, the
+    `payments`, `storage` and `web` set those sections' keys, other keywords set [telegram] keys. With `cryptopay`, the
     shop takes CryptoPay payments through that twin (in process). With `sandbox_page`, its web app
     serves the sandbox's chat page over `emu` (and the twin), as `shopkeeper sandbox` does.
 
@@ -88,7 +90,7 @@ async def open_shop(
         payments.setdefault("cryptopay_token", cryptopay.token)
         payments.setdefault("cryptopay_url", "http://cryptopay")
     telegram = {"chat_rate": 100.0, "chat_burst": 100, **telegram}
-    settings = shop_settings(database_url, shop=shop, payments=payments, storage=storage, **telegram)
+    settings = shop_settings(database_url, shop=shop, payments=payments, storage=storage, web=web, **telegram)
     async with trio.open_nursery() as nursery:
         running = await nursery.start(partial(
             run_shop, settings, transport=emu.transport(), stop=stop, handle_signals=False, prepare=prepare,

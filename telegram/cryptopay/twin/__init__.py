@@ -5,7 +5,9 @@
     port = await nursery.start(serve_twin, twin)                         # or over loopback HTTP
 
 core.py      the twin: its log of calls and webhooks, playing the payer (mark_paid, mark_expired, send_webhook)
-api.py       the Crypto Bot API methods, with CryptoPay's envelope and error names
+api.py       the Crypto Bot API's invoice methods, with CryptoPay's envelope and error names
+reports.py   the app's figures (getBalance, getStats) and its market (getExchangeRates, getCurrencies)
+market.py    the twin's fixed currencies, exchange rates and fee
 params.py    reading the API's parameters (query string, JSON or form) and refusing bad ones
 invoices.py  the invoices held, their status on the twin's clock, and their JSON
 webhooks.py  the signed (or deliberately unsigned) invoice_paid updates it POSTs
@@ -14,7 +16,7 @@ http.py      its routes (/api/, the /_twin/ test API) behind the shared doors, a
 
 from .core import CryptoPayTwin
 from .http import serve_twin
-from .invoices import UnknownInvoice, invoice_json
+from .invoices import UnknownInvoice
 from .webhooks import SentWebhook
 
-__all__ = ["CryptoPayTwin", "SentWebhook", "UnknownInvoice", "invoice_json", "serve_twin"]
+__all__ = ["CryptoPayTwin", "SentWebhook", "UnknownInvoice", "serve_twin"]

@@ -1,32 +1,43 @@
-"""The Crypto Bot API methods the shop uses (getMe, createInvoice, getInvoices, deleteInvoice), answered
-from the twin's invoices with CryptoPay's envelope and validation.
+"""The Crypto Bot API methods, answered from the twin's invoices with CryptoPay's envelope and validation.
+
+Invoices: getMe, createInvoice, getInvoices, deleteInvoice (here); the app: getBalance, getExchangeRates,
+getCurrencies, getStats (`reports.py`).
 
 Error names: UNAUTHORIZED (401, missing or wrong token), METHOD_NOT_FOUND (405), INVOICE_NOT_FOUND and
 EXPIRES_IN_INVALID (400) are CryptoPay's own; the other 400s follow its NAME_INVALID pattern:
 AMOUNT_INVALID, CURRENCY_TYPE_INVALID, FIAT_REQUIRED, FIAT_INVALID, ASSET_REQUIRED, ASSET_INVALID,
-ACCEPTED_ASSETS_INVALID, DESCRIPTION_TOO_LONG (> 1024 chars), PAYLOAD_TOO_LONG (> 4096 bytes),
-INVOICE_IDS_INVALID, INVOICE_ID_INVALID, STATUS_INVALID, OFFSET_INVALID, COUNT_INVALID.
+ACCEPTED_ASSETS_INVALID, DESCRIPTION_TOO_LONG (> 1024 chars), HIDDEN_MESSAGE_TOO_LONG (> 2048 chars),
+PAYLOAD_TOO_LONG (> 4096 bytes), PAID_BTN_NAME_INVALID, PAID_BTN_URL_REQUIRED, PAID_BTN_URL_INVALID,
+ALLOW_COMMENTS_INVALID, ALLOW_ANONYMOUS_INVALID, SWAP_TO_INVALID, INVOICE_IDS_INVALID, INVOICE_ID_INVALID,
+STATUS_INVALID, OFFSET_INVALID, COUNT_INVALID, START_AT_INVALID, END_AT_INVALID.
 """
 
 from collections.abc import Callable
 from typing import Any
 
-from .invoices import Invoices, invoice_json
+from . import reports
+from .invoices import Invoices, Terms
+from .market import ASSETS, FIATS
 from .params import (
-    ASSETS,
-    FIATS,
     MAX_COUNT,
     MAX_DESCRIPTION_CHARS,
     MAX_EXPIRES_IN,
+    MAX_HIDDEN_MESSAGE_CHARS,
     MAX_PAYLOAD_BYTES,
     ApiError,
     accepted_assets,
     amount,
     bad,
+    boolean,
     choice,
     integer,
     invoice_ids,
+    text,
 )
+
+PAID_BUTTONS = frozenset({"viewItem", "openChannel", "openBot", "callback"})
+# The assets createInvoice's swap_to names (API 1.5.1); SOL is one though invoices are not paid in it.
+SWAP_ASSETS = frozenset({"USDT", "TON", "TRX", "ETH", "SOL", "BTC", "LTC"})
 
 
 def answer(invoices: Invoices, method: str, params: dict[str, Any], *, authorized: bool) -> tuple[int, dict[str, Any]]:
@@ -59,9 +70,6 @@ def create_invoice(invoices: Invoices, params: dict[str, Any]) -> dict[str, Any]
         accepted = (asset,)
     else:
         raise bad("CURRENCY_TYPE_INVALID")
-    description = params.get("description")
-    if description is not None and len(str(description)) > MAX_DESCRIPTION_CHARS:
-        raise bad("DESCRIPTION_TOO_LONG")
     payload = str(params.get("payload") or "")
     if len(payload.encode()) > MAX_PAYLOAD_BYTES:
         raise bad("PAYLOAD_TOO_LONG")
@@ -70,17 +78,40 @@ def create_invoice(invoices: Invoices, params: dict[str, Any]) -> dict[str, Any]
         expires_in = integer(expires_in, "EXPIRES_IN_INVALID")
         if not 1 <= expires_in <= MAX_EXPIRES_IN:
             raise bad("EXPIRES_IN_INVALID")
-    invoice = invoices.create(
+    button, button_url = paid_button(params.get("paid_btn_name"), params.get("paid_btn_url"))
+    swap_to = params.get("swap_to")
+    if swap_to is not None and swap_to not in SWAP_ASSETS:
+        raise bad("SWAP_TO_INVALID")
+    terms = Terms(
         currency_type=currency_type,
         fiat=fiat,
         asset=asset,
         accepted_assets=accepted,
         amount=price,
-        description=None if description is None else str(description),
+        description=text(params.get("description"), MAX_DESCRIPTION_CHARS, "DESCRIPTION"),
+        hidden_message=text(params.get("hidden_message"), MAX_HIDDEN_MESSAGE_CHARS, "HIDDEN_MESSAGE"),
+        paid_btn_name=button,
+        paid_btn_url=button_url,
         payload=payload,
+        allow_comments=boolean(params.get("allow_comments", True), "ALLOW_COMMENTS_INVALID"),
+        allow_anonymous=boolean(params.get("allow_anonymous", True), "ALLOW_ANONYMOUS_INVALID"),
         expires_in=expires_in,
+        swap_to=swap_to,
     )
-    return invoice_json(invoice)
+    return invoices.create(terms)
+
+
+def paid_button(name: Any, url: Any) -> tuple[str | None, str | None]:
+    """paid_btn_name and the http(s) paid_btn_url it needs; a URL without a name is kept as sent."""
+    if name is not None and name not in PAID_BUTTONS:
+        raise bad("PAID_BTN_NAME_INVALID")
+    if url is None:
+        if name is not None:
+            raise bad("PAID_BTN_URL_REQUIRED")
+        return None, None
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise bad("PAID_BTN_URL_INVALID")
+    return name, url
 
 
 def get_invoices(invoices: Invoices, params: dict[str, Any]) -> dict[str, Any]:
@@ -96,13 +127,13 @@ def get_invoices(invoices: Invoices, params: dict[str, Any]) -> dict[str, Any]:
         raise bad("COUNT_INVALID")
     chosen = [
         invoice
-        for invoice in invoices.all().values()
-        if (ids is None or invoice.invoice_id in ids)
-        and (status is None or invoice.status == status)
-        and (params.get("asset") is None or invoice.asset == params["asset"])
-        and (params.get("fiat") is None or invoice.fiat == params["fiat"])
+        for invoice in invoices.all()
+        if (ids is None or invoice["invoice_id"] in ids)
+        and (status is None or invoice["status"] == status)
+        and (params.get("asset") is None or invoice.get("asset") == params["asset"])
+        and (params.get("fiat") is None or invoice.get("fiat") == params["fiat"])
     ]
-    return {"items": [invoice_json(invoice) for invoice in chosen[offset : offset + count]]}
+    return {"items": chosen[offset : offset + count]}
 
 
 def delete_invoice(invoices: Invoices, params: dict[str, Any]) -> bool:
@@ -116,4 +147,8 @@ METHODS: dict[str, Callable[[Invoices, dict[str, Any]], Any]] = {
     "createInvoice": create_invoice,
     "getInvoices": get_invoices,
     "deleteInvoice": delete_invoice,
+    "getBalance": reports.get_balance,
+    "getExchangeRates": reports.get_exchange_rates,
+    "getCurrencies": reports.get_currencies,
+    "getStats": reports.get_stats,
 }

@@ -1,14 +1,31 @@
 """The CryptoPay twin: an in-memory CryptoPay app for tests and the sandbox.
 
-It answers the Crypto Bot API methods the shop uses (`api.py`) and lets a test play the payer and the
-payment service: `mark_paid`, `mark_expired` and `send_webhook` (`webhooks.py`). `transport()` serves
-it in process to httpx; `asgi_app()` / `serve_twin` serve it over HTTP together with a test API under
-/_twin/ (`http.py`), so a shop in another process can be driven too.
+It answers the Crypto Bot API (`api.py`) and lets a test play the payer and the payment service:
+`mark_paid`, `mark_expired` and `send_webhook` (`webhooks.py`). `transport()` serves it in process to
+httpx; `asgi_app()` / `serve_twin` serve it over HTTP together with a test API under /_twin/ (`http.py`),
+so a shop in another process can be driven too. Clients we did not write judge it: aiocryptopay's models
+and webhook handler accept everything it sends (tests/test_cryptopay_conformance*.py).
+
+Supported, with CryptoPay's field shapes (amounts and rates as decimal strings, dates ISO 8601 in UTC
+with milliseconds), following the API reference and, where it is silent, observed answers:
+- getMe; createInvoice (crypto or fiat; description, hidden_message, paid_btn_name/url, payload,
+  allow_comments, allow_anonymous, expires_in, swap_to); getInvoices (invoice_ids, status, asset, fiat,
+  offset, count); deleteInvoice. Invoices carry every field CryptoPay always sends (pay_url,
+  bot_invoice_url, mini_app_invoice_url, web_app_invoice_url, allow_comments, allow_anonymous...) and,
+  once paid, paid_asset, paid_amount, paid_fiat_rate (fiat), fee_asset, fee_amount (3%), fee_in_usd,
+  paid_usd_rate, paid_at and paid_anonymously (always false: the twin's payers show themselves).
+- getBalance, getStats (`reports.py`): read from the invoices. getExchangeRates, getCurrencies: a fixed
+  market (`market.py`), so every rate, and the default amount paid, is known in advance.
+- The invoice_paid webhook, signed as CryptoPay signs it, or deliberately not.
+
+Deliberately not: transfers, checks (createCheck... answer 405 METHOD_NOT_FOUND), live rates, swaps
+(swap_to is kept and shown; no swapped_* field appears), payers' comments, anonymous payments, the
+webhook retries CryptoPay makes, and its rate limits.
 
 Behaviour worth knowing:
 - Expiry is read, not scheduled (`invoices.py`): pass `clock` (unix seconds) to drive it by hand, or
   let trio's MockClock move the default clock.
-- A fiat invoice is paid by default in USDT at 1:1 (`paid_amount` = `amount`); pass `paid_amount` to differ.
+- A fiat invoice is paid by default in USDT at the twin's rate (1:1 for USD); pass `paid_amount` to differ.
 - `update_id` is a counter, as unique as CryptoPay's is not: pass `update_id` to repeat one, and send the
   same invoice's webhook as often as a test likes. The twin never sends a webhook on its own.
 """
@@ -20,6 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import msgspec
 
 from telegram import doors
 
@@ -88,11 +106,15 @@ class CryptoPayTwin:
     # ----- reading ----------------------------------------------------------------------------------
     @property
     def invoices(self) -> dict[int, CryptoInvoice]:
-        """Every invoice the twin holds, by id, as a client would read it now."""
-        return self._invoices.all()
+        """Every invoice the twin holds, by id, as the shop's client would read it now."""
+        return {invoice["invoice_id"]: _read(invoice) for invoice in self._invoices.all()}
 
     def invoice(self, invoice_id: int) -> CryptoInvoice:
-        """The invoice as a client would read it now; raises UnknownInvoice."""
+        """The invoice as the shop's client would read it now; raises UnknownInvoice."""
+        return _read(self._invoices.get(invoice_id))
+
+    def invoice_json(self, invoice_id: int) -> dict[str, Any]:
+        """The invoice as CryptoPay's JSON now, every field it sends; raises UnknownInvoice."""
         return self._invoices.get(invoice_id)
 
     def calls_of(self, method: str) -> int:
@@ -101,15 +123,16 @@ class CryptoPayTwin:
 
     # ----- playing the payer and the service --------------------------------------------------------
     def mark_paid(self, invoice_id: int, *, asset: str = "USDT", paid_amount: Decimal | None = None) -> CryptoInvoice:
-        """Pay an active invoice in `asset` (one it accepts); `paid_amount` defaults to the invoice amount.
+        """Pay an active invoice in `asset` (one it accepts); `paid_amount` defaults to the invoice amount (a fiat
+        invoice's at the twin's rate: market.py).
 
         Raises UnknownInvoice, or ValueError when the invoice is not active or does not accept `asset`.
         """
-        return self._invoices.pay(invoice_id, asset=asset, paid_amount=paid_amount)
+        return _read(self._invoices.pay(invoice_id, asset=asset, paid_amount=paid_amount))
 
     def mark_expired(self, invoice_id: int) -> CryptoInvoice:
         """Expire an active invoice now, whatever its expires_in. Raises UnknownInvoice, or ValueError if paid."""
-        return self._invoices.expire(invoice_id)
+        return _read(self._invoices.expire(invoice_id))
 
     async def send_webhook(
         self,
@@ -129,10 +152,13 @@ class CryptoPayTwin:
         target = url or self.webhook_url
         if not target:
             raise ValueError("no webhook URL: pass url= or set webhook_url")
-        invoice = self.invoice(invoice_id)
         body = webhooks.update_body(
-            invoice, update_id=next(self._update_ids) if update_id is None else update_id, now=self.clock()
+            self.invoice_json(invoice_id), update_id=next(self._update_ids) if update_id is None else update_id, now=self.clock()
         )
         sent = await webhooks.post(target, body, webhooks.signed_headers(self.token, body, signature), self.webhook_transport)
         self.webhooks.append(sent)
         return sent.status
+
+
+def _read(invoice: dict[str, Any]) -> CryptoInvoice:
+    return msgspec.convert(invoice, CryptoInvoice)

@@ -25,7 +25,7 @@ import trio
 
 from telegram.doors import Reply, Request, Router, json_reply, read_test_call, serve
 
-from .invoices import UnknownInvoice, invoice_json
+from .invoices import UnknownInvoice
 from .params import decode_params
 
 if TYPE_CHECKING:
@@ -69,17 +69,18 @@ async def _test_api(twin: "CryptoPayTwin", request: Request) -> Reply:
     try:
         match request.method, call.parts:
             case "GET", ["invoices"]:
-                return json_reply(200, [invoice_json(invoice) for invoice in twin.invoices.values()])
+                return json_reply(200, [twin.invoice_json(invoice_id) for invoice_id in twin.invoices])
             case "POST", ["invoices", invoice_id, "pay"]:
                 paid_amount = data.get("paid_amount")
-                invoice = twin.mark_paid(
+                paid = twin.mark_paid(
                     _invoice_id(twin, invoice_id),
                     asset=data.get("asset", "USDT"),
                     paid_amount=None if paid_amount is None else Decimal(str(paid_amount)),
                 )
-                return json_reply(200, invoice_json(invoice))
+                return json_reply(200, twin.invoice_json(paid.invoice_id))
             case "POST", ["invoices", invoice_id, "expire"]:
-                return json_reply(200, invoice_json(twin.mark_expired(_invoice_id(twin, invoice_id))))
+                expired = twin.mark_expired(_invoice_id(twin, invoice_id))
+                return json_reply(200, twin.invoice_json(expired.invoice_id))
             case "POST", ["invoices", invoice_id, "webhook"]:
                 signature = args.get("signature", "valid")
                 update_id = args.get("update_id")

@@ -5,40 +5,19 @@ so a value may arrive as a JSON number or list or as a string; the readers below
 raise `ApiError` with CryptoPay's error name (its NAME_INVALID pattern) on anything else.
 """
 
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl
 
 import msgspec
 
-ASSETS = frozenset({"USDT", "TON", "BTC", "ETH", "LTC", "BNB", "TRX", "USDC"})
-FIATS = frozenset(
-    {
-        "USD",
-        "EUR",
-        "RUB",
-        "BYN",
-        "UAH",
-        "GBP",
-        "CNY",
-        "KZT",
-        "UZS",
-        "GEL",
-        "TRY",
-        "AMD",
-        "THB",
-        "INR",
-        "BRL",
-        "IDR",
-        "AZN",
-        "AED",
-        "PLN",
-        "ILS",
-    }
-)
+from .market import ASSETS
+
 MAX_EXPIRES_IN = 2_678_400  # 31 days
 MAX_PAYLOAD_BYTES = 4096
 MAX_DESCRIPTION_CHARS = 1024
+MAX_HIDDEN_MESSAGE_CHARS = 2048
 MAX_COUNT = 1000
 
 
@@ -93,6 +72,37 @@ def amount(value: Any) -> Decimal:
     if not parsed.is_finite() or parsed <= 0:
         raise bad("AMOUNT_INVALID")
     return parsed
+
+
+def boolean(value: Any, error: str) -> bool:
+    """A JSON boolean, or "true" / "false" as a query string or form sends it."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise bad(error)
+
+
+def text(value: Any, limit: int, what: str) -> str | None:
+    """An optional string of at most `limit` characters: longer is `<what>_TOO_LONG`, an object or list
+    `<what>_INVALID`; a number sent as text (a query string has no other kind) is text."""
+    if value is None:
+        return None
+    if isinstance(value, dict | list | bool):
+        raise bad(f"{what}_INVALID")
+    value = str(value)
+    if len(value) > limit:
+        raise bad(f"{what}_TOO_LONG")
+    return value
+
+
+def iso_date(value: Any, error: str) -> datetime:
+    """An ISO 8601 date (a naive one is UTC), as getStats takes start_at and end_at."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (AttributeError, TypeError, ValueError):
+        raise bad(error) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def choice(value: Any, allowed: frozenset[str], what: str) -> str:

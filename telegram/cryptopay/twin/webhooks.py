@@ -5,13 +5,13 @@ repeat one. The twin never sends a webhook on its own.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import msgspec
 
 from ..signature import HEADER, sign
-from ..types import CryptoInvoice
-from .invoices import invoice_json, iso
+from .invoices import iso
 
 
 @dataclass(frozen=True)
@@ -24,14 +24,14 @@ class SentWebhook:
     status: int
 
 
-def update_body(invoice: CryptoInvoice, *, update_id: int, now: float) -> bytes:
-    """The `invoice_paid` update for `invoice` as CryptoPay sends it (whatever the invoice's status)."""
+def update_body(invoice: dict[str, Any], *, update_id: int, now: float) -> bytes:
+    """The `invoice_paid` update for `invoice` (its JSON) as CryptoPay sends it, whatever its status."""
     return msgspec.json.encode(
         {
             "update_id": update_id,
             "update_type": "invoice_paid",
             "request_date": iso(now),
-            "payload": invoice_json(invoice),
+            "payload": invoice,
         }
     )
 
