@@ -89,6 +89,8 @@ class Emulator:
         self.queries: dict[str, CallbackQuery] = {}
         self.files: dict[str, StoredFile] = {}
         self.file_paths: dict[str, StoredFile] = {}  # what getFile made downloadable, by file_path
+        # Each size's file_id → all the PhotoSizes of its photo, which a photo sent again by it brings back.
+        self.photo_sets: dict[str, list[dict[str, Any]]] = {}
         self._file_numbers = itertools.count(1)
         self.channels = Channels()
         self.payments = Payments()

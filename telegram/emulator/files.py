@@ -54,6 +54,8 @@ def photo_sizes(emu: "Emulator", bot: BotRecord, content: bytes) -> list[dict[st
         share = content[: math.ceil(len(content) * width * height / largest)]
         stored = emu.store_file(None, share, "image/jpeg", kind="photos", bot=bot, dimensions=(width, height))
         sizes.append(photo_size(stored))
+    for size in sizes:
+        emu.photo_sets[size["file_id"]] = sizes
     return sizes
 
 

@@ -5,6 +5,7 @@ rooms' methods are in their modules (payments, webhooks, channels, files, chat_a
 of them all is `registry.METHODS`.
 """
 
+import copy
 import mimetypes
 import secrets
 from typing import TYPE_CHECKING, Any
@@ -228,10 +229,12 @@ def document_of(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> dict[str,
 
 def photo_sizes_of(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> list[dict[str, Any]]:
     """An uploaded photo's PhotoSizes, from the size its header gives (Telegram refuses bytes that are no
-    image it can read); a photo sent again by file_id, or by URL, is one PhotoSize."""
+    image it can read); a photo sent again by the file_id of any of its sizes brings all of them back, as
+    on Telegram; a photo by URL is one PhotoSize (the emulator fetches nothing)."""
     upload = upload_of(p, "photo")
     if upload is None:
-        return [photo_size(named_file(emu, bot, p, "photo"))]
+        stored = named_file(emu, bot, p, "photo")
+        return copy.deepcopy(emu.photo_sets.get(stored.file_id)) or [photo_size(stored)]
     if image_size(upload.content) is None:
         raise bad_request("IMAGE_PROCESS_FAILED")
     return photo_sizes(emu, bot, upload.content)
