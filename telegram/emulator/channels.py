@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from .core import Emulator
 
 STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
-# The spec requires these of a ChatMemberAdministrator / ChatMemberRestricted; the emulator grants
-# administrators everything and restricted users nothing.
+# The Bot API (10.3, as aiogram 3.31 models it) requires these of a ChatMemberAdministrator /
+# ChatMemberRestricted; the emulator grants administrators everything and restricted users nothing.
 ADMIN_RIGHTS = (
     "can_manage_chat",
     "can_delete_messages",
@@ -33,7 +33,11 @@ ADMIN_RIGHTS = (
     "can_post_stories",
     "can_edit_stories",
     "can_delete_stories",
+    "can_send_welcome_messages",
 )
+# What Telegram sends of a channel's administrator besides ("for channels only"): the emulator's chats
+# with members are channels.
+CHANNEL_ADMIN_RIGHTS = ("can_post_messages", "can_edit_messages", "can_manage_direct_messages")
 RESTRICTED_RIGHTS = (
     "can_send_messages",
     "can_send_audios",
@@ -106,7 +110,7 @@ def chat_member(user: dict[str, Any], status: str, is_member: bool) -> dict[str,
     if status in ("creator", "administrator"):
         out["is_anonymous"] = False
     if status == "administrator":
-        out.update({"can_be_edited": False, **dict.fromkeys(ADMIN_RIGHTS, True)})
+        out.update({"can_be_edited": False, **dict.fromkeys(ADMIN_RIGHTS + CHANNEL_ADMIN_RIGHTS, True)})
     if status == "restricted":
         out.update({"is_member": is_member, "until_date": 0, **dict.fromkeys(RESTRICTED_RIGHTS, False)})
     if status == "kicked":

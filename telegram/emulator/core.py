@@ -24,9 +24,10 @@ from .errors import ApiError, EmulatorError, bad_request, forbidden
 from .faults import REASONS, Fault, FaultPlan
 from .groups import Group, group_chat
 from .http import router
-from .methods import METHODS, new_file_ids
+from .methods import new_file_ids
 from .params import describe
 from .payments import PRE_CHECKOUT_TIMEOUT, Payments
+from .registry import METHODS
 from .state import BotRecord, CallbackQuery, Chat, StoredFile
 from .user import EmulatedUser
 from .webhooks import deliver_webhooks
@@ -46,6 +47,18 @@ class ApiOutcome:
     body: dict[str, Any]
     headers: list[tuple[str, str]] = field(default_factory=list)
     lost: str | None = None
+
+
+class Call(tuple[float, str, dict[str, Any]]):
+    """One Bot API call in the log: the tuple (time, method, params), so `for at, method, params in emu.calls`
+    reads it, and `bot`, the id of the bot whose token made it (None: a token no bot has)."""
+
+    bot: int | None
+
+    def __new__(cls, at: float, method: str, params: dict[str, Any], bot: int | None) -> "Call":
+        call = super().__new__(cls, (at, method, params))
+        call.bot = bot
+        return call
 
 
 class Emulator:
@@ -69,13 +82,15 @@ class Emulator:
         self.flood_limit = flood_limit
         self.floods = 0
         self._sent_times: collections.deque[float] = collections.deque()
-        self.calls: list[tuple[float, str, dict[str, Any]]] = []
+        self.calls: list[Call] = []
         self.record_calls = record_calls
         self.callback_answer_timeout = callback_answer_timeout
         self.pre_checkout_timeout = pre_checkout_timeout
         self.queries: dict[str, CallbackQuery] = {}
         self.files: dict[str, StoredFile] = {}
         self.file_paths: dict[str, StoredFile] = {}  # what getFile made downloadable, by file_path
+        # Each size's file_id → all the PhotoSizes of its photo, which a photo sent again by it brings back.
+        self.photo_sets: dict[str, list[dict[str, Any]]] = {}
         self._file_numbers = itertools.count(1)
         self.channels = Channels()
         self.payments = Payments()
@@ -207,12 +222,13 @@ class Emulator:
         *,
         kind: str = "documents",
         bot: BotRecord | None = None,
+        dimensions: tuple[int, int] | None = None,
     ) -> StoredFile:
-        """Keep a file under a new file_id; `kind` is "documents" or "photos". The file_id is `bot`'s
-        (sent to it, or uploaded by it) and no other bot's; None: any bot's (a test's own file)."""
+        """Keep a file under a new file_id; `kind` is "documents" or "photos" (with its `dimensions`). The
+        file_id is `bot`'s (sent to it, or uploaded by it) and no other bot's; None: any bot's (a test's own file)."""
         file_id, unique = new_file_ids()
         stored = StoredFile(
-            file_id, unique, name, content, mime_type, kind, next(self._file_numbers), None if bot is None else bot.id
+            file_id, unique, name, content, mime_type, kind, next(self._file_numbers), None if bot is None else bot.id, dimensions
         )
         self.files[file_id] = stored
         return stored
@@ -245,8 +261,9 @@ class Emulator:
         """Run one Bot API call and build its answer; faults are applied here, for every transport."""
         found = METHODS.get(method.lower())
         name = found[0] if found else method
+        bot = self._bots_by_token.get(token)
         if self.record_calls:
-            self.calls.append((trio.current_time(), name, describe(params)))
+            self.calls.append(Call(trio.current_time(), name, describe(params), None if bot is None else bot.id))
         fault = self.faults.take(name)
         if fault is None and self._flooded(name, params):
             self.floods += 1
@@ -254,7 +271,6 @@ class Emulator:
         if fault is not None and not fault.after:
             await trio.lowlevel.checkpoint()
             return self._faulted(fault)
-        bot = self._bots_by_token.get(token)
         try:
             if bot is None:
                 raise ApiError(401, "Unauthorized: invalid token specified")

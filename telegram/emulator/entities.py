@@ -8,6 +8,7 @@ server's wording (byte offsets are UTF-8 offsets into the source, as Telegram co
 Supported, like the official server: b strong i em u ins s strike del span class="tg-spoiler" tg-spoiler
 a href code pre (with <code class="language-x"> inside → pre.language) blockquote [expandable],
 and the entities &lt; &gt; &amp; &quot; &#NN; &#xHH;. Unknown named entities stay as literal text.
+MarkdownV2 and legacy Markdown are in markdown.py.
 """
 
 import re

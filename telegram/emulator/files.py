@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from .errors import bad_request
+from .images import image_size, scaled_sizes
 from .params import get_str
 from .state import BotRecord, StoredFile
 
@@ -21,10 +22,14 @@ if TYPE_CHECKING:
 
 # "For the moment, bots can download files of up to 20MB in size" (getFile).
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
-# A user's photo as Telegram delivers it: scaled copies, smallest first, the original size last. The
-# emulator decodes no image, so each copy is the photo's bytes cut to its share of the largest area: a bot
-# that downloads a thumbnail instead of the last size gets a shorter file than the user sent, as on Telegram.
+# A photo as Telegram delivers it: scaled copies, smallest first, the original size last (see
+# images.scaled_sizes: the sizes follow what the image's header says). The emulator scales no image, so each
+# copy is the photo's bytes cut to its share of the largest area: a bot that downloads a thumbnail instead of
+# the last size gets a shorter file than was sent, as on Telegram. A user's photo in a test may be
+# placeholder bytes no header describes: it is taken for an 800×600 picture, with these sizes.
 PHOTO_SIZES = ((90, 67), (320, 240), (800, 600))
+# A photo sent by URL: the emulator fetches nothing, so it cannot know the size either.
+UNKNOWN_SIZE = PHOTO_SIZES[-1]
 
 
 def document_fields(stored: StoredFile) -> dict[str, Any]:
@@ -40,22 +45,27 @@ def document_fields(stored: StoredFile) -> dict[str, Any]:
 
 
 def photo_sizes(emu: "Emulator", bot: BotRecord, content: bytes) -> list[dict[str, Any]]:
-    """Store a user's photo to `bot` as its PhotoSizes (each its own file) and return them, smallest first."""
-    largest = PHOTO_SIZES[-1][0] * PHOTO_SIZES[-1][1]
+    """Store a photo sent to or by `bot` as its PhotoSizes (each its own file) and return them, smallest first."""
+    dimensions = image_size(content)
+    scaled = scaled_sizes(*dimensions) if dimensions else PHOTO_SIZES
+    largest = scaled[-1][0] * scaled[-1][1]
     sizes = []
-    for width, height in PHOTO_SIZES:
+    for width, height in scaled:
         share = content[: math.ceil(len(content) * width * height / largest)]
-        stored = emu.store_file(None, share, "image/jpeg", kind="photos", bot=bot)
-        sizes.append(
-            {
-                "file_id": stored.file_id,
-                "file_unique_id": stored.file_unique_id,
-                "width": width,
-                "height": height,
-                "file_size": len(share),
-            }
-        )
+        stored = emu.store_file(None, share, "image/jpeg", kind="photos", bot=bot, dimensions=(width, height))
+        sizes.append(photo_size(stored))
+    for size in sizes:
+        emu.photo_sets[size["file_id"]] = sizes
     return sizes
+
+
+def photo_size(stored: StoredFile) -> dict[str, Any]:
+    """The PhotoSize of one stored photo file."""
+    width, height = stored.dimensions or UNKNOWN_SIZE
+    size: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "width": width, "height": height}
+    if stored.content is not None:
+        size["file_size"] = len(stored.content)
+    return size
 
 
 async def get_file(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:

@@ -1,25 +1,26 @@
-"""The Bot API methods, one function each: `async def m(emu, bot, params) -> result`.
+"""The Bot API methods of messages and commands, one function each: `async def m(emu, bot, params) -> result`.
 
-Each returns the `result` of a successful answer or raises ApiError with the official wording. The
-table `METHODS` maps lower-cased method names (the server is case-insensitive) to
-(canonical name, function).
+Each returns the `result` of a successful answer or raises ApiError with the official wording. The other
+rooms' methods are in their modules (payments, webhooks, channels, files, chat_actions, profile); the table
+of them all is `registry.METHODS`.
 """
 
+import copy
+import mimetypes
 import secrets
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import trio
 
-from .channels import get_chat_member
 from .entities import parse_html, utf16_len
 from .errors import QUERY_TOO_OLD, ApiError, bad_request
-from .files import document_fields, get_file
+from .files import document_fields, photo_size, photo_sizes
+from .images import image_size
+from .markdown import parse_markdown, parse_markdown_v2
 from .markup import validate_markup
 from .params import UploadedFile, chat_id_of, get_bool, get_int, get_json, get_str, require_int
-from .payments import answer_pre_checkout_query, create_invoice_link, get_star_transactions, refund_star_payment, send_invoice
+from .replies import bot_view, reply_fields
 from .state import BotRecord, Chat, StoredFile
-from .webhooks import delete_webhook, get_webhook_info, set_webhook
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -35,23 +36,24 @@ NOT_MODIFIED = (
 )
 CONFLICT_WEBHOOK = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 
-Method = Callable[["Emulator", BotRecord, dict[str, Any]], Awaitable[Any]]
+PARSE_MODES = {"html": parse_html, "markdownv2": parse_markdown_v2, "markdown": parse_markdown}
 
 
-def _formatted(params: dict[str, Any], key: str, entities_key: str) -> tuple[str, list[dict[str, Any]]]:
+def formatted(params: dict[str, Any], key: str, entities_key: str) -> tuple[str, list[dict[str, Any]]]:
     """Text after entity parsing, with its entities (parse_mode HTML, or explicit entities)."""
     raw = get_str(params, key) or ""
     mode = get_str(params, "parse_mode") or ""
-    if mode.lower() == "html":
-        return parse_html(raw)
+    parse = PARSE_MODES.get(mode.lower()) if mode else None
+    if parse is not None:
+        return parse(raw)
     if mode:
-        raise bad_request("unsupported parse_mode")  # only HTML is emulated (Markdown is not)
+        raise bad_request("unsupported parse_mode")
     entities = get_json(params, entities_key, "can't parse entities JSON object") or []
     return raw, entities
 
 
 def _text_fields(params: dict[str, Any]) -> dict[str, Any]:
-    text, entities = _formatted(params, "text", "entities")
+    text, entities = formatted(params, "text", "entities")
     if not text.strip():
         raise bad_request("message text is empty")
     if utf16_len(text) > TEXT_LIMIT:
@@ -69,7 +71,7 @@ def _text_fields(params: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _markup(params: dict[str, Any]) -> dict[str, Any] | None:
+def markup_of(params: dict[str, Any]) -> dict[str, Any] | None:
     return validate_markup(get_json(params, "reply_markup", "can't parse reply keyboard markup JSON object"))
 
 
@@ -99,13 +101,13 @@ async def get_updates(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any
 async def send_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     chat = emu.chat_for_bot(bot, chat_id_of(p))
     fields = _text_fields(p)
-    markup = _markup(p)
+    markup = markup_of(p)
     if markup is not None:
         fields["reply_markup"] = markup
-    return chat.add(bot.as_user(), emu.unix_now(), fields)
+    return bot_view(chat.add(bot.as_user(), emu.unix_now(), {**reply_fields(chat, p), **fields}))
 
 
-def _own_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any], missing: str) -> tuple[Chat, dict[str, Any]]:
+def own_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any], missing: str) -> tuple[Chat, dict[str, Any]]:
     if p.get("inline_message_id"):
         raise bad_request("MESSAGE_ID_INVALID")  # inline messages are not emulated
     chat = emu.chat_for_bot(bot, chat_id_of(p))
@@ -117,7 +119,7 @@ def _own_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any], missing: st
     return chat, message
 
 
-def _apply_edit(emu: "Emulator", chat: Chat, message: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+def apply_edit(emu: "Emulator", chat: Chat, message: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
     if all(message.get(k) == v for k, v in fields.items()):
         raise bad_request(NOT_MODIFIED)
     for key, value in fields.items():
@@ -127,24 +129,32 @@ def _apply_edit(emu: "Emulator", chat: Chat, message: dict[str, Any], fields: di
             message[key] = value  # replace, never mutate: queued snapshots share nested values
     message["edit_date"] = emu.unix_now()
     chat.notify()
-    return message
+    return bot_view(message)
 
 
 async def edit_message_text(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
-    chat, message = _own_message(emu, bot, p, "message to edit not found")
+    chat, message = own_message(emu, bot, p, "message to edit not found")
     if "text" not in message:
         raise bad_request("there is no text in the message to edit")
     fields = _text_fields(p)
     fields.setdefault("entities", None)
     fields.setdefault("link_preview_options", None)
     # Like Telegram: an edit without reply_markup removes the inline keyboard.
-    fields["reply_markup"] = _markup(p)
-    return _apply_edit(emu, chat, message, fields)
+    fields["reply_markup"] = markup_of(p)
+    return apply_edit(emu, chat, message, fields)
+
+
+async def edit_message_caption(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
+    chat, message = own_message(emu, bot, p, "message to edit not found")
+    if "text" in message or "invoice" in message:
+        raise bad_request("there is no caption in the message to edit")
+    fields = {"caption": None, "caption_entities": None, "reply_markup": None}
+    return apply_edit(emu, chat, message, {**fields, **with_caption(p, {})})
 
 
 async def edit_message_reply_markup(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
-    chat, message = _own_message(emu, bot, p, "message to edit not found")
-    return _apply_edit(emu, chat, message, {"reply_markup": _markup(p)})
+    chat, message = own_message(emu, bot, p, "message to edit not found")
+    return apply_edit(emu, chat, message, {"reply_markup": markup_of(p)})
 
 
 async def delete_message(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
@@ -176,50 +186,69 @@ async def answer_callback_query(emu: "Emulator", bot: BotRecord, p: dict[str, An
     return True
 
 
-def _input_file(emu: "Emulator", bot: BotRecord, p: dict[str, Any], field: str) -> StoredFile:
-    """The file a send method names in `field`: uploaded, re-sent by file_id (this bot's only), by URL,
-    or attach://."""
+def upload_of(p: dict[str, Any], field: str) -> UploadedFile | None:
+    """The file uploaded in `field`, directly or named by attach://; None when `field` names a file otherwise."""
     given = p.get(field)
-    kind = "photos" if field == "photo" else "documents"
     if isinstance(given, UploadedFile):
-        return emu.store_file(given.filename, given.content, given.content_type, kind=kind, bot=bot)
-    if isinstance(given, str) and given in emu.files and emu.files[given].known_to(bot):
-        return emu.files[given]
-    if isinstance(given, str) and given.startswith(("http://", "https://")):
-        return emu.store_file(given.rstrip("/").rsplit("/", 1)[-1] or "file", None, None, kind=kind, bot=bot)
+        return given
     if isinstance(given, str) and given.startswith("attach://"):
         attached = p.get(given.removeprefix("attach://"))
         if not isinstance(attached, UploadedFile):
             raise bad_request("wrong file identifier/HTTP URL specified")
-        return emu.store_file(attached.filename, attached.content, attached.content_type, kind=kind, bot=bot)
+        return attached
+    return None
+
+
+def named_file(emu: "Emulator", bot: BotRecord, p: dict[str, Any], field: str) -> StoredFile:
+    """The file a send method names in `field` without uploading it: by file_id (this bot's only) or URL."""
+    given = p.get(field)
+    kind = "photos" if field == "photo" else "documents"
+    if isinstance(given, str) and given in emu.files and emu.files[given].known_to(bot):
+        return emu.files[given]
+    if isinstance(given, str) and given.startswith(("http://", "https://")):
+        name = given.rstrip("/").rsplit("/", 1)[-1] or "file"
+        return emu.store_file(name, None, mime_type_of(name, None) if kind == "documents" else None, kind=kind, bot=bot)
     if not given:
         raise bad_request(f"there is no {field} in the request")
     raise bad_request("wrong file identifier/HTTP URL specified")
 
 
-def _document(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> dict[str, Any]:
-    return document_fields(_input_file(emu, bot, p, "document"))
+def mime_type_of(file_name: str, declared: str | None) -> str | None:
+    """A document's type as Telegram reports it: the one its file name says, whatever the upload declared
+    (aiogram declares every upload application/octet-stream); the declared one when the name says nothing."""
+    return mimetypes.guess_type(file_name)[0] or declared
 
 
-def _photo_sizes(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> list[dict[str, Any]]:
-    """One PhotoSize: the emulator does not decode images, so it reports a fixed size (Telegram sends
-    several scaled copies; a client takes the last, largest one)."""
-    stored = _input_file(emu, bot, p, "photo")
-    size: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "width": 800, "height": 600}
-    if stored.content is not None:
-        size["file_size"] = len(stored.content)
-    return [size]
+def document_of(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> dict[str, Any]:
+    upload = upload_of(p, "document")
+    if upload is None:
+        return document_fields(named_file(emu, bot, p, "document"))
+    mime_type = mime_type_of(upload.filename, upload.content_type)
+    return document_fields(emu.store_file(upload.filename, upload.content, mime_type, bot=bot))
 
 
-def _with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
-    caption, entities = _formatted(p, "caption", "caption_entities")
+def photo_sizes_of(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> list[dict[str, Any]]:
+    """An uploaded photo's PhotoSizes, from the size its header gives (Telegram refuses bytes that are no
+    image it can read); a photo sent again by the file_id of any of its sizes brings all of them back, as
+    on Telegram; a photo by URL is one PhotoSize (the emulator fetches nothing)."""
+    upload = upload_of(p, "photo")
+    if upload is None:
+        stored = named_file(emu, bot, p, "photo")
+        return copy.deepcopy(emu.photo_sets.get(stored.file_id)) or [photo_size(stored)]
+    if image_size(upload.content) is None:
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    return photo_sizes(emu, bot, upload.content)
+
+
+def with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    caption, entities = formatted(p, "caption", "caption_entities")
     if utf16_len(caption) > CAPTION_LIMIT:
         raise bad_request("message caption is too long")
     if caption:
         fields["caption"] = caption
         if entities:
             fields["caption_entities"] = entities
-    markup = _markup(p)
+    markup = markup_of(p)
     if markup is not None:
         fields["reply_markup"] = markup
     return fields
@@ -227,19 +256,44 @@ def _with_caption(p: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
 
 async def send_document(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     chat = emu.chat_for_bot(bot, chat_id_of(p))
-    fields = _with_caption(p, {"document": _document(emu, bot, p)})
-    return chat.add(bot.as_user(), emu.unix_now(), fields)
+    replied = reply_fields(chat, p)
+    fields = with_caption(p, {"document": document_of(emu, bot, p)})
+    return bot_view(chat.add(bot.as_user(), emu.unix_now(), {**replied, **fields}))
 
 
 async def send_photo(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     chat = emu.chat_for_bot(bot, chat_id_of(p))
-    fields = _with_caption(p, {"photo": _photo_sizes(emu, bot, p)})
-    return chat.add(bot.as_user(), emu.unix_now(), fields)
+    replied = reply_fields(chat, p)
+    fields = with_caption(p, {"photo": photo_sizes_of(emu, bot, p)})
+    return bot_view(chat.add(bot.as_user(), emu.unix_now(), {**replied, **fields}))
 
 
-def _commands_key(p: dict[str, Any]) -> tuple[str, str]:
+# The scopes of a command menu (BotCommandScope), and the fields that pick one chat or one member of it.
+_SCOPES = {
+    "default": (),
+    "all_private_chats": (),
+    "all_group_chats": (),
+    "all_chat_administrators": (),
+    "chat": ("chat_id",),
+    "chat_administrators": ("chat_id",),
+    "chat_member": ("chat_id", "user_id"),
+}
+
+
+def _commands_key(p: dict[str, Any]) -> tuple[str, ...]:
+    """A menu's key: its scope's type, the chat (and member) it names, and its language; so per-chat and
+    per-member menus are each their own, as on Telegram."""
     scope = get_json(p, "scope", "can't parse BotCommandScope JSON object") or {"type": "default"}
-    return (str(scope.get("type", "default")), get_str(p, "language_code") or "")
+    kind = scope.get("type") if isinstance(scope, dict) else None
+    if kind not in _SCOPES:
+        raise bad_request("can't parse BotCommandScope JSON object")
+    named = []
+    for name in _SCOPES[kind]:
+        value = scope.get(name)
+        if value is None or value == "":
+            raise bad_request("can't parse BotCommandScope JSON object")
+        named.append(str(value))
+    return (kind, *named, get_str(p, "language_code") or "")
 
 
 async def set_my_commands(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
@@ -267,38 +321,6 @@ async def delete_my_commands(emu: "Emulator", bot: BotRecord, p: dict[str, Any])
 
 async def log_out(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     return True
-
-
-def _table(*items: tuple[str, Method]) -> dict[str, tuple[str, Method]]:
-    return {name.lower(): (name, fn) for name, fn in items}
-
-
-METHODS = _table(
-    ("getMe", get_me),
-    ("getUpdates", get_updates),
-    ("sendMessage", send_message),
-    ("editMessageText", edit_message_text),
-    ("editMessageReplyMarkup", edit_message_reply_markup),
-    ("deleteMessage", delete_message),
-    ("answerCallbackQuery", answer_callback_query),
-    ("sendDocument", send_document),
-    ("sendPhoto", send_photo),
-    ("setMyCommands", set_my_commands),
-    ("getMyCommands", get_my_commands),
-    ("deleteMyCommands", delete_my_commands),
-    ("setWebhook", set_webhook),
-    ("deleteWebhook", delete_webhook),
-    ("getWebhookInfo", get_webhook_info),
-    ("logOut", log_out),
-    ("close", log_out),
-    ("getChatMember", get_chat_member),
-    ("sendInvoice", send_invoice),
-    ("createInvoiceLink", create_invoice_link),
-    ("answerPreCheckoutQuery", answer_pre_checkout_query),
-    ("refundStarPayment", refund_star_payment),
-    ("getStarTransactions", get_star_transactions),
-    ("getFile", get_file),
-)
 
 
 def new_file_ids() -> tuple[str, str]:

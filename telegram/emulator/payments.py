@@ -42,6 +42,7 @@ from .entities import utf16_len
 from .errors import QUERY_TOO_OLD, EmulatorError, bad_request
 from .markup import validate_markup
 from .params import chat_id_of, get_bool, get_int, get_json, get_str, require_int
+from .replies import bot_view, reply_fields
 from .state import BotRecord, Chat
 
 if TYPE_CHECKING:
@@ -238,14 +239,14 @@ def validate_invoice(bot: BotRecord, p: dict[str, Any]) -> InvoiceRecord:
 async def send_invoice(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:
     chat = emu.chat_for_bot(bot, chat_id_of(p))
     invoice = validate_invoice(bot, p)
-    fields: dict[str, Any] = {"invoice": invoice.as_invoice()}
+    fields: dict[str, Any] = {**reply_fields(chat, p), "invoice": invoice.as_invoice()}
     markup = validate_markup(get_json(p, "reply_markup", "can't parse reply keyboard markup JSON object"))
     if markup is not None:
         fields["reply_markup"] = markup
     message = chat.add(bot.as_user(), emu.unix_now(), fields)
     invoice.message_id = message["message_id"]
     emu.payments.invoices[(bot.id, chat.user_id, invoice.message_id)] = invoice
-    return message
+    return bot_view(message)
 
 
 async def create_invoice_link(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any:

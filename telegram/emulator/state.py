@@ -39,8 +39,12 @@ class BotRecord:
     username: str
     first_name: str
     queue: UpdateQueue = field(default_factory=UpdateQueue)
-    commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    commands: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=dict)
     webhook: Webhook | None = None
+    # What setMyDescription, setMyShortDescription and setChatMenuButton set (see profile.py): texts by
+    # (method's field, language), menu buttons by chat id (None: every chat's).
+    descriptions: dict[tuple[str, str], str] = field(default_factory=dict)
+    menu_buttons: dict[int | None, dict[str, Any]] = field(default_factory=dict)
 
     def as_user(self) -> dict[str, Any]:
         return {"id": self.id, "is_bot": True, "first_name": self.first_name, "username": self.username}
@@ -50,7 +54,20 @@ class Chat:
     """The private chat of one user with one bot, or a group with one member bot (`user_id` is then
     the group's negative id, see `groups.py`)."""
 
-    __slots__ = ("bot", "user_id", "info", "messages", "_next_id", "_changed", "_touched", "revision", "started", "blocked")
+    __slots__ = (
+        "bot",
+        "user_id",
+        "info",
+        "messages",
+        "_next_id",
+        "_changed",
+        "_touched",
+        "revision",
+        "started",
+        "blocked",
+        "pinned",
+        "reactions",
+    )
 
     def __init__(self, bot: BotRecord, user_id: int, info: dict[str, Any]) -> None:
         self.bot = bot
@@ -65,6 +82,8 @@ class Chat:
         self.revision = 0
         self.started = False  # the user wrote to the bot at least once; bots can't start conversations
         self.blocked = False
+        self.pinned: list[int] = []  # pinned message ids, the newest last (pinChatMessage)
+        self.reactions: dict[int, list[dict[str, Any]]] = {}  # the bot's reactions by message id (setMessageReaction)
 
     def add(self, sender: dict[str, Any], date: int, fields: dict[str, Any]) -> dict[str, Any]:
         message = {"message_id": self._next_id, "from": sender, "chat": self.info, "date": date, **fields}
@@ -120,6 +139,7 @@ class StoredFile:
     # The bot its file_id was given to: Telegram's file_ids are each bot's own, another bot's is
     # "wrong file identifier". None: stored by the test side, known to every bot.
     bot_id: int | None = None
+    dimensions: tuple[int, int] | None = None  # a photo's (width, height) as its PhotoSize says
 
     def known_to(self, bot: BotRecord) -> bool:
         return self.bot_id is None or self.bot_id == bot.id

@@ -4,6 +4,8 @@ Routes (JSON in, JSON out; errors are {"error": "...", ...} with status 400/404)
 
     POST   /bots                       {token, username, first_name?}      → {id, token, username}
     POST   /users/{id}/send            {text, first_name?, username?, language_code?, bot?, wait?} → Message
+    POST   /users/{id}/send_document   {file_name, content (base64), caption?, mime_type?, bot?, wait?} → Message
+    POST   /users/{id}/send_photo      {content (base64), caption?, bot?, wait?} → Message
     POST   /users/{id}/press           {label, message_id?, bot?, wait?}   → {callback_query_id}
                                        404 {error, label, available} when no such pressable button
     POST   /users/{id}/block  | /unblock  {bot?}                           → {ok: true}
@@ -13,12 +15,16 @@ Routes (JSON in, JSON out; errors are {"error": "...", ...} with status 400/404)
     GET    /groups/{id}/transcript     ?bot=                               → [Message]
     POST   /users/{id}/pay             {message_id?, link?, bot?, wait?}   → {status, charge_id?, error_message?, ...}
                                        waits (up to 10 s) for the bot's answerPreCheckoutQuery
+    PUT    /channels/{chat}/members/{user id}  {status, is_member?, title?}  → {ok: true}
+                                       `chat` is "@username" or a negative id; the channel is created on
+                                       first use; status: creator administrator member restricted left kicked
     GET    /users/{id}/stars                                               → {stars}
     GET    /users/{id}/callback_answers                                    → [answer]
     GET    /chats/{id}/transcript      ?bot=                               → [Message]
     POST   /faults                     {method?, kind, times?, retry_after?, status?, after?} → {ok: true}
     DELETE /faults                                                         → {ok: true}
-    GET    /calls                                                          → [{time, method, params}]
+    GET    /calls                                                          → [{time, method, params, bot}]
+                                       `bot`: the id of the bot that made the call (null: an unknown token)
     GET    /deliveries                 ?bot=                               → {pending, delivered: {update_id: n}}
 
 `bot` may be a token, username or id; default is the first bot created.
@@ -32,6 +38,7 @@ out the answer is what there is; `"wait": 0` answers at once (a test driving the
 A payment the bot refused, or one that never reached it, has no answer to wait for.
 """
 
+import base64
 import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -63,7 +70,7 @@ async def handle_test_api(emu: "Emulator", request: Request) -> Reply:
         return await _route(emu, request.method, call.parts, call.data, call.args)
     except ButtonNotFound as e:
         return json_reply(404, {"error": "button not found", "label": e.label, "available": e.available, "reason": e.reason})
-    except (EmulatorError, ValueError, TypeError, KeyError) as e:
+    except (EmulatorError, ValueError, TypeError, KeyError) as e:  # a bad base64 content is a ValueError too
         return json_reply(400, {"error": str(e)})
 
 
@@ -113,6 +120,26 @@ async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str,
             message = await user.send_text(data["text"], bot=chat.bot)
             await _bot_answer(chat, before, wait)
             return json_reply(200, message)
+        case "POST", ["users", uid, "send_document" | "send_photo" as kind]:
+            wait = _wait(data)
+            user = emu.user(int(uid))
+            chat = emu.chat(emu.bot(_bot_ref(data.get("bot"))), user.id)
+            before = chat.changed()
+            content = base64.b64decode(data["content"], validate=True)
+            if kind == "send_document":
+                sent = await user.send_document(
+                    data["file_name"], content, caption=data.get("caption"), mime_type=data.get("mime_type"), bot=chat.bot
+                )
+            else:
+                sent = await user.send_photo(content, caption=data.get("caption"), bot=chat.bot)
+            await _bot_answer(chat, before, wait)
+            return json_reply(200, sent)
+        case "PUT", ["channels", channel, "members", uid]:
+            chat_ref: str | int = channel if channel.startswith("@") else int(channel)
+            if "title" in data:
+                emu.channel(chat_ref, title=data["title"])
+            emu.set_chat_member(chat_ref, int(uid), data["status"], is_member=data.get("is_member"))
+            return json_reply(200, {"ok": True})
         case "POST", ["users", uid, "press"]:
             wait = _wait(data)
             user = emu.user(int(uid))
@@ -159,7 +186,7 @@ async def _route(emu: "Emulator", method: str, parts: list[str], data: dict[str,
             emu.faults.clear()
             return json_reply(200, {"ok": True})
         case "GET", ["calls"]:
-            return json_reply(200, [{"time": t, "method": m, "params": p} for t, m, p in emu.calls])
+            return json_reply(200, [{"time": c[0], "method": c[1], "params": c[2], "bot": c.bot} for c in emu.calls])
         case "GET", ["deliveries"]:
             bot = _bot_ref(args.get("bot"))
             return json_reply(

@@ -21,6 +21,7 @@ from .files import document_fields, photo_sizes
 from .markup import inline_buttons, pressable_labels
 from .methods import CAPTION_LIMIT
 from .payments import STARTING_STARS, PaymentOutcome, pay
+from .replies import bot_view
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -93,8 +94,9 @@ class EmulatedUser:
         return self._post(chat, {"document": document_fields(stored), **captioned})
 
     async def send_photo(self, content: bytes, *, caption: str | None = None, bot: Any = None) -> dict[str, Any]:
-        """Send the bot a picture: the message's `photo` holds three sizes, smallest first, the last one
-        being `content` itself (see `files.PHOTO_SIZES`). Returns the message."""
+        """Send the bot a picture: the message's `photo` holds its sizes, smallest first, the last one being
+        `content` itself, as large as its PNG, JPEG, GIF or WebP header says (placeholder bytes: 800×600;
+        see `files.photo_sizes`). Returns the message."""
         await trio.lowlevel.checkpoint()
         chat = self._chat(bot)
         captioned = _caption(caption)
@@ -142,7 +144,7 @@ class EmulatedUser:
         payload = {
             "id": query.id,
             "from": self.as_user(),
-            "message": dict(message),
+            "message": dict(bot_view(message)),
             "chat_instance": str(chat.bot.id * 1_000_003 + self.id),  # stable per chat, like Telegram
             "data": data,
         }

@@ -17,5 +17,6 @@ def test_types_surface() -> None:
         "BotCommand", "CallbackQuery", "Chat", "ChatMember", "Document", "File", "InlineKeyboardButton", "InlineKeyboardMarkup",
         "Invoice", "LabeledPrice", "Message", "MessageEntity", "PhotoSize", "PreCheckoutQuery", "RefundedPayment", "ResponseParameters",
         "StarTransaction", "StarTransactions", "SuccessfulPayment", "TelegramType", "TransactionPartner", "Update", "User",
+            "WebhookInfo",
     ])  # fmt: skip
     assert all(hasattr(telegram.types, name) for name in telegram.types.__all__)

@@ -13,6 +13,8 @@ KIND_OF_STATUS = {
     "creator": "ChatMemberOwner", "administrator": "ChatMemberAdministrator", "member": "ChatMemberMember",
     "restricted": "ChatMemberRestricted", "left": "ChatMemberLeft", "kicked": "ChatMemberBanned",
 }
+# Required by Bot API versions after the subset's 10.1 (aiogram 3.31 models 10.3 and refuses an answer without it).
+NEWER_FIELDS = {"ChatMemberAdministrator": {"can_send_welcome_messages"}}
 
 
 async def test_member_statuses_by_username_and_id(emu: Emulator, api, ann) -> None:
@@ -55,5 +57,5 @@ async def test_every_status_follows_the_spec(emu: Emulator, api, ann) -> None:
         emu.set_chat_member("@spec", ann.id, status, is_member=True)
         member = await api.ok("getChatMember", chat_id="@spec", user_id=ann.id)
         fields = {f["name"]: f for f in types[kind]["fields"]}
-        assert set(member) <= set(fields), f"{kind}: {set(member) - set(fields)}"
+        assert set(member) <= set(fields) | NEWER_FIELDS.get(kind, set()), f"{kind}: {set(member) - set(fields)}"
         assert {name for name, f in fields.items() if f["required"]} <= set(member), kind
