@@ -22,7 +22,7 @@ from typing import Any
 import trio
 
 from . import market
-from .market import PLACES, plain
+from .market import PLACES, amount_text
 
 _HASH_CHARS = string.ascii_letters + string.digits
 
@@ -195,11 +195,11 @@ class Invoices:
         payment = r.payment
         if payment is not None:
             paid_asset, paid_amount, _ = payment
-            out |= {"paid_asset": paid_asset, "paid_amount": plain(paid_amount)}
+            out |= {"paid_asset": paid_asset, "paid_amount": amount_text(paid_amount)}
             if r.paid_fiat_rate is not None:
-                out["paid_fiat_rate"] = plain(r.paid_fiat_rate)
+                out["paid_fiat_rate"] = amount_text(r.paid_fiat_rate)
             fee_in_usd = (r.fee * market.usd_price(paid_asset)).quantize(PLACES)
-            out |= {"fee_asset": paid_asset, "fee_amount": plain(r.fee), "fee_in_usd": plain(fee_in_usd)}
+            out |= {"fee_asset": paid_asset, "fee_amount": amount_text(r.fee), "fee_in_usd": amount_text(fee_in_usd)}
         bot_url = f"https://t.me/CryptoBot?start={r.hash}"
         out |= {
             "pay_url": bot_url,  # deprecated by CryptoPay for bot_invoice_url, and still sent
@@ -225,7 +225,8 @@ class Invoices:
             out["expiration_date"] = iso(r.expires_at)
         if payment is not None:
             paid_asset, _, paid_at = payment
-            out |= {"paid_usd_rate": plain(market.usd_price(paid_asset)), "paid_at": iso(paid_at), "paid_anonymously": False}
+            usd_rate = amount_text(market.usd_price(paid_asset))
+            out |= {"paid_usd_rate": usd_rate, "paid_at": iso(paid_at), "paid_anonymously": False}
         if t.payload:
             out["payload"] = t.payload
         return out

@@ -50,7 +50,7 @@ ASSETS = frozenset(CRYPTO)
 FIATS = frozenset(FIAT)
 
 
-def plain(value: Decimal) -> str:
+def amount_text(value: Decimal) -> str:
     """A decimal as CryptoPay writes amounts: a plain string without trailing zeros ("0.06", "100", never "1E+2")."""
     return format(value.normalize(), "f")
 
@@ -67,7 +67,14 @@ def rate(asset: str, fiat: str) -> Decimal:
 def exchange_rates() -> list[dict[str, object]]:
     """getExchangeRates: every asset against every fiat currency, rates as decimal strings."""
     return [
-        {"is_valid": True, "is_crypto": True, "is_fiat": False, "source": asset, "target": fiat, "rate": plain(rate(asset, fiat))}
+        {
+            "is_valid": True,
+            "is_crypto": True,
+            "is_fiat": False,
+            "source": asset,
+            "target": fiat,
+            "rate": amount_text(rate(asset, fiat)),
+        }
         for asset in CRYPTO
         for fiat in FIAT
     ]

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import market
 from .invoices import Invoices, iso
-from .market import plain
+from .market import amount_text
 from .params import bad, iso_date
 
 
@@ -24,7 +24,7 @@ def get_balance(invoices: Invoices, params: dict[str, Any]) -> list[dict[str, st
         if record.payment is not None:
             asset, paid, _ = record.payment
             earned[asset] += paid - record.fee
-    return [{"currency_code": code, "available": plain(total), "onhold": "0"} for code, total in earned.items()]
+    return [{"currency_code": code, "available": amount_text(total), "onhold": "0"} for code, total in earned.items()]
 
 
 def get_exchange_rates(invoices: Invoices, params: dict[str, Any]) -> list[dict[str, object]]:
