@@ -94,12 +94,7 @@ class WebhookIntake(UpdatePoller):
         Admitting is done here, not by the request: a request given up meanwhile (its client gone)
         still has its update handled once kept."""
         while True:
-            batch = [await requests.receive()]
-            while len(batch) < CLAIM_BATCH:
-                try:
-                    batch.append(requests.receive_nowait())
-                except trio.WouldBlock:
-                    break
+            batch = [await requests.receive(), *_waiting(requests, CLAIM_BATCH - 1)]
             kept = [(update.update_id, chat_key(update), msgspec.json.encode(update)) for update, _, _ in batch]
             claims: list[Claim | None] = [None] * len(batch)
             try:
@@ -108,9 +103,7 @@ class WebhookIntake(UpdatePoller):
                 pass  # each answered "unavailable": Telegram delivers again later
             except BaseException:
                 # Stopping: kept or not, the next start (or another process) has them from the inbox.
-                for _, answer, answered in batch:
-                    answer.append("unavailable")
-                    answered.set()
+                _unavailable(batch)
                 raise
             for (update, answer, answered), claim in zip(batch, claims, strict=True):
                 if claim is None:
@@ -176,11 +169,9 @@ class WebhookIntake(UpdatePoller):
                 await trio.sleep_forever()
             finally:
                 self._open = self._waiting = self._claims = None
-                # Requests still waiting for their claim are answered "unavailable": Telegram delivers again.
+                # Requests still waiting for their claim: Telegram delivers them again.
                 claims.close()
-                for _, answer, answered in _drain(requests):
-                    answer.append("unavailable")
-                    answered.set()
+                _unavailable(_waiting(requests, math.inf))
 
     async def _finish(self) -> None:
         """Mark what was handled; unlike the poller, nothing is confirmed to Telegram (the 200 did)."""
@@ -189,10 +180,19 @@ class WebhookIntake(UpdatePoller):
         await self._stop_beating()
 
 
-def _drain(requests: trio.MemoryReceiveChannel[Request]) -> list[Request]:
-    waiting = []
-    while True:
+def _waiting(requests: trio.MemoryReceiveChannel[Request], most: float) -> list[Request]:
+    """The requests already waiting in `requests`, at most `most` of them, without waiting for more."""
+    waiting: list[Request] = []
+    while len(waiting) < most:
         try:
             waiting.append(requests.receive_nowait())
         except (trio.WouldBlock, trio.EndOfChannel):
-            return waiting
+            break
+    return waiting
+
+
+def _unavailable(requests: list[Request]) -> None:
+    """Answer these requests "unavailable" (the route's 503): Telegram delivers their updates again."""
+    for _, answer, answered in requests:
+        answer.append("unavailable")
+        answered.set()
