@@ -19,8 +19,7 @@ from storage import StorageSettings, open_store
 from telegram.emulator import EmulatedUser, Emulator, serve_emulator
 from tests.support.balancer import RoundRobin
 from tests.support.chat import labels
-from tests.support.processes import METRICS_TOKEN, SHOPKEEPER, STOCK_KEY, environment, free_port, held, stop, wait_healthy
-from tests.support.servers import REDIS_URL
+from tests.support.processes import STOCK_KEY, free_port, held, shop_of_several, stop, wait_healthy
 from tests.support.store import seed_item
 from tests.support.waiting import eventually, until_handled
 
@@ -41,26 +40,21 @@ KEY = re.compile(r"KEY-\d\d")  # an update in the killed process's hands is adop
 
 
 def shop_process(tmp_path: Path, index: int, emulator: int, web: int, database_url: str) -> subprocess.Popen[str]:
-    env = environment(
-        SHOPKEEPER_TELEGRAM_TOKEN=TOKEN,
-        SHOPKEEPER_TELEGRAM_OWNER_ID="1",
-        SHOPKEEPER_TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{emulator}",
+    """One of the two processes, in webhook mode, in a directory of its own."""
+    directory = tmp_path / f"process-{index}"
+    directory.mkdir()
+    return shop_of_several(
+        directory,
+        token=TOKEN,
+        emulator=emulator,
+        database_url=database_url,
+        web=web,
+        lease_seconds=LEASE_SECONDS,
         SHOPKEEPER_TELEGRAM_MODE="webhook",
         SHOPKEEPER_TELEGRAM_WEBHOOK_SECRET=SECRET,
         SHOPKEEPER_TELEGRAM_CHAT_RATE="100",
         SHOPKEEPER_TELEGRAM_CHAT_BURST="100",
         SHOPKEEPER_ADMIN_BROADCAST_RATE=str(BROADCAST_RATE),
-        SHOPKEEPER_STORAGE_DATABASE_URL=database_url,
-        SHOPKEEPER_STORAGE_REDIS_URL=REDIS_URL,
-        SHOPKEEPER_STORAGE_STOCK_KEY=STOCK_KEY,
-        SHOPKEEPER_STORAGE_LEASE_SECONDS=str(LEASE_SECONDS),
-        SHOPKEEPER_WEB_PORT=str(web),
-        SHOPKEEPER_WEB_METRICS_TOKEN=METRICS_TOKEN,
-    )
-    directory = tmp_path / f"process-{index}"
-    directory.mkdir()
-    return subprocess.Popen(
-        [SHOPKEEPER, "run"], cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
 
 

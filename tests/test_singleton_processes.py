@@ -11,13 +11,14 @@ import pytest
 import trio
 
 from telegram.emulator import Emulator, serve_emulator
-from tests.support.processes import METRICS_TOKEN, SHOPKEEPER, STOCK_KEY, environment, free_port, held, stop, wait_healthy
-from tests.support.servers import REDIS_URL
+from tests.support.processes import free_port, held, shop_of_several, stop, wait_healthy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 SINGLETONS = {"broadcaster", "reconciler", "housekeeper", "notifier"}
 LEASE_SECONDS = 3
+
+
 async def test_one_process_runs_the_singletons_and_the_other_takes_over_when_it_is_killed(
     tmp_path: Path, postgres_url: str
 ) -> None:
@@ -32,20 +33,9 @@ async def test_one_process_runs_the_singletons_and_the_other_takes_over_when_it_
         port = await nursery.start(serve_emulator, emu, "127.0.0.1", 0)
         try:
             for token, web in zip(tokens, webs, strict=True):
-                env = environment(
-                    SHOPKEEPER_TELEGRAM_TOKEN=token,
-                    SHOPKEEPER_TELEGRAM_OWNER_ID="1",
-                    SHOPKEEPER_TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}",
-                    SHOPKEEPER_STORAGE_DATABASE_URL=postgres_url,
-                    SHOPKEEPER_STORAGE_REDIS_URL=REDIS_URL,
-                    SHOPKEEPER_STORAGE_STOCK_KEY=STOCK_KEY,
-                    SHOPKEEPER_STORAGE_LEASE_SECONDS=str(LEASE_SECONDS),
-                    SHOPKEEPER_WEB_PORT=str(web),
-                    SHOPKEEPER_WEB_METRICS_TOKEN=METRICS_TOKEN,
-                )
                 processes.append(
-                    subprocess.Popen(
-                        [SHOPKEEPER, "run"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+                    shop_of_several(
+                        tmp_path, token=token, emulator=port, database_url=postgres_url, web=web, lease_seconds=LEASE_SECONDS
                     )
                 )
             for web in webs:

@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import trio
 
+from tests.support.servers import REDIS_URL
+
 SHOPKEEPER = str(Path(sys.executable).parent / "shopkeeper")
 # A bot token and a stock key the tests look for in output and logs (they must never appear there).
 SECRET = "987654:SuperSecretTokenValue"
@@ -46,6 +48,28 @@ def write_config(path: Path, extra: str = "", token: str = SECRET) -> Path:
         f'[telegram]\ntoken = "{token}"\nowner_id = 42\n{extra}\n[storage]\ndatabase_url = "sqlite://{path.parent}/shop.db"\n'
     )
     return path
+
+
+def shop_of_several(
+    cwd: Path, *, token: str, emulator: int, database_url: str, web: int, lease_seconds: int, **settings: str
+) -> subprocess.Popen[str]:
+    """`shopkeeper run` in `cwd` as one of several processes of one shop: bot `token` (owner 1) on the
+    emulator at port `emulator`, `database_url` and the test Redis, the singletons' leases of
+    `lease_seconds`, its web app on port `web` with /metrics/prometheus readable with METRICS_TOKEN;
+    `settings` adds SHOPKEEPER_ variables."""
+    env = environment(
+        SHOPKEEPER_TELEGRAM_TOKEN=token,
+        SHOPKEEPER_TELEGRAM_OWNER_ID="1",
+        SHOPKEEPER_TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{emulator}",
+        SHOPKEEPER_STORAGE_DATABASE_URL=database_url,
+        SHOPKEEPER_STORAGE_REDIS_URL=REDIS_URL,
+        SHOPKEEPER_STORAGE_STOCK_KEY=STOCK_KEY,
+        SHOPKEEPER_STORAGE_LEASE_SECONDS=str(lease_seconds),
+        SHOPKEEPER_WEB_PORT=str(web),
+        SHOPKEEPER_WEB_METRICS_TOKEN=METRICS_TOKEN,
+        **settings,
+    )
+    return subprocess.Popen([SHOPKEEPER, "run"], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
 async def wait_healthy(client: httpx.AsyncClient, url: str, timeout: float) -> dict:
