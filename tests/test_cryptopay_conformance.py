@@ -13,7 +13,8 @@ from aiocryptopay.models.invoice import Invoice
 
 from telegram.cryptopay.twin import CryptoPayTwin
 from telegram.cryptopay.twin.market import ASSETS, FIATS
-from tests.support.aiocryptopay_judge import TOKEN, ManualClock, judge, serve
+from tests.support.aiocryptopay_judge import TOKEN, judge, serve
+from tests.support.clock import ManualClock
 
 NOW = datetime.fromtimestamp(ManualClock().now, UTC)
 

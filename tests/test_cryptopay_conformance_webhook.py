@@ -14,7 +14,8 @@ from aiohttp import web
 
 from telegram.cryptopay.signature import HEADER
 from telegram.cryptopay.twin import CryptoPayTwin
-from tests.support.aiocryptopay_judge import TOKEN, ManualClock, judge, serve
+from tests.support.aiocryptopay_judge import TOKEN, judge, serve
+from tests.support.clock import ManualClock
 
 
 @pytest.fixture

@@ -8,21 +8,9 @@ import trio
 
 from telegram.cryptopay import CryptoPayClient
 from telegram.cryptopay.twin import CryptoPayTwin, serve_twin
+from tests.support.clock import ManualClock
 
 TOKEN = "12345:AAsecret-crypto-pay-token"
-
-
-class ManualClock:
-    """Unix seconds that move only when a test says so."""
-
-    def __init__(self, now: float = 1_780_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

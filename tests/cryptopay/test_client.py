@@ -11,8 +11,9 @@ import trio
 
 from telegram.cryptopay import CryptoInvoice, CryptoPayClient, CryptoPayError, CryptoPayUnavailable
 from telegram.cryptopay.twin import CryptoPayTwin, serve_twin
+from tests.support.clock import ManualClock
 
-from .conftest import TOKEN, ManualClock
+from .conftest import TOKEN
 
 
 async def create(pay: CryptoPayClient, amount: str = "4.99", payload: str = "purchase:7", expires_in: int = 900):

@@ -15,8 +15,9 @@ from telegram.cryptopay import WebhookUpdate, sign, verify
 from telegram.cryptopay.signature import HEADER
 from telegram.cryptopay.twin import CryptoPayTwin, UnknownInvoice, serve_twin
 from telegram.cryptopay.twin.http import MAX_BODY
+from tests.support.clock import ManualClock
 
-from .conftest import TOKEN, ManualClock
+from .conftest import TOKEN
 
 FIAT = {"currency_type": "fiat", "fiat": "USD", "accepted_assets": "USDT,TON", "amount": "4.99",
         "description": "Top up", "payload": "purchase:7", "expires_in": 900}

@@ -18,16 +18,6 @@ TOKEN = "12345:AAconformance-token"
 ASYNCIO_TIMEOUT = 10.0
 
 
-class ManualClock:
-    """Unix seconds that move only when a test says so."""
-
-    def __init__(self, now: float = 1_780_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def serve(twin: CryptoPayTwin, nursery: trio.Nursery) -> str:
     """The twin over loopback HTTP until the nursery ends; its base URL, aiocryptopay's `network`."""
     port = await nursery.start(serve_twin, twin)
