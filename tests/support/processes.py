@@ -2,6 +2,7 @@
 config file, free ports, and waiting for its /health."""
 
 import os
+import random
 import re
 import signal
 import socket
@@ -23,10 +24,25 @@ METRICS_TOKEN = "scrape"
 HELD = re.compile(r'^shopkeeper_singleton_held\{singleton="(\w+)"\} 1\.0$', re.MULTILINE)
 
 
+# Ports handed out by free_port in this run: a port is given once, so three asked in a row are three.
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nobody listens on, below Linux's ephemeral range (32768 and up) so no outgoing connection
+    of this run takes it as its source port between this answer and the server's bind (CI saw a sandbox
+    fail with "Address already in use" when ports came from the kernel's port 0)."""
+    while True:
+        port = random.randrange(20000, 32768)
+        if port in _GIVEN:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _GIVEN.add(port)
+        return port
 
 
 def environment(**extra: str) -> dict[str, str]:
