@@ -17,6 +17,10 @@ A successful_payment or refunded_payment that meets a storage error (see Dispatc
 marked handled: it stays in the inbox and is offered again after a backoff (RETRY_DELAYS), as often as
 it takes. A stop abandons the waiting retries; the next start replays those updates from the inbox.
 
+An update offered with a webhook reply (actors.webhook) is handled with it set as the task's
+`telegram.client.reply.REPLY`, so its answer to a button can ride back in the webhook response; the
+reply is closed when the handling ends, or at once when the update is dropped.
+
 Every other update, handled or failed, is reported to `done` (which marks it handled in the inbox),
 except on cancellation: an update cut off by a crash stays in the inbox for the replay.
 
@@ -35,6 +39,7 @@ from cachetools import TTLCache
 from prometheus_client import Counter, Gauge, Histogram
 
 from storage import StorageError
+from telegram.client.reply import REPLY, WebhookReply
 from telegram.routing import Dispatcher, chat_key, from_a_person_in_private, is_payment, reports_payment
 from telegram.types import Update
 
@@ -116,16 +121,22 @@ class ChatLanes:
         self._closing = False
         # When each update held was taken, for ANSWERED; a payment update put back keeps its first time.
         self._taken: dict[int, float] = {}
+        # The webhook replies of updates held, by update id (see the module docstring).
+        self._replies: dict[int, WebhookReply] = {}
         HELD.set_function(lambda: self._held)
         CHATS.set_function(lambda: len(self._lanes))
 
-    def offer(self, update: Update) -> None:
-        """Take one update; never waits. Call it before `close`."""
+    def offer(self, update: Update, reply: WebhookReply | None = None) -> None:
+        """Take one update (with the webhook reply its answer may ride in); never waits. Call it before `close`."""
         if not from_a_person_in_private(update):
             DROPPED.labels("not_private").inc()
             self._done(update.update_id)
+            if reply is not None:
+                reply.close()
             return
         self._taken.setdefault(update.update_id, trio.current_time())
+        if reply is not None:
+            self._replies[update.update_id] = reply
         if update.pre_checkout_query is not None:
             self._held += 1
             self._fast_send.send_nowait(update)
@@ -142,6 +153,8 @@ class ChatLanes:
         else:
             DROPPED.labels("backlog").inc()
             self._taken.pop(update.update_id, None)
+            if reply is not None:
+                self._replies.pop(update.update_id).close()
             self._done(update.update_id)
             if not lane.told and chat not in self._told_lately:
                 lane.told = True
@@ -204,6 +217,8 @@ class ChatLanes:
                 nursery.start_soon(self._handle, update)
 
     async def _handle(self, update: Update) -> None:
+        reply = self._replies.pop(update.update_id, None)
+        replying = REPLY.set(reply)
         try:
             await self.dispatcher.feed(update)
         except Exception as error:
@@ -215,6 +230,9 @@ class ChatLanes:
                 return
             log.exception("update %s failed", update.update_id)
         finally:
+            REPLY.reset(replying)
+            if reply is not None:
+                reply.close()
             self._held -= 1
             if self._held < self.capacity:
                 self._room.set()

@@ -41,6 +41,7 @@ from actors.webhook import WebhookIntake
 from actors.webhook_watch import WebhookWatch
 from storage import BROADCASTER, StorageSettings, Store, mask_url, open_store
 from telegram.client import BotClient
+from telegram.client.reply import carry_in_reply
 from telegram.config import ShopSettings
 from telegram.cryptopay import CryptoPayClient
 from telegram.errors import TelegramError
@@ -154,6 +155,8 @@ async def run_shop(
         poller: UpdatePoller
         if settings.telegram.mode == "webhook":
             poller = WebhookIntake(bot, dispatcher, settings.telegram, store, holder=holder, lease_seconds=lease)
+            # Answers to buttons ride back in the webhook responses (telegram.client.reply).
+            bot.use(carry_in_reply)
         else:
             poller = UpdatePoller(bot, dispatcher, settings.telegram, store)
         actors = ActorStatus(on_crash=store.record_crash, redact=errors_seen.redact)

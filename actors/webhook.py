@@ -35,6 +35,7 @@ import trio
 from actors.lanes import BACKLOG, ChatLanes
 from actors.poller import UpdatePoller
 from storage import Claim, StorageError
+from telegram.client.reply import WebhookReply
 from telegram.routing import chat_key
 from telegram.types import Update
 from webui import Taken
@@ -46,8 +47,10 @@ WAIT_LEASES = 2
 # Updates kept in one transaction at most (about what a getUpdates call brings).
 CLAIM_BATCH = 100
 
+# What a request is told: the claim's outcome, and the reply it may answer with.
+type Answer = tuple[Taken, WebhookReply | None]
 # A request's update, its answer once claimed, and the event that tells the request.
-type Request = tuple[Update, list[Taken], trio.Event]
+type Request = tuple[Update, list[Answer], trio.Event]
 
 
 class WebhookIntake(UpdatePoller):
@@ -67,25 +70,26 @@ class WebhookIntake(UpdatePoller):
     def idle(self) -> bool:
         return super().idle and not self._held
 
-    async def take(self, update: Update) -> Taken:
+    async def take(self, update: Update) -> tuple[Taken, WebhookReply | None]:
         """Claim `update` in the inbox and offer it to its chat's lane: "taken" once it is in the
         database (handled soon, or replayed after a crash), "duplicate" when it was claimed before,
         "unavailable" when it cannot be claimed now (not started, stopping, the database failing, or
         its chat holding as many updates as a lane's backlog while it waits for another process).
+        With "taken" comes the reply the request may answer with (telegram.client.reply), or None.
 
         The requests' updates are claimed together (`_claim`): whatever arrives while one batch is
         being kept goes into the next, one transaction each, as the poller keeps a getUpdates batch."""
         lanes, claims = self._open, self._claims
         if lanes is None or claims is None or len(self._held.get(chat_key(update), ())) >= BACKLOG:
-            return "unavailable"
+            return "unavailable", None
         # The brake the poller applies before fetching: a full shop makes Telegram wait, not memory grow.
         await lanes.wait_for_room()
-        answer: list[Taken] = []
+        answer: list[Answer] = []
         answered = trio.Event()
         try:
             claims.send_nowait((update, answer, answered))
         except (trio.WouldBlock, trio.ClosedResourceError):
-            return "unavailable"
+            return "unavailable", None
         await answered.wait()
         return answer[0]
 
@@ -107,18 +111,18 @@ class WebhookIntake(UpdatePoller):
                 raise
             for (update, answer, answered), claim in zip(batch, claims, strict=True):
                 if claim is None:
-                    answer.append("unavailable")
+                    answer.append(("unavailable", None))
                 elif claim == "duplicate":
-                    answer.append("duplicate")
+                    answer.append(("duplicate", None))
                 else:
-                    self._admit(lanes, update, behind=claim == "behind")
-                    answer.append("taken")
+                    answer.append(("taken", self._admit(lanes, update, behind=claim == "behind")))
                 answered.set()
 
-    def _admit(self, lanes: ChatLanes, update: Update, *, behind: bool) -> None:
-        """Offer `update` to its lane now, or hold it while an earlier update of its chat is another
-        process's (`behind`) or its chat has updates held already. Stopped meanwhile: the update is
-        in the inbox, and the next start (or another process) handles it."""
+    def _admit(self, lanes: ChatLanes, update: Update, *, behind: bool) -> WebhookReply | None:
+        """Offer `update` to its lane now, with a reply for its request, or hold it while an earlier
+        update of its chat is another process's (`behind`) or its chat has updates held already (the
+        request then answers at once: no reply). Stopped meanwhile: the update is in the inbox, and
+        the next start (or another process) handles it."""
         chat = chat_key(update)
         # An adoption under way may have made that earlier update ours without offering it yet.
         if (behind or self.adopting) and chat not in self._held and self._waiting is not None:
@@ -127,7 +131,10 @@ class WebhookIntake(UpdatePoller):
         if chat in self._held:
             self._held[chat].append(update)
         elif self._open is lanes:
-            lanes.offer(update)
+            reply = WebhookReply()
+            lanes.offer(update, reply)
+            return reply
+        return None
 
     async def _wait_turn(self, lanes: ChatLanes, chat: int) -> None:
         """Offer the chat's held updates in order, each once no earlier update of the chat is another
@@ -194,5 +201,5 @@ def _waiting(requests: trio.MemoryReceiveChannel[Request], most: float) -> list[
 def _unavailable(requests: list[Request]) -> None:
     """Answer these requests "unavailable" (the route's 503): Telegram delivers their updates again."""
     for _, answer, answered in requests:
-        answer.append("unavailable")
+        answer.append(("unavailable", None))
         answered.set()

@@ -43,6 +43,8 @@ class TelegramSettings(ConfigSection, frozen=True, kw_only=True, forbid_unknown_
     max_retries: int = 5
     # Concurrent chats handled at once (each chat is one ordered lane).
     lanes: int = 64
+    # Bot API connections kept open; a call finding all busy waits for one (getUpdates holds one).
+    connections: Annotated[int, Meta(ge=2, le=100)] = 16
     # How updates arrive: "polling" (getUpdates; one process per bot) or "webhook" (Telegram POSTs
     # them to the web app at `webhook_path`; several processes may share one bot).
     mode: Literal["polling", "webhook"] = "polling"

@@ -4,10 +4,10 @@ an update delivered again is handled once; one claimed by a process that died be
 handled after the restart; a chat's updates are handled in order."""
 
 import json
-from datetime import UTC, datetime, timedelta
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -99,8 +99,8 @@ async def test_a_request_without_the_secret_is_refused_and_nothing_is_handled(da
     async with webhook_shop(database_url) as shop:
         bob = shop.emu.user(1002, first_name="Bob")
         await start(bob)
-        update_id = max(shop.emu.updates_delivered())
         await until_idle(shop)
+        update_id = max(shop.emu.updates_delivered())
         greeted = len(bob.bot_messages())
         # A /start Bob never sent, as a forger would post it.
         forged = as_update(update_id + 100, {**last_sent(bob), "message_id": 999})

@@ -4,7 +4,9 @@
       X-Telegram-Bot-Api-Secret-Token missing, wrong or not ASCII ─► 401, the body not read
       body over the web app's limit (webui.limits)                  ─► 413, nothing processed
       body not an Update                                            ─► 400
-      update taken in the inbox (`take`)                            ─► 200: the shop handles it
+      update taken in the inbox (`take`)                            ─► 200 once handled (at most
+                                                                       reply.PATIENCE s): the shop's
+                                                                       answer to a button as its body
       taken before (Telegram delivered it again, another process)   ─► 200, ignored
       the shop cannot take it now (starting, stopping, no database) ─► 503: Telegram retries later
     any other method on the path                                    ─► 405
@@ -29,6 +31,7 @@ import msgspec
 from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGISendCallable, HTTPScope, Scope
 from prometheus_client import Counter
 
+from telegram.client.reply import WebhookReply
 from telegram.types import Update
 from webui.limits import read_body
 
@@ -45,7 +48,7 @@ class TelegramWebhook:
 
     path: str
     secret: str
-    take: Callable[[Update], Awaitable[Taken]]
+    take: Callable[[Update], Awaitable[tuple[Taken, WebhookReply | None]]]
 
     def __repr__(self) -> str:
         return f"TelegramWebhook(path={self.path!r}, secret='****')"
@@ -83,10 +86,13 @@ class WebhookFront:
             REQUESTS.labels("malformed").inc()
             await self._answer(send, 400, f"malformed update: {error}")
             return
-        taken = await self.hook.take(update)
+        taken, reply = await self.hook.take(update)
         REQUESTS.labels(taken).inc()
+        carried = None if reply is None else await reply.answer()
         if taken == "unavailable":
             await self._answer(send, 503, "try again later")
+        elif carried is not None:
+            await self._send(send, 200, carried, b"application/json")
         else:
             await self._answer(send, 200, "ok")
 
@@ -97,9 +103,13 @@ class WebhookFront:
         return None
 
     async def _answer(self, send: ASGISendCallable, status: int, text: str, extra: Iterable[tuple[bytes, bytes]] = ()) -> None:
-        body = text.encode()
+        await self._send(send, status, text.encode(), b"text/plain; charset=utf-8", extra)
+
+    async def _send(
+        self, send: ASGISendCallable, status: int, body: bytes, kind: bytes, extra: Iterable[tuple[bytes, bytes]] = ()
+    ) -> None:
         headers = [
-            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-type", kind),
             (b"content-length", str(len(body)).encode("ascii")),
             *self._headers,
             *extra,

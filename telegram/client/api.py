@@ -19,6 +19,7 @@ import msgspec
 import trio
 from prometheus_client import Counter, Histogram
 
+from ..connections import Connections
 from ..errors import BotAPIError, NetworkError, ServerError, error_for
 from ..types import ResponseParameters
 from .redaction import redact
@@ -48,14 +49,14 @@ class HttpCall:
     """Send one request on `http` and return the undecoded `result` (msgspec.Raw) of a success.
 
     Args:
-      http: the client, whose base URL already ends in `/bot<token>/`.
+      http: the connections, whose base URL already ends in `/bot<token>/`.
       request_timeout: seconds a request may take; getUpdates gets its `timeout` param on top of it.
 
     Error handling: raises `NetworkError` or a `BotAPIError` subclass, chained (`from`) to the cause;
     never retries (that is `auto_retry`'s job). No message carries the URL, hence never the token.
     """
 
-    def __init__(self, http: httpx.AsyncClient, *, request_timeout: float) -> None:
+    def __init__(self, http: Connections, *, request_timeout: float) -> None:
         self._http = http
         self._request_timeout = request_timeout
         # Each method's absolute URL, joined once: joining a relative URL to the base on every request
@@ -97,7 +98,8 @@ class HttpCall:
         # injected transport that does not (the emulator, a MockTransport), so a call can never hang.
         with trio.move_on_after(read + self._request_timeout) as deadline:
             try:
-                response = await self._http.send(request)
+                async with self._http.one() as http:
+                    response = await http.send(request)
             except httpx.TransportError as e:
                 raise NetworkError(method, _reason(e)) from e
         if deadline.cancelled_caught:

@@ -8,6 +8,7 @@ import httpx
 import msgspec
 
 from ..config import TelegramSettings
+from ..connections import Connections
 from ..errors import BadRequest
 from ..types import (
     BotCommand,
@@ -39,7 +40,7 @@ class BotClient:
       settings: the `[telegram]` section (token, api_base_url, timeouts, rates, retry caps).
       transport: an httpx transport to use instead of the network (the emulator, a MockTransport).
 
-    Resource handling: owns one `httpx.AsyncClient`, closed when the `async with` block exits.
+    Resource handling: owns its HTTP connections (`telegram.connections`), closed when the `async with` block exits.
 
     Error handling: every method raises `telegram.errors.NetworkError` or a `BotAPIError` subclass,
     after the default transformers did their work: `flood_control` (the `FloodControl` instance, kept
@@ -49,10 +50,11 @@ class BotClient:
 
     def __init__(self, settings: TelegramSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._settings = settings
-        self._http = httpx.AsyncClient(
-            base_url=f"{settings.api_base_url.rstrip('/')}/bot{settings.token}/",
-            transport=transport,
+        self._http = Connections(
+            f"{settings.api_base_url.rstrip('/')}/bot{settings.token}/",
+            slots=settings.connections,
             timeout=httpx.Timeout(settings.request_timeout),
+            transport=transport,
         )
         self._raw: Call = HttpCall(self._http, request_timeout=settings.request_timeout)
         self._transformers: list[Transformer] = []
@@ -248,7 +250,8 @@ class BotClient:
         chain (see `telegram.client.download`); an unknown or expired path is `NotFound`.
         """
         url = f"{self._settings.api_base_url.rstrip('/')}/file/bot{self._settings.token}/{file_path.lstrip('/')}"
-        return await download(self._http, url, max_bytes=max_bytes)
+        async with self._http.one() as http:
+            return await download(http, url, max_bytes=max_bytes)
 
     async def delete_message(self, chat_id: ChatId, message_id: int) -> bool:
         return await self._request("deleteMessage", {"chat_id": chat_id, "message_id": message_id}, bool)

@@ -5,8 +5,10 @@ Delivery (`deliver_webhooks`, run by whoever runs the emulator: it owns tasks, t
 one POST per update, its JSON as the body, the secret in X-Telegram-Bot-Api-Secret-Token when one
 was set; a 2xx answer delivers the update (gone from pending_update_count, counted in `deliveries`),
 anything else or a failed connection is retried after a backoff and recorded as getWebhookInfo's
-last_error_date / last_error_message. A chat's next update is sent only once the request with its
-previous one finished, and at most `max_connections` requests are open at once. Telegram gives up on
+last_error_date / last_error_message. A 2xx answer may carry one Bot API call (a JSON object or a
+form with `method`), which is run then, its result told to nobody. A chat's next update is sent only
+once the request with its previous one finished, and at most `max_connections` requests are open at
+once. Telegram gives up on
 an update after many hours of failures; the emulator keeps trying (its runs are shorter), until the
 webhook is deleted or changed, when the update stays pending for getUpdates.
 
@@ -18,11 +20,12 @@ import itertools
 import json
 import re
 from typing import TYPE_CHECKING, Any, NoReturn
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import trio
 
+from ..connections import Connections
 from .errors import bad_request
 from .params import get_bool, get_int, get_json, get_str
 from .state import DEFAULT_MAX_CONNECTIONS, BotRecord, Webhook
@@ -36,6 +39,8 @@ PORTS = (443, 80, 88, 8443)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0)
 REQUEST_TIMEOUT = 60.0
+# setWebhook's max_connections at most.
+MOST_CONNECTIONS = 100
 
 
 def check_url(url: str, *, local: bool) -> None:
@@ -68,7 +73,7 @@ async def set_webhook(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -> Any
     if get_bool(p, "drop_pending_updates"):
         bot.queue.drop_pending()
     bot.webhook = Webhook(
-        url=url, secret=secret, max_connections=min(max(connections, 1), 100), ip_address=get_str(p, "ip_address")
+        url=url, secret=secret, max_connections=min(max(connections, 1), MOST_CONNECTIONS), ip_address=get_str(p, "ip_address")
     )
     bot.queue.notify()
     return True
@@ -105,25 +110,25 @@ async def get_webhook_info(emu: "Emulator", bot: BotRecord, p: dict[str, Any]) -
 async def deliver_webhooks(emu: "Emulator", *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> NoReturn:
     """Deliver every bot's updates to its webhook while one is set, until cancelled. Supports the
     trio nursery start protocol. Bots created later are served too."""
-    # Telegram keeps a webhook's connections open between requests; httpx's default pool would close
-    # all but 20 of them after each request, and a bot may have up to 100 open at once. An idle one
-    # is given up before the 5 s after which servers commonly close it (hypercorn's keep-alive
-    # timeout): reusing one the server closes at that moment fails the request (a ReadError).
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None, keepalive_expiry=4.0)
-    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT, limits=limits) as client, trio.open_nursery() as nursery:
+    async with trio.open_nursery() as nursery:
         served: set[int] = set()
         task_status.started()
         while True:
             for bot in emu.bots:
                 if bot.id not in served:
                     served.add(bot.id)
-                    nursery.start_soon(_serve_bot, emu, bot, client)
+                    nursery.start_soon(_serve_bot, emu, bot)
             await emu.bots_changed().wait()
 
 
-async def _serve_bot(emu: "Emulator", bot: BotRecord, client: httpx.AsyncClient) -> NoReturn:
+async def _serve_bot(emu: "Emulator", bot: BotRecord) -> NoReturn:
     busy: set[int | str] = set()  # the chats (or lone updates) with a request open
-    async with trio.open_nursery() as nursery:
+    # Telegram keeps a webhook's connections open between requests, up to 100 a bot (a slot each:
+    # telegram.connections says why not one httpx pool). An idle one is given up before the 5 s after
+    # which servers commonly close it (hypercorn's keep-alive timeout): reusing one the server closes
+    # at that moment fails the request (a ReadError).
+    client = Connections(slots=MOST_CONNECTIONS, timeout=httpx.Timeout(REQUEST_TIMEOUT), keepalive=4.0)
+    async with client, trio.open_nursery() as nursery:
         while True:
             changed = bot.queue.changed()
             hook = bot.webhook
@@ -143,7 +148,7 @@ async def _deliver(
     bot: BotRecord,
     hook: Webhook,
     update: dict[str, Any],
-    client: httpx.AsyncClient,
+    client: Connections,
     busy: set[int | str],
     lane: int | str,
 ) -> None:
@@ -154,12 +159,17 @@ async def _deliver(
     try:
         for attempt in itertools.count():
             try:
-                response = await client.post(hook.url, content=body, headers=headers)
+                async with client.one() as http:
+                    response = await http.post(hook.url, content=body, headers=headers)
             except httpx.TransportError as error:
                 problem = "Connection refused" if isinstance(error, httpx.ConnectError) else f"{type(error).__name__}"
             else:
                 if 200 <= response.status_code < 300:
                     bot.queue.delivered(update["update_id"])
+                    carried = _carried_call(response)
+                    if carried is not None:
+                        # Run as Telegram does, its outcome told to nobody (the call log has it).
+                        await emu.call_api(bot.token, *carried)
                     return
                 status = response.status_code
                 problem = f"Wrong response from the webhook: {status} {httpx.codes.get_reason_phrase(status)}"
@@ -171,6 +181,24 @@ async def _deliver(
     finally:
         busy.discard(lane)
         bot.queue.notify()
+
+
+def _carried_call(response: httpx.Response) -> tuple[str, dict[str, Any]] | None:
+    """The Bot API call a webhook's answer carries: a JSON object or a form with a `method` field,
+    the rest its parameters; None for any other answer."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    params: Any = None
+    if kind == "application/json":
+        try:
+            params = json.loads(response.content)
+        except ValueError:
+            return None
+    elif kind == "application/x-www-form-urlencoded":
+        params = dict(parse_qsl(response.text))
+    if not isinstance(params, dict) or not isinstance(params.get("method"), str):
+        return None
+    method = params.pop("method")
+    return method, params
 
 
 def _lane(update: dict[str, Any]) -> int | str:

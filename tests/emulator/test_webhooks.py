@@ -27,11 +27,15 @@ async def local() -> AsyncIterator[tuple[Emulator, Api]]:
 
 
 class Receiver:
-    """A webhook endpoint on loopback: records every request; answers `statuses` in turn (then 200);
-    a request whose update carries text in `hold` waits until `release` is set."""
+    """A webhook endpoint on loopback: records every request; answers `statuses` in turn (then 200),
+    with `bodies` (content type, body) in turn (then none); a request whose update carries text in
+    `hold` waits until `release` is set."""
 
-    def __init__(self, statuses: list[int] | None = None, hold: str | None = None) -> None:
+    def __init__(
+        self, statuses: list[int] | None = None, hold: str | None = None, bodies: list[tuple[bytes, bytes]] | None = None
+    ) -> None:
         self.statuses = list(statuses or [])
+        self.bodies = list(bodies or [])
         self.hold = hold
         self.release = trio.Event()
         self.requests: list[tuple[dict[str, str], dict[str, Any]]] = []
@@ -56,8 +60,10 @@ class Receiver:
         if self.hold is not None and update.get("message", {}).get("text") == self.hold:
             await self.release.wait()
         status = self.statuses.pop(0) if self.statuses else 200
-        await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]})
-        await send({"type": "http.response.body", "body": b""})
+        kind, answer = self.bodies.pop(0) if self.bodies else (b"text/plain", b"")
+        headers = [(b"content-type", kind), (b"content-length", str(len(answer)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer})
 
     def texts(self) -> list[str]:
         return [update["message"]["text"] for _, update in self.requests]
@@ -171,3 +177,32 @@ async def test_a_refused_connection_is_the_last_error_and_the_update_stays_pendi
     assert info["last_error_message"] == "Connection refused" and info["pending_update_count"] == 1
     assert await api.ok("deleteWebhook") is True
     assert [update["message"]["text"] for update in await api.ok("getUpdates")] == ["hello"], "kept for getUpdates"
+
+
+async def test_a_call_carried_in_the_answer_is_run_as_telegram_runs_it(local: tuple[Emulator, Api]) -> None:
+    emu, api = local
+    ann = emu.user(1001, first_name="Ann")
+    receiver = Receiver(
+        bodies=[
+            (b"application/json", json.dumps({"method": "sendMessage", "chat_id": ann.id, "text": "carried as JSON"}).encode()),
+            (b"application/x-www-form-urlencoded", f"method=sendMessage&chat_id={ann.id}&text=carried+as+a+form".encode()),
+            (b"application/json", json.dumps({"method": "sendMessage", "chat_id": 404, "text": "to nobody"}).encode()),
+            (b"application/json", json.dumps({"chat_id": ann.id, "text": "no method, no call"}).encode()),
+            (b"text/plain", b"method=sendMessage"),
+        ]
+    )
+    async with trio.open_nursery() as nursery:
+        port = await nursery.start(serve, receiver.app)
+        await nursery.start(emu.deliver_webhooks)
+        assert await api.ok("setWebhook", url=f"http://127.0.0.1:{port}/hook") is True
+        for n in range(6):
+            await ann.send_text(f"ann {n}")
+        await receiver.wait_for(6)
+        with trio.fail_after(5):
+            while emu.pending_updates():
+                await trio.sleep(0.01)
+        nursery.cancel_scope.cancel()
+    assert [message["text"] for message in ann.bot_messages()] == ["carried as JSON", "carried as a form"]
+    assert set(emu.updates_delivered().values()) == {1}, "a carried call that fails does not fail the delivery"
+    info = await api.ok("getWebhookInfo")
+    assert "last_error_message" not in info
