@@ -19,7 +19,7 @@ import msgspec
 import trio
 from prometheus_client import Counter, Histogram
 
-from ..connections import Connections
+from ..connections import Connections, timeouts
 from ..errors import BotAPIError, NetworkError, ServerError, error_for
 from ..types import ResponseParameters
 from .redaction import redact
@@ -49,15 +49,17 @@ class HttpCall:
     """Send one request on `http` and return the undecoded `result` (msgspec.Raw) of a success.
 
     Args:
-      http: the connections, whose base URL already ends in `/bot<token>/`.
+      http: the connections to send on.
+      base_url: the Bot API's address for the token, ending in `/bot<token>/`.
       request_timeout: seconds a request may take; getUpdates gets its `timeout` param on top of it.
 
     Error handling: raises `NetworkError` or a `BotAPIError` subclass, chained (`from`) to the cause;
     never retries (that is `auto_retry`'s job). No message carries the URL, hence never the token.
     """
 
-    def __init__(self, http: Connections, *, request_timeout: float) -> None:
+    def __init__(self, http: Connections, base_url: str, *, request_timeout: float) -> None:
         self._http = http
+        self._base_url = httpx.URL(base_url)
         self._request_timeout = request_timeout
         # Each method's absolute URL, joined once: joining a relative URL to the base on every request
         # was a tenth of the shop's CPU under load.
@@ -66,7 +68,7 @@ class HttpCall:
     def _url(self, method: str) -> httpx.URL:
         url = self._urls.get(method)
         if url is None:
-            url = self._urls[method] = self._http.base_url.join(method)
+            url = self._urls[method] = self._base_url.join(method)
         return url
 
     async def __call__(self, method: str, params: dict[str, Any], files: dict[str, Any] | None) -> msgspec.Raw:
@@ -98,8 +100,7 @@ class HttpCall:
         # injected transport that does not (the emulator, a MockTransport), so a call can never hang.
         with trio.move_on_after(read + self._request_timeout) as deadline:
             try:
-                async with self._http.one() as http:
-                    response = await http.send(request)
+                response = await self._http.send(request)
             except httpx.TransportError as e:
                 raise NetworkError(method, _reason(e)) from e
         if deadline.cancelled_caught:
@@ -113,13 +114,13 @@ class HttpCall:
             # multipart/form-data fields are strings: plain strings as is, everything else as JSON
             # (Telegram reads reply_markup, entities... as JSON-serialized fields).
             data = {k: v if isinstance(v, str) else msgspec.json.encode(v).decode() for k, v in given.items()}
-            return self._http.build_request("POST", self._url(method), data=data, files=files, timeout=timeout)
-        return self._http.build_request(
+            return httpx.Request("POST", self._url(method), data=data, files=files, extensions=timeouts(timeout))
+        return httpx.Request(
             "POST",
             self._url(method),
             content=msgspec.json.encode(given),
             headers={"content-type": "application/json"},
-            timeout=timeout,
+            extensions=timeouts(timeout),
         )
 
 

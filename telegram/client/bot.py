@@ -8,7 +8,7 @@ import httpx
 import msgspec
 
 from ..config import TelegramSettings
-from ..connections import Connections
+from ..connections import Connections, environment_proxy
 from ..errors import BadRequest
 from ..types import (
     BotCommand,
@@ -51,12 +51,11 @@ class BotClient:
     def __init__(self, settings: TelegramSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._settings = settings
         self._http = Connections(
-            f"{settings.api_base_url.rstrip('/')}/bot{settings.token}/",
-            slots=settings.connections,
-            timeout=httpx.Timeout(settings.request_timeout),
-            transport=transport,
+            slots=settings.connections, proxy=environment_proxy(settings.api_base_url), transport=transport
         )
-        self._raw: Call = HttpCall(self._http, request_timeout=settings.request_timeout)
+        self._raw: Call = HttpCall(
+            self._http, f"{settings.api_base_url.rstrip('/')}/bot{settings.token}/", request_timeout=settings.request_timeout
+        )
         self._transformers: list[Transformer] = []
         self._chain: Call = self._raw
         self.flood_control = FloodControl(
@@ -250,8 +249,7 @@ class BotClient:
         chain (see `telegram.client.download`); an unknown or expired path is `NotFound`.
         """
         url = f"{self._settings.api_base_url.rstrip('/')}/file/bot{self._settings.token}/{file_path.lstrip('/')}"
-        async with self._http.one() as http:
-            return await download(http, url, max_bytes=max_bytes)
+        return await download(self._http, url, max_bytes=max_bytes, timeout=httpx.Timeout(self._settings.request_timeout))
 
     async def delete_message(self, chat_id: ChatId, message_id: int) -> bool:
         return await self._request("deleteMessage", {"chat_id": chat_id, "message_id": message_id}, bool)

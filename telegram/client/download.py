@@ -1,7 +1,7 @@
 """Downloading a file's bytes from the Bot API file server, bounded by the caller's size limit.
 
 The URL (`{api_base_url}/file/bot<token>/<file_path>`) carries the token, like every Bot API URL: no error
-raised here contains it (httpx's request log line is redacted by `telegram.client.redaction`).
+raised here contains it (see `telegram.client.redaction`).
 
 Downloads bypass the call chain: they are not Bot API methods, so neither flood control nor auto-retry
 applies, and a failed download is the caller's to repeat.
@@ -11,6 +11,7 @@ import httpx
 import msgspec
 
 from ..errors import BotAPIError, FileTooBig, NetworkError, error_for
+from ..connections import Connections, timeouts
 from .api import _reason
 
 # The method name download errors carry; it is not a Bot API method.
@@ -24,11 +25,11 @@ class _ErrorAnswer(msgspec.Struct):
     description: str | None = None
 
 
-async def download(http: httpx.AsyncClient, url: str, *, max_bytes: int) -> bytes:
+async def download(http: Connections, url: str, *, max_bytes: int, timeout: httpx.Timeout) -> bytes:
     """GET `url` on `http` and return the body, refusing one larger than `max_bytes`.
 
     Resource handling: the response is streamed and closed as soon as the limit is passed, so no more than
-    `max_bytes` plus one chunk is ever held. httpx's timeouts bound each network wait; there is no overall
+    `max_bytes` plus one chunk is ever held. `timeout` bounds each network wait; there is no overall
     deadline because a large file on a slow link may rightly take longer than any single request.
 
     Error handling: raises `FileTooBig` when Content-Length or the bytes received pass `max_bytes`; the
@@ -36,7 +37,7 @@ async def download(http: httpx.AsyncClient, url: str, *, max_bytes: int) -> byte
     5xx `ServerError`); `NetworkError` when no answer arrives.
     """
     try:
-        async with http.stream("GET", url) as response:
+        async with http.stream(httpx.Request("GET", url, extensions=timeouts(timeout))) as response:
             if response.status_code != 200:
                 raise _error(response.status_code, await _read(response, _ERROR_BODY_LIMIT))
             announced = response.headers.get("content-length", "")

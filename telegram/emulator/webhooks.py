@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import trio
 
-from ..connections import Connections
+from ..connections import Connections, timeouts
 from .errors import bad_request
 from .params import get_bool, get_int, get_json, get_str
 from .state import DEFAULT_MAX_CONNECTIONS, BotRecord, Webhook
@@ -38,7 +38,7 @@ SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 PORTS = (443, 80, 88, 8443)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0)
-REQUEST_TIMEOUT = 60.0
+TIMEOUT = httpx.Timeout(60.0)
 # setWebhook's max_connections at most.
 MOST_CONNECTIONS = 100
 
@@ -127,7 +127,7 @@ async def _serve_bot(emu: "Emulator", bot: BotRecord) -> NoReturn:
     # telegram.connections says why not one httpx pool). An idle one is given up before the 5 s after
     # which servers commonly close it (hypercorn's keep-alive timeout): reusing one the server closes
     # at that moment fails the request (a ReadError).
-    client = Connections(slots=MOST_CONNECTIONS, timeout=httpx.Timeout(REQUEST_TIMEOUT), keepalive=4.0)
+    client = Connections(slots=MOST_CONNECTIONS, keepalive=4.0)
     async with client, trio.open_nursery() as nursery:
         while True:
             changed = bot.queue.changed()
@@ -159,8 +159,8 @@ async def _deliver(
     try:
         for attempt in itertools.count():
             try:
-                async with client.one() as http:
-                    response = await http.post(hook.url, content=body, headers=headers)
+                request = httpx.Request("POST", hook.url, content=body, headers=headers, extensions=timeouts(TIMEOUT))
+                response = await client.send(request)
             except httpx.TransportError as error:
                 problem = "Connection refused" if isinstance(error, httpx.ConnectError) else f"{type(error).__name__}"
             else:

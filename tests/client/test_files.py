@@ -31,9 +31,9 @@ async def test_a_document_the_user_sent_downloads_byte_for_byte(
     file = await bot.get_file(message.document.file_id)
     assert isinstance(file, File) and file.file_size == len(STOCK)
     assert file.file_path is not None and file.file_path.endswith(".csv")
-    with caplog.at_level(logging.INFO, logger="httpx"):
+    with caplog.at_level(logging.DEBUG):
         assert await bot.download_file(file.file_path, max_bytes=len(STOCK)) == STOCK
-    assert f"/file/bot<token>/{file.file_path}" in caplog.text and TOKEN not in caplog.text
+    assert TOKEN not in caplog.text
 
 
 async def test_a_photo_decodes_into_sizes_and_the_largest_downloads(bot: BotClient, ann: EmulatedUser) -> None:

@@ -7,7 +7,7 @@ import telegram.types
 def test_client_surface() -> None:
     assert sorted(telegram.client.__all__) == sorted([
         "LIMITED_METHODS", "BotClient", "Call", "ChatId", "FloodControl", "HttpCall", "PacedRate", "TokenBucket",
-        "Transformer", "auto_retry", "compose", "install_log_redaction", "redact",
+        "Transformer", "auto_retry", "compose", "redact",
     ])  # fmt: skip
     assert all(hasattr(telegram.client, name) for name in telegram.client.__all__)
 
