@@ -50,9 +50,7 @@ class BotClient:
 
     def __init__(self, settings: TelegramSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._settings = settings
-        self._http = Connections(
-            slots=settings.connections, proxy=environment_proxy(settings.api_base_url), transport=transport
-        )
+        self._http = Connections(slots=settings.connections, proxy=environment_proxy(settings.api_base_url), transport=transport)
         self._raw: Call = HttpCall(
             self._http, f"{settings.api_base_url.rstrip('/')}/bot{settings.token}/", request_timeout=settings.request_timeout
         )
