@@ -10,8 +10,8 @@ applies, and a failed download is the caller's to repeat.
 import httpx
 import msgspec
 
-from ..errors import BotAPIError, FileTooBig, NetworkError, error_for
 from ..connections import Connections, timeouts
+from ..errors import BotAPIError, FileTooBig, NetworkError, error_for
 from .api import _reason
 
 # The method name download errors carry; it is not a Bot API method.
