@@ -69,7 +69,7 @@ async def test_language_switch_applies_at_once_and_persists(sqlite_url: str) -> 
 
         # A forged language is refused and changes nothing.
         answers = len(ann.callback_answers)
-        await press_data(shop, ann, "setlang:de")
+        await press_data(ann, "setlang:de")
         await last_answer(ann, answers)
         assert (await shop.store.get_user(ann.id)).language == "ru"
 
@@ -180,7 +180,7 @@ async def test_foreign_purchase_ids_are_not_found_and_audited(database_url: str)
         forged = [ann_id, uuid.uuid4().hex, "not-a-uuid", ann_id.upper(), "' OR 1=1 --", "nul\x00byte"]
         for target in forged:
             answers = len(bob.callback_answers)
-            await press_data(shop, bob, f"purc:{target}:1")
+            await press_data(bob, f"purc:{target}:1")
             answer = await last_answer(bob, answers)
             assert answer["text"] == "Purchase not found." and answer["show_alert"], target
             # The conversation goes on: Bob sees his own (empty) history.
@@ -251,7 +251,7 @@ async def test_forged_account_buttons_keep_the_conversation_usable(sqlite_url: s
         forged = ["hist:99999999999999999999999", "hist:-3", "ledg:99999999999999999999999", "purc::0", "purc:x:-1", "setlang:"]
         for data in forged:
             answers = len(ann.callback_answers)
-            await press_data(shop, ann, data)
+            await press_data(ann, data)
             await last_answer(ann, answers)
         card = await open_profile(ann)
         assert "Balance: 0.00 USD" in card["text"]

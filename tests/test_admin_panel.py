@@ -86,11 +86,11 @@ async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions
 
         # Bob cannot reach the owner's screens even with a forged button; the owner cannot be blocked.
         answers = len(bob.callback_answers)
-        await press_data(shop, bob, OpenAdmins().pack())
+        await press_data(bob, OpenAdmins().pack())
         await eventually(lambda: len(bob.callback_answers) > answers, what="the refusal")
         assert bob.callback_answers[-1]["text"] == "⛔ Only the owner can do this."
         answers = len(bob.callback_answers)
-        await press_data(shop, bob, SetBlocked(user_id=OWNER_ID, blocked=True).pack())
+        await press_data(bob, SetBlocked(user_id=OWNER_ID, blocked=True).pack())
         await eventually(lambda: len(bob.callback_answers) > answers, what="the refusal")
         assert bob.callback_answers[-1]["text"] == "The owner cannot be blocked."
         owner_record = await shop.store.get_user(OWNER_ID)
@@ -104,7 +104,7 @@ async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions
         await owner.wait_for(lambda m: "Permissions: Money" in (m.get("text") or ""))
         assert (await reply_to(bob, "/admin"))["text"].startswith("🛠")
         answers = len(bob.callback_answers)
-        await press_data(shop, bob, SetBlocked(user_id=1001, blocked=False).pack())
+        await press_data(bob, SetBlocked(user_id=1001, blocked=False).pack())
         await eventually(lambda: len(bob.callback_answers) > answers, what="the refusal")
         assert bob.callback_answers[-1]["text"] == "⛔ This needs the “Users” permission. Ask the owner if you need it."
         ann_record = await shop.store.get_user(1001)
@@ -116,7 +116,7 @@ async def test_the_owner_makes_an_admin_who_then_works_with_just_the_permissions
             ("permission.refused", 1002, "users.block"),
         ]
         # The owner reads it all in the audit log.
-        await press_data(shop, owner, OpenAudit().pack())
+        await press_data(owner, OpenAudit().pack())
         log = await owner.wait_for(lambda m: "Audit log" in (m.get("text") or ""))
         for action in ("admin.grant", "balance.adjust", "user.block", "permission.refused"):
             assert action in log["text"]
@@ -132,7 +132,7 @@ async def test_maintenance_mode_closes_the_shop_to_buyers_but_not_to_the_staff(s
         assert "closed for maintenance" in (await reply_to(ann, "/start"))["text"]
         assert "Admin panel" in (await reply_to(owner, "/admin"))["text"]
         # A stale "turn on" button pressed again leaves it on, it does not flip it off.
-        await press_data(shop, owner, ToggleMaintenance(on=True).pack())
+        await press_data(owner, ToggleMaintenance(on=True).pack())
         await owner.wait_for(lambda m: "🚧 Maintenance: ON → turn off" in labels(m))
         await press_when_shown(owner, "🚧 Maintenance: ON → turn off")
         await owner.wait_for(lambda m: "🚧 Maintenance: off → turn on" in labels(m))

@@ -108,7 +108,7 @@ async def test_a_code_made_in_the_chat_works_until_the_owner_disables_it(databas
         # A stale press on the disabled code, and a forged one on no code at all, change nothing.
         for code in ("SUMMER-15", "NOPE"):
             before = len(owner.callback_answers)
-            await press_data(shop, owner, DisablePromo(code=code).pack())
+            await press_data(owner, DisablePromo(code=code).pack())
             answer = await last_answer(owner, before)
             assert answer["text"] == "That code is unknown or already disabled: nothing changed." and answer["show_alert"]
         assert [a for a in await actions(shop) if a[0].startswith("promo.")] == [
@@ -149,7 +149,7 @@ async def test_without_the_catalog_permission_promo_buttons_are_refused_and_audi
         refusal = "⛔ This needs the “Catalog” permission. Ask the owner if you need it."
         for data in (DisablePromo(code="SAVE10"), OpenPromos(), NewPromo(), PromoKindChosen(code="NEW10", kind="percent")):
             before = len(bob.callback_answers)
-            await press_data(shop, bob, data.pack())
+            await press_data(bob, data.pack())
             answer = await last_answer(bob, before)
             assert answer["text"] == refusal and answer["show_alert"], data
 

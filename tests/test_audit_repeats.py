@@ -22,7 +22,7 @@ FORGERIES = 50
 async def forge(shop: RunningShop, user: EmulatedUser, data: str) -> dict:
     """Press a button the bot never offered; its answer."""
     answers = len(user.callback_answers)
-    await press_data(shop, user, data)
+    await press_data(user, data)
     return await last_answer(user, answers)
 
 
@@ -58,7 +58,7 @@ async def test_fifty_forged_presses_by_one_user_are_one_row_counting_fifty(datab
         assert [(e.action, e.count) for e in (await shop.store.audit_page(1, 2)).rows] == [("maintenance.on", 1)] * 2
 
         # The viewer shows the counts.
-        await press_data(shop, owner, OpenAudit(security=True).pack())
+        await press_data(owner, OpenAudit(security=True).pack())
         log = await owner.wait_for(lambda m: "Security events" in (m.get("text") or ""))
         assert f"permission.refused ×{FORGERIES} · stock.view" in log["text"]
         assert f"purchase.foreign_id ×{30 - DISTINCT_MAX + 1}" in log["text"]

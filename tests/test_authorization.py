@@ -176,7 +176,7 @@ async def refusals(shop: RunningShop) -> int:
 async def press(shop: RunningShop, user: EmulatedUser, data: CallbackData) -> str:
     """Press a forged button; the text of the bot's answer to the press."""
     before = len(user.callback_answers)
-    await press_data(shop, user, data.pack())
+    await press_data(user, data.pack())
     await eventually(lambda: len(user.callback_answers) > before, what=f"an answer to {data}")
     return user.callback_answers[before].get("text") or ""
 

@@ -122,7 +122,7 @@ async def test_a_forged_button_naming_an_impossible_code_changes_nothing(sqlite_
         await press_when_shown(owner, "🏷 Promo codes")
         await owner.wait_for_text("SAVE20")
         before = len(owner.callback_answers)
-        await press_data(shop, owner, DisablePromo(code="S" * 40, page=1).pack())
+        await press_data(owner, DisablePromo(code="S" * 40, page=1).pack())
         answer = await last_answer(owner, before)
         assert answer["text"] == "That code is unknown or already disabled: nothing changed." and answer["show_alert"]
         assert [p.active for p in (await shop.store.list_promos()).rows] == [True]

@@ -171,7 +171,7 @@ async def test_notices_are_chosen_in_the_admin_panel(sqlite_url: str) -> None:
         assert await shop.store.notice_choices(ANN) == NoticeChoices(disputes=False)
         # Sales forged onto the screen: refused by the store, audited, nothing changed.
         answered = len(ann.callback_answers)
-        await press_data(shop, ann, ToggleNotice(kind="sales", on=True).pack())
+        await press_data(ann, ToggleNotice(kind="sales", on=True).pack())
         refusal = await last_answer(ann, answered)
         assert refusal["text"] == "⛔ This needs the “Statistics” permission. Ask the owner if you need it."
         assert await shop.store.notice_choices(ANN) == NoticeChoices(disputes=False)

@@ -47,6 +47,7 @@ class EmulatedUser:
         self.language_code = language_code
         self.last_name = last_name
         self.callback_answers: list[dict[str, Any]] = []
+        self.last_press: str | None = None  # the callback query id of the newest press
         self.stars = STARTING_STARS  # paying in Stars takes from it, a refund gives back
         self.payments: list[PaymentOutcome] = []  # every pay(), in order: what the user saw
 
@@ -149,6 +150,7 @@ class EmulatedUser:
             "data": data,
         }
         chat.bot.queue.push("callback_query", payload)
+        self.last_press = query.id
         return query.id
 
     def _find_button(self, chat: "Chat", label: str, message_id: int | None) -> tuple[dict[str, Any], dict[str, Any]]:

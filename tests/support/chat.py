@@ -4,7 +4,6 @@ callback answers, and a forged button press."""
 from typing import Any
 
 from telegram.emulator import EmulatedUser
-from tests.support.shop import RunningShop
 from tests.support.waiting import eventually
 
 PROFILE_LABEL = {"en": "👤 Profile", "ru": "👤 Профиль"}
@@ -44,9 +43,17 @@ async def start(user: EmulatedUser, text: str = "/start") -> dict[str, Any]:
 
 
 async def last_answer(user: EmulatedUser, count_before: int, timeout: float = 5.0) -> dict[str, Any]:
-    """The callback answer that arrives after `count_before` answers were already there."""
-    await eventually(lambda: len(user.callback_answers) > count_before, timeout, "a callback answer")
-    return user.callback_answers[count_before]
+    """The answer to the user's newest press, among those after the first `count_before`: an earlier
+    press's answer may still come after the screen it answers (Telegram runs an answer carried in a
+    webhook response after the request), so the count alone could name that one."""
+
+    def answered() -> dict[str, Any] | None:
+        return next((a for a in user.callback_answers[count_before:] if a["callback_query_id"] == user.last_press), None)
+
+    await eventually(lambda: answered() is not None, timeout, "the answer to the newest press")
+    answer = answered()
+    assert answer is not None
+    return answer
 
 
 async def open_card(user: EmulatedUser, *path: str, shop: str = "🛍 Shop") -> None:
@@ -77,14 +84,7 @@ async def open_profile(user: EmulatedUser, language: str = "en") -> dict[str, An
     return await user.wait_for(lambda m: m["message_id"] == menu["message_id"] and "ID: " in m["text"])
 
 
-async def press_data(shop: RunningShop, user: EmulatedUser, data: str) -> None:
+async def press_data(user: EmulatedUser, data: str) -> None:
     """Press a button carrying `data` on the user's newest bot message, as a modified client could:
     the bot never offered it."""
-    bot = shop.emu.bot()
-    chat = shop.emu.chat(bot, user.id)
-    message = [m for m in chat.messages.values() if m["from"]["id"] == bot.id][-1]
-    query = shop.emu.new_query(bot, user.id)
-    bot.queue.push(
-        "callback_query",
-        {"id": query.id, "from": user.as_user(), "message": dict(message), "chat_instance": "1", "data": data},
-    )
+    await user.press_data(data)
