@@ -5,7 +5,8 @@ results in bench/results/<UTC date and time>.json.
 
 Browsing runs twice, as "browsing" (updates by getUpdates) and "browsing-webhook" (updates posted
 to the shop's webhook: updates.py --mode webhook), so that the two modes are measured on the same
-machine in the same session; each shows the machine's load average before it ran. The benches run
+machine in the same session; each shows the machine's load average before it ran. "journey" is
+updates.py --scenario journey: newcomers' /start and a few screens, with no think time. The benches run
 one after another (they would compete for the cores), each as its own script in its own process,
 `python bench/<script> … --json FILE` (bench.figures), on a fresh database: a temporary SQLite
 file, or on PostgreSQL a scratch database created for the run and dropped after it (the footprint
@@ -61,6 +62,7 @@ BENCHES = (
     Bench("purchases", "purchases.py", "--database", ("--buyers", "20", "--purchases", "200", "--stock", "1000")),
     Bench("browsing", "updates.py", "--database", BROWSING_QUICK),
     Bench("browsing-webhook", "updates.py", "--database", BROWSING_QUICK, ("--mode", "webhook")),
+    Bench("journey", "updates.py", "--database", BROWSING_QUICK, ("--scenario", "journey")),
     Bench("broadcast", "broadcast.py", "--database", ("--seconds", "2")),
     Bench("footprint", "footprint.py", "--postgres", ("--users", "1000", "--items", "100", "--ledger", "10000", "--settle", "1")),
     Bench(
@@ -90,6 +92,10 @@ ROWS = (
     Row("browsing-webhook", "errors", "errors", "0"),
     Row("browsing-webhook", "shop_cpu_ms_per_update", "shop CPU ms per update", "", "{:.2f}"),
     Row("browsing-webhook", "load_before", "load average before", "", "{:.1f}"),
+    Row("journey", "updates_per_s", "updates/s", ""),
+    Row("journey", "errors", "errors", "0"),
+    Row("journey", "shop_cpu_ms_per_update", "shop CPU ms per update", "≤ 1.0", "{:.2f}"),
+    Row("journey", "load_before", "load average before", "", "{:.1f}"),
     Row("broadcast", "rate_share_percent", "% of the configured rate", "≥ 97", "{:.1f}"),
     Row("broadcast", "answers_429", "429 answers", "0"),
     Row("footprint", "idle_rss_mb", "idle RSS, MB", "< 120"),

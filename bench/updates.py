@@ -1,6 +1,7 @@
 """End-to-end browsing through a local Bot API: updates per second and answer latency, closed loop.
 
-    .venv/bin/python bench/updates.py [--mode polling|webhook] [--database URL] [--users 200] [--think 0.3]
+    .venv/bin/python bench/updates.py [--scenario browse|journey] [--mode polling|webhook] [--database URL]
+                                      [--users 200] [--think S]
                                       [--seconds 30 | --updates N] [--warmup 3] [--lanes N] [--connections 40]
                                       [--pin] [--profile FILE] [--json FILE]
 
@@ -16,14 +17,15 @@ Updates reach the shop by getUpdates (`--mode polling`, the default) or by webho
 emulator posts to the shop's web server (`--mode webhook`, at most --connections open at once, as
 setWebhook's max_connections); bench.delivery sets up each mode and counts its traffic.
 
-Each user first sends /start (not measured), then loops: press a browsing button of the bot's latest
-message (Shop, a category, an item, Back, Main menu — never Buy) chosen at random, or, one time in
-MENU_SHARE or when there is no such button, send /menu; then wait for the bot's answer to that
-update, and think for --think seconds on average (uniformly 0.5 to 1.5 times it) before the next
-one, as people do (closed loop). In a closed loop latency = users / rate − think time, so the
-default think time of 0.3 s is what the target asks for: 200 users can offer at most ~660 updates/s,
-and 600/s with p99 under 100 ms is possible only with answers that fast. `--think 0` is the most
-load the users can give (each presses again at once; latency is then mostly queueing).
+What the users do is the scenario (bench.scenarios): `--scenario browse` (the default), the same
+users pressing browsing buttons at random or sending /menu, their /start not measured; or `--scenario
+journey`, newcomers who send /start and go Shop → category → item → Back ×3, retired after 25 updates
+for fresh ones. Each waits for the bot's answer to an update, then thinks for --think seconds on
+average before the next one (closed loop). In a closed loop latency = users / rate − think time, so
+browsing's default think time of 0.3 s is what the target asks for: 200 users can offer at most ~660
+updates/s, and 600/s with p99 under 100 ms is possible only with answers that fast. A journey's
+default think time is 0, the most load the users can give (each sends again at once; latency is then
+mostly queueing).
 Flood control would cap sends at 30/s, so the run raises `telegram.global_rate`, `chat_rate` and
 `chat_burst` through the environment (FLOOD).
 
@@ -52,7 +54,6 @@ import argparse
 import math
 import os
 import pstats
-import random
 import sys
 import tempfile
 import time
@@ -78,17 +79,14 @@ from bench.processes import (  # noqa: E402
     pin_apart,
     run_bench,
 )
+from bench.scenarios import SCENARIOS, browse, journeys  # noqa: E402
 from bench.timing import ANSWER_TIMEOUT, Meter, TimedEmulator, ask  # noqa: E402
 from storage import StorageSettings, backend_of, open_store  # noqa: E402
 from telegram.emulator import EmulatedUser  # noqa: E402
-from telegram.screens.user.callbacks import OpenCategory, OpenItem, OpenMenu, OpenShop  # noqa: E402
 
 STOCK_KEY = new_stock_key()
 CATEGORIES = 4
 ITEMS = 5
-MENU_SHARE = 0.1
-# The buttons users press: browsing only (Buy would lead to purchases).
-BROWSING = frozenset(cls.__prefix__ for cls in (OpenMenu, OpenShop, OpenCategory, OpenItem))
 FLOOD = {
     "SHOPKEEPER_TELEGRAM_GLOBAL_RATE": "1000000",
     "SHOPKEEPER_TELEGRAM_CHAT_RATE": "1000000",
@@ -106,36 +104,6 @@ try:
 finally:
     profile.dump_stats(sys.argv[1])
 """
-
-
-def browsing_buttons(emu: TimedEmulator, user: EmulatedUser) -> list[tuple[str, int]]:
-    """(label, message id) of the browsing buttons on the bot's newest message in the user's chat."""
-    message_id = emu.latest.get(user.id)
-    if message_id is None:
-        return []
-    message = emu.chat(emu.bot(), user.id).messages.get(message_id) or {}
-    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return [
-        (button["text"], message_id)
-        for row in rows
-        for button in row
-        if button.get("callback_data", "").split(":", 1)[0] in BROWSING
-    ]
-
-
-async def browse(emu: TimedEmulator, user: EmulatedUser, meter: Meter, think: float) -> None:
-    rng = random.Random(user.id)
-    while True:
-        buttons = browsing_buttons(emu, user)
-        if not buttons or rng.random() < MENU_SHARE:
-            waiter = await ask(emu, user, text="/menu")
-        else:
-            waiter = await ask(emu, user, button=rng.choice(buttons))
-        if waiter is not None:
-            meter.record(waiter)
-        elif meter.measuring():
-            meter.unanswered += 1
-        await trio.sleep(think * rng.uniform(0.5, 1.5))
 
 
 async def seed(database_url: str) -> None:
@@ -162,6 +130,7 @@ class Run:
     traffic: Traffic = field(default_factory=Traffic)  # how the window's updates reached the shop
     complaints: list[str] = field(default_factory=list)  # the shop's log records at WARNING and above
     pinned: str = "not pinned (--pin): the shop shares the cores with the emulator and users"
+    newcomers: int = 0  # users who came during the run (a journey's; browsing users are there from the start)
 
 
 async def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> Run:
@@ -169,7 +138,8 @@ async def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> R
     delivery = Delivery(args.mode, args.connections)
     emu = TimedEmulator(local_webhooks=True)
     emu.create_bot(token=TOKEN, username="bench_shop_bot", first_name="Bench shop")
-    users = [emu.user(FIRST_USER + n, first_name=f"Buyer{n}", language_code="en") for n in range(args.users)]
+    # Browsing users are all there from the start; a journey's newcomers come as they are needed.
+    users = [] if args.scenario == "journey" else [buyer(emu, n) for n in range(args.users)]
     run = Run(backend_of(database_url), Meter(args.updates), emu, delivery, load_before=os.getloadavg()[0])
     async with (
         open_delivery(emu, delivery),
@@ -208,9 +178,17 @@ def shop_settings(args: argparse.Namespace) -> dict[str, str]:
 async def measure(run: Run, users: list[EmulatedUser], shop: ShopProcess, args: argparse.Namespace) -> None:
     """Let the users browse through the warm-up and the measured window, noting what the window used."""
     meter, emu = run.meter, run.emu
+
+    def newcomer() -> EmulatedUser:
+        run.newcomers += 1
+        return buyer(emu, len(users) + run.newcomers)
+
     async with trio.open_nursery() as crowd:
         for user in users:
             crowd.start_soon(browse, emu, user, meter, args.think)
+        if args.scenario == "journey":
+            for _ in range(args.users):
+                crowd.start_soon(journeys, newcomer, emu, meter, args.think)
         await trio.sleep(args.warmup)
         traffic = await run.delivery.snapshot(emu)
         shop_cpu, own_cpu = cpu_seconds(shop.pid), time.process_time()
@@ -242,6 +220,10 @@ async def _start_users(emu: TimedEmulator, users: list[EmulatedUser]) -> None:
         raise BrokenRun(f"{failed} of {len(users)} users got no answer to /start within {STARTUP_TIMEOUT:.0f} s")
 
 
+def buyer(emu: TimedEmulator, n: int) -> EmulatedUser:
+    return emu.user(FIRST_USER + n, first_name=f"Buyer{n}", language_code="en")
+
+
 def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
@@ -253,10 +235,12 @@ def report(run: Run, args: argparse.Namespace) -> dict[str, float | int | None]:
     window = meter.closed - meter.opened
     ordered = sorted(meter.latencies)
     print(
-        f"mode: {args.mode}   backend: {run.backend}   users: {args.users}   think time: {args.think:g} s   "
+        f"scenario: {args.scenario}   mode: {args.mode}   backend: {run.backend}   users: {args.users}   "
+        f"think time: {args.think:g} s   "
         f"lanes: {args.lanes or 'shop default'}   window: {window:.1f} s after a {args.warmup:g} s warm-up"
     )
-    print(f"updates handled: {len(ordered)}   updates/s: {len(ordered) / window:.0f}")
+    newcomers = f"   newcomers in the whole run: {run.newcomers}" if args.scenario == "journey" else ""
+    print(f"updates handled: {len(ordered)}   updates/s: {len(ordered) / window:.0f}{newcomers}")
     ms: dict[str, float] = {}
     if ordered:
         ms = {name: 1000 * percentile(ordered, share) for name, share in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))}
@@ -289,8 +273,10 @@ def report(run: Run, args: argparse.Namespace) -> dict[str, float | int | None]:
         print(f"the shop ran under cProfile (figures above are not the shop's speed); top self time, stats in {args.profile}:")
         pstats.Stats(args.profile).sort_stats("tottime").print_stats(25)
     return {
+        "scenario": args.scenario,
         "mode": args.mode,
         "users": args.users,
+        "newcomers": run.newcomers,
         "think_s": args.think,
         "window_s": round(window, 2),
         "updates": len(ordered),
@@ -310,7 +296,10 @@ def main() -> None:
     parser.add_argument("--mode", choices=MODES, default="polling", help="how updates reach the shop (bench.delivery)")
     parser.add_argument("--database", help="postgres://... of an empty database (default: a fresh SQLite file)")
     parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--think", type=float, default=0.3, help="a user's mean pause between answer and next update")
+    parser.add_argument("--scenario", choices=SCENARIOS, default="browse", help="what the users do (bench.scenarios)")
+    parser.add_argument(
+        "--think", type=float, help="a user's mean pause between answer and next update (default: 0.3 s browsing, 0 on a journey)"
+    )
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the measured window")
     parser.add_argument("--updates", type=int, help="measure this many answered updates instead of --seconds")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of browsing before measuring")
@@ -324,6 +313,8 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE", help="run the shop under cProfile, stats to FILE")
     add_json_argument(parser)
     args = parser.parse_args()
+    if args.think is None:
+        args.think = 0.0 if args.scenario == "journey" else 0.3
     if args.profile:
         args.profile = str(Path(args.profile).resolve())
     with tempfile.TemporaryDirectory() as tmp:

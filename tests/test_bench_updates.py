@@ -30,3 +30,17 @@ async def test_the_browsing_bench_runs_in_each_mode(mode: str, tmp_path: Path) -
         assert "getUpdates in the window" not in output
     else:
         assert "getUpdates in the window:" in output
+
+
+async def test_the_journey_bench_brings_newcomers_through_registration_and_screens(tmp_path: Path) -> None:
+    figures = tmp_path / "figures.json"
+    command = [sys.executable, str(UPDATES), "--scenario", "journey", "--users", "3", "--seconds", "2", "--warmup", "0.5",
+               "--json", str(figures)]
+    done = await trio.run_process(command, capture_stdout=True, capture_stderr=True, check=False)
+    output = done.stdout.decode()
+    assert done.returncode == 0, done.stderr.decode() + output
+    measured = json.loads(figures.read_text())
+    assert (measured["scenario"], measured["think_s"], measured["errors"]) == ("journey", 0.0, 0), output
+    assert measured["updates"] > 0 and measured["shop_cpu_ms_per_update"] > 0, output
+    # Three at a time, each retired after 25 updates for a newcomer: with no think time, more come.
+    assert measured["newcomers"] > 3, output
