@@ -190,12 +190,12 @@ async def test_photo_card_is_replaced_by_the_next_screen(sqlite_url: str) -> Non
         caption = card["caption"]
         assert caption.startswith("Sunset\nWWW") and "…\n\nPrice: 2.00 USD\nIn stock: 1 unit" in caption
         assert len(caption) <= 1024 and labels(card) == [["Buy"], ["‹ Back"]]
-        # The list it was opened from gave way: one message in the chat, the photo card.
-        assert [("photo" in m) for m in ann.bot_messages()] == [True]
+        # The list it was opened from gives way (deleted once the card is sent): one message in the chat.
+        await eventually(lambda: [("photo" in m) for m in ann.bot_messages()] == [True], what="the list deleted")
 
         await ann.press("‹ Back")
         await ann.wait_for(lambda m: "Choose an item" in (m.get("text") or ""))
-        assert [("photo" in m) for m in ann.bot_messages()] == [False]
+        await eventually(lambda: [("photo" in m) for m in ann.bot_messages()] == [False], what="the photo card deleted")
 
         await ann.press("Cat · 1.00 USD")
         cat = await ann.wait_for(lambda m: "photo" in m)
@@ -203,7 +203,7 @@ async def test_photo_card_is_replaced_by_the_next_screen(sqlite_url: str) -> Non
         # Screens drawn by other handlers replace the photo card too (Buy leads to the purchase screens).
         await ann.press("Buy")
         await ann.wait_for(lambda m: "photo" not in m and m["message_id"] > cat["message_id"])
-        assert not any("photo" in m for m in ann.bot_messages())
+        await eventually(lambda: not any("photo" in m for m in ann.bot_messages()), what="the photo card deleted")
 
         welcome = await ann.send_text("/start")
         await ann.wait_for(lambda m: m["message_id"] > welcome["message_id"] and "Welcome" in m.get("text", ""))
