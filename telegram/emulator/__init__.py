@@ -27,7 +27,8 @@ MESSAGE_ID_INVALID); `@username` chat ids but a channel's (400 "chat not found")
 and quotes (400 "message to be replied not found").
 
 Self-contained: it works on plain dicts and JSON and imports nothing else from the project but the
-HTTP doors it shares with the CryptoPay twin (`telegram.doors`), so the client and the bot are tested
+HTTP doors it shares with the CryptoPay twin (`telegram.doors`) and the connection slots it delivers
+webhooks on (`telegram.connections`, plain HTTP plumbing), so the client and the bot are tested
 against it rather than against themselves. The shop never imports it: the sandbox, the tests and the
 benchmarks do.
 """
