@@ -86,3 +86,60 @@ def test_the_cache_time_is_checked_in_config() -> None:
     with pytest.raises(ConfigError) as error:
         validate({"telegram": {"token": TOKEN, "owner_id": 1}, "storage": {"catalog_cache_seconds": -1}})
     assert error.value.key == "storage.catalog_cache_seconds"
+
+
+async def test_readers_of_a_missing_entry_share_one_load_but_not_across_a_change() -> None:
+    cache = CatalogCache(60)
+    release = trio.Event()
+    loads: list[str] = []
+
+    async def slow_read(answer: str) -> str:
+        loads.append(answer)
+        await release.wait()
+        return answer
+
+    answers: list[str] = []
+
+    async def read(answer: str) -> None:
+        answers.append(await cache.get("card", lambda: slow_read(answer)))
+
+    async with trio.open_nursery() as nursery:
+        for _ in range(5):
+            nursery.start_soon(read, "old")
+        await trio.testing.wait_all_tasks_blocked()
+        cache.invalidate()  # a change: who reads after it waits for no load begun before
+        nursery.start_soon(read, "new")
+        await trio.testing.wait_all_tasks_blocked()
+        release.set()
+    assert loads == ["old", "new"], "five readers, one load; the reader after the change, its own"
+    assert sorted(answers) == ["new"] + ["old"] * 5
+    assert await cache.get("card", lambda: slow_read("later")) == "new"
+
+
+async def test_a_failed_load_leaves_each_waiting_reader_to_load_on_its_own() -> None:
+    cache = CatalogCache(60)
+    release = trio.Event()
+    calls = 0
+
+    async def failing_then_fine() -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await release.wait()
+            raise RuntimeError("database gone")
+        return "card"
+
+    results: list[str] = []
+
+    async def read() -> None:
+        try:
+            results.append(await cache.get("card", failing_then_fine))
+        except RuntimeError as error:
+            results.append(str(error))
+
+    async with trio.open_nursery() as nursery:
+        for _ in range(3):
+            nursery.start_soon(read)
+        await trio.testing.wait_all_tasks_blocked()
+        release.set()
+    assert sorted(results) == ["card", "card", "database gone"]
