@@ -108,8 +108,7 @@ class HttpCall:
         return _unwrap(method, response)
 
     def _build(self, method: str, params: dict[str, Any], files: dict[str, Any] | None, timeout: httpx.Timeout) -> httpx.Request:
-        # None means "not given": leaving it out lets the server apply its default.
-        given = {k: v for k, v in params.items() if v is not None}
+        given = given_params(params)
         if files:
             # multipart/form-data fields are strings: plain strings as is, everything else as JSON
             # (Telegram reads reply_markup, entities... as JSON-serialized fields).
@@ -122,6 +121,11 @@ class HttpCall:
             headers={"content-type": "application/json"},
             extensions=timeouts(timeout),
         )
+
+
+def given_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters given: None means "not given", and leaving it out lets the server apply its default."""
+    return {k: v for k, v in params.items() if v is not None}
 
 
 def _unwrap(method: str, response: httpx.Response) -> msgspec.Raw:

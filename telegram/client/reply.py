@@ -22,6 +22,7 @@ import msgspec
 import trio
 from prometheus_client import Counter
 
+from .api import given_params
 from .chain import Call
 
 # Methods whose result the shop does not use, so they can go where no result comes back.
@@ -45,8 +46,7 @@ class WebhookReply:
         """Put the call in the answer if it is still open and empty; False when it cannot go there."""
         if self._done.is_set():
             return False
-        given = {k: v for k, v in params.items() if v is not None}
-        self._body = msgspec.json.encode({**given, "method": method})
+        self._body = msgspec.json.encode({**given_params(params), "method": method})
         self._done.set()
         return True
 

@@ -8,9 +8,8 @@ anything else or a failed connection is retried after a backoff and recorded as 
 last_error_date / last_error_message. A 2xx answer may carry one Bot API call (a JSON object or a
 form with `method`), which is run then, its result told to nobody. A chat's next update is sent only
 once the request with its previous one finished, and at most `max_connections` requests are open at
-once. Telegram gives up on
-an update after many hours of failures; the emulator keeps trying (its runs are shorter), until the
-webhook is deleted or changed, when the update stays pending for getUpdates.
+once. Telegram gives up on an update after many hours of failures; the emulator keeps trying (its runs
+are shorter), until the webhook is deleted or changed, when the update stays pending for getUpdates.
 
 `local` (the sandbox's and the tests' emulator): an http:// URL on a loopback address is accepted
 besides Telegram's https:// ones, since that is where a shop on this machine listens.
