@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from tests.support.chat import last_answer, open_item
+from tests.support.chat import last_answer, open_item, order_one
 from tests.support.shop import open_shop
 from tests.support.store import seed_item
 
@@ -63,12 +63,7 @@ async def test_not_enough_balance_is_refused_and_nothing_is_charged(database_url
     async with open_shop(database_url) as shop:
         await seed_item(shop.store, units=["K1", "K2"])
         carol = shop.emu.user(1003, first_name="Carol")
-        await open_item(carol)
-        await shop.store.credit_user(carol.id, Decimal("4.99"))
-        await carol.press("Buy")
-        await carol.wait_for_text("How many would you like?")
-        await carol.press("1")
-        await carol.wait_for_text("Your balance: 4.99 USD")
+        await order_one(carol, shop.store, Decimal("4.99"))
         before = len(carol.callback_answers)
         await carol.press("✅ Confirm")
         answer = await last_answer(carol, before)

@@ -9,7 +9,7 @@ import trio
 from prometheus_client import REGISTRY
 
 from telegram.client.reply import WebhookReply, carry_in_reply
-from tests.support.chat import last_answer, open_item
+from tests.support.chat import last_answer, order_one
 from tests.support.store import seed_item
 from tests.support.waiting import eventually, until_idle
 from tests.test_webhook_mode import webhook_shop
@@ -35,12 +35,7 @@ async def test_a_pressed_buttons_answer_rides_back_in_the_webhook_answer(databas
         await seed_item(shop.store, units=["K1", "K2"])
         carol = shop.emu.user(1003, first_name="Carol")
         sent, carried = answers_sent(), answers_carried()
-        await open_item(carol)
-        await shop.store.credit_user(carol.id, Decimal("4.99"))
-        await carol.press("Buy")
-        await carol.wait_for_text("How many would you like?")
-        await carol.press("1")
-        await carol.wait_for_text("Your balance: 4.99 USD")
+        await order_one(carol, shop.store, Decimal("4.99"))
         # The answer to a press comes after its screen: Telegram runs it once the request is answered.
         await eventually(lambda: len(carol.callback_answers) == 5, what="the five presses answered")
         before = len(carol.callback_answers)

@@ -1,8 +1,10 @@
 """Acting as a user in the chat: buttons by label, answers to typed text, entity texts, screens opened,
 callback answers, and a forged button press."""
 
+from decimal import Decimal
 from typing import Any
 
+from storage import Store
 from telegram.emulator import EmulatedUser
 from tests.support.waiting import eventually
 
@@ -75,6 +77,16 @@ async def open_item(user: EmulatedUser, title: str = "Space <Game> & Co", price:
     await user.wait_for_text("Choose an item")
     await user.press(f"{title} · {price}")
     await user.wait_for_text("In stock:")
+
+
+async def order_one(user: EmulatedUser, store: Store, balance: Decimal) -> None:
+    """`open_item`, `balance` credited, Buy, a quantity of 1: the order's confirmation is on screen."""
+    await open_item(user)
+    await store.credit_user(user.id, balance)
+    await user.press("Buy")
+    await user.wait_for_text("How many would you like?")
+    await user.press("1")
+    await user.wait_for_text(f"Your balance: {balance} USD")
 
 
 async def open_profile(user: EmulatedUser, language: str = "en") -> dict[str, Any]:
